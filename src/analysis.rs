@@ -1,0 +1,348 @@
+//! Counting what a lesson's transcript shows: how many sends, how many recvs, which recvs
+//! merged messages, which messages were split — and the verdict in plain words.
+//!
+//! Every figure here is counted from recorded events; the lesson's prediction is kept apart
+//! and compared with them, never used in their place.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::lesson::LessonRun;
+use crate::transcript::{Op, Part, Side, Transcript};
+
+/// Above this many stream bytes the kernel's buffers, not the knobs, decide how recvs fall,
+/// so the lesson makes no prediction.
+const PREDICTABLE_BYTES: u64 = 32 * 1024;
+/// How much earlier than the reader the sender must finish for the prediction to be safe.
+const PREDICTION_MARGIN: Duration = Duration::from_millis(20);
+
+/// The summary of one run: the last JSON line, and the figures under the view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Always `"summary"`, so graders can pick the line out of the event stream.
+    pub op: &'static str,
+    pub lesson: &'static str,
+    /// send() calls the client made.
+    pub sends: usize,
+    /// recv() calls that returned data (end of stream is not counted).
+    pub recvs: usize,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub messages_sent: usize,
+    /// sticky-demo: recvs the naive server took as messages; framed-demo: frames decoded.
+    pub messages_received: usize,
+    /// recv() calls that held bytes of two or more messages (粘包).
+    pub merged_recvs: usize,
+    /// Messages whose bytes arrived over two or more recv() calls (半包).
+    pub split_messages: usize,
+    /// The most messages one recv() held bytes of.
+    pub most_messages_in_one_recv: usize,
+    /// sticky-demo: every recv held exactly one whole message; framed-demo: every decoded
+    /// message equals the one sent, none missing.
+    pub intact: bool,
+    /// recv() calls the lesson expected, when its knobs make that predictable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted_recvs: Option<usize>,
+    pub verdict: String,
+    pub hint: String,
+    /// The first error either side recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub recv_size: usize,
+    pub reader_delay_ms: u64,
+    pub send_gap_ms: u64,
+    pub nodelay: bool,
+    /// framed-demo: the length header as a struct format, e.g. `!I`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_frame: Option<usize>,
+}
+
+/// Count everything the summary holds from the run's transcript.
+pub fn summarize(run: &LessonRun) -> Summary {
+    let t = &run.transcript;
+    let sends: Vec<_> = t.events_of(Side::Client, Op::Send).collect();
+    let recvs: Vec<_> = t.events_of(Side::Server, Op::Recv).collect();
+    let frames: Vec<_> = t.events_of(Side::Server, Op::Frame).collect();
+
+    let per_recv: Vec<Vec<usize>> = recvs
+        .iter()
+        .map(|e| payload_messages(t, e.offset.unwrap_or(0), e.bytes.len()))
+        .collect();
+    let merged_recvs = per_recv.iter().filter(|m| m.len() > 1).count();
+    let most_messages_in_one_recv = per_recv.iter().map(Vec::len).max().unwrap_or(0);
+    let split_messages = count_split_messages(t, &recvs_offsets(&recvs));
+    let error = t
+        .events
+        .iter()
+        .find(|e| e.op == Op::Error)
+        .and_then(|e| e.detail.clone());
+
+    let messages_sent = t.messages.len();
+    let framed = run.framing.is_some();
+    let (messages_received, intact) = if framed {
+        let all_equal = frames.len() == messages_sent
+            && frames
+                .iter()
+                .all(|f| f.message.and_then(|n| t.messages.get(n - 1)) == Some(&f.bytes));
+        (frames.len(), all_equal && error.is_none())
+    } else {
+        let one_whole_each = recvs.len() == messages_sent
+            && recvs.iter().all(|e| {
+                let pieces = t.pieces(e.offset.unwrap_or(0), e.bytes.len());
+                pieces.len() == 1 && pieces[0].whole
+            });
+        (recvs.len(), one_whole_each && error.is_none())
+    };
+
+    let bytes_sent = sends.iter().map(|e| e.bytes.len() as u64).sum();
+    let predicted_recvs = predict_recvs(run, bytes_sent);
+    let mut summary = Summary {
+        op: "summary",
+        lesson: run.lesson,
+        sends: sends.len(),
+        recvs: recvs.len(),
+        bytes_sent,
+        bytes_received: recvs.iter().map(|e| e.bytes.len() as u64).sum(),
+        messages_sent,
+        messages_received,
+        merged_recvs,
+        split_messages,
+        most_messages_in_one_recv,
+        intact,
+        predicted_recvs,
+        verdict: String::new(),
+        hint: String::new(),
+        error,
+        recv_size: run.options.recv_size,
+        reader_delay_ms: run.options.reader_delay.as_millis() as u64,
+        send_gap_ms: run.options.send_gap.as_millis() as u64,
+        nodelay: run.options.nodelay,
+        header: run.framing.map(|f| f.header.to_string()),
+        max_frame: run.framing.map(|f| f.max_frame),
+    };
+    summary.verdict = if framed {
+        framed_verdict(&summary)
+    } else {
+        sticky_verdict(&summary)
+    };
+    summary.hint = hint(&summary, framed);
+    summary
+}
+
+/// Messages whose *payload* bytes appear in the run; a header alone does not make a merge.
+fn payload_messages(t: &Transcript, offset: u64, len: usize) -> Vec<usize> {
+    let mut numbers: Vec<usize> = t
+        .pieces(offset, len)
+        .iter()
+        .filter(|p| p.part == Part::Payload)
+        .map(|p| p.message)
+        .collect();
+    numbers.dedup();
+    numbers
+}
+
+fn recvs_offsets(recvs: &[&crate::transcript::Event]) -> Vec<(u64, usize)> {
+    recvs
+        .iter()
+        .map(|e| (e.offset.unwrap_or(0), e.bytes.len()))
+        .collect()
+}
+
+/// Messages whose bytes (header or payload) arrived in more than one recv().
+fn count_split_messages(t: &Transcript, recvs: &[(u64, usize)]) -> usize {
+    let mut recvs_per_message = vec![0usize; t.messages.len()];
+    for &(offset, len) in recvs {
+        for n in t.messages_in(offset, len) {
+            recvs_per_message[n - 1] += 1;
+        }
+    }
+    recvs_per_message.iter().filter(|&&c| c > 1).count()
+}
+
+/// With the reader asleep until every byte is queued, loopback hands each recv() as many
+/// bytes as fit: ceil(total / recv size). Otherwise timing decides, and we predict nothing.
+fn predict_recvs(run: &LessonRun, total: u64) -> Option<usize> {
+    let o = &run.options;
+    let gaps = run.transcript.messages.len().saturating_sub(1) as u32;
+    let sender_done = o.send_gap * gaps + PREDICTION_MARGIN;
+    if o.reader_delay < sender_done || total > PREDICTABLE_BYTES || total == 0 {
+        return None;
+    }
+    Some(total.div_ceil(o.recv_size as u64) as usize)
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn sent_phrase(s: &Summary) -> String {
+    if s.sends == s.messages_sent {
+        plural(s.sends, "send() call", "send() calls")
+    } else {
+        format!(
+            "{} ({})",
+            plural(s.messages_sent, "message", "messages"),
+            plural(s.sends, "send() call", "send() calls")
+        )
+    }
+}
+
+fn sticky_verdict(s: &Summary) -> String {
+    let arrived = format!(
+        "{} arrived in {}",
+        sent_phrase(s),
+        plural(s.recvs, "recv()", "recv() calls")
+    );
+    if let Some(error) = &s.error {
+        return format!("{arrived}, then the exchange failed: {error}");
+    }
+    if s.intact {
+        return format!(
+            "{arrived}, one whole message each — this time. That was timing, not a promise: \
+             TCP kept no boundaries, the reader was simply fast enough."
+        );
+    }
+    let mut what = Vec::new();
+    if s.merged_recvs > 0 {
+        what.push(format!(
+            "{} held several messages (粘包)",
+            plural(s.merged_recvs, "recv()", "recv() calls")
+        ));
+    }
+    if s.split_messages > 0 {
+        what.push(format!(
+            "{} split across recv() calls (半包)",
+            plural(s.split_messages, "message was", "messages were")
+        ));
+    }
+    format!(
+        "{arrived}: the message boundaries are gone — {}.",
+        what.join(", and ")
+    )
+}
+
+fn framed_verdict(s: &Summary) -> String {
+    let header = s.header.as_deref().unwrap_or("length");
+    if let Some(error) = &s.error {
+        return format!(
+            "{} of {} messages decoded, then the receiver stopped: {error}",
+            s.messages_received, s.messages_sent
+        );
+    }
+    if !s.intact {
+        return format!(
+            "only {} of {} messages came out intact",
+            s.messages_received, s.messages_sent
+        );
+    }
+    let raw = match (s.merged_recvs, s.split_messages) {
+        (0, 0) => "the raw recv() calls happened to fall on message boundaries this time".into(),
+        (m, 0) => format!("{} still held several messages", plural(m, "raw recv()", "raw recv() calls")),
+        (0, p) => format!("{} still split across raw recv() calls", plural(p, "message was", "messages were")),
+        (m, p) => format!(
+            "{} still held several messages and {} split",
+            plural(m, "raw recv()", "raw recv() calls"),
+            plural(p, "message was", "messages were")
+        ),
+    };
+    format!(
+        "{} decoded intact from {}: the {header} length header put the boundaries back \
+         ({raw}).",
+        plural(s.messages_sent, "message", "messages"),
+        plural(s.recvs, "recv()", "recv() calls"),
+    )
+}
+
+fn hint(s: &Summary, framed: bool) -> String {
+    if framed {
+        return "Change how the bytes arrive — --recv-size 1, or --send-gap 20 --reader-delay 0 \
+                — the raw recv() calls change, the decoded messages do not."
+            .into();
+    }
+    let mut hint = String::from(
+        "recv(N) returns whatever bytes have arrived, up to N; TCP keeps no message \
+         boundaries. See the fix: lab framed-demo",
+    );
+    if s.intact {
+        hint = format!(
+            "Make the reader late and watch them merge: lab sticky-demo --reader-delay 100. {hint}"
+        );
+    }
+    hint
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::exchange::ExchangeOptions;
+    use crate::transcript::{Event, layout_spans};
+
+    fn run_with_recvs(cuts: &[usize]) -> LessonRun {
+        let messages = vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()];
+        let stream: Vec<u8> = messages.concat();
+        let mut events = Vec::new();
+        let mut at = 0;
+        for (i, m) in messages.iter().enumerate() {
+            events.push(event(i, Side::Client, Op::Send, at, m));
+            at += m.len();
+        }
+        let mut at = 0;
+        for &n in cuts {
+            events.push(event(events.len(), Side::Server, Op::Recv, at, &stream[at..at + n]));
+            at += n;
+        }
+        LessonRun {
+            lesson: "sticky-demo",
+            options: ExchangeOptions::default(),
+            framing: None,
+            transcript: Transcript {
+                spans: layout_spans(&messages, 0),
+                messages,
+                events,
+            },
+        }
+    }
+
+    fn event(seq: usize, side: Side, op: Op, offset: usize, bytes: &[u8]) -> Event {
+        Event {
+            seq: seq + 1,
+            t_us: 0,
+            side,
+            op,
+            offset: Some(offset as u64),
+            bytes: bytes.to_vec(),
+            message: None,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn one_recv_of_everything_is_a_merge_of_three() {
+        let s = summarize(&run_with_recvs(&[20]));
+        assert_eq!((s.sends, s.recvs, s.merged_recvs, s.split_messages), (3, 1, 1, 0));
+        assert_eq!(s.most_messages_in_one_recv, 3);
+        assert!(!s.intact);
+        assert!(s.verdict.starts_with(
+            "3 send() calls arrived in 1 recv(): the message boundaries are gone"
+        ));
+        assert_eq!(s.predicted_recvs, Some(1));
+    }
+
+    #[test]
+    fn recvs_on_the_boundaries_are_intact() {
+        let s = summarize(&run_with_recvs(&[5, 6, 9]));
+        assert!(s.intact);
+        assert_eq!((s.merged_recvs, s.split_messages), (0, 0));
+    }
+
+    #[test]
+    fn small_recvs_split_messages() {
+        let s = summarize(&run_with_recvs(&[4, 4, 4, 4, 4]));
+        assert_eq!(s.recvs, 5);
+        assert_eq!(s.split_messages, 3);
+        assert!(s.verdict.contains("半包"), "{}", s.verdict);
+    }
+}

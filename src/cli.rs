@@ -1,0 +1,109 @@
+//! The command line, declared with clap's derive and nothing else: `Cli`, the `Command`
+//! enum, one Args struct per subcommand. Turning arguments into lesson options (and refusing
+//! impossible ones) happens in `lib.rs`.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::framing::DEFAULT_MAX_FRAME;
+use crate::render::ColorChoice;
+
+/// See why TCP is a byte stream, not a message stream: real sockets on loopback, every send()
+/// and recv() recorded and shown side by side.
+#[derive(Debug, Parser)]
+#[command(name = "lab", version, arg_required_else_help = true)]
+pub struct Cli {
+    /// When to colour the output (auto: only on a terminal, and not when NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// Print JSON Lines instead of the view: one object per event, then a summary.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sticky packets (粘包/半包): several send() calls, read back with plain recv(N).
+    StickyDemo(StickyArgs),
+    /// The fix: a 4-byte length header (struct '!I') before each message, decoded intact.
+    FramedDemo(FramedArgs),
+}
+
+/// The knobs both headline lessons share.
+#[derive(Debug, Clone, Args)]
+pub struct ExchangeArgs {
+    /// A message to send with its own send() call; repeat for more [default: hello, byebye,
+    /// again,bye].
+    #[arg(long = "message", value_name = "TEXT", value_parser = non_empty_message)]
+    pub messages: Vec<String>,
+
+    /// The buffer size of each recv() call (small values split messages: 半包).
+    #[arg(long, value_name = "N", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_RECV_SIZE))]
+    pub recv_size: u32,
+
+    /// Milliseconds the server waits after accept() before its first recv().
+    #[arg(long, value_name = "MS", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
+    pub reader_delay: u64,
+
+    /// Milliseconds the client waits between two messages.
+    #[arg(long, value_name = "MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
+    pub send_gap: u64,
+
+    /// Set TCP_NODELAY on the client (turn Nagle's algorithm off).
+    #[arg(long)]
+    pub nodelay: bool,
+
+    /// Show bytes as hex and printable columns instead of text.
+    #[arg(long)]
+    pub hex: bool,
+}
+
+/// Largest recv() buffer a lesson allocates: 16 MiB.
+pub const MAX_RECV_SIZE: i64 = 16 * 1024 * 1024;
+/// Longest single wait a lesson accepts: 10 s.
+pub const MAX_DELAY_MS: u64 = 10_000;
+
+#[derive(Debug, Clone, Args)]
+pub struct StickyArgs {
+    #[command(flatten)]
+    pub exchange: ExchangeArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FramedArgs {
+    #[command(flatten)]
+    pub exchange: ExchangeArgs,
+
+    /// Largest payload the receiver accepts, in bytes; a header claiming more is refused
+    /// before anything is allocated.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME as u32,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_frame: u32,
+}
+
+/// A message must have at least one byte: send(b"") sends nothing at all, so there would be
+/// nothing to see (and the notes' server would take it for end of stream).
+fn non_empty_message(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        Err("a message must not be empty: send() of 0 bytes puts nothing on the wire".into())
+    } else {
+        Ok(text.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,52 @@
+//! The crate's error type: each variant's message says what went wrong and what to do.
+
+use std::fmt;
+use std::io;
+
+/// Exit code for a run that could not complete (a socket call failed).
+pub const EXIT_FAILURE: i32 = 1;
+/// Exit code for bad usage: an unknown option, a value out of range.
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Debug)]
+pub enum Error {
+    /// A socket call failed; `call` names it, e.g. `bind(127.0.0.1:8080)`.
+    Io { call: String, source: io::Error },
+    /// The command line asked for something impossible; the text names the flag.
+    Usage(String),
+}
+
+impl Error {
+    pub fn io(call: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            call: call.into(),
+            source,
+        }
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Io { .. } => EXIT_FAILURE,
+            Error::Usage(_) => EXIT_USAGE,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { call, source } => write!(f, "{call} failed: {source}"),
+            Error::Usage(text) => f.write_str(text),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Usage(_) => None,
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Framing: turning a byte stream back into messages, sans-IO.
+//!
+//! TCP delivers bytes, not messages: one recv() may hold several messages (粘包) or a piece of
+//! one (半包). A framing rule puts the boundaries back. Every rule here is a [`Decoder`] that
+//! only *looks* at the bytes received so far and answers one of three things:
+//!
+//! - [`Decoded::NeedMore`]: no whole frame yet; not an error, just wait for the next recv;
+//! - [`Decoded::Frame`]: a whole frame is at the front, this many bytes long, payload here;
+//! - an error: the bytes can never become a valid frame (a claimed length over the maximum).
+//!
+//! [`FrameReader`] owns the buffer. The socket loop only [`feed`](FrameReader::feed)s it what
+//! recv() returned and asks for [`next_frame`](FrameReader::next_frame) until it needs more.
+//! Bytes after a frame stay in the buffer for the next call: that leftover *is* the sticky
+//! packet, handled. At end of stream, [`finish`](FrameReader::finish) tells a clean close
+//! (nothing left over) from a stream that stopped inside a frame.
+//!
+//! The buffer only ever grows by bytes actually received; a claimed length is checked against
+//! the maximum as soon as the header is complete, before any payload is awaited, so a peer that
+//! claims 4 GiB costs nothing.
+
+mod length;
+
+use std::fmt;
+use std::ops::Range;
+
+pub use length::{EncodeError, HeaderWidth, LengthCodec, LengthHeader};
+
+/// Default largest payload a decoder accepts: 8 MiB.
+pub const DEFAULT_MAX_FRAME: usize = 8 * 1024 * 1024;
+
+/// What a decoder found at the front of the unread bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// Not a whole frame yet.
+    NeedMore,
+    /// A whole frame: it takes `consumed` bytes, and its payload is `payload` within them.
+    Frame {
+        consumed: usize,
+        payload: Range<usize>,
+    },
+}
+
+/// A framing rule. Implementations look at bytes; they never read a socket.
+pub trait Decoder {
+    /// Inspect the unread bytes (the front of `buf` is the start of the next frame).
+    fn decode(&self, buf: &[u8]) -> Result<Decoded, FrameErrorKind>;
+
+    /// Explain why the non-empty leftover `buf` at end of stream is not a whole frame.
+    fn unfinished(&self, buf: &[u8]) -> FrameErrorKind;
+}
+
+/// A decoded frame, borrowed from the reader's buffer until the next call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame<'a> {
+    /// Frame number, from 1.
+    pub index: usize,
+    /// Stream offset of the frame's first byte (its header, if any).
+    pub offset: u64,
+    /// Bytes the frame took on the stream, header included.
+    pub wire_len: usize,
+    pub payload: &'a [u8],
+}
+
+/// Why the stream cannot be framed, with where it went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameError {
+    /// Frame number, from 1.
+    pub frame: usize,
+    /// Stream offset where that frame starts.
+    pub offset: u64,
+    pub kind: FrameErrorKind,
+}
+
+/// The reason, without the position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameErrorKind {
+    /// The header claims more bytes than the maximum frame.
+    TooLarge { claimed: u64, max: usize },
+    /// A signed header holds a negative length.
+    NegativeLength { claimed: i64 },
+    /// The stream ended inside a header.
+    EndedInHeader { got: usize, need: usize },
+    /// The stream ended after the header, inside the payload.
+    EndedInPayload { got: u64, claimed: u64 },
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (n, at) = (self.frame, self.offset);
+        match &self.kind {
+            FrameErrorKind::TooLarge { claimed, max } => write!(
+                f,
+                "frame {n} (stream offset {at}) claims {claimed} bytes, over the maximum frame \
+                 of {max} bytes; refused before reading or allocating it (see --max-frame)"
+            ),
+            FrameErrorKind::NegativeLength { claimed } => write!(
+                f,
+                "frame {n} (stream offset {at}) claims a negative length ({claimed}); \
+                 a signed header must never carry one"
+            ),
+            FrameErrorKind::EndedInHeader { got, need } => write!(
+                f,
+                "stream ended inside the header of frame {n} (stream offset {at}): \
+                 {got} of {need} header bytes arrived"
+            ),
+            FrameErrorKind::EndedInPayload { got, claimed } => write!(
+                f,
+                "stream ended {got} bytes into a {claimed}-byte frame (frame {n}, stream \
+                 offset {at}): {} bytes never arrived",
+                claimed - got
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FrameError {}
+
+/// Owns the received bytes and cuts frames from them with a [`Decoder`].
+#[derive(Debug)]
+pub struct FrameReader<D> {
+    decoder: D,
+    buf: Vec<u8>,
+    /// Start of the unread bytes in `buf`; the bytes before it belong to returned frames.
+    start: usize,
+    /// Stream offset of `buf[start]`.
+    offset: u64,
+    frames: usize,
+}
+
+impl<D: Decoder> FrameReader<D> {
+    pub fn new(decoder: D) -> Self {
+        FrameReader {
+            decoder,
+            buf: Vec::new(),
+            start: 0,
+            offset: 0,
+            frames: 0,
+        }
+    }
+
+    /// Append bytes that a recv() returned.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        // Drop consumed bytes once they are at least half the buffer: the copy stays
+        // amortised O(1) per byte and the buffer never holds more than one partial frame
+        // plus one chunk of leftovers.
+        if self.start > 0 && self.start >= self.buf.len() / 2 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Bytes received but not yet part of a returned frame.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// The next whole frame, `Ok(None)` if more bytes are needed first.
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, FrameError> {
+        let unread = &self.buf[self.start..];
+        match self.decoder.decode(unread) {
+            Ok(Decoded::NeedMore) => Ok(None),
+            Ok(Decoded::Frame { consumed, payload }) => {
+                let begin = self.start;
+                self.start += consumed;
+                self.frames += 1;
+                let frame = Frame {
+                    index: self.frames,
+                    offset: self.offset,
+                    wire_len: consumed,
+                    payload: &self.buf[begin + payload.start..begin + payload.end],
+                };
+                self.offset += consumed as u64;
+                Ok(Some(frame))
+            }
+            Err(kind) => Err(self.error(kind)),
+        }
+    }
+
+    /// At end of stream: `Ok` if nothing is left over, else the unfinished-frame error.
+    pub fn finish(&self) -> Result<(), FrameError> {
+        let unread = self.pending();
+        if unread.is_empty() {
+            Ok(())
+        } else {
+            Err(self.error(self.decoder.unfinished(unread)))
+        }
+    }
+
+    /// Frames returned so far.
+    pub fn frames(&self) -> usize {
+        self.frames
+    }
+
+    /// Capacity of the internal buffer (to check that memory stays bounded).
+    pub fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    fn error(&self, kind: FrameErrorKind) -> FrameError {
+        FrameError {
+            frame: self.frames + 1,
+            offset: self.offset,
+            kind,
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The one-connection exchange both headline lessons run: a client sends messages with
+//! separate send() calls, a server reads with plain recv(N) calls until end of stream.
+//!
+//! The lesson decides what bytes each send() carries and what the server does with the bytes
+//! it receives ([`Receiver`]); this file only drives the real sockets and the timing knobs.
+
+use std::ops::ControlFlow;
+use std::thread;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::net::{self, ListenOptions, RecordedStream};
+use crate::transcript::Recorder;
+
+/// The knobs every exchange lesson shares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeOptions {
+    /// The buffer size of each recv() call.
+    pub recv_size: usize,
+    /// How long the server waits after accept() before its first recv().
+    pub reader_delay: Duration,
+    /// How long the client waits between two messages.
+    pub send_gap: Duration,
+    /// TCP_NODELAY on the client (turns Nagle's algorithm off).
+    pub nodelay: bool,
+}
+
+impl Default for ExchangeOptions {
+    /// The notes' setting, made deterministic: recv(1024), the reader 100 ms late.
+    fn default() -> Self {
+        ExchangeOptions {
+            recv_size: 1024,
+            reader_delay: Duration::from_millis(100),
+            send_gap: Duration::ZERO,
+            nodelay: false,
+        }
+    }
+}
+
+/// What the server side does with what recv() returns.
+pub trait Receiver: Send {
+    /// Bytes from one recv(); `Break` stops reading (the server then closes).
+    fn on_bytes(&mut self, bytes: &[u8], stream: &RecordedStream) -> ControlFlow<()>;
+    /// recv() returned 0: the client closed its side.
+    fn on_eof(&mut self, stream: &RecordedStream);
+}
+
+/// Run the exchange: `messages[i]` is the list of send() buffers for message `i + 1`.
+pub fn run_exchange(
+    options: &ExchangeOptions,
+    messages: &[Vec<Vec<u8>>],
+    receiver: &mut dyn Receiver,
+    rec: &Recorder,
+) -> Result<(), Error> {
+    let listener = net::open_listener(&ListenOptions::loopback(), rec)?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("getsockname()", e))?;
+    // Connect before accepting: the kernel completes the handshake from the listen queue,
+    // so a failed connect can never leave the server blocked in accept().
+    let client = net::connect(addr, options.nodelay, rec)?;
+    let mut server = net::accept(&listener, rec)?;
+    drop(listener);
+
+    thread::scope(|scope| {
+        scope.spawn(|| send_messages(client, messages, options.send_gap));
+        read_until_eof(&mut server, options, receiver);
+        server.close();
+    });
+    Ok(())
+}
+
+fn send_messages(mut client: RecordedStream, messages: &[Vec<Vec<u8>>], gap: Duration) {
+    for (i, sends) in messages.iter().enumerate() {
+        if i > 0 && !gap.is_zero() {
+            client.note(format!("sleeps {} ms (--send-gap)", gap.as_millis()));
+            thread::sleep(gap);
+        }
+        for bytes in sends {
+            if let Err(e) = client.send_all(bytes) {
+                // The server may have stopped reading (a refused frame): show it, stop.
+                client.error(format!("send() failed: {e}"));
+                client.close();
+                return;
+            }
+        }
+    }
+    client.close();
+}
+
+fn read_until_eof(
+    server: &mut RecordedStream,
+    options: &ExchangeOptions,
+    receiver: &mut dyn Receiver,
+) {
+    if !options.reader_delay.is_zero() {
+        server.note(format!(
+            "sleeps {} ms (--reader-delay)",
+            options.reader_delay.as_millis()
+        ));
+        thread::sleep(options.reader_delay);
+    }
+    let mut buf = vec![0u8; options.recv_size];
+    loop {
+        match server.recv(&mut buf) {
+            Ok(0) => {
+                receiver.on_eof(server);
+                return;
+            }
+            Ok(n) => {
+                if receiver.on_bytes(&buf[..n], server).is_break() {
+                    return;
+                }
+            }
+            Err(e) => {
+                server.error(format!("recv() failed: {e}"));
+                return;
+            }
+        }
+    }
+}

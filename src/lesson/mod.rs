@@ -1,0 +1,53 @@
+//! Lessons: each one runs real sockets and returns a [`LessonRun`] — it never prints.
+//!
+//! A new lesson is one file here, named after its subcommand, plus a line in [`LESSONS`] and
+//! its text under `lessons/`.
+
+pub mod exchange;
+pub mod framed_demo;
+pub mod sticky_demo;
+
+use crate::framing::LengthHeader;
+use crate::transcript::Transcript;
+use exchange::ExchangeOptions;
+
+/// One lesson's registry entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LessonInfo {
+    /// The subcommand, e.g. `sticky-demo`.
+    pub name: &'static str,
+    pub title: &'static str,
+    /// The lesson text in English (Markdown), embedded in the binary.
+    pub text_en: &'static str,
+}
+
+/// Every lesson, in teaching order.
+pub const LESSONS: &[LessonInfo] = &[
+    LessonInfo {
+        name: "sticky-demo",
+        title: "Sticky packets: several send() calls, one recv() (粘包 / 半包)",
+        text_en: include_str!("../../lessons/sticky-demo.en.md"),
+    },
+    LessonInfo {
+        name: "framed-demo",
+        title: "The fix: a length header in front of every message",
+        text_en: include_str!("../../lessons/framed-demo.en.md"),
+    },
+];
+
+/// Framing a lesson used, for the views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FramingInfo {
+    pub header: LengthHeader,
+    pub max_frame: usize,
+}
+
+/// What a lesson hands to the views: its name, its knobs and what its sockets did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LessonRun {
+    pub lesson: &'static str,
+    pub options: ExchangeOptions,
+    /// `Some` for lessons that frame their messages.
+    pub framing: Option<FramingInfo>,
+    pub transcript: Transcript,
+}

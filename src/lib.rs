@@ -1,0 +1,104 @@
+//! # lab — a TCP teaching sandbox
+//!
+//! TCP moves a stream of bytes, not messages. Three send() calls can come out of one recv()
+//! (粘包, sticky packets), and one message can be spread over several recv() calls (半包).
+//! Each lesson here opens real sockets on loopback, records every send() and recv() into a
+//! [`transcript::Transcript`], and hands it to a view that shows the bytes side by side.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! CLI args ──► lesson options ──► lesson runs real sockets ──► Transcript ──► view
+//!  (cli)        (lesson::…)        (lesson::… via net)          (events)      (render::…)
+//! ```
+//!
+//! Lessons never print; views never touch sockets; colour lives in `render` only.
+//!
+//! # Layout
+//!
+//! - [`cli`] — the clap definition of the command line.
+//! - [`error`] — the crate's error type and exit codes.
+//! - [`transcript`] — events, sides, spans: what every lesson produces.
+//! - [`net`] — socket2 builders and a stream that records each send() and recv().
+//! - [`framing`] — sans-IO decoders that cut a byte stream back into messages.
+//! - [`lesson`] — the lesson registry and one module per lesson.
+//! - [`analysis`] — counts and verdicts measured from a transcript.
+//! - [`render`] — the side-by-side view, its colours, and the JSON Lines view.
+
+pub mod analysis;
+pub mod cli;
+pub mod error;
+pub mod framing;
+pub mod lesson;
+pub mod net;
+pub mod render;
+pub mod transcript;
+
+use std::time::Duration;
+
+use cli::{Cli, Command, ExchangeArgs};
+use error::Error;
+use framing::{LengthCodec, LengthHeader};
+use lesson::LessonRun;
+use lesson::exchange::ExchangeOptions;
+use render::ViewOptions;
+
+/// The longest a run's sends may be spread out (the messages × --send-gap), so every lesson
+/// ends in bounded time.
+const MAX_SENDING_TIME: Duration = Duration::from_secs(30);
+
+/// Run the command and return what to print on stdout.
+pub fn run(cli: &Cli) -> Result<String, Error> {
+    match &cli.command {
+        Command::StickyDemo(args) => {
+            let (messages, options) = exchange_options(&args.exchange)?;
+            let run = lesson::sticky_demo::run(&messages, &options)?;
+            Ok(show(&run, cli.json, &args.exchange))
+        }
+        Command::FramedDemo(args) => {
+            let (messages, options) = exchange_options(&args.exchange)?;
+            let codec = LengthCodec::new(LengthHeader::default(), args.max_frame as usize);
+            let run = lesson::framed_demo::run(&messages, &options, codec)?;
+            Ok(show(&run, cli.json, &args.exchange))
+        }
+    }
+}
+
+fn show(run: &LessonRun, json: bool, args: &ExchangeArgs) -> String {
+    let summary = analysis::summarize(run);
+    if json {
+        render::json::render(run, &summary)
+    } else {
+        render::side_by_side::render(run, &summary, ViewOptions { hex: args.hex })
+    }
+}
+
+/// The messages to send and the lesson options, with the notes' messages by default.
+fn exchange_options(args: &ExchangeArgs) -> Result<(Vec<String>, ExchangeOptions), Error> {
+    let messages: Vec<String> = if args.messages.is_empty() {
+        lesson::sticky_demo::DEFAULT_MESSAGES
+            .iter()
+            .map(|m| m.to_string())
+            .collect()
+    } else {
+        args.messages.clone()
+    };
+    let send_gap = Duration::from_millis(args.send_gap);
+    let gaps = messages.len().saturating_sub(1);
+    if send_gap.saturating_mul(gaps as u32) > MAX_SENDING_TIME {
+        return Err(Error::Usage(format!(
+            "--send-gap {} ms between {} messages would take over {} s; use a shorter gap or \
+             fewer --message values",
+            args.send_gap,
+            messages.len(),
+            MAX_SENDING_TIME.as_secs()
+        )));
+    }
+    let options = ExchangeOptions {
+        recv_size: args.recv_size as usize,
+        reader_delay: Duration::from_millis(args.reader_delay),
+        send_gap,
+        nodelay: args.nodelay,
+    };
+    Ok((messages, options))
+}

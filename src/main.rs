@@ -1,0 +1,71 @@
+//! The `lab` binary: parse the command line, set colour once, run, and print either the
+//! output or a single `error: …` line with the right exit code.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+use sticky_lab::cli::Cli;
+use sticky_lab::error::{EXIT_FAILURE, EXIT_USAGE};
+use sticky_lab::render;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    render::init_color(cli.color);
+    match sticky_lab::run(&cli) {
+        Ok(output) => write_stdout(&output),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+/// Help and version go out as clap writes them; a real usage error becomes one line.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(EXIT_USAGE as u8);
+        }
+        _ => {}
+    }
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("error: invalid usage");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    // clap's usage line names the subcommand: point at its --help.
+    let command = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Usage: "))
+        .map(|usage| {
+            usage
+                .split(' ')
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|| "lab".into());
+    eprintln!("error: {first} (see '{command} --help')");
+    ExitCode::from(EXIT_USAGE as u8)
+}
+
+/// Print the output; a closed pipe (`lab … | head`) is not an error worth a message.
+fn write_stdout(output: &str) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(output.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing the output failed: {e}");
+            ExitCode::from(EXIT_FAILURE as u8)
+        }
+    }
+}

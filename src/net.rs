@@ -1,0 +1,186 @@
+//! Real sockets, built with socket2 so every option is explicit, and a stream wrapper that
+//! records every send() and recv() into the transcript.
+//!
+//! One `send` here is one send() system call and one `recv` is one recv() call: std's
+//! `TcpStream::write`/`read` map one to one onto them on Linux, and nothing is buffered in
+//! between, so what the transcript shows is what the kernel was asked and answered.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use crate::error::Error;
+use crate::transcript::{Op, Recorder, Side};
+
+/// How long any lesson socket may wait for its peer before giving up: lessons are bounded.
+pub const LESSON_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Options for a listening socket.
+#[derive(Debug, Clone)]
+pub struct ListenOptions {
+    pub addr: SocketAddr,
+    pub reuseaddr: bool,
+    pub backlog: i32,
+}
+
+impl ListenOptions {
+    /// An ephemeral port on 127.0.0.1 with `listen(5)`, as in the notes.
+    pub fn loopback() -> Self {
+        ListenOptions {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            reuseaddr: false,
+            backlog: 5,
+        }
+    }
+}
+
+fn new_tcp_socket(addr: &SocketAddr) -> io::Result<Socket> {
+    Socket::new(Domain::for_address(*addr), Type::STREAM, Some(Protocol::TCP))
+}
+
+/// socket(), the options, bind() and listen(), each recorded on the server side.
+pub fn open_listener(options: &ListenOptions, rec: &Recorder) -> Result<TcpListener, Error> {
+    let addr = options.addr;
+    let socket = new_tcp_socket(&addr).map_err(|e| Error::io("socket()", e))?;
+    socket
+        .set_reuse_address(options.reuseaddr)
+        .map_err(|e| Error::io("setsockopt(SO_REUSEADDR)", e))?;
+    rec.record(
+        Side::Server,
+        Op::Sockopt,
+        format!(
+            "SO_REUSEADDR {}",
+            if options.reuseaddr { "on" } else { "off" }
+        ),
+    );
+    socket
+        .bind(&SockAddr::from(addr))
+        .map_err(|e| Error::io(format!("bind({addr})"), e))?;
+    let bound = local_addr(&socket)?;
+    rec.record(Side::Server, Op::Bind, bound.to_string());
+    socket
+        .listen(options.backlog)
+        .map_err(|e| Error::io("listen()", e))?;
+    rec.record(Side::Server, Op::Listen, format!("(backlog {})", options.backlog));
+    Ok(socket.into())
+}
+
+fn local_addr(socket: &Socket) -> Result<SocketAddr, Error> {
+    socket
+        .local_addr()
+        .map_err(|e| Error::io("getsockname()", e))?
+        .as_socket()
+        .ok_or_else(|| Error::io("getsockname()", io::Error::other("not an IP socket")))
+}
+
+/// socket(), TCP_NODELAY as asked, connect(): recorded on the client side.
+pub fn connect(addr: SocketAddr, nodelay: bool, rec: &Recorder) -> Result<RecordedStream, Error> {
+    let socket = new_tcp_socket(&addr).map_err(|e| Error::io("socket()", e))?;
+    socket
+        .set_tcp_nodelay(nodelay)
+        .map_err(|e| Error::io("setsockopt(TCP_NODELAY)", e))?;
+    rec.record(
+        Side::Client,
+        Op::Sockopt,
+        format!(
+            "TCP_NODELAY {}",
+            if nodelay { "on (Nagle off)" } else { "off (Nagle on)" }
+        ),
+    );
+    socket
+        .connect_timeout(&SockAddr::from(addr), LESSON_TIMEOUT)
+        .map_err(|e| Error::io(format!("connect({addr})"), e))?;
+    let local = local_addr(&socket)?;
+    rec.record(Side::Client, Op::Connect, format!("{addr} from {local}"));
+    RecordedStream::new(socket.into(), Side::Client, rec.clone())
+}
+
+/// accept() one connection, recorded on the server side.
+pub fn accept(listener: &TcpListener, rec: &Recorder) -> Result<RecordedStream, Error> {
+    let (stream, peer) = listener.accept().map_err(|e| Error::io("accept()", e))?;
+    rec.record(Side::Server, Op::Accept, format!("from {peer}"));
+    RecordedStream::new(stream, Side::Server, rec.clone())
+}
+
+/// A connected TCP stream whose every send() and recv() lands in the transcript.
+#[derive(Debug)]
+pub struct RecordedStream {
+    stream: TcpStream,
+    side: Side,
+    rec: Recorder,
+    /// Stream offset of the next byte this side sends / receives.
+    sent: u64,
+    received: u64,
+}
+
+impl RecordedStream {
+    fn new(stream: TcpStream, side: Side, rec: Recorder) -> Result<Self, Error> {
+        // Bounded: a lesson never waits forever on a peer that went quiet.
+        stream
+            .set_read_timeout(Some(LESSON_TIMEOUT))
+            .and_then(|()| stream.set_write_timeout(Some(LESSON_TIMEOUT)))
+            .map_err(|e| Error::io("setsockopt(SO_RCVTIMEO/SO_SNDTIMEO)", e))?;
+        Ok(RecordedStream {
+            stream,
+            side,
+            rec,
+            sent: 0,
+            received: 0,
+        })
+    }
+
+    /// One send() call; returns how many bytes the kernel took (possibly fewer than given).
+    pub fn send(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let n = self.stream.write(bytes)?;
+        self.rec
+            .record_bytes(self.side, Op::Send, self.sent, &bytes[..n]);
+        self.sent += n as u64;
+        Ok(n)
+    }
+
+    /// send() until every byte is taken; each call is its own transcript event.
+    pub fn send_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let n = self.send(bytes)?;
+            bytes = &bytes[n..];
+        }
+        Ok(())
+    }
+
+    /// One recv() call into `buf`; 0 means the peer closed its side (recorded as `eof`).
+    pub fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = loop {
+            match self.stream.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        if n == 0 {
+            self.rec.record(self.side, Op::Eof, None);
+        } else {
+            self.rec
+                .record_bytes(self.side, Op::Recv, self.received, &buf[..n]);
+            self.received += n as u64;
+        }
+        Ok(n)
+    }
+
+    /// shutdown(SHUT_WR): tell the peer no more bytes are coming (its recv() returns 0).
+    pub fn close(self) {
+        // The peer may already be gone; closing is still what happened from our side.
+        let _ = self.stream.shutdown(Shutdown::Write);
+        self.rec.record(self.side, Op::Close, None);
+    }
+
+    /// Record a note on this stream's side.
+    pub fn note(&self, text: impl Into<String>) {
+        self.rec.record(self.side, Op::Note, text.into());
+    }
+
+    /// Record an error on this stream's side.
+    pub fn error(&self, text: impl Into<String>) {
+        self.rec.record(self.side, Op::Error, text.into());
+    }
+}

@@ -1,0 +1,63 @@
+//! The `--json` view: JSON Lines, one object per transcript event, then one summary object.
+//!
+//! Stable for graders: every event has `seq`, `t_us`, `side` and `op`; `send`, `recv` and
+//! `frame` events add `len` and `hex`; `send` and `recv` events add `messages` (which messages
+//! their bytes came from, numbered from 1) and `pieces` (which bytes of which part). The last
+//! line has `"op":"summary"`.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::analysis::Summary;
+use crate::lesson::LessonRun;
+use crate::transcript::{Event, Op, Piece, Transcript};
+
+#[derive(Serialize)]
+struct JsonEvent<'a> {
+    #[serde(flatten)]
+    event: &'a Event,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    len: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hex: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    messages: Option<Vec<usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pieces: Option<Vec<Piece>>,
+}
+
+/// Render every event and the summary as JSON Lines.
+pub fn render(run: &LessonRun, summary: &Summary) -> String {
+    let mut out = String::new();
+    for event in &run.transcript.events {
+        let line = serde_json::to_string(&json_event(&run.transcript, event))
+            .expect("events serialize: plain fields only");
+        let _ = writeln!(out, "{line}");
+    }
+    let line = serde_json::to_string(summary).expect("the summary serializes: plain fields only");
+    let _ = writeln!(out, "{line}");
+    out
+}
+
+fn json_event<'a>(t: &Transcript, event: &'a Event) -> JsonEvent<'a> {
+    let carries_bytes = matches!(event.op, Op::Send | Op::Recv | Op::Frame);
+    let on_stream = matches!(event.op, Op::Send | Op::Recv);
+    let offset = event.offset.unwrap_or(0);
+    JsonEvent {
+        event,
+        len: carries_bytes.then_some(event.bytes.len()),
+        hex: carries_bytes.then(|| hex(&event.bytes)),
+        messages: on_stream.then(|| t.messages_in(offset, event.bytes.len())),
+        pieces: on_stream.then(|| t.pieces(offset, event.bytes.len())),
+    }
+}
+
+/// Lowercase hex, two digits a byte, no separators.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

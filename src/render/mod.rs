@@ -1,0 +1,39 @@
+//! Views: turn a finished lesson run into text. Views never touch sockets, and colour lives
+//! here only — its switch is set once, at start-up, by [`init_color`].
+
+pub mod json;
+pub mod side_by_side;
+mod style;
+mod text;
+
+use std::io::IsTerminal;
+
+/// `--color`: when to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Decide once whether views colour their output; call before rendering anything.
+pub fn init_color(choice: ColorChoice) {
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            // https://no-color.org: any non-empty NO_COLOR turns colour off.
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            !no_color && std::io::stdout().is_terminal()
+        }
+    };
+    colored::control::set_override(on);
+}
+
+/// How the byte views show bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ViewOptions {
+    /// Hex and printable columns instead of text.
+    pub hex: bool,
+}

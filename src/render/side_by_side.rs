@@ -1,0 +1,363 @@
+//! The side-by-side view: the client's send() calls on the left, the server's recv() calls on
+//! the right, one row per event in the order they happened, every byte coloured by the message
+//! it belongs to. A recv holding three colours is a merge; a colour running on into the next
+//! recv is a split.
+
+use std::fmt::Write as _;
+
+use unicode_width::UnicodeWidthStr;
+
+use super::ViewOptions;
+use super::text::{Line, Look, Run, hex_lines, text_lines, wrap_words};
+use crate::analysis::Summary;
+use crate::lesson::LessonRun;
+use crate::transcript::{Event, Op, Part, Piece, Side, Transcript};
+
+/// Width of the time column.
+const TIME_WIDTH: usize = 6;
+/// Width of each side's column; with the time column and separators the view fits 80 columns.
+const COLUMN_WIDTH: usize = 34;
+/// Lines of bytes a cell shows before it sums up the rest.
+const MAX_BYTE_LINES: usize = 4;
+/// Bytes per hex line (8 hex pairs and 8 printable characters fit a column).
+const HEX_PER_LINE: usize = 8;
+/// Beyond this many events the middle of the table is left out (the JSON has everything).
+const MAX_ROWS: usize = 240;
+const HEAD_ROWS: usize = 160;
+/// Width of the labels before the verdict and the other footer lines.
+const FOOTER_LABEL: usize = 9;
+const VIEW_WIDTH: usize = TIME_WIDTH + 2 * COLUMN_WIDTH + 6;
+
+/// Render the whole view: heading, table, figures and verdict.
+pub fn render(run: &LessonRun, summary: &Summary, options: ViewOptions) -> String {
+    let mut out = String::new();
+    heading(run, &mut out);
+    table(run, options, &mut out);
+    footer(summary, &mut out);
+    out
+}
+
+fn heading(run: &LessonRun, out: &mut String) {
+    let t = &run.transcript;
+    let title = format!(
+        "lab {} — client → server over one TCP connection on loopback",
+        run.lesson
+    );
+    push_line(out, &Line::of(title, Look::Heading));
+    let o = &run.options;
+    let knobs = format!(
+        "knobs: recv({}) · reader {} ms late · send gap {} ms · Nagle {}",
+        o.recv_size,
+        o.reader_delay.as_millis(),
+        o.send_gap.as_millis(),
+        if o.nodelay {
+            "off (TCP_NODELAY)"
+        } else {
+            "on"
+        }
+    );
+    push_line(out, &Line::of(knobs, Look::Dim));
+    if let Some(framing) = run.framing {
+        let text = format!(
+            "framing: {} length header ({} bytes) before each message, max frame {} B; \
+             hN = header of mN",
+            framing.header,
+            framing.header.len(),
+            framing.max_frame
+        );
+        for l in wrap_words(&text, VIEW_WIDTH) {
+            push_line(out, &Line::of(l, Look::Dim));
+        }
+    }
+    push_legend(t, out);
+    out.push('\n');
+}
+
+/// `messages: m1 hello  m2 byebye …`, each in its colour, wrapped to the view width.
+fn push_legend(t: &Transcript, out: &mut String) {
+    let mut line = Line::of("messages:", Look::Dim);
+    for (i, message) in t.messages.iter().enumerate() {
+        let n = i + 1;
+        let runs = [Run {
+            bytes: message,
+            message: n,
+            part: Part::Payload,
+        }];
+        let preview = text_lines(&runs, 24, 1).remove(0);
+        let item_width = 2 + format!("m{n} ").len() + preview.width();
+        if line.width() + item_width > VIEW_WIDTH {
+            push_line(out, &line);
+            line = Line::of("         ", Look::Plain);
+        }
+        line.push("  ", Look::Plain);
+        line.push(format!("m{n}"), Look::Label(n));
+        line.push(" ", Look::Plain);
+        line.chunks.extend(preview.chunks);
+    }
+    push_line(out, &line);
+}
+
+fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
+    let t = &run.transcript;
+    let right_title = format!("server: recv({})", run.options.recv_size);
+    push_row(
+        out,
+        &Line::of(format!("{:>TIME_WIDTH$}", "t ms"), Look::Dim),
+        &Line::of("client: send()", Look::Heading),
+        &Line::of(right_title, Look::Heading),
+    );
+    let rule = |w: usize| "─".repeat(w);
+    let _ = writeln!(
+        out,
+        "{}",
+        super::style::dim(&format!(
+            "{}─┼─{}─┼─{}",
+            rule(TIME_WIDTH),
+            rule(COLUMN_WIDTH),
+            rule(COLUMN_WIDTH)
+        ))
+    );
+    let events = &t.events;
+    let skipped = events.len().saturating_sub(MAX_ROWS);
+    for (i, event) in events.iter().enumerate() {
+        if skipped > 0 && i == HEAD_ROWS {
+            let note = format!(
+                "… {skipped} events not shown here (--json lists every one) …"
+            );
+            push_line(out, &Line::of(note, Look::Dim));
+        }
+        if skipped > 0 && (HEAD_ROWS..HEAD_ROWS + skipped).contains(&i) {
+            continue;
+        }
+        let cell = event_cell(t, event, options);
+        let time = Line::of(
+            format!("{:>TIME_WIDTH$.1}", event.t_us as f64 / 1000.0),
+            Look::Dim,
+        );
+        for (k, line) in cell.iter().enumerate() {
+            let time = if k == 0 { time.clone() } else { Line::new() };
+            let empty = Line::new();
+            let (left, right) = match event.side {
+                Side::Client => (line, &empty),
+                Side::Server => (&empty, line),
+            };
+            push_row(out, &time, left, right);
+        }
+    }
+    out.push('\n');
+}
+
+/// The lines one event takes in its side's column.
+fn event_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> {
+    match event.op {
+        Op::Send | Op::Recv => bytes_cell(t, event, options),
+        Op::Frame => frame_cell(t, event, options),
+        Op::Eof => {
+            let mut line = Line::of(prefix("recv", 0), Look::Plain);
+            line.push("end of stream", Look::Dim);
+            vec![line]
+        }
+        Op::Close => words("close (FIN: no more bytes)", Look::Dim),
+        Op::Error => words(&format!("error: {}", detail(event)), Look::Bad),
+        Op::Note => words(detail(event), Look::Dim),
+        Op::Sockopt => words(detail(event), Look::Dim),
+        Op::Bind => words(&format!("bind {}", detail(event)), Look::Dim),
+        Op::Listen => words(&format!("listen {}", detail(event)), Look::Dim),
+        Op::Connect => words(&format!("connect {}", connect_target(event)), Look::Dim),
+        Op::Accept => words(&format!("accept {}", detail(event)), Look::Dim),
+    }
+}
+
+fn detail(event: &Event) -> &str {
+    event.detail.as_deref().unwrap_or("")
+}
+
+fn words(text: &str, look: Look) -> Vec<Line> {
+    wrap_words(text, COLUMN_WIDTH)
+        .into_iter()
+        .map(|l| Line::of(l, look))
+        .collect()
+}
+
+/// `send    5 B  ` — the op, the byte count, then the bytes.
+fn prefix(op: &str, len: usize) -> String {
+    format!("{op:<5}{len:>4} B ")
+}
+
+fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> {
+    let op = if event.op == Op::Send { "send" } else { "recv" };
+    let offset = event.offset.unwrap_or(0);
+    let pieces = t.pieces(offset, event.bytes.len());
+    let mut runs = Vec::with_capacity(pieces.len());
+    let mut at = 0;
+    for p in &pieces {
+        let len = (p.to - p.from) as usize;
+        runs.push(Run {
+            bytes: &event.bytes[at..at + len],
+            message: p.message,
+            part: p.part,
+        });
+        at += len;
+    }
+    let mut lines = with_prefix(prefix(op, event.bytes.len()), &runs, options);
+    // The labels say in words what the colours say: essential without colour.
+    let single_whole_payload =
+        pieces.len() == 1 && pieces[0].whole && pieces[0].part == Part::Payload;
+    if event.op == Op::Recv || !single_whole_payload {
+        lines.extend(piece_labels(&pieces));
+    }
+    lines
+}
+
+fn frame_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> {
+    let n = event.message.unwrap_or(0);
+    let runs = [Run {
+        bytes: &event.bytes,
+        message: n,
+        part: Part::Payload,
+    }];
+    let mut lines = with_prefix(prefix("frame", event.bytes.len()), &runs, options);
+    let indent = " ".repeat(prefix("frame", 0).len());
+    let mut check = Line::of(format!("{indent}⇒ "), Look::Plain);
+    check.push(format!("m{n}"), Look::Label(n));
+    if t.messages.get(n.wrapping_sub(1)) == Some(&event.bytes) {
+        check.push(" intact ✓", Look::Good);
+    } else {
+        check.push(" differs from what was sent ✗", Look::Bad);
+    }
+    lines.push(check);
+    lines
+}
+
+/// The prefix, then the bytes as text after it (wrapped under it) or as hex lines below it.
+fn with_prefix(prefix: String, runs: &[Run<'_>], options: ViewOptions) -> Vec<Line> {
+    let indent = prefix.width();
+    if options.hex {
+        let mut lines = vec![Line::of(prefix, Look::Plain)];
+        lines.extend(hex_lines(runs, HEX_PER_LINE, MAX_BYTE_LINES));
+        return lines;
+    }
+    let mut lines = text_lines(runs, COLUMN_WIDTH - indent, MAX_BYTE_LINES);
+    for (k, line) in lines.iter_mut().enumerate() {
+        let lead = if k == 0 {
+            prefix.clone()
+        } else {
+            " ".repeat(indent)
+        };
+        line.chunks.insert(0, Line::of(lead, Look::Plain).chunks.remove(0));
+    }
+    lines
+}
+
+/// `= m1 m2[0..3]`: which message parts a run of bytes holds, wrapped to the column.
+fn piece_labels(pieces: &[Piece]) -> Vec<Line> {
+    let indent = prefix("send", 0).len();
+    let mut lines = Vec::new();
+    let mut line = Line::of(format!("{}=", " ".repeat(indent)), Look::Dim);
+    for p in pieces {
+        let mut label = match p.part {
+            Part::Header => format!("h{}", p.message),
+            Part::Payload => format!("m{}", p.message),
+        };
+        if !p.whole {
+            label.push_str(&format!("[{}..{}]", p.from, p.to));
+        }
+        if line.width() + 1 + label.len() > COLUMN_WIDTH {
+            lines.push(std::mem::replace(
+                &mut line,
+                Line::of(" ".repeat(indent + 1), Look::Plain),
+            ));
+        }
+        line.push(" ", Look::Plain);
+        line.push(label, Look::Label(p.message));
+    }
+    lines.push(line);
+    lines
+}
+
+fn footer(s: &Summary, out: &mut String) {
+    let figures = format!(
+        "{} send() · {} recv() with data · {} B sent, {} B received · {} merged recv() · {} \
+         split message{}",
+        s.sends,
+        s.recvs,
+        s.bytes_sent,
+        s.bytes_received,
+        s.merged_recvs,
+        s.split_messages,
+        if s.split_messages == 1 { "" } else { "s" }
+    );
+    labelled(out, "measured", &figures, Look::Plain);
+    let verdict_look = if s.error.is_some() {
+        Look::Bad
+    } else if s.intact {
+        Look::Good
+    } else {
+        Look::Heading
+    };
+    labelled(out, "verdict", &s.verdict, verdict_look);
+    if let Some(predicted) = s.predicted_recvs {
+        let (text, look) = if predicted == s.recvs {
+            (
+                format!("the lesson predicted {predicted} recv() with data; measured {}, as predicted", s.recvs),
+                Look::Dim,
+            )
+        } else {
+            (
+                format!(
+                    "the lesson predicted {predicted} recv() with data, but this kernel gave {}: \
+                     timing decides, not a rule",
+                    s.recvs
+                ),
+                Look::Bad,
+            )
+        };
+        labelled(out, "check", &text, look);
+    }
+    labelled(out, "next", &s.hint, Look::Dim);
+}
+
+/// `label    text…`, the text wrapped under itself.
+fn labelled(out: &mut String, label: &str, text: &str, look: Look) {
+    for (k, l) in wrap_words(text, VIEW_WIDTH - FOOTER_LABEL)
+        .into_iter()
+        .enumerate()
+    {
+        let mut line = if k == 0 {
+            Line::of(format!("{label:<FOOTER_LABEL$}"), Look::Dim)
+        } else {
+            Line::of(" ".repeat(FOOTER_LABEL), Look::Plain)
+        };
+        line.push(l, look);
+        push_line(out, &line);
+    }
+}
+
+fn push_line(out: &mut String, line: &Line) {
+    let _ = writeln!(out, "{}", line.paint());
+}
+
+/// One table row: time, left cell, right cell, padded to their columns.
+fn push_row(out: &mut String, time: &Line, left: &Line, right: &Line) {
+    let pad = |line: &Line, width: usize| {
+        format!(
+            "{}{}",
+            line.paint(),
+            " ".repeat(width.saturating_sub(line.width()))
+        )
+    };
+    let sep = super::style::dim("│");
+    let row = format!(
+        "{} {sep} {} {sep} {}",
+        pad(time, TIME_WIDTH),
+        pad(left, COLUMN_WIDTH),
+        right.paint()
+    );
+    let _ = writeln!(out, "{}", row.trim_end());
+}
+
+/// The server address of a connect event (`ADDR from LOCAL`); the accept row shows the rest.
+fn connect_target(event: &Event) -> &str {
+    let detail = detail(event);
+    detail.split(" from ").next().unwrap_or(detail)
+}

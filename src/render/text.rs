@@ -1,0 +1,299 @@
+//! Text building blocks for the views: styled chunks, lines of a known display width, bytes
+//! shown as text (Python-style escapes for what is not printable) or as hex, and wrapping.
+
+use std::fmt::Write as _;
+
+use unicode_width::UnicodeWidthStr;
+
+use super::style;
+use crate::transcript::Part;
+
+/// How a chunk of text is styled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look {
+    Plain,
+    Dim,
+    Heading,
+    Good,
+    Bad,
+    /// A label naming message `n`.
+    Label(usize),
+    /// Stream bytes of message `n`; `escape` when shown as an escape or hex.
+    Bytes {
+        message: usize,
+        part: Part,
+        escape: bool,
+    },
+}
+
+/// Text with one look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub text: String,
+    pub look: Look,
+}
+
+/// One line of chunks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Line {
+    pub chunks: Vec<Chunk>,
+}
+
+impl Line {
+    pub fn new() -> Self {
+        Line::default()
+    }
+
+    pub fn of(text: impl Into<String>, look: Look) -> Self {
+        let mut line = Line::new();
+        line.push(text, look);
+        line
+    }
+
+    pub fn push(&mut self, text: impl Into<String>, look: Look) -> &mut Self {
+        self.chunks.push(Chunk {
+            text: text.into(),
+            look,
+        });
+        self
+    }
+
+    /// Columns the line takes on a terminal (Chinese characters take two).
+    pub fn width(&self) -> usize {
+        self.chunks.iter().map(|c| c.text.width()).sum()
+    }
+
+    /// The line with colour (when colour is on) and without trailing padding.
+    pub fn paint(&self) -> String {
+        let mut out = String::new();
+        for chunk in &self.chunks {
+            let text = chunk.text.as_str();
+            let painted = match chunk.look {
+                Look::Plain => text.into(),
+                Look::Dim => style::dim(text),
+                Look::Heading => style::heading(text),
+                Look::Good => style::good(text),
+                Look::Bad => style::bad(text),
+                Look::Label(n) => style::label(text, n),
+                Look::Bytes {
+                    message,
+                    part,
+                    escape,
+                } => style::bytes(text, message, part, escape),
+            };
+            let _ = write!(out, "{painted}");
+        }
+        out
+    }
+}
+
+/// The smallest unit wrapping will not cut: one character, or one escape like `\x00`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Token {
+    text: String,
+    bytes: usize,
+    look: Look,
+}
+
+/// Bytes of one message part as text tokens: printable characters as they are, everything
+/// else the way Python's bytes repr writes it (`\n`, `\x00`). A UTF-8 sequence cut by a
+/// recv() boundary is not valid on its own, so its bytes show as escapes: the cut is visible.
+fn text_tokens(bytes: &[u8], message: usize, part: Part, out: &mut Vec<Token>) {
+    let look = |escape| Look::Bytes {
+        message,
+        part,
+        escape,
+    };
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            let (text, escape) = match c {
+                '\n' => ("\\n".to_string(), true),
+                '\r' => ("\\r".to_string(), true),
+                '\t' => ("\\t".to_string(), true),
+                '\\' => ("\\\\".to_string(), true),
+                c if c.is_control() => (escape_bytes(c.to_string().as_bytes()), true),
+                c => (c.to_string(), false),
+            };
+            out.push(Token {
+                text,
+                bytes: c.len_utf8(),
+                look: look(escape),
+            });
+        }
+        for &b in chunk.invalid() {
+            out.push(Token {
+                text: format!("\\x{b:02x}"),
+                bytes: 1,
+                look: look(true),
+            });
+        }
+    }
+}
+
+fn escape_bytes(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("\\x{b:02x}")).collect()
+}
+
+/// A run of bytes and where it came from, ready to be shown.
+#[derive(Debug, Clone, Copy)]
+pub struct Run<'a> {
+    pub bytes: &'a [u8],
+    pub message: usize,
+    pub part: Part,
+}
+
+/// Show runs as text, wrapped to `width` columns, at most `max_lines` lines; what does not
+/// fit is summed up as `… +N B`.
+pub fn text_lines(runs: &[Run<'_>], width: usize, max_lines: usize) -> Vec<Line> {
+    let mut tokens = Vec::new();
+    for run in runs {
+        text_tokens(run.bytes, run.message, run.part, &mut tokens);
+    }
+    let total: usize = runs.iter().map(|r| r.bytes.len()).sum();
+    let mut lines = vec![Line::new()];
+    let mut shown = 0;
+    for token in tokens {
+        let current_width = lines.last().map_or(0, Line::width);
+        if current_width + token.text.width() > width {
+            if lines.len() == max_lines {
+                break;
+            }
+            lines.push(Line::new());
+        }
+        shown += token.bytes;
+        lines
+            .last_mut()
+            .expect("lines starts non-empty")
+            .push(token.text, token.look);
+    }
+    elide_rest(&mut lines, total - shown, width);
+    lines
+}
+
+/// Show runs as hex, `per_line` bytes a line, each line followed by its printable ASCII.
+pub fn hex_lines(runs: &[Run<'_>], per_line: usize, max_lines: usize) -> Vec<Line> {
+    let bytes: Vec<(u8, Look)> = runs
+        .iter()
+        .flat_map(|r| {
+            r.bytes.iter().map(move |&b| {
+                let look = Look::Bytes {
+                    message: r.message,
+                    part: r.part,
+                    escape: false,
+                };
+                (b, look)
+            })
+        })
+        .collect();
+    let mut lines = Vec::new();
+    for row in bytes.chunks(per_line).take(max_lines) {
+        let mut line = Line::new();
+        for (i, (b, look)) in row.iter().enumerate() {
+            if i > 0 {
+                line.push(" ", Look::Plain);
+            }
+            line.push(format!("{b:02x}"), *look);
+        }
+        line.push(" ".repeat(3 * (per_line - row.len()) + 1), Look::Plain);
+        for (b, look) in row {
+            let c = if b.is_ascii_graphic() || *b == b' ' {
+                *b as char
+            } else {
+                '.'
+            };
+            line.push(c.to_string(), *look);
+        }
+        lines.push(line);
+    }
+    let shown = (per_line * max_lines).min(bytes.len());
+    let width = 4 * per_line;
+    elide_rest(&mut lines, bytes.len() - shown, width);
+    lines
+}
+
+/// Say how many bytes were left out, on the last line if it has room.
+fn elide_rest(lines: &mut Vec<Line>, hidden: usize, width: usize) {
+    if hidden == 0 {
+        return;
+    }
+    let note = format!(" … +{hidden} B");
+    match lines.last_mut() {
+        Some(last) if last.width() + note.width() <= width => {
+            last.push(note, Look::Dim);
+        }
+        _ => lines.push(Line::of(note.trim_start(), Look::Dim)),
+    }
+}
+
+/// Wrap plain words to `width` columns (a word longer than that gets a line to itself).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        if !current.is_empty() && current.width() + 1 + word.width() > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    lines.push(current);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(lines: &[Line]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.chunks.iter().map(|c| c.text.as_str()).collect())
+            .collect()
+    }
+
+    fn run(bytes: &[u8]) -> Run<'_> {
+        Run {
+            bytes,
+            message: 1,
+            part: Part::Payload,
+        }
+    }
+
+    #[test]
+    fn a_cut_chinese_character_shows_its_bytes_as_escapes() {
+        // "你好" is e4 bd a0 e5 a5 bd; a recv that ends after 4 bytes cuts "好".
+        let lines = text_lines(&[run(&"你好".as_bytes()[..4])], 40, 4);
+        assert_eq!(plain(&lines), vec!["你\\xe5"]);
+        let lines = text_lines(&[run(&"你好".as_bytes()[4..])], 40, 4);
+        assert_eq!(plain(&lines), vec!["\\xa5\\xbd"]);
+    }
+
+    #[test]
+    fn control_bytes_are_escaped_like_python() {
+        let lines = text_lines(&[run(b"a\nb\x00")], 40, 4);
+        assert_eq!(plain(&lines), vec!["a\\nb\\x00"]);
+    }
+
+    #[test]
+    fn long_text_wraps_and_the_rest_is_counted() {
+        let lines = text_lines(&[run(&[b'x'; 100])], 10, 2);
+        assert_eq!(plain(&lines), vec!["x".repeat(10), "x".repeat(10), "… +80 B".into()]);
+    }
+
+    #[test]
+    fn double_width_characters_wrap_by_columns() {
+        let lines = text_lines(&[run("你好世界".as_bytes())], 4, 4);
+        assert_eq!(plain(&lines), vec!["你好", "世界"]);
+    }
+
+    #[test]
+    fn hex_shows_bytes_and_printable_columns() {
+        let lines = hex_lines(&[run(b"\x00\x00\x00\x05hello")], 8, 4);
+        assert_eq!(
+            plain(&lines),
+            vec!["00 00 00 05 68 65 6c 6c ....hell", "6f                      o"]
+        );
+    }
+}

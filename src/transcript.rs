@@ -1,0 +1,302 @@
+//! The transcript: the ordered list of everything a lesson's sockets did.
+//!
+//! Every lesson produces one; every view consumes one. Events are numbered in the order they
+//! were recorded (`seq`), across both sides, so a view can lay sends and recvs out on one
+//! timeline. The byte stream from client to server is described once by its [`Span`]s (which
+//! message, which part), so any recv can be traced back to the messages its bytes came from.
+
+use std::ops::Range;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use serde::Serialize;
+
+/// Which end of the connection did something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Client,
+    Server,
+}
+
+/// What happened. Names match the `op` field of the JSON output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    Bind,
+    Listen,
+    Connect,
+    Accept,
+    Sockopt,
+    Send,
+    Recv,
+    Eof,
+    Close,
+    Frame,
+    Note,
+    Error,
+}
+
+/// One thing that happened on one side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Position in the whole transcript, from 1.
+    pub seq: usize,
+    /// Microseconds since the lesson started.
+    pub t_us: u64,
+    pub side: Side,
+    pub op: Op,
+    /// Offset in the client→server stream of the first byte (send, recv, frame).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// The bytes moved (send, recv) or decoded (frame).
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    /// Which message a decoded frame is (from 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<usize>,
+    /// Free text: an address, an option, a note, an error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// What a run of stream bytes is, from the sender's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    /// A length header in front of a message.
+    Header,
+    /// The message's own bytes.
+    Payload,
+}
+
+/// A run of the client→server stream that belongs to one part of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// Message number, from 1.
+    pub message: usize,
+    pub part: Part,
+    /// Stream offsets the span covers.
+    pub range: Range<u64>,
+}
+
+/// The piece of one span that a given run of bytes (say, one recv) holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Piece {
+    pub message: usize,
+    pub part: Part,
+    /// Bytes `from..to` of that part.
+    pub from: u64,
+    pub to: u64,
+    /// True when the piece is the whole part, not a slice of it.
+    pub whole: bool,
+}
+
+/// Everything a lesson recorded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Transcript {
+    /// The messages the client meant to send, in order (message `n` is `messages[n - 1]`).
+    pub messages: Vec<Vec<u8>>,
+    /// The layout of the client→server stream, in stream order, without gaps.
+    pub spans: Vec<Span>,
+    pub events: Vec<Event>,
+}
+
+impl Transcript {
+    /// Events with the given side and op, in order.
+    pub fn events_of(&self, side: Side, op: Op) -> impl Iterator<Item = &Event> {
+        self.events
+            .iter()
+            .filter(move |e| e.side == side && e.op == op)
+    }
+
+    /// The spans' pieces that the stream bytes `offset..offset + len` hold, in stream order.
+    pub fn pieces(&self, offset: u64, len: usize) -> Vec<Piece> {
+        let end = offset + len as u64;
+        self.spans
+            .iter()
+            .filter(|s| s.range.start < end && offset < s.range.end)
+            .map(|s| {
+                let from = offset.max(s.range.start);
+                let to = end.min(s.range.end);
+                Piece {
+                    message: s.message,
+                    part: s.part,
+                    from: from - s.range.start,
+                    to: to - s.range.start,
+                    whole: from == s.range.start && to == s.range.end,
+                }
+            })
+            .collect()
+    }
+
+    /// Message numbers whose bytes appear in `offset..offset + len`, each once, in order.
+    pub fn messages_in(&self, offset: u64, len: usize) -> Vec<usize> {
+        let mut numbers: Vec<usize> = self
+            .pieces(offset, len)
+            .iter()
+            .map(|p| p.message)
+            .collect();
+        numbers.dedup();
+        numbers
+    }
+}
+
+/// Shared, thread-safe recorder handed to both sides of a lesson.
+///
+/// Cloning is cheap; every clone appends to the same transcript, and `seq` is taken under the
+/// same lock as the append, so the order of `seq` is the order events were recorded in.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    started: Instant,
+    events: Arc<Mutex<Vec<Event>>>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Recorder {
+    pub fn new() -> Self {
+        Recorder {
+            started: Instant::now(),
+            events: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// Record an event with only a side, an op and optional detail.
+    pub fn record(&self, side: Side, op: Op, detail: impl Into<Option<String>>) {
+        self.push(side, op, None, Vec::new(), None, detail.into());
+    }
+
+    /// Record bytes that moved at stream offset `offset` (send, recv).
+    pub fn record_bytes(&self, side: Side, op: Op, offset: u64, bytes: &[u8]) {
+        self.push(side, op, Some(offset), bytes.to_vec(), None, None);
+    }
+
+    /// Record a decoded frame: message number, its payload and where its header started.
+    pub fn record_frame(&self, message: usize, offset: u64, payload: &[u8]) {
+        self.push(
+            Side::Server,
+            Op::Frame,
+            Some(offset),
+            payload.to_vec(),
+            Some(message),
+            None,
+        );
+    }
+
+    fn push(
+        &self,
+        side: Side,
+        op: Op,
+        offset: Option<u64>,
+        bytes: Vec<u8>,
+        message: Option<usize>,
+        detail: Option<String>,
+    ) {
+        let t_us = self.started.elapsed().as_micros() as u64;
+        // A panic on the other thread must not hide what this one saw.
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        let seq = events.len() + 1;
+        events.push(Event {
+            seq,
+            t_us,
+            side,
+            op,
+            offset,
+            bytes,
+            message,
+            detail,
+        });
+    }
+
+    /// The events recorded so far, in order.
+    pub fn events(&self) -> Vec<Event> {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Lay messages out as stream spans: for each message an optional header of `header_len`
+/// bytes, then its payload. Returns the spans in stream order.
+pub fn layout_spans(messages: &[Vec<u8>], header_len: usize) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let mut at = 0u64;
+    for (i, message) in messages.iter().enumerate() {
+        let mut add = |part, len: usize| {
+            spans.push(Span {
+                message: i + 1,
+                part,
+                range: at..at + len as u64,
+            });
+            at += len as u64;
+        };
+        if header_len > 0 {
+            add(Part::Header, header_len);
+        }
+        add(Part::Payload, message.len());
+    }
+    spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sticky() -> Transcript {
+        let messages = vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()];
+        Transcript {
+            spans: layout_spans(&messages, 0),
+            messages,
+            events: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn one_recv_of_the_whole_stream_holds_all_three_messages_whole() {
+        let t = sticky();
+        let pieces = t.pieces(0, 20);
+        assert_eq!(pieces.len(), 3);
+        assert!(pieces.iter().all(|p| p.whole));
+        assert_eq!(t.messages_in(0, 20), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn a_recv_that_cuts_a_message_holds_a_slice_of_it() {
+        let t = sticky();
+        // bytes 3..8: "lo" of hello and "byb" of byebye
+        let pieces = t.pieces(3, 5);
+        assert_eq!(
+            (pieces[0].from, pieces[0].to, pieces[0].whole),
+            (3, 5, false)
+        );
+        assert_eq!(
+            (pieces[1].from, pieces[1].to, pieces[1].whole),
+            (0, 3, false)
+        );
+    }
+
+    #[test]
+    fn headers_get_their_own_spans() {
+        let spans = layout_spans(&[b"ab".to_vec()], 4);
+        assert_eq!(spans[0].part, Part::Header);
+        assert_eq!(spans[0].range, 0..4);
+        assert_eq!(spans[1].range, 4..6);
+    }
+
+    #[test]
+    fn empty_payloads_take_no_stream_bytes_and_belong_to_no_recv() {
+        let messages = vec![Vec::new(), b"x".to_vec()];
+        let t = Transcript {
+            spans: layout_spans(&messages, 0),
+            messages,
+            events: Vec::new(),
+        };
+        assert_eq!(t.messages_in(0, 1), vec![2]);
+    }
+}
