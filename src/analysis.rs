@@ -240,8 +240,14 @@ fn framed_verdict(s: &Summary) -> String {
     }
     let raw = match (s.merged_recvs, s.split_messages) {
         (0, 0) => "the raw recv() calls happened to fall on message boundaries this time".into(),
-        (m, 0) => format!("{} still held several messages", plural(m, "raw recv()", "raw recv() calls")),
-        (0, p) => format!("{} still split across raw recv() calls", plural(p, "message was", "messages were")),
+        (m, 0) => format!(
+            "{} still held several messages",
+            plural(m, "raw recv()", "raw recv() calls")
+        ),
+        (0, p) => format!(
+            "{} still split across raw recv() calls",
+            plural(p, "message was", "messages were")
+        ),
         (m, p) => format!(
             "{} still held several messages and {} split",
             plural(m, "raw recv()", "raw recv() calls"),
@@ -291,7 +297,13 @@ mod tests {
         }
         let mut at = 0;
         for &n in cuts {
-            events.push(event(events.len(), Side::Server, Op::Recv, at, &stream[at..at + n]));
+            events.push(event(
+                events.len(),
+                Side::Server,
+                Op::Recv,
+                at,
+                &stream[at..at + n],
+            ));
             at += n;
         }
         LessonRun {
@@ -322,12 +334,16 @@ mod tests {
     #[test]
     fn one_recv_of_everything_is_a_merge_of_three() {
         let s = summarize(&run_with_recvs(&[20]));
-        assert_eq!((s.sends, s.recvs, s.merged_recvs, s.split_messages), (3, 1, 1, 0));
+        assert_eq!(
+            (s.sends, s.recvs, s.merged_recvs, s.split_messages),
+            (3, 1, 1, 0)
+        );
         assert_eq!(s.most_messages_in_one_recv, 3);
         assert!(!s.intact);
-        assert!(s.verdict.starts_with(
-            "3 send() calls arrived in 1 recv(): the message boundaries are gone"
-        ));
+        assert!(
+            s.verdict
+                .starts_with("3 send() calls arrived in 1 recv(): the message boundaries are gone")
+        );
         assert_eq!(s.predicted_recvs, Some(1));
     }
 

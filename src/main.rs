@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use sticky_lab::cli::Cli;
 use sticky_lab::error::{EXIT_FAILURE, EXIT_USAGE};
 use sticky_lab::render;
@@ -52,15 +52,27 @@ fn usage_error(e: &clap::Error) -> ExitCode {
                 .collect::<Vec<_>>()
                 .join(" ")
         })
-        .unwrap_or_else(|| "lab".into());
+        .unwrap_or_else(subcommand_in_args);
     eprintln!("error: {first} (see '{command} --help')");
     ExitCode::from(EXIT_USAGE as u8)
+}
+
+/// `lab SUBCOMMAND` if the arguments name one, else `lab`: where `--help` will help most.
+fn subcommand_in_args() -> String {
+    let command = Cli::command();
+    std::env::args()
+        .skip(1)
+        .find(|arg| command.find_subcommand(arg).is_some())
+        .map_or_else(|| "lab".to_string(), |name| format!("lab {name}"))
 }
 
 /// Print the output; a closed pipe (`lab … | head`) is not an error worth a message.
 fn write_stdout(output: &str) -> ExitCode {
     let mut stdout = io::stdout().lock();
-    match stdout.write_all(output.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {

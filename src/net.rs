@@ -37,7 +37,11 @@ impl ListenOptions {
 }
 
 fn new_tcp_socket(addr: &SocketAddr) -> io::Result<Socket> {
-    Socket::new(Domain::for_address(*addr), Type::STREAM, Some(Protocol::TCP))
+    Socket::new(
+        Domain::for_address(*addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
 }
 
 /// socket(), the options, bind() and listen(), each recorded on the server side.
@@ -63,7 +67,11 @@ pub fn open_listener(options: &ListenOptions, rec: &Recorder) -> Result<TcpListe
     socket
         .listen(options.backlog)
         .map_err(|e| Error::io("listen()", e))?;
-    rec.record(Side::Server, Op::Listen, format!("(backlog {})", options.backlog));
+    rec.record(
+        Side::Server,
+        Op::Listen,
+        format!("(backlog {})", options.backlog),
+    );
     Ok(socket.into())
 }
 
@@ -86,7 +94,11 @@ pub fn connect(addr: SocketAddr, nodelay: bool, rec: &Recorder) -> Result<Record
         Op::Sockopt,
         format!(
             "TCP_NODELAY {}",
-            if nodelay { "on (Nagle off)" } else { "off (Nagle on)" }
+            if nodelay {
+                "on (Nagle off)"
+            } else {
+                "off (Nagle on)"
+            }
         ),
     );
     socket

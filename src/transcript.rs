@@ -132,11 +132,7 @@ impl Transcript {
 
     /// Message numbers whose bytes appear in `offset..offset + len`, each once, in order.
     pub fn messages_in(&self, offset: u64, len: usize) -> Vec<usize> {
-        let mut numbers: Vec<usize> = self
-            .pieces(offset, len)
-            .iter()
-            .map(|p| p.message)
-            .collect();
+        let mut numbers: Vec<usize> = self.pieces(offset, len).iter().map(|p| p.message).collect();
         numbers.dedup();
         numbers
     }

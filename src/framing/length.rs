@@ -232,7 +232,7 @@ impl Decoder for LengthCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framing::{FrameReader, DEFAULT_MAX_FRAME};
+    use crate::framing::{DEFAULT_MAX_FRAME, FrameReader};
 
     fn codec() -> LengthCodec {
         LengthCodec::new(LengthHeader::default(), DEFAULT_MAX_FRAME)
@@ -258,7 +258,10 @@ mod tests {
         while let Some(frame) = reader.next_frame().unwrap() {
             got.push(frame.payload.to_vec());
         }
-        assert_eq!(got, vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()]);
+        assert_eq!(
+            got,
+            vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()]
+        );
         assert!(reader.finish().is_ok());
     }
 
@@ -327,7 +330,12 @@ mod tests {
 
     #[test]
     fn little_endian_and_eight_byte_headers_round_trip() {
-        for width in [HeaderWidth::One, HeaderWidth::Two, HeaderWidth::Four, HeaderWidth::Eight] {
+        for width in [
+            HeaderWidth::One,
+            HeaderWidth::Two,
+            HeaderWidth::Four,
+            HeaderWidth::Eight,
+        ] {
             for big_endian in [true, false] {
                 let header = LengthHeader {
                     width,

@@ -59,7 +59,9 @@ impl Receiver for FramedReceiver {
         self.reader.feed(bytes);
         loop {
             match self.reader.next_frame() {
-                Ok(Some(frame)) => self.rec.record_frame(frame.index, frame.offset, frame.payload),
+                Ok(Some(frame)) => self
+                    .rec
+                    .record_frame(frame.index, frame.offset, frame.payload),
                 Ok(None) => return ControlFlow::Continue(()),
                 Err(e) => {
                     // Nothing after a bad header can be trusted: stop reading, close.

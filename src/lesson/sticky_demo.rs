@@ -3,8 +3,8 @@
 
 use std::ops::ControlFlow;
 
-use super::exchange::{ExchangeOptions, Receiver, run_exchange};
 use super::LessonRun;
+use super::exchange::{ExchangeOptions, Receiver, run_exchange};
 use crate::error::Error;
 use crate::net::RecordedStream;
 use crate::transcript::{Recorder, Transcript, layout_spans};

@@ -50,11 +50,7 @@ fn heading(run: &LessonRun, out: &mut String) {
         o.recv_size,
         o.reader_delay.as_millis(),
         o.send_gap.as_millis(),
-        if o.nodelay {
-            "off (TCP_NODELAY)"
-        } else {
-            "on"
-        }
+        if o.nodelay { "off (TCP_NODELAY)" } else { "on" }
     );
     push_line(out, &Line::of(knobs, Look::Dim));
     if let Some(framing) = run.framing {
@@ -121,9 +117,7 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
     let skipped = events.len().saturating_sub(MAX_ROWS);
     for (i, event) in events.iter().enumerate() {
         if skipped > 0 && i == HEAD_ROWS {
-            let note = format!(
-                "… {skipped} events not shown here (--json lists every one) …"
-            );
+            let note = format!("… {skipped} events not shown here (--json lists every one) …");
             push_line(out, &Line::of(note, Look::Dim));
         }
         if skipped > 0 && (HEAD_ROWS..HEAD_ROWS + skipped).contains(&i) {
@@ -244,7 +238,8 @@ fn with_prefix(prefix: String, runs: &[Run<'_>], options: ViewOptions) -> Vec<Li
         } else {
             " ".repeat(indent)
         };
-        line.chunks.insert(0, Line::of(lead, Look::Plain).chunks.remove(0));
+        line.chunks
+            .insert(0, Line::of(lead, Look::Plain).chunks.remove(0));
     }
     lines
 }
@@ -299,7 +294,10 @@ fn footer(s: &Summary, out: &mut String) {
     if let Some(predicted) = s.predicted_recvs {
         let (text, look) = if predicted == s.recvs {
             (
-                format!("the lesson predicted {predicted} recv() with data; measured {}, as predicted", s.recvs),
+                format!(
+                    "the lesson predicted {predicted} recv() with data; measured {}, as predicted",
+                    s.recvs
+                ),
                 Look::Dim,
             )
         } else {

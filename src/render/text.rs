@@ -279,7 +279,10 @@ mod tests {
     #[test]
     fn long_text_wraps_and_the_rest_is_counted() {
         let lines = text_lines(&[run(&[b'x'; 100])], 10, 2);
-        assert_eq!(plain(&lines), vec!["x".repeat(10), "x".repeat(10), "… +80 B".into()]);
+        assert_eq!(
+            plain(&lines),
+            vec!["x".repeat(10), "x".repeat(10), "… +80 B".into()]
+        );
     }
 
     #[test]
@@ -293,7 +296,10 @@ mod tests {
         let lines = hex_lines(&[run(b"\x00\x00\x00\x05hello")], 8, 4);
         assert_eq!(
             plain(&lines),
-            vec!["00 00 00 05 68 65 6c 6c ....hell", "6f                      o"]
+            vec![
+                "00 00 00 05 68 65 6c 6c ....hell",
+                "6f                      o"
+            ]
         );
     }
 }

@@ -1,0 +1,134 @@
+//! Properties of length-prefix framing: however the stream is cut into recv()-sized chunks,
+//! the decoder gives back exactly the messages that were sent, in order; a stream that stops
+//! inside a frame ends with the unfinished-frame error, never with a message; arbitrary bytes
+//! never panic and never grow the buffer past one maximum frame.
+
+use proptest::prelude::*;
+use sticky_lab::framing::{
+    DEFAULT_MAX_FRAME, FrameErrorKind, FrameReader, HeaderWidth, LengthCodec, LengthHeader,
+};
+
+fn codec() -> LengthCodec {
+    LengthCodec::new(LengthHeader::default(), DEFAULT_MAX_FRAME)
+}
+
+/// Messages from empty to 1 MiB; big ones are rare so the suite stays quick.
+fn messages() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    let size = prop_oneof![
+        8 => 0usize..64,
+        3 => 64usize..4096,
+        1 => Just(1024 * 1024),
+    ];
+    let message = size.prop_flat_map(|n| {
+        any::<u8>().prop_map(move |b| {
+            // Varied bytes without paying for a megabyte of random draws.
+            (0..n).map(|i| b.wrapping_add(i as u8)).collect::<Vec<u8>>()
+        })
+    });
+    prop::collection::vec(message, 0..12)
+}
+
+/// Cut points as fractions of the stream: any number of chunks, any sizes (including 1 byte).
+fn cuts() -> impl Strategy<Value = Vec<f64>> {
+    prop::collection::vec(0.0f64..1.0, 0..40)
+}
+
+fn encode_all(messages: &[Vec<u8>]) -> Vec<u8> {
+    let mut stream = Vec::new();
+    for m in messages {
+        codec().encode(m, &mut stream).unwrap();
+    }
+    stream
+}
+
+fn chunk_at(stream: &[u8], cuts: &[f64]) -> Vec<std::ops::Range<usize>> {
+    let mut points: Vec<usize> = cuts
+        .iter()
+        .map(|f| (f * stream.len() as f64) as usize)
+        .collect();
+    points.push(0);
+    points.push(stream.len());
+    points.sort_unstable();
+    points.dedup();
+    points.windows(2).map(|w| w[0]..w[1]).collect()
+}
+
+/// Feed the chunks, collecting every frame; returns the frames and the reader.
+fn decode_chunks(
+    stream: &[u8],
+    chunks: &[std::ops::Range<usize>],
+) -> (Vec<Vec<u8>>, FrameReader<LengthCodec>) {
+    let mut reader = FrameReader::new(codec());
+    let mut frames = Vec::new();
+    for chunk in chunks {
+        reader.feed(&stream[chunk.clone()]);
+        while let Some(frame) = reader.next_frame().expect("valid stream") {
+            frames.push(frame.payload.to_vec());
+        }
+    }
+    (frames, reader)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn any_chunking_gives_back_exactly_the_messages_in_order(
+        messages in messages(), cuts in cuts()
+    ) {
+        let stream = encode_all(&messages);
+        let (frames, reader) = decode_chunks(&stream, &chunk_at(&stream, &cuts));
+        prop_assert_eq!(frames, messages);
+        prop_assert!(reader.finish().is_ok());
+    }
+
+    #[test]
+    fn a_stream_cut_inside_a_frame_ends_with_the_unfinished_frame_error(
+        messages in messages().prop_filter("needs a frame", |m| !m.is_empty()),
+        cut in 0.0f64..1.0,
+        cuts in cuts(),
+    ) {
+        let stream = encode_all(&messages);
+        // Stop strictly inside the last frame.
+        let last_len = 4 + messages.last().unwrap().len();
+        let last_start = stream.len() - last_len;
+        let stop = last_start + 1 + ((cut * (last_len - 1) as f64) as usize).min(last_len - 2);
+        let truncated = &stream[..stop];
+        let (frames, reader) = decode_chunks(truncated, &chunk_at(truncated, &cuts));
+        prop_assert_eq!(&frames[..], &messages[..messages.len() - 1]);
+        let err = reader.finish().unwrap_err();
+        prop_assert_eq!(err.frame, messages.len());
+        let ended_in_frame = matches!(
+            err.kind,
+            FrameErrorKind::EndedInHeader { .. } | FrameErrorKind::EndedInPayload { .. }
+        );
+        prop_assert!(ended_in_frame, "{:?}", err.kind);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_never_buffer_more_than_a_frame(
+        bytes in prop::collection::vec(any::<u8>(), 0..2048),
+        cuts in cuts(),
+        max in 1usize..256,
+        width in prop_oneof![Just(HeaderWidth::One), Just(HeaderWidth::Two),
+                             Just(HeaderWidth::Four), Just(HeaderWidth::Eight)],
+        big_endian in any::<bool>(),
+        signed in any::<bool>(),
+    ) {
+        let header = LengthHeader { width, big_endian, signed };
+        let mut reader = FrameReader::new(LengthCodec::new(header, max));
+        'feed: for chunk in chunk_at(&bytes, &cuts) {
+            reader.feed(&bytes[chunk]);
+            loop {
+                match reader.next_frame() {
+                    Ok(Some(frame)) => prop_assert!(frame.payload.len() <= max),
+                    Ok(None) => break,
+                    Err(_) => break 'feed,
+                }
+            }
+            // Whatever is left is less than one header plus one maximum frame.
+            prop_assert!(reader.pending().len() < header.len() + max);
+        }
+        let _ = reader.finish();
+    }
+}
