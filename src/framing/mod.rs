@@ -17,6 +17,20 @@
 //! The buffer only ever grows by bytes actually received; a claimed length is checked against
 //! the maximum as soon as the header is complete, before any payload is awaited, so a peer that
 //! claims 4 GiB costs nothing.
+//!
+//! ```
+//! use sticky_lab::framing::{FrameReader, LengthCodec, LengthHeader, DEFAULT_MAX_FRAME};
+//!
+//! let codec = LengthCodec::new(LengthHeader::default(), DEFAULT_MAX_FRAME);
+//! let mut reader = FrameReader::new(codec);
+//! // One recv() that holds a whole frame and the first byte of the next: a sticky packet.
+//! reader.feed(b"\x00\x00\x00\x05hello\x00");
+//! assert_eq!(reader.next_frame().unwrap().unwrap().payload, b"hello");
+//! assert_eq!(reader.next_frame().unwrap(), None); // the leftover waits for more bytes
+//! reader.feed(b"\x00\x00\x03bye");
+//! assert_eq!(reader.next_frame().unwrap().unwrap().payload, b"bye");
+//! assert!(reader.finish().is_ok()); // nothing left over: a clean end of stream
+//! ```
 
 mod length;
 
