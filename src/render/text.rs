@@ -50,11 +50,15 @@ impl Line {
         line
     }
 
+    /// Append text; text with the same look as the last chunk joins it (fewer escape codes).
     pub fn push(&mut self, text: impl Into<String>, look: Look) -> &mut Self {
-        self.chunks.push(Chunk {
-            text: text.into(),
-            look,
-        });
+        match self.chunks.last_mut() {
+            Some(last) if last.look == look => last.text.push_str(&text.into()),
+            _ => self.chunks.push(Chunk {
+                text: text.into(),
+                look,
+            }),
+        }
         self
     }
 
