@@ -32,6 +32,7 @@ pub mod framing;
 pub mod lesson;
 pub mod net;
 pub mod render;
+pub mod structfmt;
 pub mod transcript;
 
 use std::time::Duration;
