@@ -1,6 +1,6 @@
 # lab — two commands do everything: `make demo` and `make test`.
 CARGO ?= cargo
-LAB    = target/debug/lab
+LAB    = $(CARGO) run --quiet --
 
 .PHONY: all build demo test fmt-check lint unit fmt clean
 

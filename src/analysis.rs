@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::lesson::LessonRun;
-use crate::transcript::{Op, Part, Side, Transcript};
+use crate::transcript::{Op, Side};
 
 /// Above this many stream bytes the kernel's buffers, not the knobs, decide how recvs fall,
 /// so the lesson makes no prediction.
@@ -67,13 +67,14 @@ pub fn summarize(run: &LessonRun) -> Summary {
     let recvs: Vec<_> = t.events_of(Side::Server, Op::Recv).collect();
     let frames: Vec<_> = t.events_of(Side::Server, Op::Frame).collect();
 
+    // A message's header counts as the message's bytes, here as in the JSON `messages`.
     let per_recv: Vec<Vec<usize>> = recvs
         .iter()
-        .map(|e| payload_messages(t, e.offset.unwrap_or(0), e.bytes.len()))
+        .map(|e| t.messages_in(e.offset.unwrap_or(0), e.bytes.len()))
         .collect();
     let merged_recvs = per_recv.iter().filter(|m| m.len() > 1).count();
     let most_messages_in_one_recv = per_recv.iter().map(Vec::len).max().unwrap_or(0);
-    let split_messages = count_split_messages(t, &recvs_offsets(&recvs));
+    let split_messages = count_split_messages(t.messages.len(), &per_recv);
     let error = t
         .events
         .iter()
@@ -98,7 +99,8 @@ pub fn summarize(run: &LessonRun) -> Summary {
     };
 
     let bytes_sent = sends.iter().map(|e| e.bytes.len() as u64).sum();
-    let predicted_recvs = predict_recvs(run, bytes_sent);
+    // A receiver that stopped at an error read less than the knobs predict: no prediction.
+    let predicted_recvs = predict_recvs(run, bytes_sent).filter(|_| error.is_none());
     let mut summary = Summary {
         op: "summary",
         lesson: run.lesson,
@@ -132,30 +134,11 @@ pub fn summarize(run: &LessonRun) -> Summary {
     summary
 }
 
-/// Messages whose *payload* bytes appear in the run; a header alone does not make a merge.
-fn payload_messages(t: &Transcript, offset: u64, len: usize) -> Vec<usize> {
-    let mut numbers: Vec<usize> = t
-        .pieces(offset, len)
-        .iter()
-        .filter(|p| p.part == Part::Payload)
-        .map(|p| p.message)
-        .collect();
-    numbers.dedup();
-    numbers
-}
-
-fn recvs_offsets(recvs: &[&crate::transcript::Event]) -> Vec<(u64, usize)> {
-    recvs
-        .iter()
-        .map(|e| (e.offset.unwrap_or(0), e.bytes.len()))
-        .collect()
-}
-
 /// Messages whose bytes (header or payload) arrived in more than one recv().
-fn count_split_messages(t: &Transcript, recvs: &[(u64, usize)]) -> usize {
-    let mut recvs_per_message = vec![0usize; t.messages.len()];
-    for &(offset, len) in recvs {
-        for n in t.messages_in(offset, len) {
+fn count_split_messages(messages: usize, per_recv: &[Vec<usize>]) -> usize {
+    let mut recvs_per_message = vec![0usize; messages];
+    for numbers in per_recv {
+        for &n in numbers {
             recvs_per_message[n - 1] += 1;
         }
     }
@@ -198,6 +181,13 @@ fn sticky_verdict(s: &Summary) -> String {
     );
     if let Some(error) = &s.error {
         return format!("{arrived}, then the exchange failed: {error}");
+    }
+    if s.intact && s.predicted_recvs.is_some() {
+        return format!(
+            "{arrived}, one whole message each — only because recv({}) happened to match the \
+             message sizes; TCP kept no boundaries.",
+            s.recv_size
+        );
     }
     if s.intact {
         return format!(
@@ -263,28 +253,32 @@ fn framed_verdict(s: &Summary) -> String {
 }
 
 fn hint(s: &Summary, framed: bool) -> String {
+    if framed && s.error.is_some() {
+        return "A receiver must refuse a length it cannot trust; raise --max-frame to accept \
+                larger messages."
+            .into();
+    }
     if framed {
         return "Change how the bytes arrive — --recv-size 1, or --send-gap 20 --reader-delay 0 \
                 — the raw recv() calls change, the decoded messages do not."
             .into();
     }
-    let mut hint = String::from(
-        "recv(N) returns whatever bytes have arrived, up to N; TCP keeps no message \
-         boundaries. See the fix: lab framed-demo",
-    );
-    if s.intact {
-        hint = format!(
-            "Make the reader late and watch them merge: lab sticky-demo --reader-delay 100. {hint}"
-        );
+    let base = "recv(N) returns whatever bytes have arrived, up to N; TCP keeps no message \
+                boundaries. See the fix: lab framed-demo";
+    match (s.intact, s.reader_delay_ms) {
+        (true, 0) => {
+            format!("Make the reader late and watch them merge: --reader-delay 100. {base}")
+        }
+        (true, _) => format!("Try another size and watch them split: --recv-size 4. {base}"),
+        _ => base.into(),
     }
-    hint
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lesson::exchange::ExchangeOptions;
-    use crate::transcript::{Event, layout_spans};
+    use crate::transcript::{Event, Transcript, layout_spans};
 
     fn run_with_recvs(cuts: &[usize]) -> LessonRun {
         let messages = vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()];

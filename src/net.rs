@@ -15,7 +15,8 @@ use crate::error::Error;
 use crate::transcript::{Op, Recorder, Side};
 
 /// How long any lesson socket may wait for its peer before giving up: lessons are bounded.
-pub const LESSON_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longer than the longest wait a knob allows (10 s), with a margin.
+pub const LESSON_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Options for a listening socket.
 #[derive(Debug, Clone)]
@@ -70,7 +71,7 @@ pub fn open_listener(options: &ListenOptions, rec: &Recorder) -> Result<TcpListe
     rec.record(
         Side::Server,
         Op::Listen,
-        format!("(backlog {})", options.backlog),
+        format!("backlog {}", options.backlog),
     );
     Ok(socket.into())
 }
@@ -145,11 +146,18 @@ impl RecordedStream {
 
     /// One send() call; returns how many bytes the kernel took (possibly fewer than given).
     pub fn send(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let n = self.stream.write(bytes)?;
-        self.rec
-            .record_bytes(self.side, Op::Send, self.sent, &bytes[..n]);
-        self.sent += n as u64;
-        Ok(n)
+        let slot = self.rec.begin(self.side, Op::Send, self.sent);
+        match self.stream.write(bytes) {
+            Ok(n) => {
+                self.rec.complete(slot, &bytes[..n]);
+                self.sent += n as u64;
+                Ok(n)
+            }
+            Err(e) => {
+                self.rec.abandon(slot, format!("send() failed: {e}"));
+                Err(e)
+            }
+        }
     }
 
     /// send() until every byte is taken; each call is its own transcript event.
@@ -181,9 +189,10 @@ impl RecordedStream {
 
     /// shutdown(SHUT_WR): tell the peer no more bytes are coming (its recv() returns 0).
     pub fn close(self) {
+        // Recorded before the call: the peer's end-of-stream must not be listed first.
+        self.rec.record_now(self.side, Op::Close);
         // The peer may already be gone; closing is still what happened from our side.
         let _ = self.stream.shutdown(Shutdown::Write);
-        self.rec.record(self.side, Op::Close, None);
     }
 
     /// Record a note on this stream's side.

@@ -113,9 +113,12 @@ impl Transcript {
     /// The spans' pieces that the stream bytes `offset..offset + len` hold, in stream order.
     pub fn pieces(&self, offset: u64, len: usize) -> Vec<Piece> {
         let end = offset + len as u64;
-        self.spans
+        // Spans are in stream order: skip straight to the first one that ends after `offset`.
+        let first = self.spans.partition_point(|s| s.range.end <= offset);
+        self.spans[first..]
             .iter()
-            .filter(|s| s.range.start < end && offset < s.range.end)
+            .take_while(|s| s.range.start < end)
+            .filter(|s| !s.range.is_empty())
             .map(|s| {
                 let from = offset.max(s.range.start);
                 let to = end.min(s.range.end);
@@ -137,6 +140,10 @@ impl Transcript {
         numbers
     }
 }
+
+/// A reserved place in the transcript, filled in by [`Recorder::complete`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot(usize);
 
 /// Shared, thread-safe recorder handed to both sides of a lesson.
 ///
@@ -167,6 +174,11 @@ impl Recorder {
         self.push(side, op, None, Vec::new(), None, detail.into());
     }
 
+    /// Record the start of a call whose detail is already known (e.g. a close).
+    pub fn record_now(&self, side: Side, op: Op) -> Slot {
+        self.push(side, op, None, Vec::new(), None, None)
+    }
+
     /// Record bytes that moved at stream offset `offset` (send, recv).
     pub fn record_bytes(&self, side: Side, op: Op, offset: u64, bytes: &[u8]) {
         self.push(side, op, Some(offset), bytes.to_vec(), None, None);
@@ -192,10 +204,11 @@ impl Recorder {
         bytes: Vec<u8>,
         message: Option<usize>,
         detail: Option<String>,
-    ) {
-        let t_us = self.started.elapsed().as_micros() as u64;
+    ) -> Slot {
         // A panic on the other thread must not hide what this one saw.
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        // The clock is read under the lock, so `t_us` never runs backwards against `seq`.
+        let t_us = self.started.elapsed().as_micros() as u64;
         let seq = events.len() + 1;
         events.push(Event {
             seq,
@@ -207,6 +220,30 @@ impl Recorder {
             message,
             detail,
         });
+        Slot(seq - 1)
+    }
+
+    /// Take a place in the order *before* a send() call, fill it in after.
+    ///
+    /// Bytes cannot reach the peer before send() starts, so reserving first guarantees a send
+    /// is listed before any recv that returns its bytes — whichever thread wakes first.
+    pub fn begin(&self, side: Side, op: Op, offset: u64) -> Slot {
+        self.push(side, op, Some(offset), Vec::new(), None, None)
+    }
+
+    /// Fill in a reserved event with the bytes the call moved.
+    pub fn complete(&self, slot: Slot, bytes: &[u8]) {
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        events[slot.0].bytes = bytes.to_vec();
+    }
+
+    /// Turn a reserved event whose call failed into an error event saying why.
+    pub fn abandon(&self, slot: Slot, why: String) {
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        let event = &mut events[slot.0];
+        event.op = Op::Error;
+        event.offset = None;
+        event.detail = Some(why);
     }
 
     /// The events recorded so far, in order.

@@ -168,3 +168,52 @@ fn hex_view_shows_the_header_bytes() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn no_recv_is_listed_before_the_send_that_carried_its_bytes() {
+    // A fast reader wakes the moment bytes land; the transcript must still list the send
+    // first, or the view would show bytes arriving before they were sent.
+    for args in [
+        &["sticky-demo", "--reader-delay", "0", "--send-gap", "5"][..],
+        &["sticky-demo", "--reader-delay", "0", "--nodelay"][..],
+        &["framed-demo", "--reader-delay", "0", "--recv-size", "3"][..],
+    ] {
+        for _ in 0..5 {
+            let lines = json_lines(args);
+            let (mut sent, mut received) = (0u64, 0u64);
+            let mut last_t = 0;
+            for e in &lines[..lines.len() - 1] {
+                let len = e["len"].as_u64().unwrap_or(0);
+                match (e["side"].as_str(), e["op"].as_str()) {
+                    (Some("client"), Some("send")) => sent += len,
+                    (Some("server"), Some("recv")) => received += len,
+                    _ => {}
+                }
+                assert!(received <= sent, "{args:?}: recv of unsent bytes at {e}");
+                let t = e["t_us"].as_u64().unwrap();
+                assert!(t >= last_t, "{args:?}: time runs backwards at {e}");
+                last_t = t;
+            }
+        }
+    }
+}
+
+#[test]
+fn a_refused_frame_makes_no_prediction_and_points_at_max_frame() {
+    let s = summary(&["framed-demo", "--max-frame", "5", "--recv-size", "1"]);
+    assert!(s.get("predicted_recvs").is_none(), "{s}");
+    assert!(s["hint"].as_str().unwrap().contains("--max-frame"), "{s}");
+}
+
+#[test]
+fn recvs_that_hold_a_header_and_another_message_count_as_merged() {
+    // recv(7) over "\0\0\0\x05hello\0\0\0\x06byebye…": the second recv holds the end of m1
+    // and the header of m2.
+    let lines = json_lines(&["framed-demo", "--recv-size", "7"]);
+    let s = lines.last().unwrap();
+    let merged_in_events = lines
+        .iter()
+        .filter(|e| e["op"] == "recv" && e["messages"].as_array().is_some_and(|m| m.len() > 1))
+        .count();
+    assert_eq!(s["merged_recvs"], merged_in_events);
+}

@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use sticky_lab::analysis::summarize;
+use sticky_lab::framing::{DEFAULT_MAX_FRAME, LengthHeader};
+use sticky_lab::lesson::FramingInfo;
 use sticky_lab::lesson::LessonRun;
 use sticky_lab::lesson::exchange::ExchangeOptions;
 use sticky_lab::render::{self, ColorChoice, ViewOptions};
@@ -40,7 +42,7 @@ fn notes_run() -> LessonRun {
             Op::Listen,
             None,
             b"",
-            Some("(backlog 5)"),
+            Some("backlog 5"),
         ),
         event(
             2,
@@ -104,13 +106,11 @@ fn notes_run() -> LessonRun {
 const EXPECTED: &str = "\
 lab sticky-demo — client → server over one TCP connection on loopback
 knobs: recv(1024) · reader 100 ms late · send gap 0 ms · Nagle on
+setup: server listen (backlog 5) · client connect from 127.0.0.1:50000
 messages:  m1 hello  m2 byebye  m3 again,bye
 
   t ms │ client: send()                     │ server: recv(1024)
 ───────┼────────────────────────────────────┼───────────────────────────────────
-   0.1 │                                    │ listen (backlog 5)
-   0.3 │ connect 127.0.0.1:8080             │
-   0.4 │                                    │ accept from 127.0.0.1:50000
    0.5 │ send    5 B hello                  │
    0.6 │ send    6 B byebye                 │
    0.7 │ send    9 B again,bye              │
@@ -129,10 +129,135 @@ next     recv(N) returns whatever bytes have arrived, up to N; TCP keeps no
          message boundaries. See the fix: lab framed-demo
 ";
 
+/// framed-demo with recv(7): headers split across recvs, frames decoded intact.
+fn framed_run() -> LessonRun {
+    let messages = vec![b"hello".to_vec(), b"ok".to_vec()];
+    let stream = b"\x00\x00\x00\x05hello\x00\x00\x00\x02ok";
+    let mut events = vec![
+        event(1, 100, Side::Client, Op::Send, Some(0), &stream[..4], None),
+        event(2, 110, Side::Client, Op::Send, Some(4), &stream[4..9], None),
+        event(
+            3,
+            120,
+            Side::Client,
+            Op::Send,
+            Some(9),
+            &stream[9..13],
+            None,
+        ),
+        event(
+            4,
+            130,
+            Side::Client,
+            Op::Send,
+            Some(13),
+            &stream[13..],
+            None,
+        ),
+        event(5, 140, Side::Client, Op::Close, None, b"", None),
+        event(
+            6,
+            100_500,
+            Side::Server,
+            Op::Recv,
+            Some(0),
+            &stream[..7],
+            None,
+        ),
+        event(
+            7,
+            100_600,
+            Side::Server,
+            Op::Recv,
+            Some(7),
+            &stream[7..14],
+            None,
+        ),
+        event(8, 100_700, Side::Server, Op::Frame, Some(0), b"hello", None),
+        event(
+            9,
+            100_800,
+            Side::Server,
+            Op::Recv,
+            Some(14),
+            &stream[14..],
+            None,
+        ),
+        event(10, 100_900, Side::Server, Op::Frame, Some(9), b"ok", None),
+        event(11, 101_000, Side::Server, Op::Eof, None, b"", None),
+    ];
+    events[7].message = Some(1);
+    events[9].message = Some(2);
+    LessonRun {
+        lesson: "framed-demo",
+        options: ExchangeOptions {
+            recv_size: 7,
+            ..ExchangeOptions::default()
+        },
+        framing: Some(FramingInfo {
+            header: LengthHeader::default(),
+            max_frame: DEFAULT_MAX_FRAME,
+        }),
+        transcript: Transcript {
+            spans: layout_spans(&messages, 4),
+            messages,
+            events,
+        },
+    }
+}
+
+const EXPECTED_FRAMED: &str = "\
+lab framed-demo — client → server over one TCP connection on loopback
+knobs: recv(7) · reader 100 ms late · send gap 0 ms · Nagle on
+framing: a 4-byte !I length header before each message (hN = header of mN); max
+frame 8 MiB
+messages:  m1 hello  m2 ok
+
+  t ms │ client: send()                     │ server: recv(7)
+───────┼────────────────────────────────────┼───────────────────────────────────
+   0.1 │ send    4 B \\x00\\x00\\x00\\x05       │
+       │             = h1=5                 │
+   0.1 │ send    5 B hello                  │
+   0.1 │ send    4 B \\x00\\x00\\x00\\x02       │
+       │             = h2=2                 │
+   0.1 │ send    2 B ok                     │
+   0.1 │ close (FIN: no more bytes)         │
+ 100.5 │                                    │ recv    7 B \\x00\\x00\\x00\\x05hel
+       │                                    │             = h1=5 m1[0..3]
+ 100.6 │                                    │ recv    7 B lo\\x00\\x00\\x00\\x02o
+       │                                    │             = m1[3..5] h2=2
+       │                                    │               m2[0..1]
+ 100.7 │                                    │ frame   5 B hello
+       │                                    │             ⇒ m1 intact ✓
+ 100.8 │                                    │ recv    1 B k
+       │                                    │             = m2[1..2]
+ 100.9 │                                    │ frame   2 B ok
+       │                                    │             ⇒ m2 intact ✓
+ 101.0 │                                    │ recv    0 B end of stream
+
+measured 4 send() · 3 recv() with data · 15 B sent, 15 B received · 1 merged
+         recv() · 2 split messages
+verdict  2 messages decoded intact from 3 recv() calls: the !I length header put
+         the boundaries back (1 raw recv() still held several messages and 2
+         messages were split).
+check    the lesson predicted 3 recv() with data; measured 3, as predicted
+next     Change how the bytes arrive — --recv-size 1, or --send-gap 20
+         --reader-delay 0 — the raw recv() calls change, the decoded messages do
+         not.
+";
+
 #[test]
 fn the_notes_run_renders_as_expected_without_colour() {
     render::init_color(ColorChoice::Never);
     let run = notes_run();
     let text = render::side_by_side::render(&run, &summarize(&run), ViewOptions::default());
     assert_eq!(text, EXPECTED, "\n--- got ---\n{text}");
+}
+
+#[test]
+fn a_framed_run_shows_headers_pieces_and_intact_frames() {
+    render::init_color(ColorChoice::Never);
+    let run = framed_run();
+    let text = render::side_by_side::render(&run, &summarize(&run), ViewOptions::default());
+    assert_eq!(text, EXPECTED_FRAMED, "\n--- got ---\n{text}");
 }

@@ -105,7 +105,8 @@ impl fmt::Display for FrameError {
             FrameErrorKind::TooLarge { claimed, max } => write!(
                 f,
                 "frame {n} (stream offset {at}) claims {claimed} bytes, over the maximum frame \
-                 of {max} bytes; refused before reading or allocating it (see --max-frame)"
+                 of {max} bytes; refused before waiting for its payload or reserving room for \
+                 it (see --max-frame)"
             ),
             FrameErrorKind::NegativeLength { claimed } => write!(
                 f,

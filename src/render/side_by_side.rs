@@ -55,31 +55,85 @@ fn heading(run: &LessonRun, out: &mut String) {
     push_line(out, &Line::of(knobs, Look::Dim));
     if let Some(framing) = run.framing {
         let text = format!(
-            "framing: {} length header ({} bytes) before each message, max frame {} B; \
-             hN = header of mN",
-            framing.header,
+            "framing: a {}-byte {} length header before each message (hN = header of mN); \
+             max frame {}",
             framing.header.len(),
-            framing.max_frame
+            framing.header,
+            human_bytes(framing.max_frame)
         );
         for l in wrap_words(&text, VIEW_WIDTH) {
             push_line(out, &Line::of(l, Look::Dim));
         }
     }
+    for l in setup_summary(t)
+        .iter()
+        .flat_map(|s| wrap_words(s, VIEW_WIDTH))
+    {
+        push_line(out, &Line::of(l, Look::Dim));
+    }
     push_legend(t, out);
     out.push('\n');
 }
 
+/// Socket set-up in one line: the table is for the bytes. (`--json` lists every call.)
+fn setup_summary(t: &Transcript) -> Option<String> {
+    let detail = |side, op| t.events_of(side, op).next().and_then(|e| e.detail.clone());
+    let server: Vec<String> = [
+        detail(Side::Server, Op::Bind).map(|a| format!("bind {a}")),
+        detail(Side::Server, Op::Sockopt),
+        detail(Side::Server, Op::Listen).map(|b| format!("listen ({b})")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let client: Vec<String> = [
+        detail(Side::Client, Op::Connect)
+            .map(|c| format!("connect from {}", c.split(" from ").nth(1).unwrap_or("?"))),
+        detail(Side::Client, Op::Sockopt),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if server.is_empty() && client.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "setup: server {} · client {}",
+        server.join(", "),
+        client.join(", ")
+    ))
+}
+
+/// Sizes the way a person reads them: 8 MiB, 64 KiB, 100 B.
+fn human_bytes(n: usize) -> String {
+    const KIB: usize = 1024;
+    match n {
+        _ if n >= KIB * KIB && n % (KIB * KIB) == 0 => format!("{} MiB", n / (KIB * KIB)),
+        _ if n >= KIB && n % KIB == 0 => format!("{} KiB", n / KIB),
+        _ => format!("{n} B"),
+    }
+}
+
+/// Legend entries shown before the rest are summed up.
+const MAX_LEGEND: usize = 12;
+
 /// `messages: m1 hello  m2 byebye …`, each in its colour, wrapped to the view width.
 fn push_legend(t: &Transcript, out: &mut String) {
     let mut line = Line::of("messages:", Look::Dim);
-    for (i, message) in t.messages.iter().enumerate() {
+    for (i, message) in t.messages.iter().enumerate().take(MAX_LEGEND) {
         let n = i + 1;
         let runs = [Run {
             bytes: message,
             message: n,
             part: Part::Payload,
         }];
-        let preview = text_lines(&runs, 24, 1).remove(0);
+        let preview = text_lines(&runs, 24, 1)
+            .into_iter()
+            .reduce(|mut a, b| {
+                a.chunks.extend(b.chunks);
+                a
+            })
+            .unwrap_or_default();
         let item_width = 2 + format!("m{n} ").len() + preview.width();
         if line.width() + item_width > VIEW_WIDTH {
             push_line(out, &line);
@@ -89,6 +143,12 @@ fn push_legend(t: &Transcript, out: &mut String) {
         line.push(format!("m{n}"), Look::Label(n));
         line.push(" ", Look::Plain);
         line.chunks.extend(preview.chunks);
+    }
+    if t.messages.len() > MAX_LEGEND {
+        line.push(
+            format!("  … and {} more", t.messages.len() - MAX_LEGEND),
+            Look::Dim,
+        );
     }
     push_line(out, &line);
 }
@@ -123,11 +183,19 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
         if skipped > 0 && (HEAD_ROWS..HEAD_ROWS + skipped).contains(&i) {
             continue;
         }
+        if is_setup(event.op) {
+            continue;
+        }
         let cell = event_cell(t, event, options);
-        let time = Line::of(
-            format!("{:>TIME_WIDTH$.1}", event.t_us as f64 / 1000.0),
-            Look::Dim,
-        );
+        let ms = event.t_us as f64 / 1000.0;
+        // Tenths of a millisecond while they matter; whole milliseconds past a second, so
+        // the column never overflows.
+        let time = if ms < 1000.0 {
+            format!("{ms:>TIME_WIDTH$.1}")
+        } else {
+            format!("{ms:>TIME_WIDTH$.0}")
+        };
+        let time = Line::of(time, Look::Dim);
         for (k, line) in cell.iter().enumerate() {
             let time = if k == 0 { time.clone() } else { Line::new() };
             let empty = Line::new();
@@ -139,6 +207,14 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
         }
     }
     out.push('\n');
+}
+
+/// Set-up calls are summed up above the table.
+fn is_setup(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Sockopt | Op::Bind | Op::Listen | Op::Connect | Op::Accept
+    )
 }
 
 /// The lines one event takes in its side's column.
@@ -154,11 +230,10 @@ fn event_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> 
         Op::Close => words("close (FIN: no more bytes)", Look::Dim),
         Op::Error => words(&format!("error: {}", detail(event)), Look::Bad),
         Op::Note => words(detail(event), Look::Dim),
-        Op::Sockopt => words(detail(event), Look::Dim),
-        Op::Bind => words(&format!("bind {}", detail(event)), Look::Dim),
-        Op::Listen => words(&format!("listen {}", detail(event)), Look::Dim),
-        Op::Connect => words(&format!("connect {}", connect_target(event)), Look::Dim),
-        Op::Accept => words(&format!("accept {}", detail(event)), Look::Dim),
+        Op::Sockopt | Op::Bind | Op::Listen | Op::Connect | Op::Accept => words(
+            &format!("{:?} {}", event.op, detail(event)).to_lowercase(),
+            Look::Dim,
+        ),
     }
 }
 
@@ -198,7 +273,7 @@ fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> 
     let single_whole_payload =
         pieces.len() == 1 && pieces[0].whole && pieces[0].part == Part::Payload;
     if event.op == Op::Recv || !single_whole_payload {
-        lines.extend(piece_labels(&pieces));
+        lines.extend(piece_labels(t, &pieces));
     }
     lines
 }
@@ -245,12 +320,21 @@ fn with_prefix(prefix: String, runs: &[Run<'_>], options: ViewOptions) -> Vec<Li
 }
 
 /// `= m1 m2[0..3]`: which message parts a run of bytes holds, wrapped to the column.
-fn piece_labels(pieces: &[Piece]) -> Vec<Line> {
+fn piece_labels(t: &Transcript, pieces: &[Piece]) -> Vec<Line> {
     let indent = prefix("send", 0).len();
     let mut lines = Vec::new();
     let mut line = Line::of(format!("{}=", " ".repeat(indent)), Look::Dim);
-    for p in pieces {
+    for (i, p) in pieces.iter().enumerate() {
+        if lines.len() == MAX_BYTE_LINES - 1 {
+            line.push(format!(" … +{} more", pieces.len() - i), Look::Dim);
+            break;
+        }
         let mut label = match p.part {
+            // A whole header also says the length it carries: h3=9.
+            Part::Header if p.whole => {
+                let len = t.messages.get(p.message - 1).map_or(0, Vec::len);
+                format!("h{}={len}", p.message)
+            }
             Part::Header => format!("h{}", p.message),
             Part::Payload => format!("m{}", p.message),
         };
@@ -351,11 +435,11 @@ fn push_row(out: &mut String, time: &Line, left: &Line, right: &Line) {
         pad(left, COLUMN_WIDTH),
         right.paint()
     );
-    let _ = writeln!(out, "{}", row.trim_end());
-}
-
-/// The server address of a connect event (`ADDR from LOCAL`); the accept row shows the rest.
-fn connect_target(event: &Event) -> &str {
-    let detail = detail(event);
-    detail.split(" from ").next().unwrap_or(detail)
+    // Trim only the padding of an empty right cell: a message's own trailing bytes stay.
+    let row = if right.chunks.is_empty() {
+        row.trim_end()
+    } else {
+        &row
+    };
+    let _ = writeln!(out, "{row}");
 }

@@ -4,14 +4,13 @@ use colored::{Color, ColoredString, Colorize};
 
 use crate::transcript::Part;
 
-/// Message colours, chosen to read on dark and light projectors alike; they repeat after six.
-const PALETTE: [Color; 6] = [
+/// Message colours: readable on dark and light projectors, and never the green of "intact"
+/// or the red of an error. Neighbouring messages always differ; they repeat after four.
+const PALETTE: [Color; 4] = [
     Color::Cyan,
     Color::Magenta,
-    Color::Green,
-    Color::Blue,
     Color::Yellow,
-    Color::Red,
+    Color::BrightBlue,
 ];
 
 /// The colour of message `n` (from 1).

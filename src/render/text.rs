@@ -108,6 +108,16 @@ fn text_tokens(bytes: &[u8], message: usize, part: Part, out: &mut Vec<Token>) {
         part,
         escape,
     };
+    // A header is a binary number, not text: always show its bytes as escapes.
+    if part == Part::Header {
+        out.extend(bytes.iter().map(|&b| Token {
+            text: format!("\\x{b:02x}"),
+            bytes: 1,
+            look: look(true),
+        }));
+        return;
+    }
+    let first = out.len();
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             let (text, escape) = match c {
@@ -115,7 +125,11 @@ fn text_tokens(bytes: &[u8], message: usize, part: Part, out: &mut Vec<Token>) {
                 '\r' => ("\\r".to_string(), true),
                 '\t' => ("\\t".to_string(), true),
                 '\\' => ("\\\\".to_string(), true),
-                c if c.is_control() => (escape_bytes(c.to_string().as_bytes()), true),
+                // Control and invisible format characters (zero-width, bidi overrides) would
+                // hide or scramble a projected row: show their bytes instead.
+                c if c.is_control() || is_invisible_format(c) => {
+                    (escape_bytes(c.to_string().as_bytes()), true)
+                }
                 c => (c.to_string(), false),
             };
             out.push(Token {
@@ -132,6 +146,19 @@ fn text_tokens(bytes: &[u8], message: usize, part: Part, out: &mut Vec<Token>) {
             });
         }
     }
+    // A space at either end of a run would vanish into the padding: make it visible.
+    let last = out.len().saturating_sub(1);
+    for i in [first, last] {
+        if let Some(token) = out.get_mut(i).filter(|t| i >= first && t.text == " ") {
+            token.text = "␠".into();
+            token.look = look(true);
+        }
+    }
+}
+
+/// Unicode format characters that draw nothing or reorder text.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
 fn escape_bytes(bytes: &[u8]) -> String {
@@ -278,6 +305,27 @@ mod tests {
     fn control_bytes_are_escaped_like_python() {
         let lines = text_lines(&[run(b"a\nb\x00")], 40, 4);
         assert_eq!(plain(&lines), vec!["a\\nb\\x00"]);
+    }
+
+    #[test]
+    fn edge_spaces_and_invisible_characters_are_made_visible() {
+        let lines = text_lines(&[run(b" a b ")], 40, 4);
+        assert_eq!(plain(&lines), vec!["␠a b␠"]);
+        let lines = text_lines(&[run("a\u{202e}b".as_bytes())], 40, 4);
+        assert_eq!(plain(&lines), vec!["a\\xe2\\x80\\xaeb"]);
+    }
+
+    #[test]
+    fn header_bytes_are_always_escapes() {
+        let header = Run {
+            bytes: b"\x00\x00\x00\t",
+            message: 1,
+            part: Part::Header,
+        };
+        assert_eq!(
+            plain(&text_lines(&[header], 40, 4)),
+            vec!["\\x00\\x00\\x00\\x09"]
+        );
     }
 
     #[test]

@@ -124,7 +124,10 @@ mod tests {
             (0.1f32 as f64, "0.10000000149011612"),
             (5e-324, "5e-324"),
             // Two 16-digit strings round-trip; Python keeps the nearer (half to even).
-            (f64::from_bits(0x3f45_8800_0000_0000), "0.0006570816040039062"),
+            (
+                f64::from_bits(0x3f45_8800_0000_0000),
+                "0.0006570816040039062",
+            ),
         ];
         for (x, want) in cases {
             assert_eq!(float_repr(x), want);
