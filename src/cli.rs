@@ -30,6 +30,42 @@ pub enum Command {
     StickyDemo(StickyArgs),
     /// The fix: a 4-byte length header (struct '!I') before each message, decoded intact.
     FramedDemo(FramedArgs),
+    /// Python's struct module, byte for byte: pack, unpack, calcsize.
+    Struct(StructArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StructArgs {
+    #[command(subcommand)]
+    pub action: StructAction,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum StructAction {
+    /// struct.pack(FMT, VALUE...): the bytes as Python prints them, and a field map.
+    ///
+    /// Values are Python literals: 5, -5, 0x10, 1.5, 1e+40, True, b'\x00ab'. For c, s and p
+    /// plain text is taken as UTF-8. Write -inf and -nan after `--`.
+    Pack {
+        /// A struct format, e.g. '!I', '<hh', '@ci' (quote it for the shell).
+        #[arg(value_name = "FMT")]
+        format: String,
+        #[arg(value_name = "VALUE", allow_negative_numbers = true)]
+        values: Vec<String>,
+    },
+    /// struct.unpack(FMT, BYTES): the tuple as Python prints it, and a field map.
+    Unpack {
+        #[arg(value_name = "FMT")]
+        format: String,
+        /// The bytes as hex ('00 00 00 05', '0x00:0x05') or a Python literal b'\x00\x05'.
+        #[arg(value_name = "HEX", required = true, num_args = 1..)]
+        hex: Vec<String>,
+    },
+    /// struct.calcsize(FMT): how many bytes the format packs to.
+    Calcsize {
+        #[arg(value_name = "FMT")]
+        format: String,
+    },
 }
 
 /// The knobs both headline lessons share.

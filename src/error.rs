@@ -14,6 +14,8 @@ pub enum Error {
     Io { call: String, source: io::Error },
     /// The command line asked for something impossible; the text names the flag.
     Usage(String),
+    /// Python's struct refused the format or the values; the text is CPython's.
+    Struct(String),
 }
 
 impl Error {
@@ -27,7 +29,7 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Io { .. } => EXIT_FAILURE,
+            Error::Io { .. } | Error::Struct(_) => EXIT_FAILURE,
             Error::Usage(_) => EXIT_USAGE,
         }
     }
@@ -37,7 +39,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { call, source } => write!(f, "{call} failed: {source}"),
-            Error::Usage(text) => f.write_str(text),
+            Error::Usage(text) | Error::Struct(text) => f.write_str(text),
         }
     }
 }
@@ -46,7 +48,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
-            Error::Usage(_) => None,
+            Error::Usage(_) | Error::Struct(_) => None,
         }
     }
 }

@@ -32,12 +32,13 @@ pub mod framing;
 pub mod lesson;
 pub mod net;
 pub mod render;
+pub mod struct_command;
 pub mod structfmt;
 pub mod transcript;
 
 use std::time::Duration;
 
-use cli::{Cli, Command, ExchangeArgs};
+use cli::{Cli, Command, ExchangeArgs, StructAction};
 use error::Error;
 use framing::{LengthCodec, LengthHeader};
 use lesson::LessonRun;
@@ -62,7 +63,38 @@ pub fn run(cli: &Cli) -> Result<String, Error> {
             let run = lesson::framed_demo::run(&messages, &options, codec)?;
             Ok(show(&run, cli.json, &args.exchange))
         }
+        Command::Struct(args) => run_struct(&args.action, cli.json),
     }
+}
+
+fn run_struct(action: &StructAction, json: bool) -> Result<String, Error> {
+    use render::struct_view;
+    Ok(match action {
+        StructAction::Pack { format, values } => {
+            let report = struct_command::pack(format, values)?;
+            if json {
+                struct_view::render_json(&report)
+            } else {
+                struct_view::render(&report)
+            }
+        }
+        StructAction::Unpack { format, hex } => {
+            let report = struct_command::unpack(format, hex)?;
+            if json {
+                struct_view::render_json(&report)
+            } else {
+                struct_view::render(&report)
+            }
+        }
+        StructAction::Calcsize { format } => {
+            let format = struct_command::calcsize(format)?;
+            if json {
+                struct_view::render_calcsize_json(&format)
+            } else {
+                struct_view::render_calcsize(&format)
+            }
+        }
+    })
 }
 
 fn show(run: &LessonRun, json: bool, args: &ExchangeArgs) -> String {

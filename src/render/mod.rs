@@ -3,6 +3,7 @@
 
 pub mod json;
 pub mod side_by_side;
+pub mod struct_view;
 mod style;
 mod text;
 

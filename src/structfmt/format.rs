@@ -335,3 +335,80 @@ mod tests {
         );
     }
 }
+
+/// What a run of packed bytes is, for a field map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    /// The bytes of value number `n` (from 0) given to pack or returned by unpack.
+    Value(usize),
+    /// `x` pad bytes asked for in the format.
+    PadBytes,
+    /// Padding the native alignment inserted before the next field.
+    Alignment,
+}
+
+/// One row of a field map: a code, where its bytes are, and what they hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayoutItem {
+    pub code: char,
+    pub offset: usize,
+    pub size: usize,
+    pub kind: ItemKind,
+}
+
+impl StructFormat {
+    /// Every value, pad run and alignment gap in byte order (repeat counts expanded).
+    pub fn layout(&self) -> Vec<LayoutItem> {
+        let mut items = Vec::new();
+        let mut value = 0;
+        for field in &self.fields {
+            if field.padding_before > 0 {
+                items.push(LayoutItem {
+                    code: field.code,
+                    offset: field.offset - field.padding_before,
+                    size: field.padding_before,
+                    kind: ItemKind::Alignment,
+                });
+            }
+            match field.code {
+                'x' if field.count > 0 => items.push(LayoutItem {
+                    code: 'x',
+                    offset: field.offset,
+                    size: field.count,
+                    kind: ItemKind::PadBytes,
+                }),
+                'x' => {}
+                's' | 'p' => {
+                    items.push(LayoutItem {
+                        code: field.code,
+                        offset: field.offset,
+                        size: field.count,
+                        kind: ItemKind::Value(value),
+                    });
+                    value += 1;
+                }
+                code => {
+                    for k in 0..field.count {
+                        items.push(LayoutItem {
+                            code,
+                            offset: field.offset + k * field.item_size,
+                            size: field.item_size,
+                            kind: ItemKind::Value(value),
+                        });
+                        value += 1;
+                    }
+                }
+            }
+        }
+        items
+    }
+
+    /// The same codes under another byte-order prefix, e.g. `!` for the wire.
+    pub fn with_order(&self, prefix: char) -> String {
+        let body = self
+            .text
+            .strip_prefix(['@', '=', '<', '>', '!'])
+            .unwrap_or(&self.text);
+        format!("{prefix}{body}")
+    }
+}

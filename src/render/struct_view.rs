@@ -1,0 +1,240 @@
+//! The views of `lab struct`: Python's repr first (so it can be pasted into Python), then a
+//! field map coloured field by field, then the byte-order lesson for native formats. And the
+//! `--json` objects: pack → `{"hex","fields"}`, unpack → `{"repr","values"}`, calcsize →
+//! `{"size"}`.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value as Json, json};
+
+use super::json::hex;
+use super::text::{Line, Look, wrap_words};
+use crate::struct_command::{Direction, StructReport};
+use crate::structfmt::{
+    ByteOrder, ItemKind, StructFormat, Value, bytes_repr, float_repr, tuple_repr, value_repr,
+};
+use crate::transcript::Part;
+
+/// Field-map rows shown before the rest are counted.
+const MAX_ROWS: usize = 64;
+/// Bytes shown in one row's hex column.
+const MAX_ROW_BYTES: usize = 16;
+const WIDTH: usize = 80;
+
+/// The text view of a pack or an unpack.
+pub fn render(report: &StructReport) -> String {
+    let mut out = String::new();
+    let first = match report.direction {
+        Direction::Pack => bytes_repr(&report.bytes),
+        Direction::Unpack => tuple_repr(&report.values),
+    };
+    let _ = writeln!(out, "{first}");
+    let f = &report.format;
+    let summary = format!(
+        "{} — {} · {} bytes",
+        quoted(f.text()),
+        describe_order(f.byte_order()),
+        f.size()
+    );
+    push_wrapped(&mut out, &summary, Look::Dim);
+    out.push('\n');
+    push_field_map(&mut out, report);
+    if let Some(alt) = &report.network_order {
+        out.push('\n');
+        let text = match (&alt.result, report.direction) {
+            (Ok((bytes, _)), Direction::Pack) => format!(
+                "note: a header on the wire must not depend on the machine. With network \
+                 order, struct.pack({}, …) gives {} instead.",
+                quoted(&alt.format),
+                bytes_repr(bytes)
+            ),
+            (Ok((_, values)), Direction::Unpack) => format!(
+                "note: these bytes read in network order, struct.unpack({}, …), give {} \
+                 instead: both ends must agree on the byte order.",
+                quoted(&alt.format),
+                tuple_repr(values)
+            ),
+            (Err(e), _) => format!(
+                "note: a header on the wire must not depend on the machine; written for the \
+                 wire as {} these codes do not fit the same bytes ({e}): native sizes and \
+                 alignment differ from the standard ones, so write wire formats with '!' \
+                 from the start.",
+                quoted(&alt.format)
+            ),
+        };
+        push_wrapped(&mut out, &text, Look::Heading);
+    }
+    out
+}
+
+/// `lab struct calcsize`: the size, then what decides it.
+pub fn render_calcsize(format: &StructFormat) -> String {
+    let mut out = format!("{}\n", format.size());
+    let text = format!(
+        "{} — {}",
+        quoted(format.text()),
+        describe_order(format.byte_order())
+    );
+    push_wrapped(&mut out, &text, Look::Dim);
+    out
+}
+
+fn describe_order(order: ByteOrder) -> String {
+    let machine = if cfg!(target_endian = "big") {
+        "big-endian"
+    } else {
+        "little-endian"
+    };
+    match order {
+        ByteOrder::Native => {
+            format!("native: this machine's byte order ({machine}), sizes and alignment")
+        }
+        ByteOrder::NativeStandard => {
+            format!("this machine's byte order ({machine}), standard sizes, no alignment")
+        }
+        ByteOrder::Little => "little-endian, standard sizes, no alignment".into(),
+        ByteOrder::Big => "big-endian (network order), standard sizes, no alignment".into(),
+    }
+}
+
+/// A format in Python quotes, as it would be written in code.
+fn quoted(text: &str) -> String {
+    format!("{text:?}").replace('"', "'")
+}
+
+fn push_wrapped(out: &mut String, text: &str, look: Look) {
+    for line in wrap_words(text, WIDTH) {
+        let _ = writeln!(out, "{}", Line::of(line, look).paint());
+    }
+}
+
+/// offset, size, code, value, bytes — one row per value, pad run or alignment gap.
+fn push_field_map(out: &mut String, report: &StructReport) {
+    let header = format!(
+        "{:>6}  {:>4}  {:<4}  {:<24}  bytes",
+        "offset", "size", "code", "value"
+    );
+    let _ = writeln!(out, "{}", Line::of(header, Look::Dim).paint());
+    let items = report.format.layout();
+    for (row, item) in items.iter().enumerate().take(MAX_ROWS) {
+        let bytes = &report.bytes[item.offset..item.offset + item.size];
+        let (code, value, look) = match item.kind {
+            ItemKind::Value(n) => (
+                item.code.to_string(),
+                report.values.get(n).map(value_repr).unwrap_or_default(),
+                Look::Label(row + 1),
+            ),
+            ItemKind::PadBytes => ("x".into(), "pad bytes".into(), Look::Dim),
+            ItemKind::Alignment => (
+                String::new(),
+                format!("alignment for '{}'", item.code),
+                Look::Dim,
+            ),
+        };
+        let shown = bytes.len().min(MAX_ROW_BYTES);
+        let mut hex_text = bytes[..shown]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if bytes.len() > shown {
+            let _ = write!(hex_text, " … +{} B", bytes.len() - shown);
+        }
+        let value = truncate(&value, 24);
+        let mut line = Line::of(format!("{:>6}  {:>4}  ", item.offset, item.size), Look::Dim);
+        line.push(format!("{code:<4}  {value:<24}  "), look);
+        let byte_look = match look {
+            Look::Label(n) => Look::Bytes {
+                message: n,
+                part: Part::Header,
+                escape: false,
+            },
+            other => other,
+        };
+        line.push(hex_text, byte_look);
+        let _ = writeln!(out, "{}", line.paint());
+    }
+    if items.len() > MAX_ROWS {
+        let rest = format!(
+            "… {} more rows (--json lists every field)",
+            items.len() - MAX_ROWS
+        );
+        let _ = writeln!(out, "{}", Line::of(rest, Look::Dim).paint());
+    }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(width - 1).collect();
+        format!("{kept}…")
+    }
+}
+
+/// The `--json` object of a pack or an unpack.
+pub fn render_json(report: &StructReport) -> String {
+    let fields: Vec<Json> = report
+        .format
+        .layout()
+        .iter()
+        .filter(|item| item.kind != ItemKind::Alignment)
+        .map(
+            |item| json!({"code": item.code.to_string(), "offset": item.offset, "size": item.size}),
+        )
+        .collect();
+    let padding: Vec<Json> = report
+        .format
+        .layout()
+        .iter()
+        .filter(|item| item.kind == ItemKind::Alignment)
+        .map(|item| json!({"offset": item.offset, "size": item.size}))
+        .collect();
+    let mut object = json!({
+        "format": report.format.text(),
+        "size": report.format.size(),
+        "hex": hex(&report.bytes),
+        "fields": fields,
+        "padding": padding,
+        "values": report.values.iter().map(value_json).collect::<Vec<_>>(),
+    });
+    match report.direction {
+        Direction::Pack => object["repr"] = json!(bytes_repr(&report.bytes)),
+        Direction::Unpack => object["repr"] = json!(tuple_repr(&report.values)),
+    }
+    if let Some(alt) = &report.network_order {
+        object["network_order"] = match &alt.result {
+            Ok((bytes, values)) => json!({
+                "format": alt.format,
+                "hex": hex(bytes),
+                "repr": match report.direction {
+                    Direction::Pack => bytes_repr(bytes),
+                    Direction::Unpack => tuple_repr(values),
+                },
+            }),
+            Err(e) => json!({"format": alt.format, "error": e.to_string()}),
+        };
+    }
+    format!("{object}\n")
+}
+
+/// `{"size": N}` for calcsize.
+pub fn render_calcsize_json(format: &StructFormat) -> String {
+    format!("{}\n", json!({"size": format.size()}))
+}
+
+/// A value in JSON: numbers as numbers (non-finite floats as their Python repr), bools as
+/// booleans, bytes as their Python repr.
+fn value_json(value: &Value) -> Json {
+    match value {
+        Value::Int(n) => i64::try_from(*n)
+            .map(Json::from)
+            .or_else(|_| u64::try_from(*n).map(Json::from))
+            .unwrap_or_else(|_| json!(n.to_string())),
+        Value::Float(x) if x.is_finite() => json!(x),
+        Value::Float(x) => json!(float_repr(*x)),
+        Value::Bool(b) => json!(b),
+        Value::Bytes(b) => json!(bytes_repr(b)),
+        Value::BigInt(s) | Value::Str(s) => json!(s),
+    }
+}
