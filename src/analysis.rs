@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::framing::Framing;
 use crate::lesson::LessonRun;
+use crate::structfmt::bytes_repr;
 use crate::transcript::{Op, Side};
 
 /// Above this many stream bytes the kernel's buffers, not the knobs, decide how recvs fall,
@@ -53,11 +55,26 @@ pub struct Summary {
     pub reader_delay_ms: u64,
     pub send_gap_ms: u64,
     pub nodelay: bool,
-    /// framed-demo: the length header as a struct format, e.g. `!I`.
+    /// framed-demo: `length`, `delimiter` or `fixed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub framing: Option<&'static str>,
+    /// framed-demo with a length header: its struct format, e.g. `!I`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
+    /// framed-demo with a delimiter: the delimiter as a Python bytes literal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// framed-demo with fixed records: the record size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_size: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_frame: Option<usize>,
+    /// framed-demo: how the sender broke its last frame on purpose (`--corrupt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrupt: Option<&'static str>,
+    /// The way framing put the boundaries back, in words (for the verdict).
+    #[serde(skip)]
+    pub boundary_rule: String,
 }
 
 /// Count everything the summary holds from the run's transcript.
@@ -122,8 +139,29 @@ pub fn summarize(run: &LessonRun) -> Summary {
         reader_delay_ms: run.options.reader_delay.as_millis() as u64,
         send_gap_ms: run.options.send_gap.as_millis() as u64,
         nodelay: run.options.nodelay,
-        header: run.framing.map(|f| f.header.to_string()),
-        max_frame: run.framing.map(|f| f.max_frame),
+        framing: run.framing.as_ref().map(Framing::name),
+        header: match &run.framing {
+            Some(Framing::Length { format, .. }) => Some(format.clone()),
+            _ => None,
+        },
+        delimiter: match &run.framing {
+            Some(Framing::Delimiter(codec)) => Some(bytes_repr(&codec.delimiter)),
+            _ => None,
+        },
+        record_size: match &run.framing {
+            Some(Framing::Fixed(codec)) => Some(codec.record_size),
+            _ => None,
+        },
+        max_frame: run.framing.as_ref().map(Framing::max_frame),
+        corrupt: run.corrupt.map(crate::lesson::framed_demo::name),
+        boundary_rule: match &run.framing {
+            Some(Framing::Length { format, .. }) => format!("the {format} length header"),
+            Some(Framing::Delimiter(codec)) => {
+                format!("the {} delimiter", bytes_repr(&codec.delimiter))
+            }
+            Some(Framing::Fixed(codec)) => format!("the {}-byte records", codec.record_size),
+            None => String::new(),
+        },
     };
     summary.verdict = if framed {
         framed_verdict(&summary)
@@ -215,7 +253,6 @@ fn sticky_verdict(s: &Summary) -> String {
 }
 
 fn framed_verdict(s: &Summary) -> String {
-    let header = s.header.as_deref().unwrap_or("length");
     if let Some(error) = &s.error {
         return format!(
             "{} of {} messages decoded, then the receiver stopped: {error}",
@@ -245,18 +282,35 @@ fn framed_verdict(s: &Summary) -> String {
         ),
     };
     format!(
-        "{} decoded intact from {}: the {header} length header put the boundaries back \
-         ({raw}).",
+        "{} decoded intact from {}: {} put the boundaries back ({raw}).",
         plural(s.messages_sent, "message", "messages"),
         plural(s.recvs, "recv()", "recv() calls"),
+        s.boundary_rule,
     )
 }
 
 fn hint(s: &Summary, framed: bool) -> String {
     if framed && s.error.is_some() {
-        return "A receiver must refuse a length it cannot trust; raise --max-frame to accept \
+        return match s.corrupt {
+            Some("oversize") => {
+                "The sender lied on purpose (--corrupt oversize). A receiver \
+                must never trust a claimed length: this one was refused before anything was \
+                allocated for it."
+            }
+            Some("truncate") => {
+                "The sender stopped mid-frame on purpose (--corrupt truncate). \
+                A stream that ends inside a frame is an error, not a short message."
+            }
+            Some("negative") => {
+                "The sender put a negative length in a signed header on \
+                purpose (--corrupt negative). Refuse it — or use an unsigned header (!I)."
+            }
+            _ => {
+                "A receiver must refuse a frame it cannot trust; raise --max-frame to accept \
                 larger messages."
-            .into();
+            }
+        }
+        .into();
     }
     if framed {
         return "Change how the bytes arrive — --recv-size 1, or --send-gap 20 --reader-delay 0 \
@@ -304,6 +358,7 @@ mod tests {
             lesson: "sticky-demo",
             options: ExchangeOptions::default(),
             framing: None,
+            corrupt: None,
             transcript: Transcript {
                 spans: layout_spans(&messages, 0),
                 messages,

@@ -5,6 +5,7 @@
 use clap::{Args, Parser, Subcommand};
 
 use crate::framing::DEFAULT_MAX_FRAME;
+use crate::lesson::framed_demo::Corruption;
 use crate::render::ColorChoice;
 
 /// See why TCP is a byte stream, not a message stream: real sockets on loopback, every send()
@@ -121,6 +122,39 @@ pub struct FramedArgs {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME as u32,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_frame: u32,
+
+    /// How each message's end is marked.
+    #[arg(long, value_enum, default_value_t = FramingKind::Length)]
+    pub framing: FramingKind,
+
+    /// The length header as a Python struct format of one integer code: !I, !H, <Q, i, ….
+    #[arg(long, value_name = "FMT", default_value = "!I")]
+    pub header: String,
+
+    /// The delimiter for --framing delimiter; escapes like \n, \r\n, \x00 are read as
+    /// Python reads them.
+    #[arg(long, value_name = "TEXT", default_value = "\\n")]
+    pub delimiter: String,
+
+    /// The record size for --framing fixed, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_RECV_SIZE))]
+    pub record_size: u32,
+
+    /// Make the sender break the framing of its last message, to see the receiver refuse.
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub corrupt: Option<Corruption>,
+}
+
+/// `--framing`: how a message's end is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FramingKind {
+    /// A length header before each message.
+    Length,
+    /// A delimiter after each message.
+    Delimiter,
+    /// Every message padded to a fixed-size record.
+    Fixed,
 }
 
 /// A message must have at least one byte: send(b"") sends nothing at all, so there would be

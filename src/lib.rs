@@ -38,9 +38,9 @@ pub mod transcript;
 
 use std::time::Duration;
 
-use cli::{Cli, Command, ExchangeArgs, StructAction};
+use cli::{Cli, Command, ExchangeArgs, FramedArgs, FramingKind, StructAction};
 use error::Error;
-use framing::{LengthCodec, LengthHeader};
+use framing::{DelimiterCodec, FixedCodec, Framing, LengthCodec};
 use lesson::LessonRun;
 use lesson::exchange::ExchangeOptions;
 use render::ViewOptions;
@@ -59,8 +59,8 @@ pub fn run(cli: &Cli) -> Result<String, Error> {
         }
         Command::FramedDemo(args) => {
             let (messages, options) = exchange_options(&args.exchange)?;
-            let codec = LengthCodec::new(LengthHeader::default(), args.max_frame as usize);
-            let run = lesson::framed_demo::run(&messages, &options, codec)?;
+            let framing = framing_of(args)?;
+            let run = lesson::framed_demo::run(&messages, &options, framing, args.corrupt)?;
             Ok(show(&run, cli.json, &args.exchange))
         }
         Command::Struct(args) => run_struct(&args.action, cli.json),
@@ -104,6 +104,39 @@ fn show(run: &LessonRun, json: bool, args: &ExchangeArgs) -> String {
     } else {
         render::side_by_side::render(run, &summary, ViewOptions { hex: args.hex })
     }
+}
+
+/// The framing `--framing`, `--header`, `--delimiter`, `--record-size` and `--max-frame` ask for.
+fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
+    let max_frame = args.max_frame as usize;
+    Ok(match args.framing {
+        FramingKind::Length => {
+            let header = framing::length_header_from_format(&args.header)
+                .map_err(|e| Error::Usage(format!("--header {:?}: {e}", args.header)))?;
+            Framing::Length {
+                codec: LengthCodec::new(header, max_frame),
+                format: args.header.clone(),
+            }
+        }
+        FramingKind::Delimiter => {
+            let delimiter = structfmt::parse_escaped(&args.delimiter);
+            if delimiter.is_empty() {
+                return Err(Error::Usage(
+                    "--delimiter must have at least one byte".to_string(),
+                ));
+            }
+            Framing::Delimiter(DelimiterCodec::new(delimiter, max_frame))
+        }
+        FramingKind::Fixed => {
+            let record_size = args.record_size as usize;
+            if record_size > max_frame {
+                return Err(Error::Usage(format!(
+                    "--record-size {record_size} is over --max-frame {max_frame}"
+                )));
+            }
+            Framing::Fixed(FixedCodec { record_size })
+        }
+    })
 }
 
 /// The messages to send and the lesson options, with the notes' messages by default.

@@ -68,6 +68,10 @@ pub enum Part {
     Header,
     /// The message's own bytes.
     Payload,
+    /// The delimiter that ends a message (delimiter framing).
+    Delimiter,
+    /// Filler that brings a message up to a fixed record size (fixed framing).
+    Padding,
 }
 
 /// A run of the client→server stream that belongs to one part of one message.
@@ -258,21 +262,32 @@ impl Recorder {
 /// Lay messages out as stream spans: for each message an optional header of `header_len`
 /// bytes, then its payload. Returns the spans in stream order.
 pub fn layout_spans(messages: &[Vec<u8>], header_len: usize) -> Vec<Span> {
+    let parts: Vec<Vec<(Part, usize)>> = messages
+        .iter()
+        .map(|m| {
+            let header = (header_len > 0).then_some((Part::Header, header_len));
+            header
+                .into_iter()
+                .chain([(Part::Payload, m.len())])
+                .collect()
+        })
+        .collect();
+    spans_of(&parts)
+}
+
+/// Stream spans from what each message put on the wire, part by part, in order.
+pub fn spans_of(parts: &[Vec<(Part, usize)>]) -> Vec<Span> {
     let mut spans = Vec::new();
     let mut at = 0u64;
-    for (i, message) in messages.iter().enumerate() {
-        let mut add = |part, len: usize| {
+    for (i, message) in parts.iter().enumerate() {
+        for &(part, len) in message {
             spans.push(Span {
                 message: i + 1,
                 part,
                 range: at..at + len as u64,
             });
             at += len as u64;
-        };
-        if header_len > 0 {
-            add(Part::Header, header_len);
         }
-        add(Part::Payload, message.len());
     }
     spans
 }

@@ -132,3 +132,89 @@ proptest! {
         let _ = reader.finish();
     }
 }
+
+mod other_framings {
+    use proptest::prelude::*;
+    use sticky_lab::framing::{DelimiterCodec, FixedCodec, FrameReader, Framing};
+
+    fn run(framing: &Framing, messages: &[Vec<u8>], cuts: &[f64]) -> Vec<Vec<u8>> {
+        let stream: Vec<u8> = messages
+            .iter()
+            .flat_map(|m| framing.encode(m).unwrap())
+            .flat_map(|p| p.bytes)
+            .collect();
+        let mut points: Vec<usize> = cuts
+            .iter()
+            .map(|f| (f * stream.len() as f64) as usize)
+            .collect();
+        points.extend([0, stream.len()]);
+        points.sort_unstable();
+        points.dedup();
+        let mut reader = FrameReader::new(framing.decoder());
+        let mut got = Vec::new();
+        for w in points.windows(2) {
+            reader.feed(&stream[w[0]..w[1]]);
+            while let Some(frame) = reader.next_frame().unwrap() {
+                got.push(framing.message_of(frame.payload).to_vec());
+            }
+        }
+        reader.finish().unwrap();
+        got
+    }
+
+    /// Text-like messages: any bytes but the delimiter (and no trailing zero for records).
+    fn messages() -> impl Strategy<Value = Vec<Vec<u8>>> {
+        prop::collection::vec(prop::collection::vec(1u8..=255, 0..40), 0..10)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn delimited_messages_come_back_whatever_the_chunking(
+            messages in messages(), cuts in prop::collection::vec(0.0f64..1.0, 0..30),
+            crlf in any::<bool>(),
+        ) {
+            let delimiter = if crlf { b"\r\n".to_vec() } else { b"\n".to_vec() };
+            let messages: Vec<Vec<u8>> = messages
+                .into_iter()
+                .map(|m| m.into_iter().filter(|b| *b != b'\n' && *b != b'\r').collect())
+                .collect();
+            let framing = Framing::Delimiter(DelimiterCodec::new(delimiter, 64));
+            prop_assert_eq!(run(&framing, &messages, &cuts), messages);
+        }
+
+        #[test]
+        fn fixed_records_come_back_whatever_the_chunking(
+            messages in messages(), cuts in prop::collection::vec(0.0f64..1.0, 0..30),
+        ) {
+            let framing = Framing::Fixed(FixedCodec { record_size: 40 });
+            prop_assert_eq!(run(&framing, &messages, &cuts), messages);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_any_decoder(
+            bytes in prop::collection::vec(any::<u8>(), 0..1024),
+            max in 1usize..128,
+        ) {
+            for framing in [
+                Framing::Delimiter(DelimiterCodec::new(b"\r\n".to_vec(), max)),
+                Framing::Fixed(FixedCodec { record_size: max }),
+            ] {
+                let mut reader = FrameReader::new(framing.decoder());
+                'feed: for chunk in bytes.chunks(7) {
+                    reader.feed(chunk);
+                    loop {
+                        match reader.next_frame() {
+                            Ok(Some(frame)) => prop_assert!(frame.payload.len() <= max),
+                            Ok(None) => break,
+                            Err(_) => break 'feed,
+                        }
+                    }
+                    // Less than one maximum frame plus a delimiter waits in the buffer.
+                    prop_assert!(reader.pending().len() < max + 2);
+                }
+            }
+        }
+    }
+}

@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use sticky_lab::analysis::summarize;
-use sticky_lab::framing::{DEFAULT_MAX_FRAME, LengthHeader};
-use sticky_lab::lesson::FramingInfo;
+use sticky_lab::framing::{DEFAULT_MAX_FRAME, Framing, LengthCodec, LengthHeader};
 use sticky_lab::lesson::LessonRun;
 use sticky_lab::lesson::exchange::ExchangeOptions;
 use sticky_lab::render::{self, ColorChoice, ViewOptions};
@@ -95,6 +94,7 @@ fn notes_run() -> LessonRun {
             nodelay: false,
         },
         framing: None,
+        corrupt: None,
         transcript: Transcript {
             spans: layout_spans(&messages, 0),
             messages,
@@ -194,10 +194,11 @@ fn framed_run() -> LessonRun {
             recv_size: 7,
             ..ExchangeOptions::default()
         },
-        framing: Some(FramingInfo {
-            header: LengthHeader::default(),
-            max_frame: DEFAULT_MAX_FRAME,
+        framing: Some(Framing::Length {
+            codec: LengthCodec::new(LengthHeader::default(), DEFAULT_MAX_FRAME),
+            format: "!I".into(),
         }),
+        corrupt: None,
         transcript: Transcript {
             spans: layout_spans(&messages, 4),
             messages,

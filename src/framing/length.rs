@@ -92,6 +92,18 @@ impl LengthHeader {
         Ok(())
     }
 
+    /// Write any value, negative ones included, in the header's width (two's complement,
+    /// truncated): only for showing what a misbehaving sender puts on the wire.
+    pub fn encode_signed(&self, value: i128) -> Vec<u8> {
+        let width = self.len();
+        let bytes = value.to_le_bytes();
+        let mut out = bytes[..width].to_vec();
+        if self.big_endian {
+            out.reverse();
+        }
+        out
+    }
+
     /// Read a header from exactly `self.len()` bytes. Negative only for signed headers.
     pub fn decode(&self, bytes: &[u8]) -> i128 {
         let width = self.len();
@@ -144,6 +156,10 @@ pub enum EncodeError {
         max: u64,
         header: LengthHeader,
     },
+    /// The message holds the delimiter, which would end it early on the receiving side.
+    ContainsDelimiter { at: usize, delimiter: Vec<u8> },
+    /// The message is longer than a fixed record.
+    TooLongForRecord { len: usize, record: usize },
 }
 
 impl fmt::Display for EncodeError {
@@ -153,6 +169,17 @@ impl fmt::Display for EncodeError {
                 f,
                 "a {len}-byte message does not fit a {header} length header (at most {max} \
                  bytes); refusing to send a truncated length"
+            ),
+            EncodeError::ContainsDelimiter { at, delimiter } => write!(
+                f,
+                "the message holds the delimiter {} at byte {at}: the receiver would cut it \
+                 there; refusing to send it",
+                crate::structfmt::bytes_repr(delimiter)
+            ),
+            EncodeError::TooLongForRecord { len, record } => write!(
+                f,
+                "a {len}-byte message does not fit a record of {record} bytes (see \
+                 --record-size); refusing to cut it"
             ),
         }
     }
@@ -170,7 +197,12 @@ pub struct LengthCodec {
 
 impl LengthCodec {
     pub fn new(header: LengthHeader, max_frame: usize) -> Self {
-        LengthCodec { header, max_frame }
+        // A header cannot claim more than it can express, whatever the maximum says.
+        let expressible = usize::try_from(header.max_length()).unwrap_or(usize::MAX);
+        LengthCodec {
+            header,
+            max_frame: max_frame.min(expressible),
+        }
     }
 
     /// Append `payload` as one frame (header, then payload) to `out`.
@@ -182,7 +214,7 @@ impl LengthCodec {
 }
 
 impl Decoder for LengthCodec {
-    fn decode(&self, buf: &[u8]) -> Result<Decoded, FrameErrorKind> {
+    fn decode(&mut self, buf: &[u8]) -> Result<Decoded, FrameErrorKind> {
         let width = self.header.len();
         if buf.len() < width {
             return Ok(Decoded::NeedMore);
@@ -219,7 +251,7 @@ impl Decoder for LengthCodec {
                 need: width,
             };
         }
-        match self.decode(buf) {
+        match self.clone().decode(buf) {
             Err(kind) => kind,
             Ok(_) => FrameErrorKind::EndedInPayload {
                 got: (buf.len() - width) as u64,

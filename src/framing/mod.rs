@@ -32,11 +32,17 @@
 //! assert!(reader.finish().is_ok()); // nothing left over: a clean end of stream
 //! ```
 
+mod choice;
+mod delimited;
+mod fixed;
 mod length;
 
 use std::fmt;
 use std::ops::Range;
 
+pub use choice::{Framing, WirePiece, length_header_from_format};
+pub use delimited::DelimiterCodec;
+pub use fixed::FixedCodec;
 pub use length::{EncodeError, HeaderWidth, LengthCodec, LengthHeader};
 
 /// Default largest payload a decoder accepts: 8 MiB.
@@ -56,11 +62,22 @@ pub enum Decoded {
 
 /// A framing rule. Implementations look at bytes; they never read a socket.
 pub trait Decoder {
-    /// Inspect the unread bytes (the front of `buf` is the start of the next frame).
-    fn decode(&self, buf: &[u8]) -> Result<Decoded, FrameErrorKind>;
+    /// Inspect the unread bytes (the front of `buf` is the start of the next frame). A
+    /// decoder may remember how far it has looked, to avoid scanning the same bytes again.
+    fn decode(&mut self, buf: &[u8]) -> Result<Decoded, FrameErrorKind>;
 
     /// Explain why the non-empty leftover `buf` at end of stream is not a whole frame.
     fn unfinished(&self, buf: &[u8]) -> FrameErrorKind;
+}
+
+impl<D: Decoder + ?Sized> Decoder for Box<D> {
+    fn decode(&mut self, buf: &[u8]) -> Result<Decoded, FrameErrorKind> {
+        (**self).decode(buf)
+    }
+
+    fn unfinished(&self, buf: &[u8]) -> FrameErrorKind {
+        (**self).unfinished(buf)
+    }
 }
 
 /// A decoded frame, borrowed from the reader's buffer until the next call.
@@ -96,6 +113,12 @@ pub enum FrameErrorKind {
     EndedInHeader { got: usize, need: usize },
     /// The stream ended after the header, inside the payload.
     EndedInPayload { got: u64, claimed: u64 },
+    /// No delimiter within the maximum frame.
+    NoDelimiter { max: usize },
+    /// The stream ended inside a frame that never got its delimiter.
+    EndedWithoutDelimiter { got: usize },
+    /// The stream ended inside a fixed-size record.
+    EndedInRecord { got: usize, need: usize },
 }
 
 impl fmt::Display for FrameError {
@@ -123,6 +146,21 @@ impl fmt::Display for FrameError {
                 "stream ended {got} bytes into a {claimed}-byte frame (frame {n}, stream \
                  offset {at}): {} bytes never arrived",
                 claimed - got
+            ),
+            FrameErrorKind::NoDelimiter { max } => write!(
+                f,
+                "frame {n} (stream offset {at}) has no delimiter within the maximum frame of \
+                 {max} bytes; refused (see --max-frame)"
+            ),
+            FrameErrorKind::EndedWithoutDelimiter { got } => write!(
+                f,
+                "stream ended {got} bytes into frame {n} (stream offset {at}) before its \
+                 delimiter arrived"
+            ),
+            FrameErrorKind::EndedInRecord { got, need } => write!(
+                f,
+                "stream ended {got} bytes into a {need}-byte record (frame {n}, stream offset \
+                 {at})"
             ),
         }
     }

@@ -1,56 +1,165 @@
-//! `lab framed-demo`: the fix from the notes — a 4-byte length header in front of every
-//! message, and a receiver that cuts frames with a sans-IO decoder, whatever recv() returns.
+//! `lab framed-demo`: the fix from the notes — mark where each message ends (a length header
+//! by default; a delimiter or fixed records on request) and cut frames on the receiving side
+//! with a sans-IO decoder, whatever recv() returns. `--corrupt` makes the sender misbehave so
+//! the receiver's refusal can be seen.
 
 use std::ops::ControlFlow;
 
+use super::LessonRun;
 use super::exchange::{ExchangeOptions, Receiver, run_exchange};
-use super::{FramingInfo, LessonRun};
 use crate::error::Error;
-use crate::framing::{FrameReader, LengthCodec};
+use crate::framing::{Decoder, FrameReader, Framing, WirePiece};
 use crate::net::RecordedStream;
-use crate::transcript::{Recorder, Transcript, layout_spans};
+use crate::transcript::{Part, Recorder, Transcript, spans_of};
 
-/// Send each message as two send() calls, header then payload (as the notes do), and decode
-/// the stream on the server with `codec`.
+/// Ways `--corrupt` makes the sender break the framing of its last message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Corruption {
+    /// Claim a length over the receiver's maximum (or, with a delimiter, never send one).
+    Oversize,
+    /// Stop sending in the middle of the last frame.
+    Truncate,
+    /// Put a negative length in a signed header.
+    Negative,
+}
+
+/// Frame each message, send it (a length header and its payload as two send() calls, as
+/// in the notes; other framings as one), and decode on the server.
 pub fn run(
     messages: &[String],
     options: &ExchangeOptions,
-    codec: LengthCodec,
+    framing: Framing,
+    corrupt: Option<Corruption>,
 ) -> Result<LessonRun, Error> {
     let messages: Vec<Vec<u8>> = messages.iter().map(|m| m.as_bytes().to_vec()).collect();
-    let mut sends = Vec::with_capacity(messages.len());
+    let mut wire = Vec::with_capacity(messages.len());
     for (i, payload) in messages.iter().enumerate() {
-        let mut header = Vec::new();
-        codec
-            .header
-            .encode(payload.len() as u64, &mut header)
+        let pieces = framing
+            .encode(payload)
             .map_err(|e| Error::Usage(format!("--message #{}: {e}", i + 1)))?;
-        sends.push(vec![header, payload.clone()]);
+        wire.push(pieces);
     }
+    if let Some(corruption) = corrupt {
+        let last = wire
+            .last_mut()
+            .expect("there is always at least one message");
+        *last = corrupt_pieces(&framing, corruption, last)?;
+    }
+    let sends: Vec<Vec<Vec<u8>>> = wire
+        .iter()
+        .map(|pieces| match framing {
+            Framing::Length { .. } => pieces.iter().map(|p| p.bytes.clone()).collect(),
+            _ => vec![pieces.iter().flat_map(|p| p.bytes.clone()).collect()],
+        })
+        .collect();
+    let parts: Vec<Vec<(Part, usize)>> = wire
+        .iter()
+        .map(|pieces| pieces.iter().map(|p| (p.part, p.bytes.len())).collect())
+        .collect();
+
     let rec = Recorder::new();
     let mut receiver = FramedReceiver {
-        reader: FrameReader::new(codec),
+        reader: FrameReader::new(framing.decoder()),
+        framing: framing.clone(),
         rec: rec.clone(),
     };
     run_exchange(options, &sends, &mut receiver, &rec)?;
     Ok(LessonRun {
         lesson: "framed-demo",
         options: options.clone(),
-        framing: Some(FramingInfo {
-            header: codec.header,
-            max_frame: codec.max_frame,
-        }),
+        framing: Some(framing),
+        corrupt,
         transcript: Transcript {
-            spans: layout_spans(&messages, codec.header.len()),
+            spans: spans_of(&parts),
             messages,
             events: rec.events(),
         },
     })
 }
 
+/// The last message's pieces, broken as asked.
+fn corrupt_pieces(
+    framing: &Framing,
+    corruption: Corruption,
+    pieces: &[WirePiece],
+) -> Result<Vec<WirePiece>, Error> {
+    let refuse = |why: &str| {
+        Err(Error::Usage(format!(
+            "--corrupt {}: {why}",
+            name(corruption)
+        )))
+    };
+    let payload = pieces
+        .iter()
+        .find(|p| p.part == Part::Payload)
+        .map(|p| p.bytes.clone())
+        .unwrap_or_default();
+    match (framing, corruption) {
+        (Framing::Length { codec, .. }, Corruption::Oversize) => {
+            let claim = codec.max_frame as u64 + 1;
+            let mut header = Vec::new();
+            if codec.header.encode(claim, &mut header).is_err() {
+                return refuse(&format!(
+                    "a {} header cannot claim more than --max-frame {}; lower --max-frame",
+                    codec.header, codec.max_frame
+                ));
+            }
+            Ok(vec![
+                WirePiece::new(Part::Header, header),
+                WirePiece::new(Part::Payload, payload),
+            ])
+        }
+        (Framing::Length { codec, .. }, Corruption::Negative) => {
+            if !codec.header.signed {
+                return refuse("needs a signed header, e.g. --header '!i'");
+            }
+            let claim = -(payload.len().max(1) as i128);
+            Ok(vec![
+                WirePiece::new(Part::Header, codec.header.encode_signed(claim)),
+                WirePiece::new(Part::Payload, payload),
+            ])
+        }
+        (Framing::Delimiter(codec), Corruption::Oversize) => Ok(vec![WirePiece::new(
+            Part::Payload,
+            vec![b'x'; codec.max_frame + 1],
+        )]),
+        (Framing::Fixed(_), Corruption::Oversize) => {
+            refuse("a fixed record has no length to lie about; try truncate")
+        }
+        (_, Corruption::Negative) => refuse("needs a length header (--framing length)"),
+        (_, Corruption::Truncate) => Ok(truncate(pieces)),
+    }
+}
+
+/// Keep the first half of the frame's bytes (at least one byte, at most all but one).
+fn truncate(pieces: &[WirePiece]) -> Vec<WirePiece> {
+    let total: usize = pieces.iter().map(|p| p.bytes.len()).sum();
+    let mut keep = (total / 2).clamp(1, total.saturating_sub(1).max(1));
+    let mut out = Vec::new();
+    for piece in pieces {
+        if keep == 0 {
+            break;
+        }
+        let n = piece.bytes.len().min(keep);
+        out.push(WirePiece::new(piece.part, piece.bytes[..n].to_vec()));
+        keep -= n;
+    }
+    out
+}
+
+/// The `--corrupt` value as typed.
+pub fn name(corruption: Corruption) -> &'static str {
+    match corruption {
+        Corruption::Oversize => "oversize",
+        Corruption::Truncate => "truncate",
+        Corruption::Negative => "negative",
+    }
+}
+
 /// Feeds every recv() to the frame reader and records each frame it completes.
 struct FramedReceiver {
-    reader: FrameReader<LengthCodec>,
+    reader: FrameReader<Box<dyn Decoder + Send>>,
+    framing: Framing,
     rec: Recorder,
 }
 
@@ -59,12 +168,13 @@ impl Receiver for FramedReceiver {
         self.reader.feed(bytes);
         loop {
             match self.reader.next_frame() {
-                Ok(Some(frame)) => self
-                    .rec
-                    .record_frame(frame.index, frame.offset, frame.payload),
+                Ok(Some(frame)) => {
+                    let message = self.framing.message_of(frame.payload);
+                    self.rec.record_frame(frame.index, frame.offset, message);
+                }
                 Ok(None) => return ControlFlow::Continue(()),
                 Err(e) => {
-                    // Nothing after a bad header can be trusted: stop reading, close.
+                    // Nothing after a bad frame can be trusted: stop reading, close.
                     stream.error(e.to_string());
                     return ControlFlow::Break(());
                 }

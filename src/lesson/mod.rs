@@ -7,7 +7,7 @@ pub mod exchange;
 pub mod framed_demo;
 pub mod sticky_demo;
 
-use crate::framing::LengthHeader;
+use crate::framing::Framing;
 use crate::transcript::Transcript;
 use exchange::ExchangeOptions;
 
@@ -35,19 +35,14 @@ pub const LESSONS: &[LessonInfo] = &[
     },
 ];
 
-/// Framing a lesson used, for the views.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FramingInfo {
-    pub header: LengthHeader,
-    pub max_frame: usize,
-}
-
 /// What a lesson hands to the views: its name, its knobs and what its sockets did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LessonRun {
     pub lesson: &'static str,
     pub options: ExchangeOptions,
     /// `Some` for lessons that frame their messages.
-    pub framing: Option<FramingInfo>,
+    pub framing: Option<Framing>,
+    /// How the sender was told to break the framing (`--corrupt`), if at all.
+    pub corrupt: Option<framed_demo::Corruption>,
     pub transcript: Transcript,
 }

@@ -22,6 +22,7 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
         lesson: "sticky-demo",
         options: options.clone(),
         framing: None,
+        corrupt: None,
         transcript: Transcript {
             spans: layout_spans(&messages, 0),
             messages,

@@ -10,7 +10,9 @@ use unicode_width::UnicodeWidthStr;
 use super::ViewOptions;
 use super::text::{Line, Look, Run, hex_lines, text_lines, wrap_words};
 use crate::analysis::Summary;
+use crate::framing::Framing;
 use crate::lesson::LessonRun;
+use crate::structfmt::bytes_repr;
 use crate::transcript::{Event, Op, Part, Piece, Side, Transcript};
 
 /// Width of the time column.
@@ -53,14 +55,8 @@ fn heading(run: &LessonRun, out: &mut String) {
         if o.nodelay { "off (TCP_NODELAY)" } else { "on" }
     );
     push_line(out, &Line::of(knobs, Look::Dim));
-    if let Some(framing) = run.framing {
-        let text = format!(
-            "framing: a {}-byte {} length header before each message (hN = header of mN); \
-             max frame {}",
-            framing.header.len(),
-            framing.header,
-            human_bytes(framing.max_frame)
-        );
+    if let Some(framing) = &run.framing {
+        let text = describe_framing(framing);
         for l in wrap_words(&text, VIEW_WIDTH) {
             push_line(out, &Line::of(l, Look::Dim));
         }
@@ -102,6 +98,28 @@ fn setup_summary(t: &Transcript) -> Option<String> {
         server.join(", "),
         client.join(", ")
     ))
+}
+
+/// One line on how the messages are framed, with the label key for the pieces.
+fn describe_framing(framing: &Framing) -> String {
+    match framing {
+        Framing::Length { codec, format } => format!(
+            "framing: a {}-byte {format} length header before each message (hN = header of \
+             mN); max frame {}",
+            codec.header.len(),
+            human_bytes(codec.max_frame)
+        ),
+        Framing::Delimiter(codec) => format!(
+            "framing: a {} delimiter after each message (dN = delimiter of mN); max frame {}",
+            bytes_repr(&codec.delimiter),
+            human_bytes(codec.max_frame)
+        ),
+        Framing::Fixed(codec) => format!(
+            "framing: every message padded with zero bytes to a {}-byte record (pN = padding \
+             of mN)",
+            codec.record_size
+        ),
+    }
 }
 
 /// Sizes the way a person reads them: 8 MiB, 64 KiB, 100 B.
@@ -337,6 +355,8 @@ fn piece_labels(t: &Transcript, pieces: &[Piece]) -> Vec<Line> {
             }
             Part::Header => format!("h{}", p.message),
             Part::Payload => format!("m{}", p.message),
+            Part::Delimiter => format!("d{}", p.message),
+            Part::Padding => format!("p{}", p.message),
         };
         if !p.whole {
             label.push_str(&format!("[{}..{}]", p.from, p.to));

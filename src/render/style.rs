@@ -23,8 +23,10 @@ pub fn message_color(n: usize) -> Color {
 pub fn bytes(text: &str, n: usize, part: Part, escape: bool) -> ColoredString {
     let color = message_color(n);
     let styled = match part {
-        Part::Header => text.black().on_color(color),
+        // Framing bytes (headers, delimiters) sit on the message's colour.
+        Part::Header | Part::Delimiter => text.black().on_color(color),
         Part::Payload => text.color(color),
+        Part::Padding => text.color(color).dimmed(),
     };
     if escape { styled.underline() } else { styled }
 }

@@ -108,8 +108,8 @@ fn text_tokens(bytes: &[u8], message: usize, part: Part, out: &mut Vec<Token>) {
         part,
         escape,
     };
-    // A header is a binary number, not text: always show its bytes as escapes.
-    if part == Part::Header {
+    // A header is a binary number and padding is filler, not text: show their bytes.
+    if matches!(part, Part::Header | Part::Padding) {
         out.extend(bytes.iter().map(|&b| Token {
             text: format!("\\x{b:02x}"),
             bytes: 1,

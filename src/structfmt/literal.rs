@@ -118,17 +118,26 @@ fn strip_underscores(text: &str) -> Option<String> {
     Some(out)
 }
 
+/// Text read as the inside of a Python bytes literal: `\n`, `\r\n`, `\x00` become bytes.
+pub fn parse_escaped(text: &str) -> Vec<u8> {
+    unescape(text.as_bytes(), None).unwrap_or_else(|| text.as_bytes().to_vec())
+}
+
 /// `b'…'` or `b"…"` with Python's escapes; `None` if the text is not such a literal.
 fn parse_bytes_literal(text: &str) -> Option<Vec<u8>> {
     let rest = text.strip_prefix('b').or_else(|| text.strip_prefix('B'))?;
     let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
     let inner = rest[1..].strip_suffix(quote)?;
-    let src = inner.as_bytes();
+    unescape(inner.as_bytes(), Some(quote as u8))
+}
+
+/// Python's bytes escapes; an unescaped `quote` makes the text no literal at all.
+fn unescape(src: &[u8], quote: Option<u8>) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(src.len());
     let mut i = 0;
     while i < src.len() {
         let b = src[i];
-        if b == quote as u8 {
+        if Some(b) == quote {
             return None; // an unescaped quote ends the literal early
         }
         if b != b'\\' || i + 1 == src.len() {

@@ -27,7 +27,7 @@ mod unpack;
 use std::fmt;
 
 pub use format::{ByteOrder, Field, ItemKind, LayoutItem, StructFormat};
-pub use literal::{parse_value, parse_values_for};
+pub use literal::{parse_escaped, parse_value, parse_values_for};
 pub use pack::MAX_PACKED_SIZE;
 pub use pyrepr::{bytes_repr, float_repr, tuple_repr, value_repr};
 

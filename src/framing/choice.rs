@@ -1,0 +1,165 @@
+//! The framing a lesson uses, chosen on the command line: a length header of any struct
+//! format, a delimiter, or fixed-size records. One place turns a message into the pieces it
+//! takes on the wire and gives the matching decoder.
+
+use super::fixed::strip_padding;
+use super::{
+    Decoder, DelimiterCodec, EncodeError, FixedCodec, HeaderWidth, LengthCodec, LengthHeader,
+};
+use crate::structfmt::StructFormat;
+use crate::transcript::Part;
+
+/// One framing rule with its limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Framing {
+    /// A length header; `format` is the struct format it was given as, e.g. `!I` or `i`.
+    Length {
+        codec: LengthCodec,
+        format: String,
+    },
+    Delimiter(DelimiterCodec),
+    Fixed(FixedCodec),
+}
+
+/// Bytes a message puts on the wire, and what they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WirePiece {
+    pub part: Part,
+    pub bytes: Vec<u8>,
+}
+
+impl WirePiece {
+    pub fn new(part: Part, bytes: Vec<u8>) -> Self {
+        WirePiece { part, bytes }
+    }
+}
+
+impl Framing {
+    /// `length`, `delimiter` or `fixed`, as `--framing` spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Framing::Length { .. } => "length",
+            Framing::Delimiter(_) => "delimiter",
+            Framing::Fixed(_) => "fixed",
+        }
+    }
+
+    /// The largest payload the decoder accepts.
+    pub fn max_frame(&self) -> usize {
+        match self {
+            Framing::Length { codec, .. } => codec.max_frame,
+            Framing::Delimiter(codec) => codec.max_frame,
+            Framing::Fixed(codec) => codec.record_size,
+        }
+    }
+
+    /// The pieces `payload` takes on the wire, or why it cannot be sent in this framing.
+    pub fn encode(&self, payload: &[u8]) -> Result<Vec<WirePiece>, EncodeError> {
+        let body = WirePiece::new(Part::Payload, payload.to_vec());
+        Ok(match self {
+            Framing::Length { codec, .. } => {
+                let mut header = Vec::new();
+                codec.header.encode(payload.len() as u64, &mut header)?;
+                vec![WirePiece::new(Part::Header, header), body]
+            }
+            Framing::Delimiter(codec) => {
+                if let Some(at) = codec.find(payload) {
+                    return Err(EncodeError::ContainsDelimiter {
+                        at,
+                        delimiter: codec.delimiter.clone(),
+                    });
+                }
+                vec![
+                    body,
+                    WirePiece::new(Part::Delimiter, codec.delimiter.clone()),
+                ]
+            }
+            Framing::Fixed(codec) => {
+                let record = codec.record_size;
+                if payload.len() > record {
+                    return Err(EncodeError::TooLongForRecord {
+                        len: payload.len(),
+                        record,
+                    });
+                }
+                let padding = vec![0; record - payload.len()];
+                let mut pieces = vec![body];
+                if !padding.is_empty() {
+                    pieces.push(WirePiece::new(Part::Padding, padding));
+                }
+                pieces
+            }
+        })
+    }
+
+    /// A fresh decoder for one stream.
+    pub fn decoder(&self) -> Box<dyn Decoder + Send> {
+        match self {
+            Framing::Length { codec, .. } => Box::new(*codec),
+            Framing::Delimiter(codec) => Box::new(codec.clone()),
+            Framing::Fixed(codec) => Box::new(*codec),
+        }
+    }
+
+    /// The message a decoded frame carries (a fixed record loses its padding).
+    pub fn message_of<'a>(&self, payload: &'a [u8]) -> &'a [u8] {
+        match self {
+            Framing::Fixed(_) => strip_padding(payload),
+            _ => payload,
+        }
+    }
+}
+
+/// A length header from a struct format of exactly one integer code: `!I`, `<H`, `q`, ….
+pub fn length_header_from_format(text: &str) -> Result<LengthHeader, String> {
+    let format = StructFormat::parse(text).map_err(|e| e.to_string())?;
+    let [field] = format.fields() else {
+        return Err(format!(
+            "a length header is one integer code (such as !I or <H), but {text:?} has {} fields",
+            format.fields().len()
+        ));
+    };
+    if field.count != 1 || !"bBhHiIlLqQnN".contains(field.code) {
+        return Err(format!(
+            "a length header is one integer code (b B h H i I l L q Q n N), not {:?}",
+            field.code
+        ));
+    }
+    let width = match field.item_size {
+        1 => HeaderWidth::One,
+        2 => HeaderWidth::Two,
+        4 => HeaderWidth::Four,
+        8 => HeaderWidth::Eight,
+        other => return Err(format!("a {other}-byte integer header is not supported")),
+    };
+    Ok(LengthHeader {
+        width,
+        big_endian: format.byte_order().is_big_endian(),
+        signed: field.code.is_ascii_lowercase(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn struct_formats_become_headers() {
+        let h = length_header_from_format("!H").unwrap();
+        assert_eq!((h.len(), h.big_endian, h.signed), (2, true, false));
+        let h = length_header_from_format("<q").unwrap();
+        assert_eq!((h.len(), h.big_endian, h.signed), (8, false, true));
+        let h = length_header_from_format("i").unwrap();
+        assert_eq!((h.len(), h.big_endian), (4, cfg!(target_endian = "big")));
+        assert!(length_header_from_format("!2I").is_err());
+        assert!(length_header_from_format("!d").is_err());
+        assert!(length_header_from_format("!II").is_err());
+    }
+
+    #[test]
+    fn a_message_holding_the_delimiter_is_refused() {
+        let framing = Framing::Delimiter(DelimiterCodec::new(b"\n".to_vec(), 64));
+        let err = framing.encode(b"a\nb").unwrap_err();
+        assert!(err.to_string().contains("at byte 1"), "{err}");
+    }
+}
