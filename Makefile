@@ -2,7 +2,10 @@
 CARGO ?= cargo
 LAB    = $(CARGO) run --quiet --
 
-.PHONY: all build demo test fmt-check lint unit fmt clean
+.PHONY: all build demo test fmt-check lint unit fmt clean fuzz
+
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS  = struct_format length_decoder delimiter_decoder fixed_decoder
 
 all: build
 
@@ -29,6 +32,16 @@ unit:
 
 fmt:
 	$(CARGO) fmt --all
+
+## fuzz: each cargo-fuzz target for FUZZ_SECONDS (needs a nightly toolchain; not in `make test`)
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  $(CARGO) +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) > fuzz/$$t.log 2>&1; \
+	  status=$$?; grep -E '^Done|ERROR|panicked' fuzz/$$t.log; \
+	  [ $$status -eq 0 ] || { echo "fuzz $$t failed: see fuzz/$$t.log and fuzz/artifacts/$$t"; exit 1; }; \
+	done
 
 clean:
 	$(CARGO) clean

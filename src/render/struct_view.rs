@@ -115,8 +115,12 @@ fn push_field_map(out: &mut String, report: &StructReport) {
         "offset", "size", "code", "value"
     );
     let _ = writeln!(out, "{}", Line::of(header, Look::Dim).paint());
-    let items = report.format.layout();
-    for (row, item) in items.iter().enumerate().take(MAX_ROWS) {
+    let mut rows = 0;
+    for (row, item) in report.format.layout().enumerate() {
+        rows += 1;
+        if row >= MAX_ROWS {
+            continue;
+        }
         let bytes = &report.bytes[item.offset..item.offset + item.size];
         let (code, value, look) = match item.kind {
             ItemKind::Value(n) => (
@@ -154,11 +158,8 @@ fn push_field_map(out: &mut String, report: &StructReport) {
         line.push(hex_text, byte_look);
         let _ = writeln!(out, "{}", line.paint());
     }
-    if items.len() > MAX_ROWS {
-        let rest = format!(
-            "… {} more rows (--json lists every field)",
-            items.len() - MAX_ROWS
-        );
+    if rows > MAX_ROWS {
+        let rest = format!("… {} more rows (--json lists every field)", rows - MAX_ROWS);
         let _ = writeln!(out, "{}", Line::of(rest, Look::Dim).paint());
     }
 }
@@ -177,7 +178,6 @@ pub fn render_json(report: &StructReport) -> String {
     let fields: Vec<Json> = report
         .format
         .layout()
-        .iter()
         .filter(|item| item.kind != ItemKind::Alignment)
         .map(
             |item| json!({"code": item.code.to_string(), "offset": item.offset, "size": item.size}),
@@ -186,7 +186,6 @@ pub fn render_json(report: &StructReport) -> String {
     let padding: Vec<Json> = report
         .format
         .layout()
-        .iter()
         .filter(|item| item.kind == ItemKind::Alignment)
         .map(|item| json!({"offset": item.offset, "size": item.size}))
         .collect();

@@ -357,50 +357,45 @@ pub struct LayoutItem {
 }
 
 impl StructFormat {
-    /// Every value, pad run and alignment gap in byte order (repeat counts expanded).
-    pub fn layout(&self) -> Vec<LayoutItem> {
-        let mut items = Vec::new();
-        let mut value = 0;
-        for field in &self.fields {
-            if field.padding_before > 0 {
-                items.push(LayoutItem {
+    /// Every value, pad run and alignment gap in byte order (repeat counts expanded),
+    /// produced lazily: a format like `1000000000i` costs nothing until rows are taken.
+    pub fn layout(&self) -> impl Iterator<Item = LayoutItem> + '_ {
+        let mut first_value = 0;
+        self.fields.iter().flat_map(move |field| {
+            let alignment = (field.padding_before > 0).then(|| LayoutItem {
+                code: field.code,
+                offset: field.offset - field.padding_before,
+                size: field.padding_before,
+                kind: ItemKind::Alignment,
+            });
+            let base = first_value;
+            first_value += field.values();
+            let items: Box<dyn Iterator<Item = LayoutItem>> = match field.code {
+                'x' => Box::new(
+                    (field.count > 0)
+                        .then(|| LayoutItem {
+                            code: 'x',
+                            offset: field.offset,
+                            size: field.count,
+                            kind: ItemKind::PadBytes,
+                        })
+                        .into_iter(),
+                ),
+                's' | 'p' => Box::new(std::iter::once(LayoutItem {
                     code: field.code,
-                    offset: field.offset - field.padding_before,
-                    size: field.padding_before,
-                    kind: ItemKind::Alignment,
-                });
-            }
-            match field.code {
-                'x' if field.count > 0 => items.push(LayoutItem {
-                    code: 'x',
                     offset: field.offset,
                     size: field.count,
-                    kind: ItemKind::PadBytes,
-                }),
-                'x' => {}
-                's' | 'p' => {
-                    items.push(LayoutItem {
-                        code: field.code,
-                        offset: field.offset,
-                        size: field.count,
-                        kind: ItemKind::Value(value),
-                    });
-                    value += 1;
-                }
-                code => {
-                    for k in 0..field.count {
-                        items.push(LayoutItem {
-                            code,
-                            offset: field.offset + k * field.item_size,
-                            size: field.item_size,
-                            kind: ItemKind::Value(value),
-                        });
-                        value += 1;
-                    }
-                }
-            }
-        }
-        items
+                    kind: ItemKind::Value(base),
+                })),
+                code => Box::new((0..field.count).map(move |k| LayoutItem {
+                    code,
+                    offset: field.offset + k * field.item_size,
+                    size: field.item_size,
+                    kind: ItemKind::Value(base + k),
+                })),
+            };
+            alignment.into_iter().chain(items)
+        })
     }
 
     /// The same codes under another byte-order prefix, e.g. `!` for the wire.
