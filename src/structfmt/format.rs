@@ -373,7 +373,7 @@ impl StructFormat {
             let items: Box<dyn Iterator<Item = LayoutItem>> = match field.code {
                 'x' => Box::new(
                     (field.count > 0)
-                        .then(|| LayoutItem {
+                        .then_some(LayoutItem {
                             code: 'x',
                             offset: field.offset,
                             size: field.count,
