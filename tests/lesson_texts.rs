@@ -1,0 +1,88 @@
+//! Every command a lesson text tells students to run actually runs, and every lesson in the
+//! registry has its text.
+
+mod common;
+
+use common::{lab, stderr};
+use sticky_lab::lesson::LESSONS;
+
+/// Split a command the way a shell would for the simple quoting lesson texts use.
+fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote = None;
+    let mut in_word = false;
+    for c in command.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, ' ') => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// `lab …` commands in backticks, including fenced lines that start with `lab `.
+fn commands(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = text
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|span| span.starts_with("lab "))
+        .map(str::to_string)
+        .collect();
+    found.extend(
+        text.lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("lab ") && !l.contains('`'))
+            .map(str::to_string),
+    );
+    found
+}
+
+#[test]
+fn every_command_in_the_lesson_texts_runs() {
+    let mut ran = 0;
+    for lesson in LESSONS {
+        for command in commands(lesson.text_en) {
+            let words = shell_words(&command);
+            let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+            let out = lab(&args);
+            assert!(
+                out.status.success(),
+                "{}: `{command}` failed: {}",
+                lesson.name,
+                stderr(&out)
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 15, "only {ran} commands found in the lesson texts");
+}
+
+#[test]
+fn every_lesson_has_an_english_text_with_its_command() {
+    for lesson in LESSONS {
+        assert!(
+            lesson.text_en.contains(&format!("lab {}", lesson.name)),
+            "{} text never shows its command",
+            lesson.name
+        );
+    }
+}
