@@ -69,31 +69,22 @@ pub fn run(cli: &Cli) -> Result<String, Error> {
 
 fn run_struct(action: &StructAction, json: bool) -> Result<String, Error> {
     use render::struct_view;
-    Ok(match action {
-        StructAction::Pack { format, values } => {
-            let report = struct_command::pack(format, values)?;
-            if json {
-                struct_view::render_json(&report)
-            } else {
-                struct_view::render(&report)
-            }
-        }
-        StructAction::Unpack { format, hex } => {
-            let report = struct_command::unpack(format, hex)?;
-            if json {
-                struct_view::render_json(&report)
-            } else {
-                struct_view::render(&report)
-            }
-        }
+    let report = match action {
+        StructAction::Pack { format, values } => struct_command::pack(format, values)?,
+        StructAction::Unpack { format, hex } => struct_command::unpack(format, hex)?,
         StructAction::Calcsize { format } => {
             let format = struct_command::calcsize(format)?;
-            if json {
+            return Ok(if json {
                 struct_view::render_calcsize_json(&format)
             } else {
                 struct_view::render_calcsize(&format)
-            }
+            });
         }
+    };
+    Ok(if json {
+        struct_view::render_json(&report)
+    } else {
+        struct_view::render(&report)
     })
 }
 

@@ -42,16 +42,7 @@ pub fn pack(format: &str, texts: &[String]) -> Result<StructReport, Error> {
     let bytes = format
         .pack(&values)
         .map_err(|e| Error::Struct(e.to_string()))?;
-    let network_order = native_order(&format).then(|| {
-        let text = format.with_order('!');
-        let result = StructFormat::parse(&text)
-            .and_then(|f| f.pack(&values))
-            .map(|b| (b, values.clone()));
-        Alternative {
-            format: text,
-            result,
-        }
-    });
+    let network_order = in_network_order(&format, |f| Ok((f.pack(&values)?, values.clone())));
     Ok(StructReport {
         format,
         values,
@@ -68,16 +59,7 @@ pub fn unpack(format: &str, hex: &[String]) -> Result<StructReport, Error> {
     let values = format
         .unpack(&bytes)
         .map_err(|e| Error::Struct(e.to_string()))?;
-    let network_order = native_order(&format).then(|| {
-        let text = format.with_order('!');
-        let result = StructFormat::parse(&text)
-            .and_then(|f| f.unpack(&bytes))
-            .map(|v| (bytes.clone(), v));
-        Alternative {
-            format: text,
-            result,
-        }
-    });
+    let network_order = in_network_order(&format, |f| Ok((bytes.clone(), f.unpack(&bytes)?)));
     Ok(StructReport {
         format,
         values,
@@ -92,12 +74,24 @@ pub fn calcsize(format: &str) -> Result<StructFormat, Error> {
     parse_format(format)
 }
 
-/// Formats whose bytes depend on the machine: `@`, `=` and no prefix.
-fn native_order(format: &StructFormat) -> bool {
-    matches!(
+/// For a format whose bytes depend on the machine (`@`, `=`, no prefix): the same operation
+/// with the same codes in network order.
+fn in_network_order(
+    format: &StructFormat,
+    operation: impl FnOnce(&StructFormat) -> Result<(Vec<u8>, Vec<Value>), StructError>,
+) -> Option<Alternative> {
+    let native = matches!(
         format.byte_order(),
         ByteOrder::Native | ByteOrder::NativeStandard
-    )
+    );
+    native.then(|| {
+        let text = format.with_order('!');
+        let result = StructFormat::parse(&text).and_then(|f| operation(&f));
+        Alternative {
+            format: text,
+            result,
+        }
+    })
 }
 
 /// Hex digits, with any spaces, colons or `0x`/`\x` prefixes between bytes; or a Python
