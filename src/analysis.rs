@@ -38,6 +38,9 @@ pub struct Summary {
     pub merged_recvs: usize,
     /// Messages whose bytes arrived over two or more recv() calls (半包).
     pub split_messages: usize,
+    /// framed-demo: decoded frames equal to the message sent in their place.
+    #[serde(skip)]
+    pub intact_frames: usize,
     /// The most messages one recv() held bytes of.
     pub most_messages_in_one_recv: usize,
     /// sticky-demo: every recv held exactly one whole message; framed-demo: every decoded
@@ -100,11 +103,12 @@ pub fn summarize(run: &LessonRun) -> Summary {
 
     let messages_sent = t.messages.len();
     let framed = run.framing.is_some();
+    let intact_frames = frames
+        .iter()
+        .filter(|f| f.message.and_then(|n| t.messages.get(n - 1)) == Some(&f.bytes))
+        .count();
     let (messages_received, intact) = if framed {
-        let all_equal = frames.len() == messages_sent
-            && frames
-                .iter()
-                .all(|f| f.message.and_then(|n| t.messages.get(n - 1)) == Some(&f.bytes));
+        let all_equal = frames.len() == messages_sent && intact_frames == messages_sent;
         (frames.len(), all_equal && error.is_none())
     } else {
         let one_whole_each = recvs.len() == messages_sent
@@ -130,6 +134,7 @@ pub fn summarize(run: &LessonRun) -> Summary {
         merged_recvs,
         split_messages,
         most_messages_in_one_recv,
+        intact_frames,
         intact,
         predicted_recvs,
         verdict: String::new(),
@@ -145,21 +150,25 @@ pub fn summarize(run: &LessonRun) -> Summary {
             _ => None,
         },
         delimiter: match &run.framing {
-            Some(Framing::Delimiter(codec)) => Some(bytes_repr(&codec.delimiter)),
+            Some(Framing::Delimiter(codec)) => Some(bytes_repr(codec.delimiter())),
             _ => None,
         },
         record_size: match &run.framing {
-            Some(Framing::Fixed(codec)) => Some(codec.record_size),
+            Some(Framing::Fixed(codec)) => Some(codec.record_size()),
             _ => None,
         },
-        max_frame: run.framing.as_ref().map(Framing::max_frame),
+        // A fixed record is its own limit; --max-frame plays no part there.
+        max_frame: match &run.framing {
+            Some(Framing::Fixed(_)) | None => None,
+            Some(other) => Some(other.max_frame()),
+        },
         corrupt: run.corrupt.map(crate::lesson::framed_demo::name),
         boundary_rule: match &run.framing {
             Some(Framing::Length { format, .. }) => format!("the {format} length header"),
             Some(Framing::Delimiter(codec)) => {
-                format!("the {} delimiter", bytes_repr(&codec.delimiter))
+                format!("the {} delimiter", bytes_repr(codec.delimiter()))
             }
-            Some(Framing::Fixed(codec)) => format!("the {}-byte records", codec.record_size),
+            Some(Framing::Fixed(codec)) => format!("the {}-byte records", codec.record_size()),
             None => String::new(),
         },
     };
@@ -261,8 +270,8 @@ fn framed_verdict(s: &Summary) -> String {
     }
     if !s.intact {
         return format!(
-            "only {} of {} messages came out intact",
-            s.messages_received, s.messages_sent
+            "{} frames decoded, but only {} of the {} messages sent came out intact",
+            s.messages_received, s.intact_frames, s.messages_sent
         );
     }
     let raw = match (s.merged_recvs, s.split_messages) {
@@ -292,6 +301,10 @@ fn framed_verdict(s: &Summary) -> String {
 fn hint(s: &Summary, framed: bool) -> String {
     if framed && s.error.is_some() {
         return match s.corrupt {
+            Some("oversize") if s.framing == Some("delimiter") => {
+                "The sender never sent the delimiter (--corrupt oversize). A receiver must cap \
+                how much it buffers while it looks for one: this one stopped at --max-frame."
+            }
             Some("oversize") => {
                 "The sender lied on purpose (--corrupt oversize). A receiver \
                 must never trust a claimed length: this one was refused before anything was \

@@ -2,7 +2,7 @@
 //! enum, one Args struct per subcommand. Turning arguments into lesson options (and refusing
 //! impossible ones) happens in `lib.rs`.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::framing::DEFAULT_MAX_FRAME;
 use crate::lesson::framed_demo::Corruption;
@@ -51,7 +51,8 @@ pub enum StructAction {
         /// A struct format, e.g. '!I', '<hh', '@ci' (quote it for the shell).
         #[arg(value_name = "FMT")]
         format: String,
-        #[arg(value_name = "VALUE", allow_negative_numbers = true)]
+        /// Values may start with '-' (-5, -inf): they are values, never options.
+        #[arg(value_name = "VALUE", allow_hyphen_values = true)]
         values: Vec<String>,
     },
     /// struct.unpack(FMT, BYTES): the tuple as Python prints it, and a field map.
@@ -127,19 +128,20 @@ pub struct FramedArgs {
     #[arg(long, value_enum, default_value_t = FramingKind::Length)]
     pub framing: FramingKind,
 
-    /// The length header as a Python struct format of one integer code: !I, !H, <Q, i, ….
-    #[arg(long, value_name = "FMT", default_value = "!I")]
-    pub header: String,
+    /// The length header as a Python struct format of one integer code: !I, !H, <Q, i, …
+    /// [default: !I]
+    #[arg(long, value_name = "FMT")]
+    pub header: Option<String>,
 
     /// The delimiter for --framing delimiter; escapes like \n, \r\n, \x00 are read as
-    /// Python reads them.
-    #[arg(long, value_name = "TEXT", default_value = "\\n")]
-    pub delimiter: String,
+    /// Python reads them [default: \n]
+    #[arg(long, value_name = "TEXT")]
+    pub delimiter: Option<String>,
 
-    /// The record size for --framing fixed, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 16,
+    /// The record size for --framing fixed, in bytes [default: 16]
+    #[arg(long, value_name = "BYTES",
           value_parser = clap::value_parser!(u32).range(1..=MAX_RECV_SIZE))]
-    pub record_size: u32,
+    pub record_size: Option<u32>,
 
     /// Make the sender break the framing of its last message, to see the receiver refuse.
     #[arg(long, value_enum, value_name = "HOW")]
@@ -167,6 +169,36 @@ fn non_empty_message(text: &str) -> Result<String, String> {
     }
 }
 
+impl Cli {
+    /// `--json` and `--color` written after `lab struct pack` values arrive among the values
+    /// (values may start with '-'); take them back out as the global options they are.
+    pub fn lift_global_options(&mut self) {
+        let Command::Struct(StructArgs {
+            action: StructAction::Pack { values, .. },
+        }) = &mut self.command
+        else {
+            return;
+        };
+        let mut kept = Vec::with_capacity(values.len());
+        let mut rest = std::mem::take(values).into_iter();
+        while let Some(value) = rest.next() {
+            let color = match value.as_str() {
+                "--json" => {
+                    self.json = true;
+                    continue;
+                }
+                "--color" => rest.next(),
+                other => other.strip_prefix("--color=").map(str::to_string),
+            };
+            match color.as_deref().map(|c| ColorChoice::from_str(c, false)) {
+                Some(Ok(choice)) => self.color = choice,
+                _ => kept.push(value),
+            }
+        }
+        *values = kept;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +207,19 @@ mod tests {
     #[test]
     fn the_command_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn options_after_struct_values_still_count() {
+        let mut cli = Cli::parse_from(["lab", "struct", "pack", "d", "-5.5e-08", "--json"]);
+        cli.lift_global_options();
+        assert!(cli.json);
+        let Command::Struct(StructArgs {
+            action: StructAction::Pack { values, .. },
+        }) = &cli.command
+        else {
+            panic!("struct pack");
+        };
+        assert_eq!(values, &["-5.5e-08"]);
     }
 }

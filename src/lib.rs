@@ -100,32 +100,52 @@ fn show(run: &LessonRun, json: bool, args: &ExchangeArgs) -> String {
 /// The framing `--framing`, `--header`, `--delimiter`, `--record-size` and `--max-frame` ask for.
 fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
     let max_frame = args.max_frame as usize;
+    // An option of another framing would be silently ignored: say so instead.
+    let stray = [
+        ("--header", args.header.is_some(), FramingKind::Length),
+        (
+            "--delimiter",
+            args.delimiter.is_some(),
+            FramingKind::Delimiter,
+        ),
+        (
+            "--record-size",
+            args.record_size.is_some(),
+            FramingKind::Fixed,
+        ),
+    ]
+    .into_iter()
+    .find(|&(_, given, kind)| given && kind != args.framing);
+    if let Some((flag, _, kind)) = stray {
+        let wanted = format!("{kind:?}").to_lowercase();
+        return Err(Error::Usage(format!(
+            "{flag} applies to --framing {wanted}, not --framing {}",
+            format!("{:?}", args.framing).to_lowercase()
+        )));
+    }
     Ok(match args.framing {
         FramingKind::Length => {
-            let header = framing::length_header_from_format(&args.header)
-                .map_err(|e| Error::Usage(format!("--header {:?}: {e}", args.header)))?;
+            let format = args.header.clone().unwrap_or_else(|| "!I".into());
+            let header = framing::length_header_from_format(&format)
+                .map_err(|e| Error::Usage(format!("--header {format:?}: {e}")))?;
             Framing::Length {
                 codec: LengthCodec::new(header, max_frame),
-                format: args.header.clone(),
+                format,
             }
         }
         FramingKind::Delimiter => {
-            let delimiter = structfmt::parse_escaped(&args.delimiter);
+            let text = args.delimiter.as_deref().unwrap_or("\\n");
+            let delimiter = structfmt::parse_escaped(text)
+                .map_err(|e| Error::Usage(format!("--delimiter {text:?}: {e}")))?;
             if delimiter.is_empty() {
                 return Err(Error::Usage(
-                    "--delimiter must have at least one byte".to_string(),
+                    "--delimiter must have at least one byte".into(),
                 ));
             }
             Framing::Delimiter(DelimiterCodec::new(delimiter, max_frame))
         }
         FramingKind::Fixed => {
-            let record_size = args.record_size as usize;
-            if record_size > max_frame {
-                return Err(Error::Usage(format!(
-                    "--record-size {record_size} is over --max-frame {max_frame}"
-                )));
-            }
-            Framing::Fixed(FixedCodec { record_size })
+            Framing::Fixed(FixedCodec::new(args.record_size.unwrap_or(16) as usize))
         }
     })
 }

@@ -11,10 +11,11 @@ use sticky_lab::error::{EXIT_FAILURE, EXIT_USAGE};
 use sticky_lab::render;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
+    cli.lift_global_options();
     render::init_color(cli.color);
     match sticky_lab::run(&cli) {
         Ok(output) => write_stdout(&output),

@@ -188,7 +188,7 @@ mod other_framings {
         fn fixed_records_come_back_whatever_the_chunking(
             messages in messages(), cuts in prop::collection::vec(0.0f64..1.0, 0..30),
         ) {
-            let framing = Framing::Fixed(FixedCodec { record_size: 40 });
+            let framing = Framing::Fixed(FixedCodec::new(40));
             prop_assert_eq!(run(&framing, &messages, &cuts), messages);
         }
 
@@ -199,7 +199,7 @@ mod other_framings {
         ) {
             for framing in [
                 Framing::Delimiter(DelimiterCodec::new(b"\r\n".to_vec(), max)),
-                Framing::Fixed(FixedCodec { record_size: max }),
+                Framing::Fixed(FixedCodec::new(max)),
             ] {
                 let mut reader = FrameReader::new(framing.decoder());
                 'feed: for chunk in bytes.chunks(7) {

@@ -192,3 +192,89 @@ fn corrupt_oversize_with_a_delimiter_sends_no_delimiter_in_time() {
         "{s}"
     );
 }
+
+#[test]
+fn a_message_overlapping_a_long_delimiter_is_refused() {
+    let out = lab(&[
+        "framed-demo",
+        "--framing",
+        "delimiter",
+        "--delimiter",
+        "\\r\\n\\r\\n",
+        "--message",
+        "abc\r\n",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("at byte 3"), "{}", stderr(&out));
+}
+
+#[test]
+fn options_of_another_framing_are_refused_not_ignored() {
+    for (args, flag) in [
+        (&["framed-demo", "--delimiter", "x"][..], "--delimiter"),
+        (
+            &["framed-demo", "--framing", "fixed", "--header", "!H"][..],
+            "--header",
+        ),
+        (
+            &[
+                "framed-demo",
+                "--framing",
+                "delimiter",
+                "--record-size",
+                "8",
+            ][..],
+            "--record-size",
+        ),
+    ] {
+        let out = lab(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).starts_with(&format!("error: {flag} applies to")),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn a_bad_delimiter_escape_is_refused() {
+    let out = lab(&[
+        "framed-demo",
+        "--framing",
+        "delimiter",
+        "--delimiter",
+        "\\x4",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("two hex digits"), "{}", stderr(&out));
+}
+
+#[test]
+fn corrupt_oversize_with_a_two_byte_delimiter_is_refused_for_the_right_reason() {
+    let s = summary(&[
+        "framed-demo",
+        "--corrupt",
+        "oversize",
+        "--framing",
+        "delimiter",
+        "--delimiter",
+        "\\r\\n",
+        "--max-frame",
+        "10",
+    ]);
+    assert!(
+        s["error"]
+            .as_str()
+            .unwrap()
+            .contains("no delimiter within the maximum frame of 10"),
+        "{s}"
+    );
+    assert!(
+        s["hint"]
+            .as_str()
+            .unwrap()
+            .contains("never sent the delimiter"),
+        "{s}"
+    );
+}

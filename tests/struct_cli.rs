@@ -140,3 +140,26 @@ fn json_shapes_are_stable() {
         serde_json::from_str(&stdout(&lab(&["--json", "struct", "calcsize", "!IH"]))).unwrap();
     assert_eq!(size, serde_json::json!({"size": 6}));
 }
+
+#[test]
+fn every_negative_literal_is_a_value() {
+    for (value, want) in [
+        ("-5.5e-08", r"b'\xbem\x87$w\x02\xc0\xd0'"),
+        ("-0x10", r"b'\xc00\x00\x00\x00\x00\x00\x00'"),
+        ("-inf", r"b'\xff\xf0\x00\x00\x00\x00\x00\x00'"),
+        ("-.5", r"b'\xbf\xe0\x00\x00\x00\x00\x00\x00'"),
+    ] {
+        assert_eq!(
+            first_line(&["struct", "pack", "!d", value]),
+            want,
+            "{value}"
+        );
+    }
+}
+
+#[test]
+fn global_options_after_the_values_still_apply() {
+    let out = stdout(&lab(&["struct", "pack", "!h", "-5", "--json"]));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["hex"], "fffb");
+}

@@ -76,6 +76,7 @@ fn float_strategy() -> impl Strategy<Value = f64> {
             65504.0, 65519.0, 65520.0, 1e39, 3.4028234663852886e38, 6e-8, 1e-8, 0.1, 1e16, 1e-5]),
         2 => -1e6f64..1e6,
         2 => any::<u64>().prop_map(f64::from_bits),
+        1 => (-1074i32..1024).prop_map(power_of_two),
         1 => -70000.0f64..70000.0,
     ]
 }
@@ -283,4 +284,50 @@ fn pack_unpack_and_calcsize_match_cpython() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// 2**e as an exact double, subnormals included.
+fn power_of_two(e: i32) -> f64 {
+    if e >= -1022 {
+        f64::from_bits(((e + 1023) as u64) << 52)
+    } else {
+        f64::from_bits(1u64 << (e + 1074))
+    }
+}
+
+#[test]
+fn every_power_of_two_and_every_half_prints_as_python_does() {
+    let Some(python) = python() else {
+        eprintln!("skipped: python3 (3.11) is not available to compare with");
+        return;
+    };
+    // Powers of two and halves are where two shortest strings tie most often.
+    let script = "import struct\n\
+        for e in range(-1074, 1024): print(repr(2.0**e))\n\
+        for h in range(65536): print(repr(struct.unpack('<e', h.to_bytes(2, 'little'))[0]))\n";
+    let out = Command::new(python)
+        .args(["-c", script])
+        .output()
+        .expect("python3 runs");
+    let want = String::from_utf8(out.stdout).unwrap();
+    let half = StructFormat::parse("<e").unwrap();
+    let got: Vec<String> = (-1074..1024)
+        .map(|e| sticky_lab::structfmt::float_repr(power_of_two(e)))
+        .chain(
+            (0..=u16::MAX).map(|h| match &half.unpack(&h.to_le_bytes()).unwrap()[0] {
+                Value::Float(x) => sticky_lab::structfmt::float_repr(*x),
+                other => panic!("{other:?}"),
+            }),
+        )
+        .collect();
+    let want: Vec<&str> = want.lines().collect();
+    assert_eq!(want.len(), got.len());
+    let wrong: Vec<String> = want
+        .iter()
+        .zip(&got)
+        .filter(|(w, g)| *w != g)
+        .take(10)
+        .map(|(w, g)| format!("python {w}, lab {g}"))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

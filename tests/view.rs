@@ -210,8 +210,8 @@ fn framed_run() -> LessonRun {
 const EXPECTED_FRAMED: &str = "\
 lab framed-demo — client → server over one TCP connection on loopback
 knobs: recv(7) · reader 100 ms late · send gap 0 ms · Nagle on
-framing: a 4-byte !I length header before each message (hN = header of mN); max
-frame 8 MiB
+framing: a !I length header (4 bytes) before each message (hN = header of mN);
+max frame 8 MiB
 messages:  m1 hello  m2 ok
 
   t ms │ client: send()                     │ server: recv(7)

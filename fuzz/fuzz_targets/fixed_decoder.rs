@@ -7,7 +7,7 @@ use sticky_lab::framing::{FixedCodec, FrameReader};
 fuzz_target!(|data: &[u8]| {
     let Some((&knobs, stream)) = data.split_first() else { return };
     let record_size = usize::from(knobs) + 1;
-    let mut reader = FrameReader::new(FixedCodec { record_size });
+    let mut reader = FrameReader::new(FixedCodec::new(record_size));
     for chunk in stream.chunks(usize::from(knobs % 9) + 1) {
         reader.feed(chunk);
         while let Some(frame) = reader.next_frame().expect("records never fail") {

@@ -49,7 +49,7 @@ impl Framing {
         match self {
             Framing::Length { codec, .. } => codec.max_frame,
             Framing::Delimiter(codec) => codec.max_frame,
-            Framing::Fixed(codec) => codec.record_size,
+            Framing::Fixed(codec) => codec.record_size(),
         }
     }
 
@@ -63,19 +63,23 @@ impl Framing {
                 vec![WirePiece::new(Part::Header, header), body]
             }
             Framing::Delimiter(codec) => {
-                if let Some(at) = codec.find(payload) {
+                // The receiver cuts at the first delimiter in payload + delimiter, and that
+                // must be the one added here: a payload may overlap it without holding it
+                // whole ("abc\r\n" before "\r\n\r\n").
+                let framed = [payload, codec.delimiter()].concat();
+                if let Some(at) = codec.find(&framed).filter(|&at| at < payload.len()) {
                     return Err(EncodeError::ContainsDelimiter {
                         at,
-                        delimiter: codec.delimiter.clone(),
+                        delimiter: codec.delimiter().to_vec(),
                     });
                 }
                 vec![
                     body,
-                    WirePiece::new(Part::Delimiter, codec.delimiter.clone()),
+                    WirePiece::new(Part::Delimiter, codec.delimiter().to_vec()),
                 ]
             }
             Framing::Fixed(codec) => {
-                let record = codec.record_size;
+                let record = codec.record_size();
                 if payload.len() > record {
                     return Err(EncodeError::TooLongForRecord {
                         len: payload.len(),
@@ -119,10 +123,16 @@ pub fn length_header_from_format(text: &str) -> Result<LengthHeader, String> {
             format.fields().len()
         ));
     };
-    if field.count != 1 || !"bBhHiIlLqQnN".contains(field.code) {
+    if !"bBhHiIlLqQnN".contains(field.code) {
         return Err(format!(
             "a length header is one integer code (b B h H i I l L q Q n N), not {:?}",
             field.code
+        ));
+    }
+    if field.count != 1 {
+        return Err(format!(
+            "a length header is one integer, without a repeat count (got {})",
+            field.count
         ));
     }
     let width = match field.item_size {
@@ -161,5 +171,9 @@ mod tests {
         let framing = Framing::Delimiter(DelimiterCodec::new(b"\n".to_vec(), 64));
         let err = framing.encode(b"a\nb").unwrap_err();
         assert!(err.to_string().contains("at byte 1"), "{err}");
+        // Not inside the payload, but overlapping the delimiter that follows it.
+        let framing = Framing::Delimiter(DelimiterCodec::new(b"\r\n\r\n".to_vec(), 64));
+        let err = framing.encode(b"abc\r\n").unwrap_err();
+        assert!(err.to_string().contains("at byte 3"), "{err}");
     }
 }

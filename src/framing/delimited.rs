@@ -14,7 +14,7 @@ use super::{Decoded, Decoder, FrameErrorKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DelimiterCodec {
-    pub delimiter: Vec<u8>,
+    delimiter: Vec<u8>,
     /// Largest payload (delimiter excluded) the decoder accepts.
     pub max_frame: usize,
     /// Bytes of the current frame already scanned without finding the delimiter.
@@ -30,6 +30,11 @@ impl DelimiterCodec {
             max_frame,
             scanned: 0,
         }
+    }
+
+    /// The delimiter (never empty).
+    pub fn delimiter(&self) -> &[u8] {
+        &self.delimiter
     }
 
     /// Where the delimiter first occurs in `bytes`, if it does.

@@ -10,7 +10,19 @@ use super::{Decoded, Decoder, FrameErrorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FixedCodec {
-    pub record_size: usize,
+    record_size: usize,
+}
+
+impl FixedCodec {
+    /// Records of `record_size` bytes; a zero size would never make progress.
+    pub fn new(record_size: usize) -> Self {
+        assert!(record_size > 0, "a record has at least one byte");
+        FixedCodec { record_size }
+    }
+
+    pub fn record_size(&self) -> usize {
+        self.record_size
+    }
 }
 
 impl Decoder for FixedCodec {
@@ -45,7 +57,7 @@ mod tests {
 
     #[test]
     fn records_come_back_and_padding_strips() {
-        let mut reader = FrameReader::new(FixedCodec { record_size: 4 });
+        let mut reader = FrameReader::new(FixedCodec::new(4));
         reader.feed(b"ab\0\0cde");
         let first = reader.next_frame().unwrap().unwrap().payload.to_vec();
         assert_eq!(strip_padding(&first), b"ab");

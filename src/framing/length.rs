@@ -233,7 +233,8 @@ impl Decoder for LengthCodec {
                 max: self.max_frame,
             });
         }
-        let total = width + claimed as usize;
+        // claimed <= max_frame fits a usize; saturate rather than wrap near usize::MAX.
+        let total = width.saturating_add(claimed as usize);
         if buf.len() < total {
             return Ok(Decoded::NeedMore);
         }

@@ -100,8 +100,11 @@ fn corrupt_pieces(
             let mut header = Vec::new();
             if codec.header.encode(claim, &mut header).is_err() {
                 return refuse(&format!(
-                    "a {} header cannot claim more than --max-frame {}; lower --max-frame",
-                    codec.header, codec.max_frame
+                    "a {} header can claim at most {} bytes, which the receiver accepts; give a \
+                     smaller --max-frame (say {}) or a wider --header",
+                    codec.header,
+                    codec.header.max_length(),
+                    codec.max_frame / 2
                 ));
             }
             Ok(vec![
@@ -119,9 +122,10 @@ fn corrupt_pieces(
                 WirePiece::new(Part::Payload, payload),
             ])
         }
+        // Enough bytes without a delimiter for the receiver to give up looking.
         (Framing::Delimiter(codec), Corruption::Oversize) => Ok(vec![WirePiece::new(
             Part::Payload,
-            vec![b'x'; codec.max_frame + 1],
+            vec![b'x'; codec.max_frame + codec.delimiter().len()],
         )]),
         (Framing::Fixed(_), Corruption::Oversize) => {
             refuse("a fixed record has no length to lie about; try truncate")

@@ -104,20 +104,20 @@ fn setup_summary(t: &Transcript) -> Option<String> {
 fn describe_framing(framing: &Framing) -> String {
     match framing {
         Framing::Length { codec, format } => format!(
-            "framing: a {}-byte {format} length header before each message (hN = header of \
-             mN); max frame {}",
+            "framing: a {format} length header ({} bytes) before each message (hN = header \
+             of mN); max frame {}",
             codec.header.len(),
             human_bytes(codec.max_frame)
         ),
         Framing::Delimiter(codec) => format!(
             "framing: a {} delimiter after each message (dN = delimiter of mN); max frame {}",
-            bytes_repr(&codec.delimiter),
+            bytes_repr(codec.delimiter()),
             human_bytes(codec.max_frame)
         ),
         Framing::Fixed(codec) => format!(
             "framing: every message padded with zero bytes to a {}-byte record (pN = padding \
              of mN)",
-            codec.record_size
+            codec.record_size()
         ),
     }
 }

@@ -42,6 +42,16 @@ pub fn render(report: &StructReport) -> String {
     if let Some(alt) = &report.network_order {
         out.push('\n');
         let text = match (&alt.result, report.direction) {
+            (Ok((bytes, _)), Direction::Pack) if *bytes == report.bytes => format!(
+                "note: the byte order did not matter here (single bytes), but a header on the \
+                 wire must not depend on the machine: write {} and both ends agree.",
+                quoted(&alt.format)
+            ),
+            (Ok((_, values)), Direction::Unpack) if *values == report.values => format!(
+                "note: the byte order did not matter here, but a wire format must not depend \
+                 on the machine: write {}.",
+                quoted(&alt.format)
+            ),
             (Ok((bytes, _)), Direction::Pack) => format!(
                 "note: a header on the wire must not depend on the machine. With network \
                  order, struct.pack({}, …) gives {} instead.",

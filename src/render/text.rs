@@ -176,9 +176,14 @@ pub struct Run<'a> {
 /// Show runs as text, wrapped to `width` columns, at most `max_lines` lines; what does not
 /// fit is summed up as `… +N B`.
 pub fn text_lines(runs: &[Run<'_>], width: usize, max_lines: usize) -> Vec<Line> {
+    // Every token takes at least one column and at most 4 bytes (a UTF-8 character), so
+    // this many bytes always fill the lines: an 8 MiB recv costs no more than a short one.
+    let mut budget = 4 * width * max_lines;
     let mut tokens = Vec::new();
     for run in runs {
-        text_tokens(run.bytes, run.message, run.part, &mut tokens);
+        let take = run.bytes.len().min(budget);
+        text_tokens(&run.bytes[..take], run.message, run.part, &mut tokens);
+        budget -= take;
     }
     let total: usize = runs.iter().map(|r| r.bytes.len()).sum();
     let mut lines = vec![Line::new()];
@@ -203,6 +208,7 @@ pub fn text_lines(runs: &[Run<'_>], width: usize, max_lines: usize) -> Vec<Line>
 
 /// Show runs as hex, `per_line` bytes a line, each line followed by its printable ASCII.
 pub fn hex_lines(runs: &[Run<'_>], per_line: usize, max_lines: usize) -> Vec<Line> {
+    let total: usize = runs.iter().map(|r| r.bytes.len()).sum();
     let bytes: Vec<(u8, Look)> = runs
         .iter()
         .flat_map(|r| {
@@ -215,9 +221,10 @@ pub fn hex_lines(runs: &[Run<'_>], per_line: usize, max_lines: usize) -> Vec<Lin
                 (b, look)
             })
         })
+        .take(per_line * max_lines)
         .collect();
     let mut lines = Vec::new();
-    for row in bytes.chunks(per_line).take(max_lines) {
+    for row in bytes.chunks(per_line) {
         let mut line = Line::new();
         for (i, (b, look)) in row.iter().enumerate() {
             if i > 0 {
@@ -236,9 +243,8 @@ pub fn hex_lines(runs: &[Run<'_>], per_line: usize, max_lines: usize) -> Vec<Lin
         }
         lines.push(line);
     }
-    let shown = (per_line * max_lines).min(bytes.len());
     let width = 4 * per_line;
-    elide_rest(&mut lines, bytes.len() - shown, width);
+    elide_rest(&mut lines, total - bytes.len(), width);
     lines
 }
 

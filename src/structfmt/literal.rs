@@ -119,8 +119,9 @@ fn strip_underscores(text: &str) -> Option<String> {
 }
 
 /// Text read as the inside of a Python bytes literal: `\n`, `\r\n`, `\x00` become bytes.
-pub fn parse_escaped(text: &str) -> Vec<u8> {
-    unescape(text.as_bytes(), None).unwrap_or_else(|| text.as_bytes().to_vec())
+pub fn parse_escaped(text: &str) -> Result<Vec<u8>, String> {
+    unescape(text.as_bytes(), None)
+        .ok_or_else(|| "a \\x escape needs two hex digits (\\x0a)".to_string())
 }
 
 /// `b'…'` or `b"…"` with Python's escapes; `None` if the text is not such a literal.

@@ -19,6 +19,7 @@
 
 mod format;
 mod half;
+mod layout;
 mod literal;
 mod pack;
 mod pyrepr;
@@ -26,7 +27,8 @@ mod unpack;
 
 use std::fmt;
 
-pub use format::{ByteOrder, Field, ItemKind, LayoutItem, StructFormat};
+pub use format::{ByteOrder, Field, StructFormat};
+pub use layout::{ItemKind, LayoutItem};
 pub use literal::{parse_escaped, parse_value, parse_values_for};
 pub use pack::MAX_PACKED_SIZE;
 pub use pyrepr::{bytes_repr, float_repr, tuple_repr, value_repr};

@@ -11,15 +11,20 @@ pub fn float_repr(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "inf" } else { "-inf" }.into();
     }
-    // Rust's `{:e}` finds how many digits round-trip, as Python's repr does; when two
-    // strings of that length both round-trip, Python keeps the nearer one (half to even),
-    // which is what exact formatting at that precision gives.
+    // Rust's `{:e}` gives the fewest digits that round-trip, as Python's repr does. When two
+    // strings of that length both round-trip, Python keeps the one nearer to the true value
+    // (half to even): exact formatting at that precision gives it — if it round-trips too.
     let shortest = format!("{x:e}");
-    let mantissa_digits = shortest
+    let digits = shortest
         .split('e')
         .next()
         .map_or(1, |m| m.chars().filter(char::is_ascii_digit).count());
-    let sci = format!("{x:.*e}", mantissa_digits.saturating_sub(1));
+    let nearest = format!("{x:.*e}", digits.saturating_sub(1));
+    let sci = if nearest.parse::<f64>() == Ok(x) {
+        nearest
+    } else {
+        shortest
+    };
     let (mantissa, exponent) = sci.split_once('e').expect("{:e} always has an exponent");
     let exponent: i32 = exponent.parse().expect("{:e} exponent is an integer");
     let (sign, mantissa) = match mantissa.strip_prefix('-') {
