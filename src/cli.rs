@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::framing::DEFAULT_MAX_FRAME;
 use crate::lesson::framed_demo::Corruption;
+use crate::lesson::reuseaddr_demo::Closer;
 use crate::render::ColorChoice;
 
 /// See why TCP is a byte stream, not a message stream: real sockets on loopback, every send()
@@ -33,6 +34,15 @@ pub enum Command {
     FramedDemo(FramedArgs),
     /// Python's struct module, byte for byte: pack, unpack, calcsize.
     Struct(StructArgs),
+    /// "Address already in use": SO_REUSEADDR and TIME_WAIT, every combination measured.
+    ReuseaddrDemo(ReuseaddrArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReuseaddrArgs {
+    /// Which side closes the connection first (the one that closes first holds TIME_WAIT).
+    #[arg(long, value_enum, default_value_t = Closer::Both)]
+    pub closer: Closer,
 }
 
 #[derive(Debug, Clone, Args)]

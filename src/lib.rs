@@ -29,6 +29,7 @@ pub mod analysis;
 pub mod cli;
 pub mod error;
 pub mod framing;
+pub mod kernel;
 pub mod lesson;
 pub mod net;
 pub mod render;
@@ -64,6 +65,14 @@ pub fn run(cli: &Cli) -> Result<String, Error> {
             Ok(show(&run, cli.json, &args.exchange))
         }
         Command::Struct(args) => run_struct(&args.action, cli.json),
+        Command::ReuseaddrDemo(args) => {
+            let run = lesson::reuseaddr_demo::run(args.closer)?;
+            Ok(if cli.json {
+                render::reuseaddr_view::render_json(&run)
+            } else {
+                render::reuseaddr_view::render(&run)
+            })
+        }
     }
 }
 

@@ -195,6 +195,11 @@ impl RecordedStream {
         let _ = self.stream.shutdown(Shutdown::Write);
     }
 
+    /// This end's address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.local_addr()
+    }
+
     /// Record a note on this stream's side.
     pub fn note(&self, text: impl Into<String>) {
         self.rec.record(self.side, Op::Note, text.into());

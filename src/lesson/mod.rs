@@ -5,6 +5,7 @@
 
 pub mod exchange;
 pub mod framed_demo;
+pub mod reuseaddr_demo;
 pub mod sticky_demo;
 
 use crate::framing::Framing;

@@ -2,6 +2,7 @@
 //! here only — its switch is set once, at start-up, by [`init_color`].
 
 pub mod json;
+pub mod reuseaddr_view;
 pub mod side_by_side;
 pub mod struct_view;
 mod style;

@@ -1,0 +1,87 @@
+//! The view of `lab reuseaddr-demo`: the measured matrix, then what it shows.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use super::text::{Line, Look, wrap_words};
+use crate::lesson::reuseaddr_demo::{ReuseRow, ReuseRun, findings};
+
+const WIDTH: usize = 80;
+
+pub fn render(run: &ReuseRun) -> String {
+    let mut out = String::new();
+    let title = "lab reuseaddr-demo — restart a server on the same port at once, measured";
+    let _ = writeln!(out, "{}", Line::of(title, Look::Heading).paint());
+    let how = "each row: a server accepts a client, they close, the server exits, and a new \
+               server binds the same port; TIME_WAIT is read from /proc/net/tcp";
+    for l in wrap_words(how, WIDTH) {
+        let _ = writeln!(out, "{}", Line::of(l, Look::Dim).paint());
+    }
+    out.push('\n');
+    let header = format!(
+        "{:<14} {:<9} {:<9} {:<20} {}",
+        "closes first", "old", "new", "TIME_WAIT", "new bind()"
+    );
+    let _ = writeln!(out, "{}", Line::of(header, Look::Dim).paint());
+    let sub = format!(
+        "{:<14} {:<9} {:<9} {:<20}",
+        "", "REUSEADDR", "REUSEADDR", "(/proc/net/tcp)"
+    );
+    let _ = writeln!(out, "{}", Line::of(sub.trim_end(), Look::Dim).paint());
+    for row in &run.rows {
+        push_row(&mut out, row);
+    }
+    out.push('\n');
+    for finding in findings(&run.rows) {
+        for (k, l) in wrap_words(&finding, WIDTH - 2).into_iter().enumerate() {
+            let lead = if k == 0 { "• " } else { "  " };
+            let _ = writeln!(out, "{lead}{l}");
+        }
+    }
+    out
+}
+
+fn push_row(out: &mut String, row: &ReuseRow) {
+    let on_off = |b: bool| if b { "on" } else { "off" };
+    let time_wait = match (row.closer, row.time_wait_on) {
+        ("live listener", _) => "— (still listening)".to_string(),
+        (_, Some(side)) => format!("on the {side}"),
+        (_, None) => "none".to_string(),
+    };
+    let mut line = Line::of(
+        format!(
+            "{:<14} {:<9} {:<9} {:<20} ",
+            row.closer,
+            on_off(row.old_reuseaddr),
+            on_off(row.new_reuseaddr),
+            time_wait
+        ),
+        Look::Plain,
+    );
+    match &row.error {
+        None => line.push("ok", Look::Good),
+        Some(e) => line.push(e.clone(), Look::Bad),
+    };
+    let _ = writeln!(out, "{}", line.paint());
+}
+
+/// JSON Lines: every socket event, then `{"op":"summary","lesson":"reuseaddr-demo","rows":…}`.
+pub fn render_json(run: &ReuseRun) -> String {
+    let mut out = String::new();
+    for event in &run.transcript.events {
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string(event).expect("plain fields")
+        );
+    }
+    let summary = json!({
+        "op": "summary",
+        "lesson": "reuseaddr-demo",
+        "rows": run.rows,
+        "findings": findings(&run.rows),
+    });
+    let _ = writeln!(out, "{summary}");
+    out
+}
