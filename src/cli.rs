@@ -36,6 +36,26 @@ pub enum Command {
     Struct(StructArgs),
     /// "Address already in use": SO_REUSEADDR and TIME_WAIT, every combination measured.
     ReuseaddrDemo(ReuseaddrArgs),
+    /// listen(n) as a waiting room (半连接池): who gets in before accept(), measured.
+    BacklogDemo(BacklogArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BacklogArgs {
+    /// The backlog passed to listen().
+    #[arg(long, value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(i32).range(0..=65535))]
+    pub backlog: i32,
+
+    /// How many clients connect.
+    #[arg(long, value_name = "M", default_value_t = 6,
+          value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub clients: u32,
+
+    /// Milliseconds the server waits before it starts to accept().
+    #[arg(long, value_name = "MS", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(0..=5000))]
+    pub wait: u64,
 }
 
 #[derive(Debug, Clone, Args)]

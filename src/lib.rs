@@ -65,6 +65,18 @@ pub fn run(cli: &Cli) -> Result<String, Error> {
             Ok(show(&run, cli.json, &args.exchange))
         }
         Command::Struct(args) => run_struct(&args.action, cli.json),
+        Command::BacklogDemo(args) => {
+            let run = lesson::backlog_demo::run(lesson::backlog_demo::BacklogOptions {
+                backlog: args.backlog,
+                clients: args.clients as usize,
+                wait: Duration::from_millis(args.wait),
+            })?;
+            Ok(if cli.json {
+                render::backlog_view::render_json(&run)
+            } else {
+                render::backlog_view::render(&run)
+            })
+        }
         Command::ReuseaddrDemo(args) => {
             let run = lesson::reuseaddr_demo::run(args.closer)?;
             Ok(if cli.json {

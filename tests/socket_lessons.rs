@@ -46,3 +46,61 @@ fn reuseaddr_closer_picks_the_rows() {
         ["client", "client", "client", "client", "live listener"]
     );
 }
+
+#[test]
+fn backlog_lets_backlog_plus_one_in_and_the_rest_follow_on_syn_retry() {
+    let s = summary(&["backlog-demo"]);
+    assert_eq!(s["backlog"], 2);
+    assert_eq!(s["clients"], 6);
+    assert!(s["somaxconn"].as_i64().unwrap() >= 2, "{s}");
+    assert_eq!(s["connected_before_accept"], 3, "{s}");
+    assert_eq!(s["pending_before_accept"], 3, "{s}");
+    assert_eq!(s["accepted"], 6, "{s}");
+    let waiting: Vec<_> = s["per_client"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["connected_before_accept"] == false)
+        .collect();
+    assert!(
+        waiting
+            .iter()
+            .all(|c| c["state_before_accept"] == "SYN_SENT"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_backlog_of_zero_still_queues_one() {
+    let s = summary(&[
+        "backlog-demo",
+        "--backlog",
+        "0",
+        "--clients",
+        "2",
+        "--wait",
+        "50",
+    ]);
+    assert_eq!(s["connected_before_accept"], 1, "{s}");
+}
+
+#[test]
+fn a_backlog_over_somaxconn_is_capped_and_said() {
+    let s = summary(&[
+        "backlog-demo",
+        "--backlog",
+        "65535",
+        "--clients",
+        "1",
+        "--wait",
+        "10",
+    ]);
+    let cap = s["somaxconn"].as_i64().unwrap();
+    assert_eq!(s["applied_backlog"], cap.min(65535));
+    if cap < 65535 {
+        assert!(
+            s["findings"][0].as_str().unwrap().contains("silently uses"),
+            "{s}"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 //! A new lesson is one file here, named after its subcommand, plus a line in [`LESSONS`] and
 //! its text under `lessons/`.
 
+pub mod backlog_demo;
 pub mod exchange;
 pub mod framed_demo;
 pub mod reuseaddr_demo;

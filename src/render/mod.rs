@@ -1,6 +1,7 @@
 //! Views: turn a finished lesson run into text. Views never touch sockets, and colour lives
 //! here only — its switch is set once, at start-up, by [`init_color`].
 
+pub mod backlog_view;
 pub mod json;
 pub mod reuseaddr_view;
 pub mod side_by_side;

@@ -1,0 +1,111 @@
+//! The view of `lab backlog-demo`: each client's fate before and after accept() began.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use super::text::{Line, Look, wrap_words};
+use crate::lesson::backlog_demo::{BacklogRun, findings};
+
+const WIDTH: usize = 80;
+
+pub fn render(run: &BacklogRun) -> String {
+    let mut out = String::new();
+    let o = &run.options;
+    let title = format!(
+        "lab backlog-demo — listen({}) as a waiting room (半连接池), measured",
+        o.backlog
+    );
+    let _ = writeln!(out, "{}", Line::of(title, Look::Heading).paint());
+    let how = format!(
+        "the server listens and does not accept() for {} ms; {} clients connect without \
+         blocking; then it accepts all it can",
+        o.wait.as_millis(),
+        o.clients
+    );
+    for l in wrap_words(&how, WIDTH) {
+        let _ = writeln!(out, "{}", Line::of(l, Look::Dim).paint());
+    }
+    out.push('\n');
+    let header = format!(
+        "{:<7}{:<8}{:<26}{}",
+        "client", "port", "before accept()", "after accept() began"
+    );
+    let _ = writeln!(out, "{}", Line::of(header, Look::Dim).paint());
+    for c in &run.clients {
+        let mut line = Line::of(format!("c{:<6}{:<8}", c.client, c.port), Look::Plain);
+        let state = c.state_before_accept.as_deref().unwrap_or("?");
+        if c.connected_before_accept {
+            line.push(
+                format!("{:<26}", format!("connected ({state})")),
+                Look::Good,
+            );
+        } else {
+            line.push(format!("{:<26}", format!("waiting ({state})")), Look::Bad);
+        }
+        let after = match (
+            &c.error,
+            c.connected_before_accept,
+            c.connected_ms,
+            c.accepted_ms,
+        ) {
+            (Some(e), ..) => format!("failed: {e}"),
+            (None, true, _, Some(a)) => format!("accepted at {a:.0} ms"),
+            (None, false, Some(t), Some(a)) => {
+                format!("connected at {t:.0} ms (SYN retried), accepted at {a:.0} ms")
+            }
+            (None, false, Some(t), None) => format!("connected at {t:.0} ms, not accepted"),
+            // Accepted before this poll saw its handshake complete.
+            (None, false, None, Some(a)) => format!("connected and accepted at {a:.0} ms"),
+            (None, _, _, None) => "still waiting when the demo stopped".to_string(),
+        };
+        line.push(after, Look::Plain);
+        let _ = writeln!(out, "{}", line.paint());
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        Line::of(
+            format!("(accept() began at {:.0} ms)", run.accept_began_ms),
+            Look::Dim
+        )
+        .paint()
+    );
+    out.push('\n');
+    for finding in findings(run) {
+        for (k, l) in wrap_words(&finding, WIDTH - 2).into_iter().enumerate() {
+            let lead = if k == 0 { "• " } else { "  " };
+            let _ = writeln!(out, "{lead}{l}");
+        }
+    }
+    out
+}
+
+/// JSON Lines: the socket events, then the summary graders read.
+pub fn render_json(run: &BacklogRun) -> String {
+    let mut out = String::new();
+    for event in &run.transcript.events {
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string(event).expect("plain fields")
+        );
+    }
+    let summary = json!({
+        "op": "summary",
+        "lesson": "backlog-demo",
+        "backlog": run.options.backlog,
+        "somaxconn": run.somaxconn,
+        "applied_backlog": run.applied_backlog(),
+        "clients": run.options.clients,
+        "wait_ms": run.options.wait.as_millis() as u64,
+        "connected_before_accept": run.connected_before_accept(),
+        "pending_before_accept": run.options.clients - run.connected_before_accept(),
+        "accepted": run.accepted(),
+        "accept_began_ms": run.accept_began_ms,
+        "per_client": run.clients,
+        "findings": findings(run),
+    });
+    let _ = writeln!(out, "{summary}");
+    out
+}
