@@ -46,6 +46,12 @@ pub struct Summary {
     /// sticky-demo: every recv held exactly one whole message; framed-demo: every decoded
     /// message equals the one sent, none missing.
     pub intact: bool,
+    /// Data segments the sender emitted in all (TCP_INFO `tcpi_data_segs_out`), where the
+    /// kernel counts them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_segments_out: Option<u32>,
+    /// What the segment count says about where merging happened, in words.
+    pub wire: String,
     /// recv() calls the lesson expected, when its knobs make that predictable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicted_recvs: Option<usize>,
@@ -120,6 +126,12 @@ pub fn summarize(run: &LessonRun) -> Summary {
     };
 
     let bytes_sent = sends.iter().map(|e| e.bytes.len() as u64).sum();
+    let data_segments_out = t
+        .events
+        .iter()
+        .rev()
+        .filter(|e| e.side == Side::Client)
+        .find_map(|e| e.data_segs_out);
     // A receiver that stopped at an error read less than the knobs predict: no prediction.
     let predicted_recvs = predict_recvs(run, bytes_sent).filter(|_| error.is_none());
     let mut summary = Summary {
@@ -136,6 +148,8 @@ pub fn summarize(run: &LessonRun) -> Summary {
         most_messages_in_one_recv,
         intact_frames,
         intact,
+        data_segments_out,
+        wire: wire_words(sends.len(), recvs.len(), data_segments_out),
         predicted_recvs,
         verdict: String::new(),
         hint: String::new(),
@@ -179,6 +193,34 @@ pub fn summarize(run: &LessonRun) -> Summary {
     };
     summary.hint = hint(&summary, framed);
     summary
+}
+
+/// Where the merging happened, from the sender's own segment count.
+fn wire_words(sends: usize, recvs: usize, segments: Option<u32>) -> String {
+    let Some(segments) = segments else {
+        return "this kernel does not count data segments (TCP_INFO tcpi_data_segs_out needs \
+                Linux 4.6+), so the wire cannot be shown"
+            .into();
+    };
+    let segments = segments as usize;
+    let calls = plural(sends, "send() call", "send() calls");
+    if segments >= sends && recvs < sends {
+        let each = if segments == sends { ", one each" } else { "" };
+        format!(
+            "the {calls} left as {segments} data segments{each} (TCP_INFO), yet arrived in \
+             {}: the merge happened in the receiver's buffer, not in the sender — it is not \
+             Nagle's doing",
+            plural(recvs, "recv()", "recv() calls")
+        )
+    } else if segments < sends {
+        format!(
+            "the {calls} left as only {} (TCP_INFO): the sender itself merged small sends \
+             (Nagle's algorithm holds them while data is unacknowledged)",
+            plural(segments, "data segment", "data segments")
+        )
+    } else {
+        format!("the {calls} left as {segments} data segments (TCP_INFO)")
+    }
 }
 
 /// Messages whose bytes (header or payload) arrived in more than one recv().
@@ -390,6 +432,7 @@ mod tests {
             bytes: bytes.to_vec(),
             message: None,
             detail: None,
+            data_segs_out: None,
         }
     }
 

@@ -149,7 +149,8 @@ impl RecordedStream {
         let slot = self.rec.begin(self.side, Op::Send, self.sent);
         match self.stream.write(bytes) {
             Ok(n) => {
-                self.rec.complete(slot, &bytes[..n]);
+                let segments = self.data_segs_out();
+                self.rec.complete(slot, &bytes[..n], segments);
                 self.sent += n as u64;
                 Ok(n)
             }
@@ -193,6 +194,29 @@ impl RecordedStream {
         self.rec.record_now(self.side, Op::Close);
         // The peer may already be gone; closing is still what happened from our side.
         let _ = self.stream.shutdown(Shutdown::Write);
+    }
+
+    /// TCP_INFO's count of data segments this socket has sent, where the kernel has it.
+    pub fn data_segs_out(&self) -> Option<u32> {
+        crate::kernel::tcp_info(&self.stream)
+            .ok()
+            .and_then(|info| info.data_segs_out)
+    }
+
+    /// shutdown(SHUT_WR) but keep the socket open, so TCP_INFO can still be read.
+    pub fn shutdown_write(&mut self) {
+        self.rec.record_now(self.side, Op::Close);
+        let _ = self.stream.shutdown(Shutdown::Write);
+    }
+
+    /// Record how many data segments this socket sent in all (TCP_INFO), or why not.
+    pub fn record_segments(&self) {
+        let count = self.data_segs_out();
+        let detail = match count {
+            Some(n) => format!("TCP_INFO: {n} data segments sent in all (tcpi_data_segs_out)"),
+            None => "TCP_INFO: this kernel does not count data segments (Linux 4.6+)".into(),
+        };
+        self.rec.record_segments(self.side, count, detail);
     }
 
     /// This end's address.

@@ -58,6 +58,10 @@ pub struct Event {
     /// Free text: an address, an option, a note, an error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// TCP_INFO `tcpi_data_segs_out` read right after this send() (and at the end): how many
+    /// data segments the sender had emitted so far. `None` where the kernel lacks the field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_segs_out: Option<u32>,
 }
 
 /// What a run of stream bytes is, from the sender's point of view.
@@ -223,6 +227,7 @@ impl Recorder {
             bytes,
             message,
             detail,
+            data_segs_out: None,
         });
         Slot(seq - 1)
     }
@@ -236,9 +241,17 @@ impl Recorder {
     }
 
     /// Fill in a reserved event with the bytes the call moved.
-    pub fn complete(&self, slot: Slot, bytes: &[u8]) {
+    pub fn complete(&self, slot: Slot, bytes: &[u8], data_segs_out: Option<u32>) {
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         events[slot.0].bytes = bytes.to_vec();
+        events[slot.0].data_segs_out = data_segs_out;
+    }
+
+    /// Record the sender's final data-segment count (TCP_INFO) as a note.
+    pub fn record_segments(&self, side: Side, data_segs_out: Option<u32>, detail: String) {
+        let slot = self.push(side, Op::Note, None, Vec::new(), None, Some(detail));
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        events[slot.0].data_segs_out = data_segs_out;
     }
 
     /// Turn a reserved event whose call failed into an error event saying why.

@@ -217,3 +217,15 @@ fn recvs_that_hold_a_header_and_another_message_count_as_merged() {
         .count();
     assert_eq!(s["merged_recvs"], merged_in_events);
 }
+
+#[test]
+fn with_nagle_off_every_send_is_its_own_segment_and_still_one_recv_gets_them_all() {
+    // The merge is in the receiver's buffer, not the sender: TCP_INFO counts the segments.
+    let s = summary(&["sticky-demo", "--nodelay"]);
+    assert_eq!(s["data_segments_out"], 3, "{s}");
+    assert_eq!(s["recvs"], 1, "{s}");
+    assert!(
+        s["wire"].as_str().unwrap().contains("receiver's buffer"),
+        "{s}"
+    );
+}

@@ -27,13 +27,14 @@ fn event(
         bytes: bytes.to_vec(),
         message: None,
         detail: detail.map(str::to_string),
+        data_segs_out: None,
     }
 }
 
 /// The notes' run: three sends, one late recv of all 20 bytes, then end of stream.
 fn notes_run() -> LessonRun {
     let messages = vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()];
-    let events = vec![
+    let mut events = vec![
         event(
             1,
             100,
@@ -84,7 +85,20 @@ fn notes_run() -> LessonRun {
             None,
         ),
         event(10, 101_100, Side::Server, Op::Eof, None, b"", None),
+        event(
+            11,
+            101_200,
+            Side::Client,
+            Op::Note,
+            None,
+            b"",
+            Some("TCP_INFO: 3 data segments sent in all (tcpi_data_segs_out)"),
+        ),
     ];
+    // What TCP_INFO said after each send, and at the end: one segment per send.
+    for (i, segments) in [(3, 1), (4, 2), (5, 3), (10, 3)] {
+        events[i].data_segs_out = Some(segments);
+    }
     LessonRun {
         lesson: "sticky-demo",
         options: ExchangeOptions {
@@ -112,8 +126,11 @@ messages:  m1 hello  m2 byebye  m3 again,bye
   t ms │ client: send()                     │ server: recv(1024)
 ───────┼────────────────────────────────────┼───────────────────────────────────
    0.5 │ send    5 B hello                  │
+       │             ⇢ wire: 1 segment      │
    0.6 │ send    6 B byebye                 │
+       │             ⇢ wire: 1 segment      │
    0.7 │ send    9 B again,bye              │
+       │             ⇢ wire: 1 segment      │
    0.8 │ close (FIN: no more bytes)         │
    0.9 │                                    │ sleeps 100 ms (--reader-delay)
  101.0 │                                    │ recv   20 B hellobyebyeagain,bye
@@ -122,6 +139,9 @@ messages:  m1 hello  m2 byebye  m3 again,bye
 
 measured 3 send() · 1 recv() with data · 20 B sent, 20 B received · 1 merged
          recv() · 0 split messages
+wire     the 3 send() calls left as 3 data segments, one each (TCP_INFO), yet
+         arrived in 1 recv(): the merge happened in the receiver's buffer, not
+         in the sender — it is not Nagle's doing
 verdict  3 send() calls arrived in 1 recv(): the message boundaries are gone — 1
          recv() held several messages (粘包).
 check    the lesson predicted 1 recv() with data; measured 1, as predicted
@@ -238,6 +258,8 @@ messages:  m1 hello  m2 ok
 
 measured 4 send() · 3 recv() with data · 15 B sent, 15 B received · 1 merged
          recv() · 2 split messages
+wire     this kernel does not count data segments (TCP_INFO tcpi_data_segs_out
+         needs Linux 4.6+), so the wire cannot be shown
 verdict  2 messages decoded intact from 3 recv() calls: the !I length header put
          the boundaries back (1 raw recv() still held several messages and 2
          messages were split).

@@ -63,14 +63,24 @@ pub fn run_exchange(
     drop(listener);
 
     thread::scope(|scope| {
-        scope.spawn(|| send_messages(client, messages, options.send_gap));
+        let sender = scope.spawn(|| send_messages(client, messages, options.send_gap));
         read_until_eof(&mut server, options, receiver);
         server.close();
+        // Read the sender's segment count once the receiver has everything: by then every
+        // data segment has left.
+        if let Ok(client) = sender.join() {
+            client.record_segments();
+        }
     });
     Ok(())
 }
 
-fn send_messages(mut client: RecordedStream, messages: &[Vec<Vec<u8>>], gap: Duration) {
+/// Send every message, then shut down the write side; the stream comes back still open.
+fn send_messages(
+    mut client: RecordedStream,
+    messages: &[Vec<Vec<u8>>],
+    gap: Duration,
+) -> RecordedStream {
     for (i, sends) in messages.iter().enumerate() {
         if i > 0 && !gap.is_zero() {
             client.note(format!("sleeps {} ms (--send-gap)", gap.as_millis()));
@@ -80,12 +90,13 @@ fn send_messages(mut client: RecordedStream, messages: &[Vec<Vec<u8>>], gap: Dur
             if client.send_all(bytes).is_err() {
                 // The server may have stopped reading (a refused frame); the failed send is
                 // already in the transcript as an error. Stop sending.
-                client.close();
-                return;
+                client.shutdown_write();
+                return client;
             }
         }
     }
-    client.close();
+    client.shutdown_write();
+    client
 }
 
 fn read_until_eof(

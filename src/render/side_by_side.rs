@@ -193,6 +193,8 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
     );
     let events = &t.events;
     let skipped = events.len().saturating_sub(MAX_ROWS);
+    // Data segments counted before each send, to show what each send() put on the wire.
+    let mut segments_before = 0u32;
     for (i, event) in events.iter().enumerate() {
         if skipped > 0 && i == HEAD_ROWS {
             let note = format!("… {skipped} events not shown here (--json lists every one) …");
@@ -201,10 +203,21 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
         if skipped > 0 && (HEAD_ROWS..HEAD_ROWS + skipped).contains(&i) {
             continue;
         }
-        if is_setup(event.op) {
+        if is_summed_up(event) {
             continue;
         }
-        let cell = event_cell(t, event, options);
+        let mut cell = event_cell(t, event, options);
+        if let (Op::Send, Some(now)) = (event.op, event.data_segs_out) {
+            let new = now.saturating_sub(segments_before);
+            segments_before = now;
+            let indent = " ".repeat(prefix("send", 0).len());
+            let text = match new {
+                0 => format!("{indent}⇢ wire: held back"),
+                1 => format!("{indent}⇢ wire: 1 segment"),
+                n => format!("{indent}⇢ wire: {n} segments"),
+            };
+            cell.push(Line::of(text, Look::Dim));
+        }
         let ms = event.t_us as f64 / 1000.0;
         // Tenths of a millisecond while they matter; whole milliseconds past a second, so
         // the column never overflows.
@@ -227,12 +240,13 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
     out.push('\n');
 }
 
-/// Set-up calls are summed up above the table.
-fn is_setup(op: Op) -> bool {
-    matches!(
-        op,
+/// Set-up calls are summed up above the table, and the final segment count below it.
+fn is_summed_up(event: &Event) -> bool {
+    let setup = matches!(
+        event.op,
         Op::Sockopt | Op::Bind | Op::Listen | Op::Connect | Op::Accept
-    )
+    );
+    setup || (event.op == Op::Note && event.data_segs_out.is_some())
 }
 
 /// The lines one event takes in its side's column.
@@ -394,6 +408,7 @@ fn footer(s: &Summary, out: &mut String) {
     } else {
         Look::Heading
     };
+    labelled(out, "wire", &s.wire, Look::Plain);
     labelled(out, "verdict", &s.verdict, verdict_look);
     if let Some(predicted) = s.predicted_recvs {
         let (text, look) = if predicted == s.recvs {
