@@ -130,6 +130,11 @@ pub struct ExchangeArgs {
     /// Show bytes as hex and printable columns instead of text.
     #[arg(long)]
     pub hex: bool,
+
+    /// Run the lesson N times and show histograms of recv() calls and segments per run.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub trials: u32,
 }
 
 /// Largest recv() buffer a lesson allocates: 16 MiB.

@@ -55,14 +55,16 @@ pub fn run(cli: &Cli) -> Result<String, Error> {
     match &cli.command {
         Command::StickyDemo(args) => {
             let (messages, options) = exchange_options(&args.exchange)?;
-            let run = lesson::sticky_demo::run(&messages, &options)?;
-            Ok(show(&run, cli.json, &args.exchange))
+            run_trials(cli, &args.exchange, || {
+                lesson::sticky_demo::run(&messages, &options)
+            })
         }
         Command::FramedDemo(args) => {
             let (messages, options) = exchange_options(&args.exchange)?;
             let framing = framing_of(args)?;
-            let run = lesson::framed_demo::run(&messages, &options, framing, args.corrupt)?;
-            Ok(show(&run, cli.json, &args.exchange))
+            run_trials(cli, &args.exchange, || {
+                lesson::framed_demo::run(&messages, &options, framing.clone(), args.corrupt)
+            })
         }
         Command::Struct(args) => run_struct(&args.action, cli.json),
         Command::BacklogDemo(args) => {
@@ -106,6 +108,29 @@ fn run_struct(action: &StructAction, json: bool) -> Result<String, Error> {
         struct_view::render_json(&report)
     } else {
         struct_view::render(&report)
+    })
+}
+
+/// Run an exchange lesson once (and show it) or `--trials` times (and show histograms).
+fn run_trials(
+    cli: &Cli,
+    args: &ExchangeArgs,
+    mut run_once: impl FnMut() -> Result<LessonRun, Error>,
+) -> Result<String, Error> {
+    if args.trials <= 1 {
+        return Ok(show(&run_once()?, cli.json, args));
+    }
+    let mut lesson = "";
+    let mut summaries = Vec::with_capacity(args.trials as usize);
+    for _ in 0..args.trials {
+        let run = run_once()?;
+        lesson = run.lesson;
+        summaries.push(analysis::summarize(&run));
+    }
+    Ok(if cli.json {
+        render::trials_view::render_json(lesson, &summaries)
+    } else {
+        render::trials_view::render(lesson, &summaries)
     })
 }
 

@@ -229,3 +229,19 @@ fn with_nagle_off_every_send_is_its_own_segment_and_still_one_recv_gets_them_all
         "{s}"
     );
 }
+
+#[test]
+fn trials_count_every_run_in_the_histograms() {
+    let lines = json_lines(&["sticky-demo", "--trials", "5", "--reader-delay", "0"]);
+    let (summary, trials) = lines.split_last().unwrap();
+    assert_eq!(trials.len(), 5);
+    assert!(trials.iter().all(|t| t["op"] == "trial"));
+    assert_eq!(summary["trials"], 5);
+    let total: u64 = summary["recvs_histogram"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 5, "{summary}");
+}

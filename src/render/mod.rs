@@ -8,6 +8,7 @@ pub mod side_by_side;
 pub mod struct_view;
 mod style;
 mod text;
+pub mod trials_view;
 
 use std::io::IsTerminal;
 
