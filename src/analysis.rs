@@ -50,6 +50,9 @@ pub struct Summary {
     /// kernel counts them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_segments_out: Option<u32>,
+    /// `--wire`: data segments captured on the loopback interface.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments_captured: Option<usize>,
     /// What the segment count says about where merging happened, in words.
     pub wire: String,
     /// recv() calls the lesson expected, when its knobs make that predictable.
@@ -149,6 +152,11 @@ pub fn summarize(run: &LessonRun) -> Summary {
         intact_frames,
         intact,
         data_segments_out,
+        segments_captured: run
+            .options
+            .wire
+            .then(|| t.events.iter().filter(|e| e.op == Op::Segment).count())
+            .filter(|&n| n > 0),
         wire: wire_words(sends.len(), recvs.len(), data_segments_out),
         predicted_recvs,
         verdict: String::new(),

@@ -131,6 +131,11 @@ pub struct ExchangeArgs {
     #[arg(long)]
     pub hex: bool,
 
+    /// Capture the connection's TCP segments on loopback (needs root or CAP_NET_RAW) and show
+    /// them between the send() and recv() calls.
+    #[arg(long)]
+    pub wire: bool,
+
     /// Run the lesson N times and show histograms of recv() calls and segments per run.
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=500))]

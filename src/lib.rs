@@ -26,6 +26,7 @@
 //! - [`render`] — the side-by-side view, its colours, and the JSON Lines view.
 
 pub mod analysis;
+pub mod capture;
 pub mod cli;
 pub mod error;
 pub mod framing;
@@ -222,6 +223,7 @@ fn exchange_options(args: &ExchangeArgs) -> Result<(Vec<String>, ExchangeOptions
         reader_delay: Duration::from_millis(args.reader_delay),
         send_gap,
         nodelay: args.nodelay,
+        wire: args.wire,
     };
     Ok((messages, options))
 }

@@ -7,10 +7,12 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use crate::capture::WireTap;
 use crate::error::Error;
 use crate::transcript::{Op, Recorder, Side};
 
@@ -126,6 +128,8 @@ pub struct RecordedStream {
     /// Stream offset of the next byte this side sends / receives.
     sent: u64,
     received: u64,
+    /// `--wire`: drained after each send and before each recv is recorded.
+    tap: Option<Arc<WireTap>>,
 }
 
 impl RecordedStream {
@@ -141,6 +145,7 @@ impl RecordedStream {
             rec,
             sent: 0,
             received: 0,
+            tap: None,
         })
     }
 
@@ -151,6 +156,7 @@ impl RecordedStream {
             Ok(n) => {
                 let segments = self.data_segs_out();
                 self.rec.complete(slot, &bytes[..n], segments);
+                self.drain_tap();
                 self.sent += n as u64;
                 Ok(n)
             }
@@ -178,6 +184,8 @@ impl RecordedStream {
                 other => break other?,
             }
         };
+        // The bytes have arrived, so their segments are already in the tap: list them first.
+        self.drain_tap();
         if n == 0 {
             self.rec.record(self.side, Op::Eof, None);
         } else {
@@ -194,6 +202,17 @@ impl RecordedStream {
         self.rec.record_now(self.side, Op::Close);
         // The peer may already be gone; closing is still what happened from our side.
         let _ = self.stream.shutdown(Shutdown::Write);
+    }
+
+    /// Follow this stream's segments on the wire.
+    pub fn attach_tap(&mut self, tap: Arc<WireTap>) {
+        self.tap = Some(tap);
+    }
+
+    fn drain_tap(&self) {
+        if let Some(tap) = &self.tap {
+            tap.drain(&self.rec);
+        }
     }
 
     /// TCP_INFO's count of data segments this socket has sent, where the kernel has it.

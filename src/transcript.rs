@@ -33,6 +33,8 @@ pub enum Op {
     Eof,
     Close,
     Frame,
+    /// A TCP segment captured on the wire (`--wire`).
+    Segment,
     Note,
     Error,
 }

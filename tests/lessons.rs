@@ -245,3 +245,39 @@ fn trials_count_every_run_in_the_histograms() {
         .sum();
     assert_eq!(total, 5, "{summary}");
 }
+
+#[test]
+fn wire_capture_shows_every_byte_between_its_send_and_its_recv() {
+    let lines = json_lines(&["framed-demo", "--wire", "--recv-size", "5"]);
+    let s = lines.last().unwrap();
+    if s.get("segments_captured").is_none() {
+        // Without root or CAP_NET_RAW the lesson says why and goes on with counts.
+        assert!(
+            lines.iter().any(|e| e["op"] == "note"
+                && e["detail"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("--wire: no capture")),
+            "no capture and no note saying why"
+        );
+        return;
+    }
+    let (mut sent, mut on_wire, mut received) = (0u64, 0u64, 0u64);
+    for e in &lines[..lines.len() - 1] {
+        let len = e["len"].as_u64().unwrap_or(0);
+        match e["op"].as_str().unwrap() {
+            "send" => sent += len,
+            "segment" => {
+                assert_eq!(e["offset"], on_wire, "segments arrive in stream order: {e}");
+                on_wire += len;
+                assert!(on_wire <= sent, "a segment before its send: {e}");
+            }
+            "recv" => {
+                received += len;
+                assert!(received <= on_wire, "a recv before its segment: {e}");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(on_wire, sent);
+}

@@ -5,12 +5,14 @@
 //! it receives ([`Receiver`]); this file only drives the real sockets and the timing knobs.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use crate::capture::WireTap;
 use crate::error::Error;
 use crate::net::{self, ListenOptions, RecordedStream};
-use crate::transcript::Recorder;
+use crate::transcript::{Op, Recorder, Side};
 
 /// The knobs every exchange lesson shares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +25,8 @@ pub struct ExchangeOptions {
     pub send_gap: Duration,
     /// TCP_NODELAY on the client (turns Nagle's algorithm off).
     pub nodelay: bool,
+    /// Capture the segments on the wire (`--wire`).
+    pub wire: bool,
 }
 
 impl Default for ExchangeOptions {
@@ -33,6 +37,7 @@ impl Default for ExchangeOptions {
             reader_delay: Duration::from_millis(100),
             send_gap: Duration::ZERO,
             nodelay: false,
+            wire: false,
         }
     }
 }
@@ -58,9 +63,17 @@ pub fn run_exchange(
         .map_err(|e| Error::io("getsockname()", e))?;
     // Connect before accepting: the kernel completes the handshake from the listen queue,
     // so a failed connect can never leave the server blocked in accept().
-    let client = net::connect(addr, options.nodelay, rec)?;
+    let tap = options.wire.then(|| open_tap(addr.port(), rec)).flatten();
+    let mut client = net::connect(addr, options.nodelay, rec)?;
     let mut server = net::accept(&listener, rec)?;
     drop(listener);
+    if let Some(tap) = &tap {
+        if let Ok(local) = client.local_addr() {
+            tap.follow_client_port(local.port());
+        }
+        client.attach_tap(Arc::clone(tap));
+        server.attach_tap(Arc::clone(tap));
+    }
 
     thread::scope(|scope| {
         let sender = scope.spawn(|| send_messages(client, messages, options.send_gap));
@@ -72,7 +85,30 @@ pub fn run_exchange(
             client.record_segments();
         }
     });
+    if let Some(tap) = tap {
+        tap.drain(rec);
+    }
     Ok(())
+}
+
+/// A wire tap for `--wire`, or a note saying why there is none (the lesson goes on).
+fn open_tap(server_port: u16, rec: &Recorder) -> Option<Arc<WireTap>> {
+    match WireTap::open(server_port) {
+        Ok(tap) => Some(Arc::new(tap)),
+        Err(e) => {
+            let why = if e.kind() == std::io::ErrorKind::PermissionDenied {
+                "capturing needs root or CAP_NET_RAW".to_string()
+            } else {
+                e.to_string()
+            };
+            rec.record(
+                Side::Client,
+                Op::Note,
+                format!("--wire: no capture ({why}); TCP_INFO segment counts only"),
+            );
+            None
+        }
+    }
 }
 
 /// Send every message, then shut down the write side; the stream comes back still open.

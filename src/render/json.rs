@@ -41,8 +41,8 @@ pub fn render(run: &LessonRun, summary: &Summary) -> String {
 }
 
 fn json_event<'a>(t: &Transcript, event: &'a Event) -> JsonEvent<'a> {
-    let carries_bytes = matches!(event.op, Op::Send | Op::Recv | Op::Frame);
-    let on_stream = matches!(event.op, Op::Send | Op::Recv);
+    let carries_bytes = matches!(event.op, Op::Send | Op::Recv | Op::Frame | Op::Segment);
+    let on_stream = matches!(event.op, Op::Send | Op::Recv | Op::Segment);
     let offset = event.offset.unwrap_or(0);
     JsonEvent {
         event,

@@ -193,8 +193,10 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
     );
     let events = &t.events;
     let skipped = events.len().saturating_sub(MAX_ROWS);
-    // Data segments counted before each send, to show what each send() put on the wire.
+    // Data segments counted before each send, to show what each send() put on the wire
+    // (unless --wire captured the segments themselves).
     let mut segments_before = 0u32;
+    let captured = events.iter().any(|e| e.op == Op::Segment);
     for (i, event) in events.iter().enumerate() {
         if skipped > 0 && i == HEAD_ROWS {
             let note = format!("… {skipped} events not shown here (--json lists every one) …");
@@ -207,7 +209,7 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
             continue;
         }
         let mut cell = event_cell(t, event, options);
-        if let (Op::Send, Some(now)) = (event.op, event.data_segs_out) {
+        if let (Op::Send, Some(now), false) = (event.op, event.data_segs_out, captured) {
             let new = now.saturating_sub(segments_before);
             segments_before = now;
             let indent = " ".repeat(prefix("send", 0).len());
@@ -252,7 +254,7 @@ fn is_summed_up(event: &Event) -> bool {
 /// The lines one event takes in its side's column.
 fn event_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> {
     match event.op {
-        Op::Send | Op::Recv => bytes_cell(t, event, options),
+        Op::Send | Op::Recv | Op::Segment => bytes_cell(t, event, options),
         Op::Frame => frame_cell(t, event, options),
         Op::Eof => {
             let mut line = Line::of(prefix("recv", 0), Look::Plain);
@@ -286,7 +288,11 @@ fn prefix(op: &str, len: usize) -> String {
 }
 
 fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> {
-    let op = if event.op == Op::Send { "send" } else { "recv" };
+    let op = match event.op {
+        Op::Send => "send",
+        Op::Segment => "⇢seg",
+        _ => "recv",
+    };
     let offset = event.offset.unwrap_or(0);
     let pieces = t.pieces(offset, event.bytes.len());
     let mut runs = Vec::with_capacity(pieces.len());
