@@ -1,7 +1,5 @@
 //! The side-by-side view of a fixed transcript, colour off, equals the text a student sees.
 
-use std::time::Duration;
-
 use sticky_lab::analysis::summarize;
 use sticky_lab::framing::{DEFAULT_MAX_FRAME, Framing, LengthCodec, LengthHeader};
 use sticky_lab::lesson::LessonRun;
@@ -101,12 +99,7 @@ fn notes_run() -> LessonRun {
     }
     LessonRun {
         lesson: "sticky-demo",
-        options: ExchangeOptions {
-            recv_size: 1024,
-            reader_delay: Duration::from_millis(100),
-            send_gap: Duration::ZERO,
-            nodelay: false,
-        },
+        options: ExchangeOptions::default(),
         framing: None,
         corrupt: None,
         transcript: Transcript {
