@@ -58,22 +58,39 @@ fn commands(text: &str) -> Vec<String> {
 
 #[test]
 fn every_command_in_the_lesson_texts_runs() {
-    let mut ran = 0;
-    for lesson in LESSONS {
-        for command in commands(lesson.text_en) {
-            let words = shell_words(&command);
-            let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
-            let out = lab(&args);
-            assert!(
-                out.status.success(),
-                "{}: `{command}` failed: {}",
-                lesson.name,
-                stderr(&out)
-            );
-            ran += 1;
-        }
-    }
-    assert!(ran >= 15, "only {ran} commands found in the lesson texts");
+    let all: Vec<(&str, String)> = LESSONS
+        .iter()
+        .flat_map(|lesson| {
+            commands(lesson.text_en)
+                .into_iter()
+                .map(move |c| (lesson.name, c))
+        })
+        .collect();
+    assert!(
+        all.len() >= 15,
+        "only {} commands found in the lesson texts",
+        all.len()
+    );
+    // Most lessons wait on purpose (a late reader, a backlog); run them side by side.
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = all
+            .iter()
+            .map(|(lesson, command)| {
+                scope.spawn(move || {
+                    let words = shell_words(command);
+                    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+                    let out = lab(&args);
+                    (!out.status.success())
+                        .then(|| format!("{lesson}: `{command}` failed: {}", stderr(&out)))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 #[test]

@@ -35,6 +35,16 @@ pub const LESSONS: &[LessonInfo] = &[
         title: "The fix: a length header in front of every message",
         text_en: include_str!("../../lessons/framed-demo.en.md"),
     },
+    LessonInfo {
+        name: "reuseaddr-demo",
+        title: "\"Address already in use\": SO_REUSEADDR and TIME_WAIT",
+        text_en: include_str!("../../lessons/reuseaddr-demo.en.md"),
+    },
+    LessonInfo {
+        name: "backlog-demo",
+        title: "listen(n): the waiting room (半连接池)",
+        text_en: include_str!("../../lessons/backlog-demo.en.md"),
+    },
 ];
 
 /// What a lesson hands to the views: its name, its knobs and what its sockets did.
