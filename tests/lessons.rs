@@ -280,4 +280,8 @@ fn wire_capture_shows_every_byte_between_its_send_and_its_recv() {
         }
     }
     assert_eq!(on_wire, sent);
+    // The view gives the wire its own column between send() and recv().
+    let view = stdout(&lab(&["framed-demo", "--wire", "--color", "never"]));
+    let header = view.lines().find(|l| l.contains("client: send()")).unwrap();
+    assert!(header.contains("│ wire: segments"), "{header}");
 }

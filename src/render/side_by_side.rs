@@ -19,6 +19,8 @@ use crate::transcript::{Event, Op, Part, Piece, Side, Transcript};
 const TIME_WIDTH: usize = 6;
 /// Width of each side's column; with the time column and separators the view fits 80 columns.
 const COLUMN_WIDTH: usize = 34;
+/// With `--wire`, three columns — send(), the segments, recv() — share the same 80.
+const WIRE_COLUMNS: [usize; 3] = [22, 20, 22];
 /// Lines of bytes a cell shows before it sums up the rest.
 const MAX_BYTE_LINES: usize = 4;
 /// Bytes per hex line (8 hex pairs and 8 printable characters fit a column).
@@ -171,32 +173,53 @@ fn push_legend(t: &Transcript, out: &mut String) {
     push_line(out, &line);
 }
 
+/// Column widths: client and server, with the wire between them when segments were captured.
+fn column_widths(t: &Transcript) -> Vec<usize> {
+    if t.events.iter().any(|e| e.op == Op::Segment) {
+        WIRE_COLUMNS.to_vec()
+    } else {
+        vec![COLUMN_WIDTH, COLUMN_WIDTH]
+    }
+}
+
+/// Which column an event goes in.
+fn column_of(event: &Event, columns: usize) -> usize {
+    match (event.op, event.side) {
+        (Op::Segment, _) => 1,
+        (_, Side::Client) => 0,
+        (_, Side::Server) => columns - 1,
+    }
+}
+
 fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
     let t = &run.transcript;
-    let right_title = format!("server: recv({})", run.options.recv_size);
+    let widths = column_widths(t);
+    let mut titles = vec![Line::of("client: send()", Look::Heading)];
+    if widths.len() == 3 {
+        titles.push(Line::of("wire: segments", Look::Heading));
+    }
+    titles.push(Line::of(
+        format!("server: recv({})", run.options.recv_size),
+        Look::Heading,
+    ));
+    let time_title = Line::of(format!("{:>TIME_WIDTH$}", "t ms"), Look::Dim);
     push_row(
         out,
-        &Line::of(format!("{:>TIME_WIDTH$}", "t ms"), Look::Dim),
-        &Line::of("client: send()", Look::Heading),
-        &Line::of(right_title, Look::Heading),
+        &time_title,
+        &titles.iter().collect::<Vec<_>>(),
+        &widths,
     );
-    let rule = |w: usize| "─".repeat(w);
-    let _ = writeln!(
-        out,
-        "{}",
-        super::style::dim(&format!(
-            "{}─┼─{}─┼─{}",
-            rule(TIME_WIDTH),
-            rule(COLUMN_WIDTH),
-            rule(COLUMN_WIDTH)
-        ))
-    );
+    let rule: Vec<String> = std::iter::once(TIME_WIDTH)
+        .chain(widths.iter().copied())
+        .map(|w| "─".repeat(w))
+        .collect();
+    let _ = writeln!(out, "{}", super::style::dim(&rule.join("─┼─")));
     let events = &t.events;
     let skipped = events.len().saturating_sub(MAX_ROWS);
     // Data segments counted before each send, to show what each send() put on the wire
     // (unless --wire captured the segments themselves).
     let mut segments_before = 0u32;
-    let captured = events.iter().any(|e| e.op == Op::Segment);
+    let captured = widths.len() == 3;
     for (i, event) in events.iter().enumerate() {
         if skipped > 0 && i == HEAD_ROWS {
             let note = format!("… {skipped} events not shown here (--json lists every one) …");
@@ -208,7 +231,8 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
         if is_summed_up(event) {
             continue;
         }
-        let mut cell = event_cell(t, event, options);
+        let column = column_of(event, widths.len());
+        let mut cell = event_cell(t, event, options, widths[column]);
         if let (Op::Send, Some(now), false) = (event.op, event.data_segs_out, captured) {
             let new = now.saturating_sub(segments_before);
             segments_before = now;
@@ -229,14 +253,12 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
             format!("{ms:>TIME_WIDTH$.0}")
         };
         let time = Line::of(time, Look::Dim);
+        let empty = Line::new();
         for (k, line) in cell.iter().enumerate() {
-            let time = if k == 0 { time.clone() } else { Line::new() };
-            let empty = Line::new();
-            let (left, right) = match event.side {
-                Side::Client => (line, &empty),
-                Side::Server => (&empty, line),
-            };
-            push_row(out, &time, left, right);
+            let time = if k == 0 { &time } else { &empty };
+            let mut cells = vec![&empty; widths.len()];
+            cells[column] = line;
+            push_row(out, time, &cells, &widths);
         }
     }
     out.push('\n');
@@ -252,10 +274,11 @@ fn is_summed_up(event: &Event) -> bool {
 }
 
 /// The lines one event takes in its side's column.
-fn event_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> {
+fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize) -> Vec<Line> {
+    let words = |text: &str, look| words(text, look, width);
     match event.op {
-        Op::Send | Op::Recv | Op::Segment => bytes_cell(t, event, options),
-        Op::Frame => frame_cell(t, event, options),
+        Op::Send | Op::Recv | Op::Segment => bytes_cell(t, event, options, width),
+        Op::Frame => frame_cell(t, event, options, width),
         Op::Eof => {
             let mut line = Line::of(prefix("recv", 0), Look::Plain);
             line.push("end of stream", Look::Dim);
@@ -275,22 +298,27 @@ fn detail(event: &Event) -> &str {
     event.detail.as_deref().unwrap_or("")
 }
 
-fn words(text: &str, look: Look) -> Vec<Line> {
-    wrap_words(text, COLUMN_WIDTH)
+fn words(text: &str, look: Look, width: usize) -> Vec<Line> {
+    wrap_words(text, width)
         .into_iter()
         .map(|l| Line::of(l, look))
         .collect()
 }
 
-/// `send    5 B  ` — the op, the byte count, then the bytes.
+/// `send    5 B  ` — the op, the byte count, then the bytes. A segment, alone in the wire
+/// column, needs only its size.
 fn prefix(op: &str, len: usize) -> String {
-    format!("{op:<5}{len:>4} B ")
+    if op.is_empty() {
+        format!("{len:>3} B ")
+    } else {
+        format!("{op:<5}{len:>4} B ")
+    }
 }
 
-fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> {
+fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize) -> Vec<Line> {
     let op = match event.op {
         Op::Send => "send",
-        Op::Segment => "⇢seg",
+        Op::Segment => "",
         _ => "recv",
     };
     let offset = event.offset.unwrap_or(0);
@@ -306,24 +334,26 @@ fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> 
         });
         at += len;
     }
-    let mut lines = with_prefix(prefix(op, event.bytes.len()), &runs, options);
+    let lead = prefix(op, event.bytes.len());
+    let indent = lead.width();
+    let mut lines = with_prefix(lead, &runs, options, width);
     // The labels say in words what the colours say: essential without colour.
     let single_whole_payload =
         pieces.len() == 1 && pieces[0].whole && pieces[0].part == Part::Payload;
     if event.op == Op::Recv || !single_whole_payload {
-        lines.extend(piece_labels(t, &pieces));
+        lines.extend(piece_labels(t, &pieces, indent, width));
     }
     lines
 }
 
-fn frame_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> {
+fn frame_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize) -> Vec<Line> {
     let n = event.message.unwrap_or(0);
     let runs = [Run {
         bytes: &event.bytes,
         message: n,
         part: Part::Payload,
     }];
-    let mut lines = with_prefix(prefix("frame", event.bytes.len()), &runs, options);
+    let mut lines = with_prefix(prefix("frame", event.bytes.len()), &runs, options, width);
     let indent = " ".repeat(prefix("frame", 0).len());
     let mut check = Line::of(format!("{indent}⇒ "), Look::Plain);
     check.push(format!("m{n}"), Look::Label(n));
@@ -337,14 +367,14 @@ fn frame_cell(t: &Transcript, event: &Event, options: ViewOptions) -> Vec<Line> 
 }
 
 /// The prefix, then the bytes as text after it (wrapped under it) or as hex lines below it.
-fn with_prefix(prefix: String, runs: &[Run<'_>], options: ViewOptions) -> Vec<Line> {
+fn with_prefix(prefix: String, runs: &[Run<'_>], options: ViewOptions, width: usize) -> Vec<Line> {
     let indent = prefix.width();
     if options.hex {
         let mut lines = vec![Line::of(prefix, Look::Plain)];
         lines.extend(hex_lines(runs, HEX_PER_LINE, MAX_BYTE_LINES));
         return lines;
     }
-    let mut lines = text_lines(runs, COLUMN_WIDTH - indent, MAX_BYTE_LINES);
+    let mut lines = text_lines(runs, width - indent, MAX_BYTE_LINES);
     for (k, line) in lines.iter_mut().enumerate() {
         let lead = if k == 0 {
             prefix.clone()
@@ -358,8 +388,7 @@ fn with_prefix(prefix: String, runs: &[Run<'_>], options: ViewOptions) -> Vec<Li
 }
 
 /// `= m1 m2[0..3]`: which message parts a run of bytes holds, wrapped to the column.
-fn piece_labels(t: &Transcript, pieces: &[Piece]) -> Vec<Line> {
-    let indent = prefix("send", 0).len();
+fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut line = Line::of(format!("{}=", " ".repeat(indent)), Look::Dim);
     for (i, p) in pieces.iter().enumerate() {
@@ -381,7 +410,7 @@ fn piece_labels(t: &Transcript, pieces: &[Piece]) -> Vec<Line> {
         if !p.whole {
             label.push_str(&format!("[{}..{}]", p.from, p.to));
         }
-        if line.width() + 1 + label.len() > COLUMN_WIDTH {
+        if line.width() + 1 + label.len() > width {
             lines.push(std::mem::replace(
                 &mut line,
                 Line::of(" ".repeat(indent + 1), Look::Plain),
@@ -460,8 +489,9 @@ fn push_line(out: &mut String, line: &Line) {
     let _ = writeln!(out, "{}", line.paint());
 }
 
-/// One table row: time, left cell, right cell, padded to their columns.
-fn push_row(out: &mut String, time: &Line, left: &Line, right: &Line) {
+/// One table row: the time, then each cell padded to its column (all but the last). When
+/// the last cell is empty the row's trailing spaces go; a message's own spaces never do.
+fn push_row(out: &mut String, time: &Line, cells: &[&Line], widths: &[usize]) {
     let pad = |line: &Line, width: usize| {
         format!(
             "{}{}",
@@ -469,18 +499,18 @@ fn push_row(out: &mut String, time: &Line, left: &Line, right: &Line) {
             " ".repeat(width.saturating_sub(line.width()))
         )
     };
-    let sep = super::style::dim("│");
-    let row = format!(
-        "{} {sep} {} {sep} {}",
-        pad(time, TIME_WIDTH),
-        pad(left, COLUMN_WIDTH),
-        right.paint()
-    );
-    // Trim only the padding of an empty right cell: a message's own trailing bytes stay.
-    let row = if right.chunks.is_empty() {
-        row.trim_end()
-    } else {
-        &row
-    };
+    let sep = format!(" {} ", super::style::dim("│"));
+    let mut row = pad(time, TIME_WIDTH);
+    for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+        row.push_str(&sep);
+        if i + 1 == cells.len() {
+            row.push_str(&cell.paint());
+        } else {
+            row.push_str(&pad(cell, *width));
+        }
+    }
+    if cells.last().is_some_and(|c| c.chunks.is_empty()) {
+        row.truncate(row.trim_end().len());
+    }
     let _ = writeln!(out, "{row}");
 }
