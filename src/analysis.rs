@@ -135,6 +135,16 @@ pub fn summarize(run: &LessonRun) -> Summary {
         .rev()
         .filter(|e| e.side == Side::Client)
         .find_map(|e| e.data_segs_out);
+    let segments_captured = run
+        .options
+        .wire
+        .then(|| {
+            t.events
+                .iter()
+                .filter(|e| e.op == Op::Segment && e.detail.is_none())
+                .count()
+        })
+        .filter(|&n| n > 0);
     // A receiver that stopped at an error read less than the knobs predict: no prediction.
     let predicted_recvs = predict_recvs(run, bytes_sent).filter(|_| error.is_none());
     let mut summary = Summary {
@@ -152,12 +162,14 @@ pub fn summarize(run: &LessonRun) -> Summary {
         intact_frames,
         intact,
         data_segments_out,
-        segments_captured: run
-            .options
-            .wire
-            .then(|| t.events.iter().filter(|e| e.op == Op::Segment).count())
-            .filter(|&n| n > 0),
-        wire: wire_words(sends.len(), recvs.len(), data_segments_out),
+        segments_captured,
+        wire: wire_words(
+            sends.len(),
+            recvs.len(),
+            data_segments_out,
+            segments_captured,
+            run.options.nodelay,
+        ),
         predicted_recvs,
         verdict: String::new(),
         hint: String::new(),
@@ -203,31 +215,47 @@ pub fn summarize(run: &LessonRun) -> Summary {
     summary
 }
 
-/// Where the merging happened, from the sender's own segment count.
-fn wire_words(sends: usize, recvs: usize, segments: Option<u32>) -> String {
-    let Some(segments) = segments else {
-        return "this kernel does not count data segments (TCP_INFO tcpi_data_segs_out needs \
-                Linux 4.6+), so the wire cannot be shown"
-            .into();
+/// Where the merging happened, from the sender's own segment count (TCP_INFO), or from the
+/// captured segments when the kernel does not count them.
+fn wire_words(
+    sends: usize,
+    recvs: usize,
+    counted: Option<u32>,
+    captured: Option<usize>,
+    nodelay: bool,
+) -> String {
+    let (segments, source) = match (counted, captured) {
+        (Some(n), _) => (n as usize, "TCP_INFO"),
+        (None, Some(n)) => (n, "captured on lo"),
+        (None, None) => {
+            return "this kernel does not count data segments (TCP_INFO tcpi_data_segs_out \
+                    needs Linux 4.6+), so the wire cannot be shown; try --wire"
+                .into();
+        }
     };
-    let segments = segments as usize;
     let calls = plural(sends, "send() call", "send() calls");
     if segments >= sends && recvs < sends {
         let each = if segments == sends { ", one each" } else { "" };
         format!(
-            "the {calls} left as {segments} data segments{each} (TCP_INFO), yet arrived in \
+            "the {calls} left as {segments} data segments{each} ({source}), yet arrived in \
              {}: the merge happened in the receiver's buffer, not in the sender — it is not \
              Nagle's doing",
             plural(recvs, "recv()", "recv() calls")
         )
+    } else if segments < sends && nodelay {
+        format!(
+            "the {calls} left as only {} ({source}) although Nagle was off: the kernel still \
+             packs sends that queue up while earlier data is being sent (autocorking)",
+            plural(segments, "data segment", "data segments")
+        )
     } else if segments < sends {
         format!(
-            "the {calls} left as only {} (TCP_INFO): the sender itself merged small sends \
-             (Nagle's algorithm holds them while data is unacknowledged)",
+            "the {calls} left as only {} ({source}): the sender itself merged small sends \
+             (Nagle's algorithm holds them while data is unacknowledged; try --nodelay)",
             plural(segments, "data segment", "data segments")
         )
     } else {
-        format!("the {calls} left as {segments} data segments (TCP_INFO)")
+        format!("the {calls} left as {segments} data segments ({source})")
     }
 }
 

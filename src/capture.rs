@@ -1,9 +1,11 @@
 //! `--wire`: the TCP segments of one lesson connection, captured on the loopback interface
 //! with an AF_PACKET socket (root or CAP_NET_RAW).
 //!
-//! The tap is drained right after each send() returns and right before each recv() is
-//! recorded. A segment is handed to packet taps before it is delivered, so this puts every
-//! segment after the send() that produced it and before the recv() that returned its bytes.
+//! The tap listens to every protocol on `lo` (ETH_P_ALL), so the kernel hands it each packet
+//! as the packet *leaves* (PACKET_OUTGOING), before loopback delivers it to the receiving
+//! socket. The tap is drained right after each send() returns and right before each recv() is
+//! recorded: every segment is listed after the send() that produced it and before the recv()
+//! that returned its bytes. A retransmitted segment is listed again, marked as such.
 
 use std::io;
 use std::mem::{size_of, zeroed};
@@ -11,10 +13,12 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU16, Ordering};
 
-use crate::transcript::{Op, Recorder, Side};
+use crate::transcript::Recorder;
 
-const ETH_P_IP: u16 = 0x0800;
+const ETH_P_ALL: u16 = 0x0003;
 const TCP_SYN: u8 = 0x02;
+/// Packets read in one drain at most: a drain never runs unbounded.
+const MAX_DRAIN: usize = 100_000;
 
 /// A capture of the client→server segments of one connection.
 #[derive(Debug)]
@@ -30,8 +34,10 @@ pub struct WireTap {
 struct TapState {
     /// The client's initial sequence number, from its SYN.
     isn: Option<u32>,
-    /// Data segments recorded so far.
+    /// Data segments recorded so far (retransmissions not counted).
     segments: usize,
+    /// Stream offset just past the highest byte seen, to tell retransmissions.
+    highest: u64,
     buf: Vec<u8>,
 }
 
@@ -44,7 +50,7 @@ impl WireTap {
             libc::socket(
                 libc::AF_PACKET,
                 libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-                i32::from(ETH_P_IP.to_be()),
+                i32::from(ETH_P_ALL.to_be()),
             )
         };
         if raw < 0 {
@@ -93,7 +99,7 @@ impl WireTap {
             return;
         };
         let client_port = self.client_port.load(Ordering::SeqCst);
-        loop {
+        for _ in 0..MAX_DRAIN {
             // SAFETY: all-zero is a valid sockaddr_ll.
             let mut from: libc::sockaddr_ll = unsafe { zeroed() };
             let mut from_len = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
@@ -112,9 +118,8 @@ impl WireTap {
             if n <= 0 {
                 return;
             }
-            // A tap bound to IPv4 on lo sees each packet as it arrives (PACKET_HOST); skip
-            // any outgoing copy so no segment is counted twice.
-            if from.sll_pkttype != libc::PACKET_HOST {
+            // Loopback shows each packet leaving and then arriving: keep the earlier copy.
+            if from.sll_pkttype != libc::PACKET_OUTGOING {
                 continue;
             }
             let Some(segment) = parse_tcp(&state.buf[..n as usize]) else {
@@ -133,9 +138,32 @@ impl WireTap {
             // Stream offset: sequence numbers count from the SYN's, which takes one.
             let offset = u64::from(segment.seq.wrapping_sub(isn).wrapping_sub(1));
             let payload = segment.payload.to_vec();
+            let end = offset + payload.len() as u64;
+            if end <= state.highest {
+                rec.record_segment(offset, &payload, Some("retransmission".into()));
+                continue;
+            }
+            state.highest = end;
             state.segments += 1;
-            rec.record_bytes(Side::Client, Op::Segment, offset, &payload);
+            rec.record_segment(offset, &payload, None);
         }
+    }
+
+    /// Packets the kernel dropped because the tap's buffer was full (PACKET_STATISTICS).
+    pub fn drops(&self) -> u32 {
+        let mut stats = [0u32; 2];
+        let mut len = size_of::<[u32; 2]>() as libc::socklen_t;
+        // SAFETY: struct tpacket_stats is two u32s; the buffer is writable for `len` bytes.
+        let rc = unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                libc::PACKET_STATISTICS,
+                stats.as_mut_ptr().cast(),
+                &mut len,
+            )
+        };
+        if rc == 0 { stats[1] } else { 0 }
     }
 }
 
@@ -148,7 +176,7 @@ fn bind_to_loopback(fd: &OwnedFd) -> io::Result<()> {
     // SAFETY: all-zero is a valid sockaddr_ll; the fields set below complete it.
     let mut addr: libc::sockaddr_ll = unsafe { zeroed() };
     addr.sll_family = libc::AF_PACKET as u16;
-    addr.sll_protocol = ETH_P_IP.to_be();
+    addr.sll_protocol = ETH_P_ALL.to_be();
     addr.sll_ifindex = index as i32;
     // SAFETY: the address is a valid sockaddr_ll of the length given.
     let rc = unsafe {

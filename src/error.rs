@@ -52,3 +52,20 @@ impl std::error::Error for Error {
         }
     }
 }
+
+/// `EADDRINUSE: Address in use`: the errno's name, then the system's words for it.
+pub fn errno_text(e: &io::Error) -> String {
+    let name = match e.raw_os_error() {
+        Some(libc::EADDRINUSE) => "EADDRINUSE",
+        Some(libc::EADDRNOTAVAIL) => "EADDRNOTAVAIL",
+        Some(libc::EACCES) => "EACCES",
+        Some(libc::EINVAL) => "EINVAL",
+        Some(libc::ECONNREFUSED) => "ECONNREFUSED",
+        Some(libc::ETIMEDOUT) => "ETIMEDOUT",
+        Some(libc::EINPROGRESS) => "EINPROGRESS",
+        Some(_) | None => "error",
+    };
+    let words = e.to_string();
+    let words = words.split(" (os error").next().unwrap_or(&words);
+    format!("{name}: {words}")
+}

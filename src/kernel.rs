@@ -100,6 +100,24 @@ fn parse_proc_addr(text: &str) -> Option<SocketAddr> {
     Some(SocketAddr::from((octets, port)))
 }
 
+/// The kernel's TCP counters (`TcpExt:` in /proc/net/netstat) for this network namespace.
+pub fn tcp_ext_counters() -> io::Result<std::collections::HashMap<String, u64>> {
+    let text = std::fs::read_to_string("/proc/net/netstat")?;
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("TcpExt:")).collect();
+    let (Some(names), Some(values)) = (rows.first(), rows.get(1)) else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "no TcpExt lines",
+        ));
+    };
+    Ok(names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .skip(1)
+        .filter_map(|(name, value)| Some((name.to_string(), value.parse().ok()?)))
+        .collect())
+}
+
 /// `net.core.somaxconn`: the cap the kernel puts on every listen() backlog.
 pub fn somaxconn() -> io::Result<i32> {
     let text = std::fs::read_to_string("/proc/sys/net/core/somaxconn")?;
@@ -113,6 +131,10 @@ pub fn somaxconn() -> io::Result<i32> {
 pub struct TcpInfo {
     /// Maximum segment size the sender uses.
     pub snd_mss: u32,
+    /// Unacknowledged segments; on a listening socket, connections waiting for accept().
+    pub unacked: u32,
+    /// SACKed segments; on a listening socket, the backlog the kernel applies.
+    pub sacked: u32,
     /// Segments sent, including pure ACKs (Linux 4.2+).
     pub segs_out: Option<u32>,
     /// Segments sent that carried data (Linux 4.6+).
@@ -121,6 +143,8 @@ pub struct TcpInfo {
 
 /// Byte offsets in Linux's `struct tcp_info` (include/uapi/linux/tcp.h).
 const SND_MSS_AT: usize = 16;
+const UNACKED_AT: usize = 24;
+const SACKED_AT: usize = 28;
 const SEGS_OUT_AT: usize = 136;
 const DATA_SEGS_OUT_AT: usize = 156;
 
@@ -151,6 +175,8 @@ pub fn tcp_info(socket: &impl AsRawFd) -> io::Result<TcpInfo> {
     };
     Ok(TcpInfo {
         snd_mss: field(SND_MSS_AT).unwrap_or(0),
+        unacked: field(UNACKED_AT).unwrap_or(0),
+        sacked: field(SACKED_AT).unwrap_or(0),
         segs_out: field(SEGS_OUT_AT),
         data_segs_out: field(DATA_SEGS_OUT_AT),
     })
@@ -180,6 +206,10 @@ mod tests {
         server.read_exact(&mut buf).unwrap();
         let info = tcp_info(&client).unwrap();
         assert!(info.snd_mss > 0);
+        // On a listening socket TCP_INFO reports the applied backlog (std uses 128).
+        let listening = tcp_info(&listener).unwrap();
+        assert!(listening.sacked > 0);
+        assert!(tcp_ext_counters().unwrap().contains_key("ListenOverflows"));
         assert!(info.data_segs_out.unwrap_or(1) >= 1);
         let listed = tcp_sockets().unwrap();
         assert!(

@@ -20,10 +20,15 @@
 //! - [`error`] — the crate's error type and exit codes.
 //! - [`transcript`] — events, sides, spans: what every lesson produces.
 //! - [`net`] — socket2 builders and a stream that records each send() and recv().
+//! - [`kernel`] — what the running kernel says: /proc/net/tcp, somaxconn, TCP_INFO.
+//! - [`capture`] — `--wire`: the connection's segments, captured on loopback.
 //! - [`framing`] — sans-IO decoders that cut a byte stream back into messages.
+//! - [`structfmt`] — Python's struct format language, byte for byte.
+//! - [`struct_command`] — `lab struct pack|unpack|calcsize`.
 //! - [`lesson`] — the lesson registry and one module per lesson.
 //! - [`analysis`] — counts and verdicts measured from a transcript.
-//! - [`render`] — the side-by-side view, its colours, and the JSON Lines view.
+//! - [`render`] — the views (side by side, struct, matrices, histograms), their colours, and
+//!   the JSON Lines output.
 
 pub mod analysis;
 pub mod capture;
@@ -120,6 +125,13 @@ fn run_trials(
 ) -> Result<String, Error> {
     if args.trials <= 1 {
         return Ok(show(&run_once()?, cli.json, args));
+    }
+    if args.wire {
+        return Err(Error::Usage(
+            "--wire shows one run's segments; use it without --trials (the histograms count \
+             segments from TCP_INFO)"
+                .into(),
+        ));
     }
     let mut lesson = "";
     let mut summaries = Vec::with_capacity(args.trials as usize);

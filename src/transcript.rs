@@ -194,6 +194,18 @@ impl Recorder {
         self.push(side, op, Some(offset), bytes.to_vec(), None, None);
     }
 
+    /// Record a captured segment (`detail` marks a retransmission).
+    pub fn record_segment(&self, offset: u64, payload: &[u8], detail: Option<String>) {
+        self.push(
+            Side::Client,
+            Op::Segment,
+            Some(offset),
+            payload.to_vec(),
+            None,
+            detail,
+        );
+    }
+
     /// Record a decoded frame: message number, its payload and where its header started.
     pub fn record_frame(&self, message: usize, offset: u64, payload: &[u8]) {
         self.push(

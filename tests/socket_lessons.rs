@@ -95,6 +95,7 @@ fn a_backlog_over_somaxconn_is_capped_and_said() {
         "--wait",
         "10",
     ]);
+    // TCP_INFO on the listener reports what the kernel applied: listen()'s value, capped.
     let cap = s["somaxconn"].as_i64().unwrap();
     assert_eq!(s["applied_backlog"], cap.min(65535));
     if cap < 65535 {
@@ -103,4 +104,30 @@ fn a_backlog_over_somaxconn_is_capped_and_said() {
             "{s}"
         );
     }
+}
+
+#[test]
+fn every_backlog_client_is_accounted_for() {
+    let s = summary(&["backlog-demo", "--clients", "10", "--wait", "50"]);
+    let clients = s["per_client"].as_array().unwrap();
+    let accepted = clients
+        .iter()
+        .filter(|c| !c["accepted_ms"].is_null())
+        .count();
+    assert_eq!(s["accepted"], accepted);
+    let stranded = clients
+        .iter()
+        .filter(|c| c["accepted_ms"].is_null() && !c["connected_ms"].is_null())
+        .count();
+    assert_eq!(s["stranded"], stranded);
+    // Clients the server never heard of only exist when the kernel answered with SYN cookies.
+    if stranded > 0 {
+        let cookies = s["counters"]["SyncookiesSent"].as_u64().unwrap()
+            + s["counters"]["TCPReqQFullDoCookies"].as_u64().unwrap();
+        assert!(cookies > 0, "{s}");
+    }
+    assert_eq!(
+        s["queue_len_before_accept"], s["connected_before_accept"],
+        "{s}"
+    );
 }

@@ -87,6 +87,14 @@ pub fn run_exchange(
     });
     if let Some(tap) = tap {
         tap.drain(rec);
+        let drops = tap.drops();
+        if drops > 0 {
+            rec.record(
+                Side::Client,
+                Op::Note,
+                format!("--wire: the capture missed {drops} packets (its buffer was full)"),
+            );
+        }
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use crate::error::Error;
+use crate::error::{Error, errno_text};
 use crate::kernel::{self, TcpState};
 use crate::net::{self, ListenOptions, RecordedStream};
 use crate::transcript::{Op, Recorder, Side, Transcript};
@@ -246,23 +246,6 @@ fn on_off(on: bool) -> &'static str {
     if on { "on" } else { "off" }
 }
 
-/// `EADDRINUSE: Address in use`: the errno's name, then the system's words for it.
-pub fn errno_text(e: &io::Error) -> String {
-    let name = match e.raw_os_error() {
-        Some(libc::EADDRINUSE) => "EADDRINUSE",
-        Some(libc::EADDRNOTAVAIL) => "EADDRNOTAVAIL",
-        Some(libc::EACCES) => "EACCES",
-        Some(libc::EINVAL) => "EINVAL",
-        Some(libc::ECONNREFUSED) => "ECONNREFUSED",
-        Some(libc::ETIMEDOUT) => "ETIMEDOUT",
-        Some(libc::EINPROGRESS) => "EINPROGRESS",
-        Some(_) | None => "error",
-    };
-    let words = e.to_string();
-    let words = words.split(" (os error").next().unwrap_or(&words);
-    format!("{name}: {words}")
-}
-
 /// What the matrix shows, in plain words, checked row by row against the rule Linux follows
 /// (the bind succeeds past a TIME_WAIT only if both the old and the new socket set
 /// SO_REUSEADDR; a live listener always blocks). Deviations are said, not hidden.
@@ -271,7 +254,9 @@ pub fn findings(rows: &[ReuseRow]) -> Vec<String> {
     let server: Vec<&ReuseRow> = rows.iter().filter(|r| r.closer == "server").collect();
     if !server.is_empty() {
         let waits = server.iter().filter(|r| r.time_wait_seen).count();
-        let rule_held = server
+        // The rule is about binding past a TIME_WAIT: judge it only where one was seen.
+        let judged: Vec<&&ReuseRow> = server.iter().filter(|r| r.time_wait_seen).collect();
+        let rule_held = judged
             .iter()
             .all(|r| r.bind_ok == (r.old_reuseaddr && r.new_reuseaddr));
         let mut text = format!(
@@ -279,13 +264,18 @@ pub fn findings(rows: &[ReuseRow]) -> Vec<String> {
              {waits} of {} runs (the side that closes first waits, about 60 s on Linux). ",
             server.len()
         );
-        if rule_held {
+        if judged.is_empty() {
+            text.push_str(
+                "With no TIME_WAIT left on the port (this kernel kept none), nothing stood in \
+                 the new bind()'s way.",
+            );
+        } else if rule_held {
             text.push_str(
                 "The new bind() succeeded only when both the old and the new socket had set \
                  SO_REUSEADDR.",
             );
         } else {
-            let ok: Vec<String> = server
+            let ok: Vec<String> = judged
                 .iter()
                 .filter(|r| r.bind_ok)
                 .map(|r| {

@@ -51,13 +51,9 @@ pub fn render(run: &BacklogRun) -> String {
         ) {
             (Some(e), ..) => format!("failed: {e}"),
             (None, true, _, Some(a)) => format!("accepted at {a:.0} ms"),
-            (None, false, Some(t), Some(a)) => {
-                format!("connected at {t:.0} ms (SYN retried), accepted at {a:.0} ms")
-            }
-            (None, false, Some(t), None) => format!("connected at {t:.0} ms, not accepted"),
-            // Accepted before this poll saw its handshake complete.
-            (None, false, None, Some(a)) => format!("connected and accepted at {a:.0} ms"),
-            (None, _, _, None) => "still waiting when the demo stopped".to_string(),
+            (None, false, _, Some(a)) => format!("got in on a SYN retry, accepted at {a:.0} ms"),
+            (None, _, Some(t), None) => format!("handshake done at {t:.0} ms, never accepted"),
+            (None, _, None, None) => "still waiting when the demo stopped".to_string(),
         };
         line.push(after, Look::Plain);
         let _ = writeln!(out, "{}", line.paint());
@@ -96,7 +92,10 @@ pub fn render_json(run: &BacklogRun) -> String {
         "lesson": "backlog-demo",
         "backlog": run.options.backlog,
         "somaxconn": run.somaxconn,
-        "applied_backlog": run.applied_backlog(),
+        "applied_backlog": run.applied_backlog,
+        "queue_len_before_accept": run.queue_len_before_accept,
+        "stranded": run.stranded(),
+        "counters": run.counters.iter().map(|(n, v)| (n.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
         "clients": run.options.clients,
         "wait_ms": run.options.wait.as_millis() as u64,
         "connected_before_accept": run.connected_before_accept(),

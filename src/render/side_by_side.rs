@@ -226,6 +226,10 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
             push_line(out, &Line::of(note, Look::Dim));
         }
         if skipped > 0 && (HEAD_ROWS..HEAD_ROWS + skipped).contains(&i) {
+            // Keep the running segment count right for the rows shown after the gap.
+            if let (Op::Send, Some(now)) = (event.op, event.data_segs_out) {
+                segments_before = now;
+            }
             continue;
         }
         if is_summed_up(event) {
@@ -342,6 +346,12 @@ fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         pieces.len() == 1 && pieces[0].whole && pieces[0].part == Part::Payload;
     if event.op == Op::Recv || !single_whole_payload {
         lines.extend(piece_labels(t, &pieces, indent, width));
+    }
+    if let Some(note) = event.detail.as_deref().filter(|_| event.op == Op::Segment) {
+        lines.push(Line::of(
+            format!("{}({note})", " ".repeat(indent)),
+            Look::Bad,
+        ));
     }
     lines
 }
