@@ -100,7 +100,10 @@ fn a_backlog_over_somaxconn_is_capped_and_said() {
     assert_eq!(s["applied_backlog"], cap.min(65535));
     if cap < 65535 {
         assert!(
-            s["findings"][0].as_str().unwrap().contains("the kernel applies"),
+            s["findings"][0]
+                .as_str()
+                .unwrap()
+                .contains("the kernel applies"),
             "{s}"
         );
     }

@@ -1,17 +1,54 @@
 //! Helpers for tests that run the real `lab` binary.
 #![allow(dead_code)] // each test file uses a different subset
 
-use std::process::{Command, Output};
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// Run `lab` with `args`, colour off unless the args say otherwise.
+/// No single run of `lab` in the tests may take longer than this.
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+
+/// Run `lab` with `args` (stdout is a pipe, so colour is off unless asked for); a run that
+/// outlives [`RUN_LIMIT`] is killed and fails the test.
 pub fn lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lab"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
         .args(args)
         .env_remove("NO_COLOR")
-        .output()
-        .expect("the lab binary runs")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the lab binary runs");
+    // Read both pipes on their own threads so a full pipe never blocks the child.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out.read_to_end(&mut buf);
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err.read_to_end(&mut buf);
+        buf
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for lab") {
+            break status;
+        }
+        if started.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            panic!("lab {args:?} ran for over {RUN_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
 }
 
 pub fn stdout(output: &Output) -> String {
