@@ -252,7 +252,7 @@ messages:  m1 hello  m2 ok
 measured 4 send() · 3 recv() with data · 15 B sent, 15 B received · 1 merged
          recv() · 2 split messages
 wire     this kernel does not count data segments (TCP_INFO tcpi_data_segs_out
-         needs Linux 4.6+), so the wire cannot be shown
+         needs Linux 4.6+), so the wire cannot be shown; try --wire
 verdict  2 messages decoded intact from 3 recv() calls: the !I length header put
          the boundaries back (1 raw recv() still held several messages and 2
          messages were split).
