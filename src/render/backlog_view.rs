@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
+use super::report::{json_lines, push_findings};
 use super::text::{Line, Look, wrap_words};
 use crate::lesson::backlog_demo::{BacklogRun, findings};
 
@@ -68,25 +69,12 @@ pub fn render(run: &BacklogRun) -> String {
         .paint()
     );
     out.push('\n');
-    for finding in findings(run) {
-        for (k, l) in wrap_words(&finding, WIDTH - 2).into_iter().enumerate() {
-            let lead = if k == 0 { "• " } else { "  " };
-            let _ = writeln!(out, "{lead}{l}");
-        }
-    }
+    push_findings(&mut out, &findings(run), WIDTH);
     out
 }
 
 /// JSON Lines: the socket events, then the summary graders read.
 pub fn render_json(run: &BacklogRun) -> String {
-    let mut out = String::new();
-    for event in &run.transcript.events {
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string(event).expect("plain fields")
-        );
-    }
     let summary = json!({
         "op": "summary",
         "lesson": "backlog-demo",
@@ -105,6 +93,5 @@ pub fn render_json(run: &BacklogRun) -> String {
         "per_client": run.clients,
         "findings": findings(run),
     });
-    let _ = writeln!(out, "{summary}");
-    out
+    json_lines(&run.transcript.events, &summary)
 }

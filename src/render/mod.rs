@@ -3,6 +3,7 @@
 
 pub mod backlog_view;
 pub mod json;
+mod report;
 pub mod reuseaddr_view;
 pub mod side_by_side;
 pub mod struct_view;

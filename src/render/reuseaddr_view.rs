@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
+use super::report::{json_lines, push_findings};
 use super::text::{Line, Look, wrap_words};
 use crate::lesson::reuseaddr_demo::{ReuseRow, ReuseRun, findings};
 
@@ -33,12 +34,7 @@ pub fn render(run: &ReuseRun) -> String {
         push_row(&mut out, row);
     }
     out.push('\n');
-    for finding in findings(&run.rows) {
-        for (k, l) in wrap_words(&finding, WIDTH - 2).into_iter().enumerate() {
-            let lead = if k == 0 { "• " } else { "  " };
-            let _ = writeln!(out, "{lead}{l}");
-        }
-    }
+    push_findings(&mut out, &findings(&run.rows), WIDTH);
     out
 }
 
@@ -68,20 +64,11 @@ fn push_row(out: &mut String, row: &ReuseRow) {
 
 /// JSON Lines: every socket event, then `{"op":"summary","lesson":"reuseaddr-demo","rows":…}`.
 pub fn render_json(run: &ReuseRun) -> String {
-    let mut out = String::new();
-    for event in &run.transcript.events {
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string(event).expect("plain fields")
-        );
-    }
     let summary = json!({
         "op": "summary",
         "lesson": "reuseaddr-demo",
         "rows": run.rows,
         "findings": findings(&run.rows),
     });
-    let _ = writeln!(out, "{summary}");
-    out
+    json_lines(&run.transcript.events, &summary)
 }

@@ -1,0 +1,28 @@
+//! Pieces shared by the views of lessons that end in findings rather than a byte table
+//! (reuseaddr-demo, backlog-demo): bulleted findings, and events-then-summary JSON Lines.
+
+use std::fmt::Write as _;
+
+use super::text::wrap_words;
+use crate::transcript::Event;
+
+/// `• finding…` bullets, wrapped to `width` columns.
+pub fn push_findings(out: &mut String, findings: &[String], width: usize) {
+    for finding in findings {
+        for (k, line) in wrap_words(finding, width - 2).into_iter().enumerate() {
+            let lead = if k == 0 { "• " } else { "  " };
+            let _ = writeln!(out, "{lead}{line}");
+        }
+    }
+}
+
+/// JSON Lines: every event, then the summary object.
+pub fn json_lines(events: &[Event], summary: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for event in events {
+        let line = serde_json::to_string(event).expect("events serialize: plain fields only");
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = writeln!(out, "{summary}");
+    out
+}
