@@ -8,6 +8,7 @@ use crate::framing::DEFAULT_MAX_FRAME;
 use crate::lesson::framed_demo::Corruption;
 use crate::lesson::reuseaddr_demo::Closer;
 use crate::render::ColorChoice;
+use crate::tools::Reply;
 
 /// See why TCP is a byte stream, not a message stream: real sockets on loopback, every send()
 /// and recv() recorded and shown side by side.
@@ -38,6 +39,130 @@ pub enum Command {
     ReuseaddrDemo(ReuseaddrArgs),
     /// listen(n) as a waiting room (半连接池): who gets in before accept(), measured.
     BacklogDemo(BacklogArgs),
+    /// A server for a second terminal: communication and connection loops, many clients.
+    Serve(ServeArgs),
+    /// A client for a second terminal: send each line, print the reply.
+    Chat(ChatArgs),
+    /// A troublemaker between client and server: re-chunks or holds the stream.
+    Proxy(ProxyArgs),
+}
+
+/// `--mode`: how the two-terminal tools carry messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    /// Bytes as recv() returns them: merges and splits show.
+    Raw,
+    /// A length header before each message (see --header).
+    Framed,
+}
+
+/// How the two-terminal tools frame messages.
+#[derive(Debug, Clone, Args)]
+pub struct WireArgs {
+    #[arg(long, value_enum, default_value_t = ModeArg::Raw)]
+    pub mode: ModeArg,
+
+    /// The length header for --mode framed, as a Python struct format (!I, !H, <Q, i, …).
+    #[arg(long, value_name = "FMT", default_value = "!I")]
+    pub header: String,
+
+    /// Largest message accepted in --mode framed, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_frame: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback unless you give another).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+
+    /// The backlog passed to listen().
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(i32).range(0..=65535))]
+    pub backlog: i32,
+
+    /// Set SO_REUSEADDR before bind() (the default).
+    #[arg(long, overrides_with = "no_reuseaddr")]
+    pub reuseaddr: bool,
+
+    /// Do not set SO_REUSEADDR: restart quickly to meet "address already in use".
+    #[arg(long, overrides_with = "reuseaddr")]
+    pub no_reuseaddr: bool,
+
+    #[command(flatten)]
+    pub wire: WireArgs,
+
+    /// The buffer size of each recv() call.
+    #[arg(long, value_name = "N", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_RECV_SIZE))]
+    pub recv_size: u32,
+
+    /// What to send back for each message.
+    #[arg(long, value_enum, default_value_t = Reply::Upper)]
+    pub reply: Reply,
+
+    /// Clients served at once; more are accepted and closed with a log line.
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_clients: u32,
+
+    /// Seconds a client may stay silent before the server closes its connection.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
+    pub idle_timeout: f64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ChatArgs {
+    /// The server's address.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+
+    #[command(flatten)]
+    pub wire: WireArgs,
+
+    /// Send all piped lines back to back, then read the replies (provokes merging).
+    #[arg(long)]
+    pub burst: bool,
+
+    /// Seconds to wait for a reply.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub reply_timeout: f64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProxyArgs {
+    /// Address the proxy listens on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9090")]
+    pub listen: std::net::SocketAddr,
+
+    /// The server to forward to.
+    #[arg(long, value_name = "ADDR")]
+    pub to: std::net::SocketAddr,
+
+    /// Re-chunk the stream into random pieces of 1..--max-chunk bytes.
+    #[arg(long, conflicts_with = "coalesce")]
+    pub stammer: bool,
+
+    /// Largest piece --stammer forwards.
+    #[arg(long, value_name = "BYTES", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub max_chunk: u32,
+
+    /// Milliseconds between stammered pieces.
+    #[arg(long, value_name = "MS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
+    pub pause: u64,
+
+    /// Seed for --stammer's random piece sizes (same seed, same pieces).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Hold bytes for this many milliseconds, then forward them together.
+    #[arg(long, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_DELAY_MS))]
+    pub coalesce: Option<u64>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -16,6 +16,8 @@ pub enum Error {
     Usage(String),
     /// Python's struct refused the format or the values; the text is CPython's.
     Struct(String),
+    /// Writing the output failed (a closed pipe is not worth a message: see `main`).
+    Output(io::Error),
 }
 
 impl Error {
@@ -29,7 +31,7 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Io { .. } | Error::Struct(_) => EXIT_FAILURE,
+            Error::Io { .. } | Error::Struct(_) | Error::Output(_) => EXIT_FAILURE,
             Error::Usage(_) => EXIT_USAGE,
         }
     }
@@ -40,6 +42,7 @@ impl fmt::Display for Error {
         match self {
             Error::Io { call, source } => write!(f, "{call} failed: {source}"),
             Error::Usage(text) | Error::Struct(text) => f.write_str(text),
+            Error::Output(e) => write!(f, "writing the output failed: {e}"),
         }
     }
 }
@@ -47,7 +50,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io { source, .. } => Some(source),
+            Error::Io { source, .. } | Error::Output(source) => Some(source),
             Error::Usage(_) | Error::Struct(_) => None,
         }
     }

@@ -37,10 +37,14 @@ pub mod error;
 pub mod framing;
 pub mod kernel;
 pub mod lesson;
+pub mod live;
+mod live_run;
 pub mod net;
 pub mod render;
+pub mod signal;
 pub mod struct_command;
 pub mod structfmt;
+pub mod tools;
 pub mod transcript;
 
 use std::time::Duration;
@@ -56,9 +60,27 @@ use render::ViewOptions;
 /// ends in bounded time.
 const MAX_SENDING_TIME: Duration = Duration::from_secs(30);
 
-/// Run the command and return what to print on stdout.
-pub fn run(cli: &Cli) -> Result<String, Error> {
+/// Run the command, writing its output to `out` (the long-running tools stream to it).
+pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
     match &cli.command {
+        Command::Serve(args) => live_run::run_serve(args, cli.json, out),
+        Command::Chat(args) => live_run::run_chat(args, cli.json, out),
+        Command::Proxy(args) => live_run::run_proxy(args, cli.json, out),
+        _ => {
+            let text = render_command(cli)?;
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(Error::Output)
+        }
+    }
+}
+
+/// Run a command that ends, and return all it prints.
+fn render_command(cli: &Cli) -> Result<String, Error> {
+    match &cli.command {
+        Command::Serve(_) | Command::Chat(_) | Command::Proxy(_) => {
+            unreachable!("the streaming tools are run by run()")
+        }
         Command::StickyDemo(args) => {
             let (messages, options) = exchange_options(&args.exchange)?;
             run_trials(cli, &args.exchange, || {

@@ -1,13 +1,13 @@
 //! The `lab` binary: parse the command line, set colour once, run, and print either the
 //! output or a single `error: …` line with the right exit code.
 
-use std::io::{self, Write};
+use std::io;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use sticky_lab::cli::Cli;
-use sticky_lab::error::{EXIT_FAILURE, EXIT_USAGE};
+use sticky_lab::error::{EXIT_USAGE, Error};
 use sticky_lab::render;
 
 fn main() -> ExitCode {
@@ -17,8 +17,11 @@ fn main() -> ExitCode {
     };
     cli.lift_global_options();
     render::init_color(cli.color);
-    match sticky_lab::run(&cli) {
-        Ok(output) => write_stdout(&output),
+    let mut stdout = io::stdout().lock();
+    match sticky_lab::run(&cli, &mut stdout) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`lab … | head`) is not an error worth a message.
+        Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code() as u8)
@@ -65,20 +68,4 @@ fn subcommand_in_args() -> String {
         .skip(1)
         .find(|arg| command.find_subcommand(arg).is_some())
         .map_or_else(|| "lab".to_string(), |name| format!("lab {name}"))
-}
-
-/// Print the output; a closed pipe (`lab … | head`) is not an error worth a message.
-fn write_stdout(output: &str) -> ExitCode {
-    let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(output.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: writing the output failed: {e}");
-            ExitCode::from(EXIT_FAILURE as u8)
-        }
-    }
 }

@@ -3,6 +3,7 @@
 
 pub mod backlog_view;
 pub mod json;
+pub mod live_view;
 mod report;
 pub mod reuseaddr_view;
 pub mod side_by_side;

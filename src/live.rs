@@ -1,0 +1,126 @@
+//! Events of the long-running commands (`lab serve`, `lab chat`, `lab proxy`), streamed to a
+//! view as they happen — never collected, so a server that runs for days stays bounded.
+
+use std::net::SocketAddr;
+use std::sync::mpsc::SyncSender;
+use std::time::Instant;
+
+use serde::Serialize;
+
+/// One thing that happened, tagged with the peer it concerns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveEvent {
+    /// Milliseconds since the command started.
+    pub t_ms: f64,
+    /// The client (serve, proxy) or server (chat) this is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<SocketAddr>,
+    #[serde(flatten)]
+    pub kind: LiveKind,
+}
+
+/// Why a connection ended, in the words the server prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Leave {
+    /// recv() returned 0 bytes: the peer closed its side.
+    Closed,
+    /// The peer reset the connection.
+    Reset,
+    /// Nothing arrived for the idle timeout.
+    Idle,
+    /// The bytes broke the framing rules.
+    ProtocolError,
+    /// The server is shutting down.
+    Shutdown,
+    /// Some other socket error.
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum LiveKind {
+    Listening {
+        addr: SocketAddr,
+        detail: String,
+    },
+    Accepted {
+        clients: usize,
+    },
+    /// A connection turned away (the client cap).
+    Refused {
+        detail: String,
+    },
+    /// One recv() that returned data.
+    Recv {
+        len: usize,
+        #[serde(rename = "hex", serialize_with = "as_hex")]
+        bytes: Vec<u8>,
+    },
+    /// A whole message (framed mode, or a line in chat).
+    Message {
+        len: usize,
+        #[serde(rename = "hex", serialize_with = "as_hex")]
+        bytes: Vec<u8>,
+    },
+    /// Bytes sent back (serve) or sent (chat).
+    Send {
+        len: usize,
+        #[serde(rename = "hex", serialize_with = "as_hex")]
+        bytes: Vec<u8>,
+    },
+    /// A piece the proxy forwarded; `to_server` says which way.
+    Forward {
+        to_server: bool,
+        len: usize,
+        #[serde(rename = "hex", serialize_with = "as_hex")]
+        bytes: Vec<u8>,
+    },
+    Left {
+        reason: Leave,
+        detail: String,
+    },
+    Note {
+        detail: String,
+    },
+    /// Chat waits for a line (the text view shows a prompt on a terminal).
+    Prompt,
+    /// A client's totals, when it leaves.
+    Totals {
+        bytes_in: u64,
+        bytes_out: u64,
+        recv_calls: u64,
+        messages: u64,
+    },
+}
+
+/// Bytes in JSON as lowercase hex, like the lessons' `hex` fields.
+fn as_hex<S: serde::Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&crate::render::json::hex(bytes))
+}
+
+/// Hands events to the view, stamped with the time since `started`.
+#[derive(Debug, Clone)]
+pub struct Emitter {
+    started: Instant,
+    sender: SyncSender<LiveEvent>,
+}
+
+impl Emitter {
+    pub fn new(sender: SyncSender<LiveEvent>) -> Self {
+        Emitter {
+            started: Instant::now(),
+            sender,
+        }
+    }
+
+    /// Send one event; if the view has gone (its output closed), the event is dropped.
+    pub fn emit(&self, peer: Option<SocketAddr>, kind: LiveKind) {
+        let event = LiveEvent {
+            t_ms: self.started.elapsed().as_secs_f64() * 1000.0,
+            peer,
+            kind,
+        };
+        let _ = self.sender.send(event);
+    }
+}

@@ -1,0 +1,148 @@
+//! Running the long-lived tools: the tool works on its own thread and sends events; this
+//! thread writes each one out as it arrives (a line of text, or of JSON) and flushes, so a
+//! terminal, a pipe and a grader's script all see events live.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::mpsc::sync_channel;
+use std::thread;
+use std::time::Duration;
+
+use crate::cli::{ChatArgs, ModeArg, ProxyArgs, ServeArgs, WireArgs};
+use crate::error::Error;
+use crate::framing::{LengthCodec, length_header_from_format};
+use crate::live::{Emitter, LiveEvent, LiveKind};
+use crate::render::live_view;
+use crate::signal;
+use crate::tools::{WireMode, chat, proxy, serve};
+
+/// Events waiting to be written before the tool's threads block: memory stays bounded.
+const QUEUE: usize = 1024;
+
+/// The wire mode `--mode`, `--header` and `--max-frame` describe.
+fn wire_mode(args: &WireArgs) -> Result<WireMode, Error> {
+    Ok(match args.mode {
+        ModeArg::Raw => WireMode::Raw,
+        ModeArg::Framed => {
+            let header = length_header_from_format(&args.header)
+                .map_err(|e| Error::Usage(format!("--header {:?}: {e}", args.header)))?;
+            WireMode::Framed {
+                codec: LengthCodec::new(header, args.max_frame as usize),
+                format: args.header.clone(),
+            }
+        }
+    })
+}
+
+fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
+    if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(Error::Usage(format!(
+            "{flag} {value}: give a number of seconds above 0 and at most 86400"
+        )))
+    }
+}
+
+/// Run `work` on its own thread, writing every event it emits to `out` as it comes.
+fn stream<T: Send>(
+    json: bool,
+    out: &mut dyn Write,
+    work: impl FnOnce(&Emitter) -> Result<T, Error> + Send,
+) -> Result<T, Error> {
+    let (sender, receiver) = sync_channel::<LiveEvent>(QUEUE);
+    let prompts = !json && io::stdin().is_terminal() && io::stdout().is_terminal();
+    thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            let emitter = Emitter::new(sender);
+            work(&emitter)
+        });
+        let mut failed = None;
+        for event in receiver {
+            if failed.is_some() {
+                continue; // keep draining so the tool never blocks on a full queue
+            }
+            let written = if event.kind == LiveKind::Prompt {
+                if prompts { write!(out, "> ") } else { Ok(()) }
+            } else {
+                let line = if json {
+                    live_view::render_json_line(&event)
+                } else {
+                    live_view::render_line(&event)
+                };
+                line.map_or(Ok(()), |l| writeln!(out, "{l}"))
+            };
+            if let Err(e) = written.and_then(|()| out.flush()) {
+                // Nobody is reading any more: stop the tool, as Ctrl-C would.
+                signal::request();
+                failed = Some(e);
+            }
+        }
+        let result = worker.join().unwrap_or_else(|_| {
+            Err(Error::io(
+                "the tool's thread",
+                io::Error::other("it panicked"),
+            ))
+        });
+        match failed {
+            Some(e) => Err(Error::Output(e)),
+            None => result,
+        }
+    })
+}
+
+pub fn run_serve(args: &ServeArgs, json: bool, out: &mut dyn Write) -> Result<(), Error> {
+    let options = serve::ServeOptions {
+        addr: args.addr,
+        backlog: args.backlog,
+        reuseaddr: !args.no_reuseaddr,
+        mode: wire_mode(&args.wire)?,
+        recv_size: args.recv_size as usize,
+        reply: args.reply,
+        max_clients: args.max_clients as usize,
+        idle_timeout: seconds(args.idle_timeout, "--idle-timeout")?,
+    };
+    signal::install();
+    stream(json, out, |emit| {
+        let totals = serve::serve(&options, emit)?;
+        emit.emit(
+            None,
+            LiveKind::Note {
+                detail: format!(
+                    "stopped: {} client{} served, {} B in, {} B out",
+                    totals.len(),
+                    if totals.len() == 1 { "" } else { "s" },
+                    totals.iter().map(|(_, t)| t.bytes_in).sum::<u64>(),
+                    totals.iter().map(|(_, t)| t.bytes_out).sum::<u64>(),
+                ),
+            },
+        );
+        Ok(())
+    })
+}
+
+pub fn run_chat(args: &ChatArgs, json: bool, out: &mut dyn Write) -> Result<(), Error> {
+    let options = chat::ChatOptions {
+        addr: args.addr,
+        mode: wire_mode(&args.wire)?,
+        burst: args.burst,
+        reply_timeout: seconds(args.reply_timeout, "--reply-timeout")?,
+    };
+    stream(json, out, |emit| {
+        let stdin = io::stdin();
+        chat::chat(&options, &mut stdin.lock(), emit)
+    })
+}
+
+pub fn run_proxy(args: &ProxyArgs, json: bool, out: &mut dyn Write) -> Result<(), Error> {
+    let options = proxy::ProxyOptions {
+        listen: args.listen,
+        to: args.to,
+        stammer: args.stammer,
+        max_chunk: args.max_chunk as usize,
+        pause: Duration::from_millis(args.pause),
+        seed: args.seed,
+        coalesce: args.coalesce.map(Duration::from_millis),
+    };
+    signal::install();
+    stream(json, out, |emit| proxy::proxy(&options, emit))
+}

@@ -1,0 +1,107 @@
+//! The views of `lab serve`, `lab chat` and `lab proxy`: one line per event as it happens,
+//! each peer in its own colour, every recv() with its size so merges are visible; or JSON
+//! Lines with the peer's address on every event.
+
+use std::net::SocketAddr;
+
+use super::text::{Line, Look, Run, text_lines};
+use crate::live::{Leave, LiveEvent, LiveKind};
+use crate::transcript::Part;
+
+/// Columns a line of bytes may take before the rest is summed up.
+const BYTES_WIDTH: usize = 48;
+
+/// A peer's colour: the same client keeps its colour for the whole session.
+fn peer_colour(peer: Option<SocketAddr>) -> usize {
+    peer.map_or(1, |p| usize::from(p.port()) % 4 + 1)
+}
+
+/// The text line for one event (no trailing newline). A prompt is the only event without
+/// one, and only on a terminal.
+pub fn render_line(event: &LiveEvent) -> Option<String> {
+    let n = peer_colour(event.peer);
+    let mut line = Line::of(format!("{:>9.1} ms  ", event.t_ms), Look::Dim);
+    if let Some(peer) = event.peer {
+        line.push(format!("{peer:<21} "), Look::Label(n));
+    }
+    let bytes = |line: &mut Line, label: &str, payload: &[u8]| {
+        line.push(format!("{label:<7}{:>6} B  ", payload.len()), Look::Plain);
+        let runs = [Run {
+            bytes: payload,
+            message: n,
+            part: Part::Payload,
+        }];
+        for chunk in text_lines(&runs, BYTES_WIDTH, 1).remove(0).chunks {
+            line.chunks.push(chunk);
+        }
+    };
+    match &event.kind {
+        LiveKind::Listening { addr, detail } => {
+            line.push(format!("listening on {addr} — {detail}"), Look::Heading);
+        }
+        LiveKind::Accepted { clients } => {
+            line.push(
+                format!(
+                    "connected ({clients} client{} now)",
+                    if *clients == 1 { "" } else { "s" }
+                ),
+                Look::Good,
+            );
+        }
+        LiveKind::Refused { detail } => {
+            line.push(format!("refused: {detail}"), Look::Bad);
+        }
+        LiveKind::Recv { bytes: b, .. } => bytes(&mut line, "recv", b),
+        LiveKind::Message { bytes: b, .. } => bytes(&mut line, "message", b),
+        LiveKind::Send { bytes: b, .. } => bytes(&mut line, "send", b),
+        LiveKind::Forward {
+            to_server,
+            bytes: b,
+            ..
+        } => {
+            bytes(
+                &mut line,
+                if *to_server {
+                    "→ server"
+                } else {
+                    "← client"
+                },
+                b,
+            );
+        }
+        LiveKind::Left { reason, detail } => {
+            let look = match reason {
+                Leave::Closed | Leave::Shutdown => Look::Dim,
+                _ => Look::Bad,
+            };
+            line.push(format!("left: {detail}"), look);
+        }
+        LiveKind::Note { detail } => {
+            line.push(detail.clone(), Look::Dim);
+        }
+        LiveKind::Prompt => return None,
+        LiveKind::Totals {
+            bytes_in,
+            bytes_out,
+            recv_calls,
+            messages,
+        } => {
+            line.push(
+                format!(
+                    "totals: {bytes_in} B in over {recv_calls} recv() calls, {messages} \
+                     messages, {bytes_out} B out"
+                ),
+                Look::Plain,
+            );
+        }
+    }
+    Some(line.paint())
+}
+
+/// The JSON line for one event (prompts are not events for a script).
+pub fn render_json_line(event: &LiveEvent) -> Option<String> {
+    if event.kind == LiveKind::Prompt {
+        return None;
+    }
+    Some(serde_json::to_string(event).expect("live events serialize: plain fields only"))
+}

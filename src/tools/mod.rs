@@ -1,0 +1,53 @@
+//! The two-terminal tools: `lab serve`, `lab chat`, `lab proxy`. They run until stopped and
+//! stream [`crate::live`] events to a view; they never print.
+
+pub mod chat;
+pub mod proxy;
+pub mod serve;
+
+use crate::framing::LengthCodec;
+
+/// How messages travel between the tools.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WireMode {
+    /// Whatever each recv() returns is taken as it comes (merges visible).
+    Raw,
+    /// Length-prefixed messages; `format` is the header's struct format.
+    Framed { codec: LengthCodec, format: String },
+}
+
+impl WireMode {
+    /// The bytes one message takes on the wire.
+    pub fn frame(&self, payload: &[u8]) -> Result<Vec<u8>, String> {
+        match self {
+            WireMode::Raw => Ok(payload.to_vec()),
+            WireMode::Framed { codec, .. } => {
+                let mut out = Vec::with_capacity(payload.len() + codec.header.len());
+                codec.encode(payload, &mut out).map_err(|e| e.to_string())?;
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// `--reply`: what the server sends back for each message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Reply {
+    /// The same bytes.
+    Echo,
+    /// The same text in upper case (ASCII letters).
+    Upper,
+    /// Nothing.
+    None,
+}
+
+impl Reply {
+    /// The reply to `message`, if any.
+    pub fn to(&self, message: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            Reply::Echo => Some(message.to_vec()),
+            Reply::Upper => Some(message.to_ascii_uppercase()),
+            Reply::None => None,
+        }
+    }
+}

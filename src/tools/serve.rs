@@ -1,0 +1,331 @@
+//! `lab serve`: the notes' server, grown up — a communication loop per client, a connection
+//! loop that outlives every client, several clients at once, and no way for a client to make
+//! it exit.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{Reply, WireMode};
+use crate::error::Error;
+use crate::framing::{FrameReader, LengthCodec};
+use crate::live::{Emitter, Leave, LiveKind};
+use crate::net::{self, ListenOptions};
+use crate::signal;
+use crate::transcript::Recorder;
+
+/// How often blocked loops look at the stop flag and the idle clock.
+const TICK: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub backlog: i32,
+    pub reuseaddr: bool,
+    pub mode: WireMode,
+    pub recv_size: usize,
+    pub reply: Reply,
+    pub max_clients: usize,
+    pub idle_timeout: Duration,
+}
+
+/// What one client did, reported when it leaves and again at shutdown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub recv_calls: u64,
+    pub messages: u64,
+}
+
+/// Bind, then accept clients until a stop is requested (Ctrl-C). Returns every client's
+/// totals, in the order they left.
+pub fn serve(options: &ServeOptions, emit: &Emitter) -> Result<Vec<(SocketAddr, Totals)>, Error> {
+    let listener = net::open_listener(
+        &ListenOptions {
+            addr: options.addr,
+            reuseaddr: options.reuseaddr,
+            backlog: options.backlog,
+        },
+        &Recorder::new(),
+    )
+    .map_err(|e| explain_bind_error(e, options))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| Error::io("getsockname()", e))?;
+    emit.emit(
+        None,
+        LiveKind::Listening {
+            addr: bound,
+            detail: format!(
+                "listen({}), SO_REUSEADDR {}, {} mode, replies: {}; Ctrl-C stops",
+                options.backlog,
+                if options.reuseaddr { "on" } else { "off" },
+                match &options.mode {
+                    WireMode::Raw => "raw".to_string(),
+                    WireMode::Framed { format, .. } => format!("framed ({format} header)"),
+                },
+                format!("{:?}", options.reply).to_lowercase()
+            ),
+        },
+    );
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::io("fcntl(O_NONBLOCK)", e))?;
+    accept_loop(&listener, options, emit)
+}
+
+/// EADDRINUSE gets the reason and the two ways out.
+fn explain_bind_error(e: Error, options: &ServeOptions) -> Error {
+    match &e {
+        Error::Io { source, .. } if source.kind() == io::ErrorKind::AddrInUse => {
+            Error::Usage(format!(
+                "--addr {}: address already in use — another server holds the port, or a \
+                 TIME_WAIT left by the last one{} (see lab reuseaddr-demo)",
+                options.addr,
+                if options.reuseaddr {
+                    ""
+                } else {
+                    "; without --no-reuseaddr it could bind past a TIME_WAIT"
+                }
+            ))
+        }
+        _ => e,
+    }
+}
+
+/// The connection loop: accept, hand each client its own thread, never stop for a client.
+fn accept_loop(
+    listener: &TcpListener,
+    options: &ServeOptions,
+    emit: &Emitter,
+) -> Result<Vec<(SocketAddr, Totals)>, Error> {
+    let active = Arc::new(AtomicUsize::new(0));
+    let finished = Arc::new(Mutex::new(Vec::new()));
+    thread::scope(|scope| {
+        while !signal::stop_requested() {
+            let (stream, peer) = match listener.accept() {
+                Ok(pair) => pair,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+                // A connection that died before accept() (ECONNABORTED) is not our failure.
+                Err(e) => {
+                    emit.emit(
+                        None,
+                        LiveKind::Note {
+                            detail: format!("accept() failed: {e}; still serving"),
+                        },
+                    );
+                    continue;
+                }
+            };
+            if active.load(Ordering::SeqCst) >= options.max_clients {
+                emit.emit(
+                    Some(peer),
+                    LiveKind::Refused {
+                        detail: format!(
+                            "already serving {} clients (--max-clients); connection closed",
+                            options.max_clients
+                        ),
+                    },
+                );
+                drop(stream);
+                continue;
+            }
+            let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+            emit.emit(Some(peer), LiveKind::Accepted { clients: now });
+            let (active, finished) = (Arc::clone(&active), Arc::clone(&finished));
+            scope.spawn(move || {
+                let totals = serve_client(stream, peer, options, emit);
+                emit.emit(
+                    Some(peer),
+                    LiveKind::Totals {
+                        bytes_in: totals.bytes_in,
+                        bytes_out: totals.bytes_out,
+                        recv_calls: totals.recv_calls,
+                        messages: totals.messages,
+                    },
+                );
+                if let Ok(mut list) = finished.lock() {
+                    list.push((peer, totals));
+                }
+                active.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+    });
+    let totals = finished.lock().map(|l| l.clone()).unwrap_or_default();
+    Ok(totals)
+}
+
+/// The communication loop for one client: receive, reply, until it leaves.
+fn serve_client(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    options: &ServeOptions,
+    emit: &Emitter,
+) -> Totals {
+    let mut totals = Totals::default();
+    let _ = stream.set_read_timeout(Some(TICK));
+    let _ = stream.set_write_timeout(Some(options.idle_timeout.max(TICK)));
+    let mut buf = vec![0u8; options.recv_size];
+    let mut reader = match &options.mode {
+        WireMode::Framed { codec, .. } => Some(FrameReader::new(*codec)),
+        WireMode::Raw => None,
+    };
+    let mut last_heard = Instant::now();
+    let leave = |reason: Leave, detail: String| {
+        emit.emit(Some(peer), LiveKind::Left { reason, detail });
+    };
+    loop {
+        if signal::stop_requested() {
+            leave(Leave::Shutdown, "the server is shutting down".into());
+            break;
+        }
+        let n = match stream.read(&mut buf) {
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                if last_heard.elapsed() >= options.idle_timeout {
+                    leave(
+                        Leave::Idle,
+                        format!(
+                            "sent nothing for {} s (--idle-timeout): connection closed",
+                            options.idle_timeout.as_secs_f64()
+                        ),
+                    );
+                    break;
+                }
+                continue;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+                leave(Leave::Reset, "reset the connection (RST)".into());
+                break;
+            }
+            Err(e) => {
+                leave(Leave::Error, format!("recv() failed: {e}"));
+                break;
+            }
+        };
+        last_heard = Instant::now();
+        if n == 0 {
+            let detail = match reader.as_ref().map(FrameReader::finish) {
+                Some(Err(e)) => {
+                    leave(Leave::ProtocolError, e.to_string());
+                    break;
+                }
+                _ => "closed the connection (recv() returned 0 bytes)".to_string(),
+            };
+            leave(Leave::Closed, detail);
+            break;
+        }
+        totals.bytes_in += n as u64;
+        totals.recv_calls += 1;
+        let bytes = &buf[..n];
+        emit.emit(
+            Some(peer),
+            LiveKind::Recv {
+                len: n,
+                bytes: bytes.to_vec(),
+            },
+        );
+        let outcome = match &mut reader {
+            None => {
+                totals.messages += 1;
+                reply(
+                    &mut stream,
+                    peer,
+                    &options.mode,
+                    options.reply,
+                    bytes,
+                    &mut totals,
+                    emit,
+                )
+            }
+            Some(reader) => {
+                handle_frames(reader, &mut stream, peer, options, bytes, &mut totals, emit)
+            }
+        };
+        if let Err((reason, detail)) = outcome {
+            leave(reason, detail);
+            break;
+        }
+    }
+    totals
+}
+
+/// Feed one recv() to the frame reader; reply to every whole message it yields.
+fn handle_frames(
+    reader: &mut FrameReader<LengthCodec>,
+    stream: &mut TcpStream,
+    peer: SocketAddr,
+    options: &ServeOptions,
+    bytes: &[u8],
+    totals: &mut Totals,
+    emit: &Emitter,
+) -> Result<(), (Leave, String)> {
+    reader.feed(bytes);
+    loop {
+        let message = match reader.next_frame() {
+            Ok(Some(frame)) => frame.payload.to_vec(),
+            Ok(None) => return Ok(()),
+            // Nothing after a bad header can be trusted: this client is done, others go on.
+            Err(e) => return Err((Leave::ProtocolError, format!("{e}; connection closed"))),
+        };
+        totals.messages += 1;
+        emit.emit(
+            Some(peer),
+            LiveKind::Message {
+                len: message.len(),
+                bytes: message.clone(),
+            },
+        );
+        reply(
+            stream,
+            peer,
+            &options.mode,
+            options.reply,
+            &message,
+            totals,
+            emit,
+        )?;
+    }
+}
+
+fn reply(
+    stream: &mut TcpStream,
+    peer: SocketAddr,
+    mode: &WireMode,
+    reply: Reply,
+    message: &[u8],
+    totals: &mut Totals,
+    emit: &Emitter,
+) -> Result<(), (Leave, String)> {
+    let Some(answer) = reply.to(message) else {
+        return Ok(());
+    };
+    let wire = mode
+        .frame(&answer)
+        .map_err(|e| (Leave::Error, format!("cannot frame the reply: {e}")))?;
+    stream
+        .write_all(&wire)
+        .map_err(|e| (Leave::Error, format!("send() of the reply failed: {e}")))?;
+    totals.bytes_out += wire.len() as u64;
+    emit.emit(
+        Some(peer),
+        LiveKind::Send {
+            len: wire.len(),
+            bytes: wire,
+        },
+    );
+    Ok(())
+}
