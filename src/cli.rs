@@ -45,6 +45,10 @@ pub enum Command {
     Chat(ChatArgs),
     /// A troublemaker between client and server: re-chunks or holds the stream.
     Proxy(ProxyArgs),
+    /// Upload a file to `lab serve --upload-dir`: a JSON header, then the body, sha256-checked.
+    Upload(UploadArgs),
+    /// A large file upload on loopback, both ends: the header bytes, the chunks, the check.
+    UploadDemo(UploadDemoArgs),
 }
 
 /// `--mode`: how the two-terminal tools carry messages.
@@ -111,6 +115,62 @@ pub struct ServeArgs {
     /// Seconds a client may stay silent before the server closes its connection.
     #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
     pub idle_timeout: f64,
+
+    /// Accept file uploads (from `lab upload`) into this directory instead of messages.
+    #[arg(long, value_name = "DIR")]
+    pub upload_dir: Option<std::path::PathBuf>,
+
+    /// The largest upload accepted, e.g. 512MiB or 2GiB; checked before the body is read.
+    #[arg(long, value_name = "SIZE", default_value = "16GiB", value_parser = parse_size)]
+    pub max_size: u64,
+
+    /// Let an upload replace a file that already has its name.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UploadArgs {
+    /// The file to send.
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+
+    /// The server (`lab serve --upload-dir DIR`).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub to: std::net::SocketAddr,
+
+    /// Store it under this name instead of the file's own.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UploadDemoArgs {
+    /// Size of the generated file, e.g. 64MiB, 1GiB, 1000.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub size: u64,
+}
+
+/// A size in bytes, with an optional K/M/G suffix (KiB, MiB, GiB: powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (write 1000, 64KiB, 64MiB or 1GiB)"))?;
+    let factor: u64 = match unit.trim() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?} (use KiB, MiB or GiB)")),
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("{text:?} is too large"))
 }
 
 #[derive(Debug, Clone, Args)]

@@ -18,6 +18,8 @@ pub enum Error {
     Struct(String),
     /// Writing the output failed (a closed pipe is not worth a message: see `main`).
     Output(io::Error),
+    /// The peer refused what was asked (an upload), with its reason.
+    Refused(String),
 }
 
 impl Error {
@@ -31,7 +33,9 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Io { .. } | Error::Struct(_) | Error::Output(_) => EXIT_FAILURE,
+            Error::Io { .. } | Error::Struct(_) | Error::Output(_) | Error::Refused(_) => {
+                EXIT_FAILURE
+            }
             Error::Usage(_) => EXIT_USAGE,
         }
     }
@@ -43,6 +47,7 @@ impl fmt::Display for Error {
             Error::Io { call, source } => write!(f, "{call} failed: {source}"),
             Error::Usage(text) | Error::Struct(text) => f.write_str(text),
             Error::Output(e) => write!(f, "writing the output failed: {e}"),
+            Error::Refused(reason) => write!(f, "the server refused: {reason}"),
         }
     }
 }
@@ -51,7 +56,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } | Error::Output(source) => Some(source),
-            Error::Usage(_) | Error::Struct(_) => None,
+            Error::Usage(_) | Error::Struct(_) | Error::Refused(_) => None,
         }
     }
 }

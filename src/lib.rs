@@ -46,6 +46,7 @@ pub mod struct_command;
 pub mod structfmt;
 pub mod tools;
 pub mod transcript;
+pub mod upload;
 
 use std::time::Duration;
 
@@ -80,6 +81,24 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
     match &cli.command {
         Command::Serve(_) | Command::Chat(_) | Command::Proxy(_) => {
             unreachable!("the streaming tools are run by run()")
+        }
+        Command::Upload(args) => {
+            let progress = render::progress::ProgressView::new("send", None);
+            let sent = upload::send::upload(&args.file, args.to, args.name.as_deref(), &progress)?;
+            Ok(if cli.json {
+                render::upload_view::sent_json(&sent)
+            } else {
+                format!("{}\n", render::upload_view::final_line(&sent))
+            })
+        }
+        Command::UploadDemo(args) => {
+            let (send, receive) = render::progress::ProgressView::pair("send", "receive");
+            let report = upload::demo::run(args.size, &send, &receive)?;
+            Ok(if cli.json {
+                render::upload_view::render_demo_json(&report)
+            } else {
+                render::upload_view::render_demo(&report)
+            })
         }
         Command::StickyDemo(args) => {
             let (messages, options) = exchange_options(&args.exchange)?;

@@ -14,6 +14,7 @@ use crate::live::{Emitter, LiveEvent, LiveKind};
 use crate::render::live_view;
 use crate::signal;
 use crate::tools::{WireMode, chat, proxy, serve};
+use crate::upload::receive::ReceiveOptions;
 
 /// Events waiting to be written before the tool's threads block: memory stays bounded.
 const QUEUE: usize = 1024;
@@ -100,6 +101,10 @@ pub fn run_serve(args: &ServeArgs, json: bool, out: &mut dyn Write) -> Result<()
         reply: args.reply,
         max_clients: args.max_clients as usize,
         idle_timeout: seconds(args.idle_timeout, "--idle-timeout")?,
+        upload: match &args.upload_dir {
+            Some(dir) => Some(upload_dir(dir, args)?),
+            None => None,
+        },
     };
     signal::install();
     stream(json, out, |emit| {
@@ -117,6 +122,21 @@ pub fn run_serve(args: &ServeArgs, json: bool, out: &mut dyn Write) -> Result<()
             },
         );
         Ok(())
+    })
+}
+
+/// The upload directory must exist and be a directory; uploads land nowhere else.
+fn upload_dir(dir: &std::path::Path, args: &ServeArgs) -> Result<ReceiveOptions, Error> {
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "--upload-dir {}: not a directory (create it first)",
+            dir.display()
+        )));
+    }
+    Ok(ReceiveOptions {
+        dir: dir.to_path_buf(),
+        max_size: args.max_size,
+        overwrite: args.overwrite,
     })
 }
 

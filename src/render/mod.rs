@@ -4,6 +4,7 @@
 pub mod backlog_view;
 pub mod json;
 pub mod live_view;
+pub mod progress;
 mod report;
 pub mod reuseaddr_view;
 pub mod side_by_side;
@@ -11,6 +12,7 @@ pub mod struct_view;
 mod style;
 mod text;
 pub mod trials_view;
+pub mod upload_view;
 
 use std::io::IsTerminal;
 

@@ -16,6 +16,8 @@ use crate::live::{Emitter, Leave, LiveKind};
 use crate::net::{self, ListenOptions};
 use crate::signal;
 use crate::transcript::Recorder;
+use crate::upload::Progress;
+use crate::upload::receive::{ReceiveOptions, receive};
 
 /// How often blocked loops look at the stop flag and the idle clock.
 const TICK: Duration = Duration::from_millis(100);
@@ -30,6 +32,8 @@ pub struct ServeOptions {
     pub reply: Reply,
     pub max_clients: usize,
     pub idle_timeout: Duration,
+    /// Accept file uploads into this directory instead of messages (`--upload-dir`).
+    pub upload: Option<ReceiveOptions>,
 }
 
 /// What one client did, reported when it leaves and again at shutdown.
@@ -169,6 +173,9 @@ fn serve_client(
     options: &ServeOptions,
     emit: &Emitter,
 ) -> Totals {
+    if let Some(upload) = &options.upload {
+        return serve_upload(stream, peer, upload, options.idle_timeout, emit);
+    }
     let mut totals = Totals::default();
     let _ = stream.set_read_timeout(Some(TICK));
     let _ = stream.set_write_timeout(Some(options.idle_timeout.max(TICK)));
@@ -328,4 +335,157 @@ fn reply(
         },
     );
     Ok(())
+}
+
+/// One upload: receive it, and say what became of it.
+fn serve_upload(
+    stream: TcpStream,
+    peer: SocketAddr,
+    upload: &ReceiveOptions,
+    idle: Duration,
+    emit: &Emitter,
+) -> Totals {
+    let _ = stream.set_read_timeout(Some(TICK));
+    let mut patient = Patient { stream, idle };
+    let progress = EventProgress::new(emit, peer);
+    match receive(&mut patient, upload, &progress) {
+        Ok(got) => {
+            let secs = got.elapsed.as_secs_f64().max(1e-9);
+            emit.emit(
+                Some(peer),
+                LiveKind::Note {
+                    detail: format!(
+                        "stored {:?}: {} B in {secs:.2} s ({:.1} MiB/s), sha256 matches; the \
+                         body came in {} recv() calls of {}..{} B",
+                        got.name,
+                        got.size,
+                        got.size as f64 / secs / 1048576.0,
+                        got.recv_calls,
+                        got.smallest_recv,
+                        got.largest_recv
+                    ),
+                },
+            );
+            emit.emit(
+                Some(peer),
+                LiveKind::Left {
+                    reason: Leave::Closed,
+                    detail: "upload complete".into(),
+                },
+            );
+            Totals {
+                bytes_in: got.size,
+                recv_calls: got.recv_calls,
+                messages: 1,
+                ..Totals::default()
+            }
+        }
+        Err(refusal) => {
+            let told = if refusal.told_client {
+                " (the client was told)"
+            } else {
+                ""
+            };
+            emit.emit(
+                Some(peer),
+                LiveKind::Left {
+                    reason: Leave::ProtocolError,
+                    detail: format!("upload refused: {}{told}", refusal.reason),
+                },
+            );
+            Totals::default()
+        }
+    }
+}
+
+/// A stream whose reads wait out the short poll timeout (so Ctrl-C is noticed) and give up
+/// only after the idle timeout.
+struct Patient {
+    stream: TcpStream,
+    idle: Duration,
+}
+
+impl Read for Patient {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let started = Instant::now();
+        loop {
+            match self.stream.read(buf) {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    if signal::stop_requested() {
+                        return Err(io::Error::other("the server is shutting down"));
+                    }
+                    if started.elapsed() >= self.idle {
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!("nothing for {} s (--idle-timeout)", self.idle.as_secs_f64()),
+                        ));
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+impl Write for Patient {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+/// Upload progress as event lines, one every tenth of the file.
+struct EventProgress<'a> {
+    emit: &'a Emitter,
+    peer: SocketAddr,
+    state: Mutex<(u64, u64, u64)>, // total, received, next mark
+}
+
+impl<'a> EventProgress<'a> {
+    fn new(emit: &'a Emitter, peer: SocketAddr) -> Self {
+        EventProgress {
+            emit,
+            peer,
+            state: Mutex::new((0, 0, 0)),
+        }
+    }
+}
+
+impl Progress for EventProgress<'_> {
+    fn start(&self, name: &str, total: u64) {
+        if let Ok(mut s) = self.state.lock() {
+            *s = (total, 0, total / 10);
+        }
+        self.emit.emit(
+            Some(self.peer),
+            LiveKind::Note {
+                detail: format!("receiving {name:?}: {total} B"),
+            },
+        );
+    }
+
+    fn advance(&self, bytes: u64) {
+        let Ok(mut s) = self.state.lock() else { return };
+        s.1 += bytes;
+        if s.0 > 0 && s.1 >= s.2 && s.1 < s.0 {
+            let percent = s.1 * 100 / s.0;
+            s.2 = s.1 + s.0 / 10;
+            self.emit.emit(
+                Some(self.peer),
+                LiveKind::Note {
+                    detail: format!("{percent}% ({} of {} B)", s.1, s.0),
+                },
+            );
+        }
+    }
+
+    fn finish(&self) {}
 }

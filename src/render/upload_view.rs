@@ -1,0 +1,153 @@
+//! The views of `lab upload` and `lab upload-demo`: the final line (size, time, MiB/s), and
+//! for the demo the header bytes, the chunk flow and the checks.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::text::{Line, Look, Run, hex_lines};
+use crate::transcript::Part;
+use crate::upload::demo::DemoReport;
+use crate::upload::send::Sent;
+
+fn rate(size: u64, elapsed: Duration) -> f64 {
+    size as f64 / elapsed.as_secs_f64().max(1e-9) / 1_048_576.0
+}
+
+/// `uploaded NAME: SIZE B in T s (X MiB/s), sha256 …`
+pub fn final_line(sent: &Sent) -> String {
+    format!(
+        "uploaded {:?}: {} B in {:.2} s ({:.1} MiB/s; hashing it first took {:.2} s), sha256 \
+         {} verified by the server",
+        sent.name,
+        sent.size,
+        sent.elapsed.as_secs_f64(),
+        rate(sent.size, sent.elapsed),
+        sent.hashing.as_secs_f64(),
+        sent.sha256
+    )
+}
+
+pub fn sent_json(sent: &Sent) -> String {
+    format!(
+        "{}\n",
+        json!({
+            "op": "uploaded",
+            "name": sent.name,
+            "size": sent.size,
+            "sha256": sent.sha256,
+            "seconds": sent.elapsed.as_secs_f64(),
+            "hashing_seconds": sent.hashing.as_secs_f64(),
+            "mib_per_s": rate(sent.size, sent.elapsed),
+            "chunks": sent.chunks,
+        })
+    )
+}
+
+pub fn render_demo(report: &DemoReport) -> String {
+    let mut out = String::new();
+    let line = |out: &mut String, text: String, look: Look| {
+        let _ = writeln!(out, "{}", Line::of(text, look).paint());
+    };
+    line(
+        &mut out,
+        format!(
+            "lab upload-demo — a {} B file over one loopback connection, both ends here",
+            report.size
+        ),
+        Look::Heading,
+    );
+    out.push('\n');
+    line(
+        &mut out,
+        "the header on the wire (4-byte !I length, then JSON):".into(),
+        Look::Heading,
+    );
+    let (length, json) = report.sent.header_bytes.split_at(4);
+    let runs = [
+        Run {
+            bytes: length,
+            message: 1,
+            part: Part::Header,
+        },
+        Run {
+            bytes: json,
+            message: 1,
+            part: Part::Payload,
+        },
+    ];
+    for l in hex_lines(&runs, 16, 3) {
+        let _ = writeln!(out, "  {}", l.paint());
+    }
+    let _ = writeln!(
+        out,
+        "  length {} → {}",
+        u32::from_be_bytes([length[0], length[1], length[2], length[3]]),
+        String::from_utf8_lossy(json)
+    );
+    out.push('\n');
+    line(&mut out, "the body, in chunks:".into(), Look::Heading);
+    let r = &report.received;
+    let _ = writeln!(
+        out,
+        "  client: {} write() calls of up to {} KiB\n  server: {} recv() calls of {}..{} B — \
+         TCP kept none of the client's chunk boundaries",
+        report.sent.chunks,
+        crate::upload::CHUNK / 1024,
+        r.recv_calls,
+        r.smallest_recv,
+        r.largest_recv
+    );
+    out.push('\n');
+    line(&mut out, "the checks:".into(), Look::Heading);
+    let matches = report.sent.sha256 == r.sha256;
+    let verdict = |ok: bool| if ok { Look::Good } else { Look::Bad };
+    line(
+        &mut out,
+        format!(
+            "  sha256 on both sides {}: {}",
+            if matches { "matches" } else { "DIFFERS" },
+            r.sha256
+        ),
+        verdict(matches),
+    );
+    line(
+        &mut out,
+        format!(
+            "  stored as {:?} only after the check (written to a temporary name first); {}",
+            r.name,
+            if report.identical {
+                "byte for byte identical to the original"
+            } else {
+                "NOT identical to the original"
+            }
+        ),
+        verdict(report.identical),
+    );
+    out.push('\n');
+    let _ = writeln!(out, "{}", final_line(&report.sent));
+    out
+}
+
+pub fn render_demo_json(report: &DemoReport) -> String {
+    let r = &report.received;
+    format!(
+        "{}\n",
+        json!({
+            "op": "summary",
+            "lesson": "upload-demo",
+            "size": report.size,
+            "header_hex": crate::render::json::hex(&report.sent.header_bytes),
+            "sha256_sent": report.sent.sha256,
+            "sha256_received": r.sha256,
+            "client_chunks": report.sent.chunks,
+            "server_recv_calls": r.recv_calls,
+            "smallest_recv": r.smallest_recv,
+            "largest_recv": r.largest_recv,
+            "identical": report.identical,
+            "seconds": report.sent.elapsed.as_secs_f64(),
+            "mib_per_s": rate(report.size, report.sent.elapsed),
+        })
+    )
+}

@@ -1,0 +1,208 @@
+//! Uploading a large file (大文件上传): a length-prefixed JSON header, then exactly `size`
+//! body bytes, streamed in fixed-size chunks and hashed on both sides.
+//!
+//! ```text
+//! client → server   [len: 4 bytes, !I][header: len bytes of JSON]
+//!                   {"name":"notes.pdf","size":1048576,"sha256":"9f86…"}
+//! server → client   [len][{"ok":true}]                  — or {"ok":false,"error":"…"}: stop
+//! client → server   [body: exactly size bytes, in chunks]
+//! server → client   [len][{"ok":true,"stored":"notes.pdf",…}] — or the reason it was refused
+//! ```
+//!
+//! The server checks the header's length before reading it and the size before any body byte;
+//! it writes the body to a temporary name in the upload directory and gives it its final name
+//! only after the hash matched, so an interrupted or corrupted upload never leaves a file
+//! under the final name.
+
+pub mod demo;
+pub mod receive;
+pub mod send;
+
+use std::io::{self, Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+/// The largest header accepted, checked before a byte of it is read.
+pub const MAX_HEADER: u32 = 64 * 1024;
+/// Bytes read and written at a time: memory stays flat whatever the file size.
+pub const CHUNK: usize = 256 * 1024;
+/// The longest file name accepted (as most file systems allow).
+pub const MAX_NAME: usize = 255;
+
+/// Where an upload reports its progress (a bar, plain lines, or events); views implement it.
+pub trait Progress: Sync {
+    fn start(&self, name: &str, total: u64);
+    fn advance(&self, bytes: u64);
+    fn finish(&self);
+}
+
+/// Progress nobody watches.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _name: &str, _total: u64) {}
+    fn advance(&self, _bytes: u64) {}
+    fn finish(&self) {}
+}
+
+/// What the client announces before the body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadHeader {
+    pub name: String,
+    pub size: u64,
+    /// The body's SHA-256, lowercase hex.
+    pub sha256: String,
+}
+
+/// The server's answer, after the header and after the body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    /// The name the file was stored under (after the body).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub stored: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sha256: Option<String>,
+}
+
+impl Status {
+    pub fn ok() -> Self {
+        Status {
+            ok: true,
+            error: None,
+            stored: None,
+            sha256: None,
+        }
+    }
+
+    pub fn refused(reason: impl Into<String>) -> Self {
+        Status {
+            ok: false,
+            error: Some(reason.into()),
+            stored: None,
+            sha256: None,
+        }
+    }
+}
+
+/// Write `value` as a `!I` length followed by its JSON.
+pub fn write_json<T: Serialize>(out: &mut impl Write, value: &T) -> io::Result<Vec<u8>> {
+    let json = serde_json::to_vec(value).map_err(io::Error::other)?;
+    let mut framed = (json.len() as u32).to_be_bytes().to_vec();
+    framed.extend_from_slice(&json);
+    out.write_all(&framed)?;
+    Ok(framed)
+}
+
+/// Why a length-prefixed JSON message could not be read.
+#[derive(Debug)]
+pub enum ReadJsonError {
+    /// The stream ended or failed.
+    Io(io::Error),
+    /// The claimed length is over the limit (nothing more was read).
+    TooLong(u32),
+    /// The bytes are not the JSON expected.
+    Invalid(String),
+}
+
+impl std::fmt::Display for ReadJsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadJsonError::Io(e) => write!(f, "{e}"),
+            ReadJsonError::TooLong(n) => write!(
+                f,
+                "the header claims {n} bytes, over the limit of {MAX_HEADER}; refused before \
+                 reading it"
+            ),
+            ReadJsonError::Invalid(why) => write!(f, "the header is not valid: {why}"),
+        }
+    }
+}
+
+/// Read a `!I` length and that much JSON, refusing a length over [`MAX_HEADER`] first.
+pub fn read_json<T: for<'de> Deserialize<'de>>(input: &mut impl Read) -> Result<T, ReadJsonError> {
+    let mut len = [0u8; 4];
+    input.read_exact(&mut len).map_err(ReadJsonError::Io)?;
+    let len = u32::from_be_bytes(len);
+    if len > MAX_HEADER {
+        return Err(ReadJsonError::TooLong(len));
+    }
+    let mut json = vec![0u8; len as usize];
+    input.read_exact(&mut json).map_err(ReadJsonError::Io)?;
+    serde_json::from_slice(&json).map_err(|e| ReadJsonError::Invalid(e.to_string()))
+}
+
+/// A name from a header is a plain file name, or the reason it is refused.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(format!("{name:?} is not a file name"));
+    }
+    if name.len() > MAX_NAME {
+        return Err(format!(
+            "the name is {} bytes long; at most {MAX_NAME}",
+            name.len()
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| matches!(c, '/' | '\\' | '\0')) {
+        return Err(format!(
+            "{name:?} holds {c:?}: a file name only, no directories"
+        ));
+    }
+    if name.starts_with(".part-") || name.starts_with('.') && name.contains(".part-") {
+        return Err(format!("{name:?} looks like an upload in progress"));
+    }
+    Ok(())
+}
+
+/// Lowercase hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    crate::render::json::hex(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_file_names_pass() {
+        assert!(check_name("notes.pdf").is_ok());
+        assert!(check_name("粘包.txt").is_ok());
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../etc/passwd",
+            "/etc/passwd",
+            "a/b",
+            "a\\b",
+            "a\0b",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_name(&"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn a_header_over_the_limit_is_refused_before_reading_it() {
+        let mut input: &[u8] = &[0xff, 0xff, 0xff, 0xff];
+        let err = read_json::<UploadHeader>(&mut input).unwrap_err();
+        assert!(matches!(err, ReadJsonError::TooLong(u32::MAX)));
+    }
+
+    #[test]
+    fn headers_round_trip() {
+        let header = UploadHeader {
+            name: "a.bin".into(),
+            size: 3,
+            sha256: "00".into(),
+        };
+        let mut wire = Vec::new();
+        write_json(&mut wire, &header).unwrap();
+        assert_eq!(
+            read_json::<UploadHeader>(&mut wire.as_slice()).unwrap(),
+            header
+        );
+    }
+}

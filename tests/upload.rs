@@ -1,0 +1,305 @@
+//! Uploads between real processes: `lab upload` to `lab serve --upload-dir`, and hand-made
+//! clients that break the protocol. Judged by the files that exist afterwards.
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{lab, stderr};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    dir: PathBuf,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let dir = std::env::temp_dir().join(format!(
+            "lab-upload-test-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        fs::create_dir_all(&dir).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
+            .args(["--json", "serve", "--addr", "127.0.0.1:0", "--upload-dir"])
+            .arg(&dir)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        lines.read_line(&mut first).unwrap();
+        // Keep reading: a server whose output is closed stops, as it would on Ctrl-C.
+        std::thread::spawn(move || for _ in lines.lines() {});
+        let listening: Value = serde_json::from_str(&first).unwrap();
+        let addr = listening["addr"].as_str().unwrap().parse().unwrap();
+        Server { child, addr, dir }
+    }
+
+    /// The names in the upload directory, temporary files included.
+    fn files(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(&self.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Wait (bounded) until the directory holds exactly `want`.
+    fn wait_files(&self, want: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.files() != want {
+            assert!(
+                Instant::now() < deadline,
+                "files {:?}, expected {want:?}",
+                self.files()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn send_json(stream: &mut TcpStream, value: &Value) {
+    let json = serde_json::to_vec(value).unwrap();
+    stream
+        .write_all(&(json.len() as u32).to_be_bytes())
+        .unwrap();
+    stream.write_all(&json).unwrap();
+}
+
+fn read_status(stream: &mut TcpStream) -> Value {
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len).unwrap();
+    let mut json = vec![0u8; u32::from_be_bytes(len) as usize];
+    stream.read_exact(&mut json).unwrap();
+    serde_json::from_slice(&json).unwrap()
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s
+}
+
+#[test]
+fn empty_tiny_odd_and_multi_chunk_files_round_trip() {
+    let server = Server::start(&[]);
+    let source = tempdir();
+    for (name, size) in [
+        ("empty", 0usize),
+        ("one", 1),
+        ("odd", 100_003),
+        ("big", 1_048_576 + 7),
+    ] {
+        let bytes: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+        let path = write_file(&source, name, &bytes);
+        let out = lab(&[
+            "upload",
+            path.to_str().unwrap(),
+            "--to",
+            &server.addr.to_string(),
+        ]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert_eq!(fs::read(server.dir.join(name)).unwrap(), bytes, "{name}");
+    }
+    server.wait_files(&["big", "empty", "odd", "one"]);
+    let _ = fs::remove_dir_all(source);
+}
+
+fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "lab-upload-src-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn every_bad_header_is_refused_with_its_reason_and_the_server_goes_on() {
+    let server = Server::start(&["--max-size", "1KiB"]);
+    fs::write(server.dir.join("taken"), b"old").unwrap();
+    let good = sha256(b"x");
+    let cases = [
+        (
+            json!({"name": "../escape", "size": 1, "sha256": good}),
+            "no directories",
+        ),
+        (
+            json!({"name": "/etc/passwd", "size": 1, "sha256": good}),
+            "no directories",
+        ),
+        (
+            json!({"name": "a\u{0}b", "size": 1, "sha256": good}),
+            "no directories",
+        ),
+        (
+            json!({"name": "..", "size": 1, "sha256": good}),
+            "not a file name",
+        ),
+        (
+            json!({"name": "x".repeat(300), "size": 1, "sha256": good}),
+            "at most 255",
+        ),
+        (
+            json!({"name": "huge", "size": 2048, "sha256": good}),
+            "--max-size",
+        ),
+        (
+            json!({"name": "taken", "size": 1, "sha256": good}),
+            "already exists",
+        ),
+        (json!({"name": "nohash", "size": 1}), "not valid"),
+    ];
+    for (header, reason) in cases {
+        let mut client = connect(server.addr);
+        send_json(&mut client, &header);
+        let status = read_status(&mut client);
+        assert_eq!(status["ok"], false, "{header}");
+        assert!(
+            status["error"].as_str().unwrap().contains(reason),
+            "{header}: {status}"
+        );
+    }
+    // A header length over the limit is refused before the header is read.
+    let mut client = connect(server.addr);
+    client.write_all(&[0xff, 0xff, 0xff, 0xff]).unwrap();
+    let status = read_status(&mut client);
+    assert!(
+        status["error"].as_str().unwrap().contains("over the limit"),
+        "{status}"
+    );
+
+    assert_eq!(fs::read(server.dir.join("taken")).unwrap(), b"old");
+    // Still serving.
+    let source = tempdir();
+    let path = write_file(&source, "fine", b"x");
+    let out = lab(&[
+        "upload",
+        path.to_str().unwrap(),
+        "--to",
+        &server.addr.to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    server.wait_files(&["fine", "taken"]);
+    let _ = fs::remove_dir_all(source);
+}
+
+#[test]
+fn a_disconnect_mid_body_leaves_no_file_at_all() {
+    let server = Server::start(&[]);
+    let body = vec![7u8; 100_000];
+    let mut client = connect(server.addr);
+    send_json(
+        &mut client,
+        &json!({"name": "half", "size": body.len(), "sha256": sha256(&body)}),
+    );
+    assert_eq!(read_status(&mut client)["ok"], true);
+    client.write_all(&body[..40_000]).unwrap();
+    drop(client);
+    server.wait_files(&[]);
+}
+
+#[test]
+fn a_hash_mismatch_is_refused_and_nothing_is_kept() {
+    let server = Server::start(&[]);
+    let mut client = connect(server.addr);
+    send_json(
+        &mut client,
+        &json!({"name": "forged", "size": 5, "sha256": sha256(b"other")}),
+    );
+    assert_eq!(read_status(&mut client)["ok"], true);
+    client.write_all(b"hello").unwrap();
+    let status = read_status(&mut client);
+    assert_eq!(status["ok"], false);
+    assert!(
+        status["error"]
+            .as_str()
+            .unwrap()
+            .contains("sha256 mismatch"),
+        "{status}"
+    );
+    server.wait_files(&[]);
+}
+
+#[test]
+fn lab_upload_reports_a_refusal_as_an_error() {
+    let server = Server::start(&[]);
+    fs::write(server.dir.join("same"), b"old").unwrap();
+    let source = tempdir();
+    let path = write_file(&source, "same", b"new");
+    let out = lab(&[
+        "upload",
+        path.to_str().unwrap(),
+        "--to",
+        &server.addr.to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: the server refused:"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read(server.dir.join("same")).unwrap(), b"old");
+    let _ = fs::remove_dir_all(source);
+}
+
+#[test]
+fn overwrite_replaces_only_when_asked() {
+    let server = Server::start(&["--overwrite"]);
+    fs::write(server.dir.join("same"), b"old").unwrap();
+    let source = tempdir();
+    let path = write_file(&source, "same", b"new");
+    let out = lab(&[
+        "upload",
+        path.to_str().unwrap(),
+        "--to",
+        &server.addr.to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fs::read(server.dir.join("same")).unwrap(), b"new");
+    let _ = fs::remove_dir_all(source);
+}
+
+#[test]
+fn the_demo_checks_both_sides() {
+    let out = lab(&["--json", "upload-demo", "--size", "3MiB"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["identical"], true);
+    assert_eq!(s["sha256_sent"], s["sha256_received"]);
+    assert_eq!(s["size"], 3 * 1024 * 1024);
+    assert!(s["header_hex"].as_str().unwrap().starts_with("000000"));
+}
