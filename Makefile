@@ -2,7 +2,7 @@
 CARGO ?= cargo
 LAB    = $(CARGO) run --quiet --
 
-.PHONY: all build demo test fmt-check lint unit fmt clean fuzz
+.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench-upload
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS  = struct_format length_decoder delimiter_decoder fixed_decoder
@@ -32,6 +32,10 @@ unit:
 
 fmt:
 	$(CARGO) fmt --all
+
+## bench-upload: upload 1 GiB over loopback next to a plain byte copy (BYTES=… to change)
+bench-upload:
+	bash scripts/bench-upload.sh
 
 ## fuzz: each cargo-fuzz target for FUZZ_SECONDS (needs a nightly toolchain; not in `make test`)
 fuzz:

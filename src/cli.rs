@@ -49,6 +49,21 @@ pub enum Command {
     Upload(UploadArgs),
     /// A large file upload on loopback, both ends: the header bytes, the chunks, the check.
     UploadDemo(UploadDemoArgs),
+    /// Benchmark helper: receive one plain byte copy into a file (see make bench-upload).
+    #[command(hide = true)]
+    CopyRecv {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        addr: std::net::SocketAddr,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Benchmark helper: send a file as a plain byte copy.
+    #[command(hide = true)]
+    CopySend {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        to: std::net::SocketAddr,
+    },
 }
 
 /// `--mode`: how the two-terminal tools carry messages.

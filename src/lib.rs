@@ -91,6 +91,23 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
                 format!("{}\n", render::upload_view::final_line(&sent))
             })
         }
+        Command::CopyRecv { addr, out } => {
+            let listener = std::net::TcpListener::bind(addr)
+                .map_err(|e| Error::io(format!("bind({addr})"), e))?;
+            let bound = listener
+                .local_addr()
+                .map_err(|e| Error::io("getsockname()", e))?;
+            // The address first, so a script can connect; the count when done.
+            println!("{bound}");
+            let n = upload::plain::receive_one(&listener, out)
+                .map_err(|e| Error::io("plain copy (receive)", e))?;
+            Ok(format!("{n}\n"))
+        }
+        Command::CopySend { file, to } => {
+            let n =
+                upload::plain::send(file, *to).map_err(|e| Error::io("plain copy (send)", e))?;
+            Ok(format!("{n}\n"))
+        }
         Command::UploadDemo(args) => {
             let (send, receive) = render::progress::ProgressView::pair("send", "receive");
             let report = upload::demo::run(args.size, &send, &receive)?;

@@ -15,6 +15,7 @@
 //! under the final name.
 
 pub mod demo;
+pub mod plain;
 pub mod receive;
 pub mod send;
 
@@ -154,6 +155,62 @@ pub fn check_name(name: &str) -> Result<(), String> {
         return Err(format!("{name:?} looks like an upload in progress"));
     }
     Ok(())
+}
+
+/// SHA-256 on a second thread, so hashing overlaps the socket and the disk. Buffers go round
+/// a small fixed pool: memory stays at [`PIPE_BUFFERS`] chunks whatever the file size.
+pub struct HashPipe {
+    to_hasher: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    free: std::sync::mpsc::Receiver<Vec<u8>>,
+    hasher: std::thread::JoinHandle<String>,
+}
+
+/// Chunks in flight between the reading thread and the hashing thread.
+pub const PIPE_BUFFERS: usize = 4;
+
+impl HashPipe {
+    pub fn start() -> Self {
+        use sha2::{Digest, Sha256};
+        let (to_hasher, work) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPE_BUFFERS);
+        let (give_back, free) = std::sync::mpsc::sync_channel(PIPE_BUFFERS);
+        for _ in 0..PIPE_BUFFERS {
+            let _ = give_back.send(vec![0u8; CHUNK]);
+        }
+        let hasher = std::thread::spawn(move || {
+            let mut sha = Sha256::new();
+            for buf in work {
+                sha.update(&buf);
+                let _ = give_back.send(buf);
+            }
+            hex(&sha.finalize())
+        });
+        HashPipe {
+            to_hasher: Some(to_hasher),
+            free,
+            hasher,
+        }
+    }
+
+    /// A free chunk-sized buffer (waits while all are being hashed).
+    pub fn buffer(&self) -> Vec<u8> {
+        let mut buf = self.free.recv().unwrap_or_default();
+        buf.resize(CHUNK, 0);
+        buf
+    }
+
+    /// Hash `buf[..len]` (in order with everything before it), then recycle the buffer.
+    pub fn hash(&self, mut buf: Vec<u8>, len: usize) {
+        buf.truncate(len);
+        if let Some(to_hasher) = &self.to_hasher {
+            let _ = to_hasher.send(buf);
+        }
+    }
+
+    /// The digest of everything hashed, lowercase hex.
+    pub fn finish(mut self) -> String {
+        drop(self.to_hasher.take());
+        self.hasher.join().unwrap_or_default()
+    }
 }
 
 /// Lowercase hex of a digest.

@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 use super::{
-    CHUNK, Progress, ReadJsonError, Status, UploadHeader, check_name, hex, read_json, write_json,
+    CHUNK, HashPipe, Progress, ReadJsonError, Status, UploadHeader, check_name, read_json,
+    write_json,
 };
 
 /// Where uploads go and what is allowed.
@@ -123,11 +122,11 @@ pub fn receive(
     })?;
 
     progress.start(&header.name, header.size);
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
+    let hasher = HashPipe::start();
     let (mut got, mut recv_calls, mut smallest, mut largest) = (0u64, 0u64, usize::MAX, 0usize);
     while got < header.size {
         let want = (header.size - got).min(CHUNK as u64) as usize;
+        let mut buf = hasher.buffer();
         let n = match stream.read(&mut buf[..want]) {
             Ok(0) => {
                 return Err(Refusal {
@@ -156,14 +155,14 @@ pub fn receive(
                 format!("writing the upload failed: {e}; nothing kept"),
             )
         })?;
-        hasher.update(&buf[..n]);
+        hasher.hash(buf, n);
         got += n as u64;
         recv_calls += 1;
         smallest = smallest.min(n);
         largest = largest.max(n);
         progress.advance(n as u64);
     }
-    let digest = hex(&hasher.finalize());
+    let digest = hasher.finish();
     if !digest.eq_ignore_ascii_case(&header.sha256) {
         return Err(refuse(
             stream,

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# make bench-upload: upload BYTES (default 1 GiB) over loopback with `lab upload` to
+# `lab serve --upload-dir`, next to a plain byte copy of the same file over a loopback TCP
+# connection, measured in the same run; both sides' peak RSS from GNU time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BYTES=${BYTES:-1073741824}
+cargo build --release --quiet
+LAB=$PWD/target/release/lab
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "bench-upload needs GNU time (/usr/bin/time; apt-get install time)" >&2; exit 1; }
+
+work=$(mktemp -d)
+cleanup() { jobs -p | xargs -r kill 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+head -c "$BYTES" /dev/urandom > "$work/file.bin"
+mkdir "$work/up"
+now() { date +%s.%N; }
+wait_line() { for _ in $(seq 500); do [ -s "$1" ] && return; sleep 0.01; done; echo "no address in $1" >&2; exit 1; }
+
+# Plain copy: no header, no hash.
+"$TIME" -f %M -o "$work/copy-recv.rss" "$LAB" copy-recv --out "$work/copy.out" > "$work/copy-recv.out" &
+wait_line "$work/copy-recv.out"
+addr=$(head -1 "$work/copy-recv.out")
+t0=$(now)
+"$TIME" -f %M -o "$work/copy-send.rss" "$LAB" copy-send "$work/file.bin" --to "$addr" > /dev/null
+wait
+t1=$(now)
+cmp -s "$work/file.bin" "$work/copy.out" || { echo "plain copy differs" >&2; exit 1; }
+rm -f "$work/copy.out"
+
+# Upload: header, sha256 on both sides, temporary name until the check.
+"$TIME" -f %M -o "$work/serve.rss" "$LAB" --json serve --addr 127.0.0.1:0 --upload-dir "$work/up" > "$work/serve.log" &
+wait_line "$work/serve.log"
+addr=$(head -1 "$work/serve.log" | sed -n 's/.*"addr":"\([^"]*\)".*/\1/p')
+t2=$(now)
+"$TIME" -f %M -o "$work/upload.rss" "$LAB" --json upload "$work/file.bin" --to "$addr" > "$work/upload.json" 2> /dev/null
+t3=$(now)
+pkill -INT -f "lab --json serve --addr 127.0.0.1:0 --upload-dir $work/up" || true
+wait
+cmp -s "$work/file.bin" "$work/up/file.bin" || { echo "uploaded file differs" >&2; exit 1; }
+
+transfer=$(sed -n 's/.*"seconds":\([0-9.e-]*\).*/\1/p' "$work/upload.json")
+awk -v bytes="$BYTES" -v copy="$(echo "$t1 - $t0" | bc -l)" -v up="$(echo "$t3 - $t2" | bc -l)" \
+    -v transfer="$transfer" \
+    -v crss="$(cat "$work/copy-send.rss")" -v rrss="$(cat "$work/copy-recv.rss")" \
+    -v urss="$(cat "$work/upload.rss")" -v srss="$(cat "$work/serve.rss")" 'BEGIN {
+  mib = bytes / 1048576
+  printf "file: %.0f MiB on %s\n", mib, "loopback"
+  printf "plain copy          %7.1f MiB/s  (%.2f s)   peak RSS: sender %5.1f MiB, receiver %5.1f MiB\n", mib / copy, copy, crss / 1024, rrss / 1024
+  printf "upload (whole run)  %7.1f MiB/s  (%.2f s)   peak RSS: client %5.1f MiB, server   %5.1f MiB\n", mib / up, up, urss / 1024, srss / 1024
+  printf "upload (transfer)   %7.1f MiB/s  (%.2f s, after hashing the file once)\n", mib / transfer, transfer
+  printf "upload / plain copy: %.0f%% (whole run), %.0f%% (transfer)\n", 100 * copy / up, 100 * copy / transfer
+}'
