@@ -10,7 +10,7 @@ use serde::Serialize;
 /// One thing that happened, tagged with the peer it concerns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiveEvent {
-    /// Milliseconds since the command started.
+    /// Milliseconds since the command started (to the microsecond).
     pub t_ms: f64,
     /// The client (serve, proxy) or server (chat) this is about.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,6 +85,14 @@ pub enum LiveKind {
     },
     /// Chat waits for a line (the text view shows a prompt on a terminal).
     Prompt,
+    /// The server stopped (Ctrl-C): what the whole run served.
+    Stopped {
+        clients: u64,
+        bytes_in: u64,
+        bytes_out: u64,
+        recv_calls: u64,
+        messages: u64,
+    },
     /// A client's totals, when it leaves.
     Totals {
         bytes_in: u64,
@@ -98,6 +106,10 @@ pub enum LiveKind {
 fn as_hex<S: serde::Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&crate::render::json::hex(bytes))
 }
+
+/// Bytes an event carries at most (`len` still gives the full size): a stalled output can
+/// queue events, and this keeps the queue small.
+pub const PREVIEW: usize = 4096;
 
 /// Hands events to the view, stamped with the time since `started`.
 #[derive(Debug, Clone)]
@@ -115,9 +127,16 @@ impl Emitter {
     }
 
     /// Send one event; if the view has gone (its output closed), the event is dropped.
-    pub fn emit(&self, peer: Option<SocketAddr>, kind: LiveKind) {
+    pub fn emit(&self, peer: Option<SocketAddr>, mut kind: LiveKind) {
+        match &mut kind {
+            LiveKind::Recv { bytes, .. }
+            | LiveKind::Message { bytes, .. }
+            | LiveKind::Send { bytes, .. }
+            | LiveKind::Forward { bytes, .. } => bytes.truncate(PREVIEW),
+            _ => {}
+        }
         let event = LiveEvent {
-            t_ms: self.started.elapsed().as_secs_f64() * 1000.0,
+            t_ms: self.started.elapsed().as_micros() as f64 / 1000.0,
             peer,
             kind,
         };

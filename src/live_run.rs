@@ -108,17 +108,15 @@ pub fn run_serve(args: &ServeArgs, json: bool, out: &mut dyn Write) -> Result<()
     };
     signal::install();
     stream(json, out, |emit| {
-        let totals = serve::serve(&options, emit)?;
+        let served = serve::serve(&options, emit)?;
         emit.emit(
             None,
-            LiveKind::Note {
-                detail: format!(
-                    "stopped: {} client{} served, {} B in, {} B out",
-                    totals.len(),
-                    if totals.len() == 1 { "" } else { "s" },
-                    totals.iter().map(|(_, t)| t.bytes_in).sum::<u64>(),
-                    totals.iter().map(|(_, t)| t.bytes_out).sum::<u64>(),
-                ),
+            LiveKind::Stopped {
+                clients: served.clients,
+                bytes_in: served.totals.bytes_in,
+                bytes_out: served.totals.bytes_out,
+                recv_calls: served.totals.recv_calls,
+                messages: served.totals.messages,
             },
         );
         Ok(())

@@ -253,3 +253,17 @@ impl RecordedStream {
         self.rec.record(self.side, Op::Error, text.into());
     }
 }
+
+/// Wait until `socket` has something to read (for a listener: a connection to accept), at
+/// most `timeout`. Loops that must also notice Ctrl-C wake at once for new work this way,
+/// instead of sleeping between polls.
+pub fn wait_readable(socket: &impl std::os::fd::AsRawFd, timeout: Duration) -> bool {
+    let mut fds = libc::pollfd {
+        fd: socket.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let millis = timeout.as_millis().min(i32::MAX as u128) as i32;
+    // SAFETY: one valid pollfd, for the duration of the call.
+    unsafe { libc::poll(&mut fds, 1, millis) > 0 }
+}

@@ -6,8 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static STOP: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn request_stop(_signal: libc::c_int) {
-    // Only an atomic store: the one thing that is safe in a signal handler.
-    STOP.store(true, Ordering::SeqCst);
+    // A second Ctrl-C means "now": leave at once with the conventional status.
+    if STOP.swap(true, Ordering::SeqCst) {
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(130) };
+    }
 }
 
 /// Route SIGINT and SIGTERM to the stop flag.

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use common::{lab, stderr};
+use common::{lab, lab_with_input, stderr};
 use serde_json::Value;
 
 /// How long a test waits for an event before failing: bounded, generous for a busy machine.
@@ -86,7 +86,10 @@ impl Tool {
             assert!(Instant::now() < deadline, "lab did not stop on Ctrl-C");
             std::thread::sleep(Duration::from_millis(10));
         };
-        self.seen.extend(self.lines.try_iter());
+        // The reader thread ends when the child's output closes: take every last line.
+        while let Ok(e) = self.lines.recv_timeout(WAIT) {
+            self.seen.push(e);
+        }
         (status, std::mem::take(&mut self.seen))
     }
 }
@@ -321,25 +324,11 @@ fn through_a_stammering_proxy_raw_mode_splits_and_framed_mode_survives() {
 #[test]
 fn chat_sends_lines_skips_empty_ones_and_prints_replies() {
     let server = Tool::start(&["serve", "--addr", "127.0.0.1:0", "--mode", "framed"]);
-    let mut chat = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .args([
-            "chat",
-            "--json",
-            "--mode",
-            "framed",
-            "--addr",
-            &server.addr.to_string(),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    chat.stdin
-        .take()
-        .unwrap()
-        .write_all("你好\n\nbye\n".as_bytes())
-        .unwrap();
-    let out = chat.wait_with_output().unwrap();
+    let addr = server.addr.to_string();
+    let out = lab_with_input(
+        &["chat", "--json", "--mode", "framed", "--addr", &addr],
+        "你好\n\nbye\n".as_bytes(),
+    );
     assert!(out.status.success());
     let events: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
@@ -419,18 +408,10 @@ fn lab_chat_talks_to_a_server_written_as_the_notes_teach() {
         .read_line(&mut port)
         .unwrap();
     let addr = format!("127.0.0.1:{}", port.trim());
-    let mut chat = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .args(["chat", "--json", "--mode", "framed", "--addr", &addr])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    chat.stdin
-        .take()
-        .unwrap()
-        .write_all(b"hello\nagain,bye\n")
-        .unwrap();
-    let out = chat.wait_with_output().unwrap();
+    let out = lab_with_input(
+        &["chat", "--json", "--mode", "framed", "--addr", &addr],
+        b"hello\nagain,bye\n",
+    );
     let _ = server.wait();
     let replies: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
@@ -440,4 +421,28 @@ fn lab_chat_talks_to_a_server_written_as_the_notes_teach() {
         .map(|e| e["hex"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(replies, ["48454c4c4f", "414741494e2c425945"]);
+}
+
+#[test]
+fn a_client_that_never_reads_cannot_hold_up_ctrl_c() {
+    let server = Tool::start(&["serve", "--addr", "127.0.0.1:0", "--reply", "echo"]);
+    // Send far more than the socket buffers hold and never read the echoes.
+    let mut hog = connect(server.addr);
+    hog.set_write_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let block = vec![b'x'; 1 << 20];
+    for _ in 0..64 {
+        if hog.write_all(&block).is_err() {
+            break;
+        }
+    }
+    let started = Instant::now();
+    let (status, events) = server.interrupt();
+    assert!(status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "Ctrl-C took {:?}",
+        started.elapsed()
+    );
+    assert!(events.iter().any(|e| e["op"] == "stopped"), "{events:#?}");
 }

@@ -88,10 +88,28 @@ pub fn render_line(event: &LiveEvent) -> Option<String> {
         } => {
             line.push(
                 format!(
-                    "totals: {bytes_in} B in over {recv_calls} recv() calls, {messages} \
-                     messages, {bytes_out} B out"
+                    "totals: {bytes_in} B in over {}, {}, {bytes_out} B out",
+                    count(*recv_calls, "recv() call", "recv() calls"),
+                    count(*messages, "message", "messages")
                 ),
                 Look::Plain,
+            );
+        }
+        LiveKind::Stopped {
+            clients,
+            bytes_in,
+            bytes_out,
+            recv_calls,
+            messages,
+        } => {
+            line.push(
+                format!(
+                    "stopped: {} served, {bytes_in} B in over {}, {}, {bytes_out} B out",
+                    count(*clients, "client", "clients"),
+                    count(*recv_calls, "recv() call", "recv() calls"),
+                    count(*messages, "message", "messages")
+                ),
+                Look::Heading,
             );
         }
     }
@@ -104,4 +122,8 @@ pub fn render_json_line(event: &LiveEvent) -> Option<String> {
         return None;
     }
     Some(serde_json::to_string(event).expect("live events serialize: plain fields only"))
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -50,17 +50,25 @@ pub fn chat(options: &ChatOptions, input: &mut dyn BufRead, emit: &Emitter) -> R
             emit.emit(
                 None,
                 LiveKind::Note {
-                    detail: "empty line not sent: send(b'') puts nothing on the wire, and the \
-                             server would wait for a message that never comes"
+                    detail: "empty line not sent: send(b'') puts nothing on the wire, so no \
+                             reply would come and the client would wait in recv() for ever"
                         .into(),
                 },
             );
             continue;
         }
-        let wire = options
-            .mode
-            .frame(line.as_bytes())
-            .map_err(|e| Error::Usage(format!("message not sent: {e}")))?;
+        let wire = match options.mode.frame(line.as_bytes()) {
+            Ok(wire) => wire,
+            Err(e) => {
+                emit.emit(
+                    None,
+                    LiveKind::Note {
+                        detail: format!("line not sent: {e}"),
+                    },
+                );
+                continue;
+            }
+        };
         stream
             .write_all(&wire)
             .map_err(|e| Error::io("send()", e))?;

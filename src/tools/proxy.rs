@@ -15,6 +15,8 @@ use crate::signal;
 use crate::transcript::Recorder;
 
 const TICK: Duration = Duration::from_millis(100);
+/// `--coalesce` forwards early once this much is held: memory stays bounded.
+const MAX_HELD: usize = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct ProxyOptions {
@@ -78,13 +80,17 @@ fn accept_loop(listener: &TcpListener, options: &ProxyOptions, emit: &Emitter) {
     thread::scope(|scope| {
         let mut connection = 0u64;
         while !signal::stop_requested() {
+            if !net::wait_readable(listener, TICK) {
+                continue;
+            }
             let (client, peer) = match listener.accept() {
                 Ok(pair) => pair,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    thread::sleep(Duration::from_millis(10));
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                // Out of descriptors or an aborted connection: back off, keep going.
+                Err(_) => {
+                    thread::sleep(TICK);
                     continue;
                 }
-                Err(_) => continue,
             };
             connection += 1;
             let upstream = match TcpStream::connect_timeout(&options.to, Duration::from_secs(5)) {
@@ -179,7 +185,14 @@ fn pump(
         } else if options.coalesce.is_some() {
             held.extend_from_slice(bytes);
             held_since.get_or_insert_with(Instant::now);
-            Ok(())
+            if held.len() >= MAX_HELD {
+                let result = forward(&mut to, &held);
+                held.clear();
+                held_since = None;
+                result
+            } else {
+                Ok(())
+            }
         } else {
             forward(&mut to, bytes)
         };
@@ -198,6 +211,9 @@ fn stammer(
     forward: &dyn Fn(&mut TcpStream, &[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     while !bytes.is_empty() {
+        if signal::stop_requested() {
+            return Err(io::Error::other("stopping"));
+        }
         let n = rng.usize(1..=options.max_chunk).min(bytes.len());
         forward(to, &bytes[..n])?;
         bytes = &bytes[n..];

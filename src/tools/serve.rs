@@ -45,9 +45,26 @@ pub struct Totals {
     pub messages: u64,
 }
 
-/// Bind, then accept clients until a stop is requested (Ctrl-C). Returns every client's
-/// totals, in the order they left.
-pub fn serve(options: &ServeOptions, emit: &Emitter) -> Result<Vec<(SocketAddr, Totals)>, Error> {
+/// What the whole run served: counters only, so a server that runs for days stays bounded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Served {
+    pub clients: u64,
+    pub totals: Totals,
+}
+
+impl Served {
+    fn add(&mut self, client: &Totals) {
+        self.clients += 1;
+        self.totals.bytes_in += client.bytes_in;
+        self.totals.bytes_out += client.bytes_out;
+        self.totals.recv_calls += client.recv_calls;
+        self.totals.messages += client.messages;
+    }
+}
+
+/// Bind, then accept clients until a stop is requested (Ctrl-C). Each client's totals are
+/// emitted when it leaves; the sums come back.
+pub fn serve(options: &ServeOptions, emit: &Emitter) -> Result<Served, Error> {
     let listener = net::open_listener(
         &ListenOptions {
             addr: options.addr,
@@ -106,9 +123,9 @@ fn accept_loop(
     listener: &TcpListener,
     options: &ServeOptions,
     emit: &Emitter,
-) -> Result<Vec<(SocketAddr, Totals)>, Error> {
+) -> Result<Served, Error> {
     let active = Arc::new(AtomicUsize::new(0));
-    let finished = Arc::new(Mutex::new(Vec::new()));
+    let finished = Arc::new(Mutex::new(Served::default()));
     thread::scope(|scope| {
         while !signal::stop_requested() {
             let (stream, peer) = match listener.accept() {
@@ -143,8 +160,8 @@ fn accept_loop(
             }
             let now = active.fetch_add(1, Ordering::SeqCst) + 1;
             emit.emit(Some(peer), LiveKind::Accepted { clients: now });
-            let (active, finished) = (Arc::clone(&active), Arc::clone(&finished));
-            scope.spawn(move || {
+            let (active_here, finished) = (Arc::clone(&active), Arc::clone(&finished));
+            let spawned = thread::Builder::new().spawn_scoped(scope, move || {
                 let totals = serve_client(stream, peer, options, emit);
                 emit.emit(
                     Some(peer),
@@ -155,15 +172,26 @@ fn accept_loop(
                         messages: totals.messages,
                     },
                 );
-                if let Ok(mut list) = finished.lock() {
-                    list.push((peer, totals));
+                if let Ok(mut served) = finished.lock() {
+                    served.add(&totals);
                 }
-                active.fetch_sub(1, Ordering::SeqCst);
+                active_here.fetch_sub(1, Ordering::SeqCst);
             });
+            if let Err(e) = spawned {
+                // No thread for this client: close it, keep serving the others.
+                active.fetch_sub(1, Ordering::SeqCst);
+                emit.emit(
+                    Some(peer),
+                    LiveKind::Left {
+                        reason: Leave::Error,
+                        detail: format!("no thread to serve it ({e}); connection closed"),
+                    },
+                );
+            }
         }
     });
-    let totals = finished.lock().map(|l| l.clone()).unwrap_or_default();
-    Ok(totals)
+    let served = finished.lock().map(|s| s.clone()).unwrap_or_default();
+    Ok(served)
 }
 
 /// The communication loop for one client: receive, reply, until it leaves.
@@ -178,7 +206,8 @@ fn serve_client(
     }
     let mut totals = Totals::default();
     let _ = stream.set_read_timeout(Some(TICK));
-    let _ = stream.set_write_timeout(Some(options.idle_timeout.max(TICK)));
+    // Short, so a client that never reads cannot hold a reply (or Ctrl-C) for long.
+    let _ = stream.set_write_timeout(Some(TICK));
     let mut buf = vec![0u8; options.recv_size];
     let mut reader = match &options.mode {
         WireMode::Framed { codec, .. } => Some(FrameReader::new(*codec)),
@@ -254,6 +283,7 @@ fn serve_client(
                     &options.mode,
                     options.reply,
                     bytes,
+                    options.idle_timeout,
                     &mut totals,
                     emit,
                 )
@@ -302,18 +332,72 @@ fn handle_frames(
             &options.mode,
             options.reply,
             &message,
+            options.idle_timeout,
             totals,
             emit,
         )?;
     }
 }
 
+/// Write all of `bytes`, a tick at a time, so Ctrl-C is noticed; a client that takes no
+/// bytes for the idle timeout is given up on.
+fn write_patiently(
+    stream: &mut TcpStream,
+    mut bytes: &[u8],
+    idle: Duration,
+) -> Result<(), (Leave, String)> {
+    let mut last_progress = Instant::now();
+    while !bytes.is_empty() {
+        if signal::stop_requested() {
+            return Err((Leave::Shutdown, "the server is shutting down".into()));
+        }
+        match stream.write(bytes) {
+            Ok(n) => {
+                bytes = &bytes[n..];
+                last_progress = Instant::now();
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                if last_progress.elapsed() >= idle {
+                    return Err((
+                        Leave::Idle,
+                        format!(
+                            "took no reply bytes for {} s (it does not read); connection closed",
+                            idle.as_secs_f64()
+                        ),
+                    ));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+                ) =>
+            {
+                return Err((
+                    Leave::Reset,
+                    format!("reset the connection during a reply ({e})"),
+                ));
+            }
+            Err(e) => return Err((Leave::Error, format!("send() of the reply failed: {e}"))),
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
 fn reply(
     stream: &mut TcpStream,
     peer: SocketAddr,
     mode: &WireMode,
     reply: Reply,
     message: &[u8],
+    idle: Duration,
     totals: &mut Totals,
     emit: &Emitter,
 ) -> Result<(), (Leave, String)> {
@@ -323,9 +407,7 @@ fn reply(
     let wire = mode
         .frame(&answer)
         .map_err(|e| (Leave::Error, format!("cannot frame the reply: {e}")))?;
-    stream
-        .write_all(&wire)
-        .map_err(|e| (Leave::Error, format!("send() of the reply failed: {e}")))?;
+    write_patiently(stream, &wire, idle)?;
     totals.bytes_out += wire.len() as u64;
     emit.emit(
         Some(peer),

@@ -13,13 +13,25 @@ const RUN_LIMIT: Duration = Duration::from_secs(60);
 /// Run `lab` with `args` (stdout is a pipe, so colour is off unless asked for); a run that
 /// outlives [`RUN_LIMIT`] is killed and fails the test.
 pub fn lab(args: &[&str]) -> Output {
+    lab_with_input(args, b"")
+}
+
+/// [`lab`], with `input` on its stdin.
+pub fn lab_with_input(args: &[&str], input: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
         .args(args)
         .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the lab binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = stdin.write_all(&input);
+    });
     // Read both pipes on their own threads so a full pipe never blocks the child.
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();

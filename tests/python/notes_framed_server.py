@@ -20,8 +20,10 @@ server = socket.socket()
 server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 server.bind(('127.0.0.1', 0))
 server.listen(5)
+server.settimeout(20)  # a test that goes wrong must not leave this waiting for ever
 print(server.getsockname()[1], flush=True)
 conn, addr = server.accept()
+conn.settimeout(20)
 while True:
     header = recv_exactly(conn, 4)
     if header is None:
