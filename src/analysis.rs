@@ -81,6 +81,9 @@ pub struct Summary {
     pub record_size: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_frame: Option<usize>,
+    /// udp-demo: datagrams cut short by the receive buffer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<usize>,
     /// framed-demo: how the sender broke its last frame on purpose (`--corrupt`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub corrupt: Option<&'static str>,
@@ -197,6 +200,8 @@ pub fn summarize(run: &LessonRun) -> Summary {
             Some(other) => Some(other.max_frame()),
         },
         corrupt: run.corrupt.map(crate::lesson::framed_demo::name),
+        truncated: (run.lesson == "udp-demo")
+            .then(|| t.events.iter().filter(|e| e.op == Op::Truncated).count()),
         boundary_rule: match &run.framing {
             Some(Framing::Length { format, .. }) => format!("the {format} length header"),
             Some(Framing::Delimiter(codec)) => {
@@ -208,6 +213,11 @@ pub fn summarize(run: &LessonRun) -> Summary {
     };
     summary.verdict = if framed {
         framed_verdict(&summary)
+    } else if summary.truncated.is_some() {
+        summary.wire = "UDP sends each send() as one datagram: there is no byte stream to \
+                        merge or split"
+            .into();
+        udp_verdict(&summary)
     } else {
         sticky_verdict(&summary)
     };
@@ -273,6 +283,10 @@ fn count_split_messages(messages: usize, per_recv: &[Vec<usize>]) -> usize {
 /// With the reader asleep until every byte is queued, loopback hands each recv() as many
 /// bytes as fit: ceil(total / recv size). Otherwise timing decides, and we predict nothing.
 fn predict_recvs(run: &LessonRun, total: u64) -> Option<usize> {
+    // UDP: one recvfrom() per datagram, whatever the timing.
+    if run.lesson == "udp-demo" {
+        return Some(run.transcript.messages.len());
+    }
     let o = &run.options;
     let gaps = run.transcript.messages.len().saturating_sub(1) as u32;
     let sender_done = o.send_gap * gaps + PREDICTION_MARGIN;
@@ -339,6 +353,27 @@ fn sticky_verdict(s: &Summary) -> String {
     )
 }
 
+fn udp_verdict(s: &Summary) -> String {
+    let arrived = format!(
+        "{} arrived as {}",
+        plural(s.sends, "datagram", "datagrams"),
+        plural(s.recvs, "recvfrom() call", "recvfrom() calls")
+    );
+    match s.truncated.unwrap_or(0) {
+        0 if s.recvs == s.sends => format!(
+            "{arrived}, one whole message each: UDP keeps message boundaries, whatever the \
+             timing (compare lab sticky-demo)."
+        ),
+        0 => format!("{arrived}: some datagrams never arrived (UDP does not retransmit)."),
+        n => format!(
+            "{arrived}, one datagram each — but {} cut short by recvfrom({}): the rest of a \
+             datagram is thrown away, not kept for the next call.",
+            plural(n, "datagram was", "datagrams were"),
+            s.recv_size
+        ),
+    }
+}
+
 fn framed_verdict(s: &Summary) -> String {
     if let Some(error) = &s.error {
         return format!(
@@ -377,6 +412,12 @@ fn framed_verdict(s: &Summary) -> String {
 }
 
 fn hint(s: &Summary, framed: bool) -> String {
+    if s.truncated.is_some() {
+        return "UDP keeps boundaries but not order or delivery, and a short buffer loses data; \
+                TCP delivers every byte in order but keeps no boundaries — try lab sticky-demo \
+                with the same knobs."
+            .into();
+    }
     if framed && s.error.is_some() {
         return match s.corrupt {
             Some("oversize") if s.framing == Some("delimiter") => {

@@ -33,6 +33,8 @@ pub enum Command {
     StickyDemo(StickyArgs),
     /// The fix: a 4-byte length header (struct '!I') before each message, decoded intact.
     FramedDemo(FramedArgs),
+    /// The same messages over UDP: one recvfrom() per datagram, and truncation.
+    UdpDemo(StickyArgs),
     /// Python's struct module, byte for byte: pack, unpack, calcsize.
     Struct(StructArgs),
     /// "Address already in use": SO_REUSEADDR and TIME_WAIT, every combination measured.

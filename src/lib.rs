@@ -123,6 +123,17 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
                 lesson::sticky_demo::run(&messages, &options)
             })
         }
+        Command::UdpDemo(args) => {
+            let (messages, options) = exchange_options(&args.exchange)?;
+            if options.wire {
+                return Err(Error::Usage(
+                    "--wire captures TCP; udp-demo has no stream".into(),
+                ));
+            }
+            run_trials(cli, &args.exchange, || {
+                lesson::udp_demo::run(&messages, &options)
+            })
+        }
         Command::FramedDemo(args) => {
             let (messages, options) = exchange_options(&args.exchange)?;
             let framing = framing_of(args)?;

@@ -35,6 +35,8 @@ pub enum Op {
     Frame,
     /// A TCP segment captured on the wire (`--wire`).
     Segment,
+    /// A datagram cut short by a small receive buffer (UDP).
+    Truncated,
     Note,
     Error,
 }

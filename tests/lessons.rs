@@ -286,3 +286,21 @@ fn wire_capture_shows_every_byte_between_its_send_and_its_recv() {
     let header = view.lines().find(|l| l.contains("client: send()")).unwrap();
     assert!(header.contains("│ wire: segments"), "{header}");
 }
+
+#[test]
+fn udp_keeps_one_datagram_per_recvfrom_and_truncation_loses_the_rest() {
+    let s = summary(&["udp-demo"]);
+    assert_eq!(
+        (s["sends"].as_u64(), s["recvs"].as_u64()),
+        (Some(3), Some(3)),
+        "{s}"
+    );
+    assert_eq!(s["truncated"], 0);
+    assert_eq!(s["merged_recvs"], 0);
+    let s = summary(&["udp-demo", "--recv-size", "4"]);
+    assert_eq!(s["truncated"], 3, "{s}");
+    assert_eq!(
+        s["bytes_received"], 12,
+        "the cut-off bytes are gone, not delivered later"
+    );
+}

@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod framed_demo;
 pub mod reuseaddr_demo;
 pub mod sticky_demo;
+pub mod udp_demo;
 
 use crate::framing::Framing;
 use crate::transcript::Transcript;

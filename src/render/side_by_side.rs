@@ -43,10 +43,12 @@ pub fn render(run: &LessonRun, summary: &Summary, options: ViewOptions) -> Strin
 
 fn heading(run: &LessonRun, out: &mut String) {
     let t = &run.transcript;
-    let title = format!(
-        "lab {} — client → server over one TCP connection on loopback",
-        run.lesson
-    );
+    let carrier = if run.lesson == "udp-demo" {
+        "UDP datagrams on loopback"
+    } else {
+        "one TCP connection on loopback"
+    };
+    let title = format!("lab {} — client → server over {carrier}", run.lesson);
     push_line(out, &Line::of(title, Look::Heading));
     let o = &run.options;
     let knobs = format!(
@@ -198,8 +200,13 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
     if widths.len() == 3 {
         titles.push(Line::of("wire: segments", Look::Heading));
     }
+    let call = if run.lesson == "udp-demo" {
+        "recvfrom"
+    } else {
+        "recv"
+    };
     titles.push(Line::of(
-        format!("server: recv({})", run.options.recv_size),
+        format!("server: {call}({})", run.options.recv_size),
         Look::Heading,
     ));
     let time_title = Line::of(format!("{:>TIME_WIDTH$}", "t ms"), Look::Dim);
@@ -289,6 +296,7 @@ fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
             vec![line]
         }
         Op::Close => words("close (FIN: no more bytes)", Look::Dim),
+        Op::Truncated => words(&format!("truncated: {}", detail(event)), Look::Bad),
         Op::Error => words(&format!("error: {}", detail(event)), Look::Bad),
         Op::Note => words(detail(event), Look::Dim),
         Op::Sockopt | Op::Bind | Op::Listen | Op::Connect | Op::Accept => words(

@@ -1,0 +1,151 @@
+//! `lab udp-demo`: the same messages over UDP. Each recvfrom() returns exactly one datagram —
+//! the boundaries TCP loses are kept — and a buffer smaller than a datagram truncates it: the
+//! rest is gone, and MSG_TRUNC tells how much.
+
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::thread;
+use std::time::Duration;
+
+use super::LessonRun;
+use super::exchange::ExchangeOptions;
+use crate::error::Error;
+use crate::transcript::{Op, Recorder, Side, Transcript, layout_spans};
+
+/// After the last datagram, how long the receiver waits for one more before it stops: UDP
+/// has no end of stream to tell it.
+const QUIET: Duration = Duration::from_millis(300);
+
+pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, Error> {
+    let messages: Vec<Vec<u8>> = messages.iter().map(|m| m.as_bytes().to_vec()).collect();
+    let spans = layout_spans(&messages, 0);
+    let rec = Recorder::new();
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let receiver = UdpSocket::bind(loopback).map_err(|e| Error::io("bind()", e))?;
+    let to = receiver
+        .local_addr()
+        .map_err(|e| Error::io("getsockname()", e))?;
+    rec.record(
+        Side::Server,
+        Op::Bind,
+        format!("{to} (UDP: no listen, no accept)"),
+    );
+    let sender = UdpSocket::bind(loopback).map_err(|e| Error::io("bind()", e))?;
+    sender
+        .connect(to)
+        .map_err(|e| Error::io(format!("connect({to})"), e))?;
+    let from = sender
+        .local_addr()
+        .map_err(|e| Error::io("getsockname()", e))?;
+    rec.record(
+        Side::Client,
+        Op::Connect,
+        format!("{to} from {from} (UDP: only sets the default destination)"),
+    );
+    let offsets: Vec<u64> = spans.iter().map(|s| s.range.start).collect();
+
+    thread::scope(|scope| -> Result<(), Error> {
+        scope.spawn(|| {
+            for (i, message) in messages.iter().enumerate() {
+                if i > 0 && !options.send_gap.is_zero() {
+                    rec.record(
+                        Side::Client,
+                        Op::Note,
+                        format!("sleeps {} ms (--send-gap)", options.send_gap.as_millis()),
+                    );
+                    thread::sleep(options.send_gap);
+                }
+                match sender.send(message) {
+                    Ok(n) => rec.record_bytes(Side::Client, Op::Send, offsets[i], &message[..n]),
+                    Err(e) => rec.record(Side::Client, Op::Error, format!("send() failed: {e}")),
+                }
+            }
+        });
+        receive_datagrams(&receiver, options, messages.len(), &offsets, &rec)
+    })?;
+    Ok(LessonRun {
+        lesson: "udp-demo",
+        options: options.clone(),
+        framing: None,
+        corrupt: None,
+        transcript: Transcript {
+            spans,
+            messages,
+            events: rec.events(),
+        },
+    })
+}
+
+/// recvfrom() until every datagram came or none came for a while. The k-th datagram is
+/// message k: loopback keeps their order.
+fn receive_datagrams(
+    socket: &UdpSocket,
+    options: &ExchangeOptions,
+    expected: usize,
+    offsets: &[u64],
+    rec: &Recorder,
+) -> Result<(), Error> {
+    if !options.reader_delay.is_zero() {
+        rec.record(
+            Side::Server,
+            Op::Note,
+            format!(
+                "sleeps {} ms (--reader-delay)",
+                options.reader_delay.as_millis()
+            ),
+        );
+        thread::sleep(options.reader_delay);
+    }
+    socket
+        .set_read_timeout(Some(QUIET.max(options.send_gap * 2)))
+        .map_err(|e| Error::io("setsockopt(SO_RCVTIMEO)", e))?;
+    let mut buf = vec![0u8; options.recv_size];
+    for &offset in offsets.iter().take(expected) {
+        let whole = match recv_truncating(socket, &mut buf) {
+            Ok(whole) => whole,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                rec.record(
+                    Side::Server,
+                    Op::Note,
+                    "no more datagrams came (UDP has no end of stream)".to_string(),
+                );
+                return Ok(());
+            }
+            Err(e) => return Err(Error::io("recvfrom()", e)),
+        };
+        let kept = whole.min(buf.len());
+        rec.record_bytes(Side::Server, Op::Recv, offset, &buf[..kept]);
+        if whole > kept {
+            rec.record(
+                Side::Server,
+                Op::Truncated,
+                format!("{} of {whole} B lost (MSG_TRUNC)", whole - kept),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// recv() with MSG_TRUNC: copies what fits and returns the datagram's full length.
+fn recv_truncating(socket: &UdpSocket, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: the buffer is writable for its length; the kernel copies at most that much.
+    let n = unsafe {
+        libc::recv(
+            socket.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_TRUNC,
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
