@@ -2,7 +2,7 @@
 CARGO ?= cargo
 LAB    = $(CARGO) run --quiet --
 
-.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench-upload
+.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench-upload man
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS  = struct_format length_decoder delimiter_decoder fixed_decoder
@@ -32,6 +32,12 @@ unit:
 
 fmt:
 	$(CARGO) fmt --all
+
+## man: the manual page and shell completions, generated from the command line
+man: build
+	mkdir -p target/man
+	$(LAB) man > target/man/lab.1
+	for s in bash zsh fish; do $(LAB) completions $$s > target/man/lab.$$s; done
 
 ## bench-upload: upload 1 GiB over loopback next to a plain byte copy (BYTES=… to change)
 bench-upload:

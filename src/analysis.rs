@@ -247,9 +247,10 @@ fn wire_words(
     if segments >= sends && recvs < sends {
         let each = if segments == sends { ", one each" } else { "" };
         format!(
-            "the {calls} left as {segments} data segments{each} ({source}), yet arrived in \
+            "the {calls} left as {}{each} ({source}), yet arrived in \
              {}: the merge happened in the receiver's buffer, not in the sender — it is not \
              Nagle's doing",
+            plural(segments, "data segment", "data segments"),
             plural(recvs, "recv()", "recv() calls")
         )
     } else if segments < sends && nodelay {
@@ -265,7 +266,10 @@ fn wire_words(
             plural(segments, "data segment", "data segments")
         )
     } else {
-        format!("the {calls} left as {segments} data segments ({source})")
+        format!(
+            "the {calls} left as {} ({source})",
+            plural(segments, "data segment", "data segments")
+        )
     }
 }
 
@@ -320,6 +324,12 @@ fn sticky_verdict(s: &Summary) -> String {
     );
     if let Some(error) = &s.error {
         return format!("{arrived}, then the exchange failed: {error}");
+    }
+    if s.messages_sent == 1 {
+        return format!(
+            "{arrived}: with a single message there is nothing to merge — send two or more \
+             (--message a --message b)."
+        );
     }
     if s.intact && s.predicted_recvs.is_some() {
         return format!(
@@ -445,12 +455,21 @@ fn hint(s: &Summary, framed: bool) -> String {
         .into();
     }
     if framed {
-        return "Change how the bytes arrive — --recv-size 1, or --send-gap 20 --reader-delay 0 \
-                — the raw recv() calls change, the decoded messages do not."
-            .into();
+        let other = if s.recv_size == 1 {
+            "--send-gap 20 --reader-delay 0"
+        } else {
+            "--recv-size 1, or --send-gap 20 --reader-delay 0"
+        };
+        return format!(
+            "Change how the bytes arrive — {other} — the raw recv() calls change, the decoded \
+             messages do not."
+        );
     }
     let base = "recv(N) returns whatever bytes have arrived, up to N; TCP keeps no message \
                 boundaries. See the fix: lab framed-demo";
+    if s.messages_sent == 1 {
+        return format!("Send several messages to see them merge: --message a --message b. {base}");
+    }
     match (s.intact, s.reader_delay_ms) {
         (true, 0) => {
             format!("Make the reader late and watch them merge: --reader-delay 100. {base}")

@@ -5,6 +5,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::framing::DEFAULT_MAX_FRAME;
+use crate::lesson::Lang;
 use crate::lesson::framed_demo::Corruption;
 use crate::lesson::reuseaddr_demo::Closer;
 use crate::render::ColorChoice;
@@ -29,6 +30,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The lessons in teaching order: name, title, the command that runs each.
+    Lessons,
+    /// Read a lesson (English or Chinese), and with --run see its demo after it.
+    Lesson(LessonArgs),
     /// Sticky packets (粘包/半包): several send() calls, read back with plain recv(N).
     StickyDemo(StickyArgs),
     /// The fix: a 4-byte length header (struct '!I') before each message, decoded intact.
@@ -51,6 +56,13 @@ pub enum Command {
     Upload(UploadArgs),
     /// A large file upload on loopback, both ends: the header bytes, the chunks, the check.
     UploadDemo(UploadDemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, …).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from the command line's definition.
+    Man,
     /// Benchmark helper: receive one plain byte copy into a file (see make bench-upload).
     #[command(hide = true)]
     CopyRecv {
@@ -66,6 +78,21 @@ pub enum Command {
         #[arg(long)]
         to: std::net::SocketAddr,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LessonArgs {
+    /// The lesson's name, as `lab lessons` lists it (e.g. sticky-demo).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The language of the text [default: from LC_ALL / LANG; zh for Chinese, else en].
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+
+    /// Run the lesson's demo after the text.
+    #[arg(long)]
+    pub run: bool,
 }
 
 /// `--mode`: how the two-terminal tools carry messages.
@@ -337,6 +364,15 @@ pub struct ExchangeArgs {
     /// them between the send() and recv() calls.
     #[arg(long)]
     pub wire: bool,
+
+    /// Show the run one event at a time, waiting for Enter (a teacher narrating).
+    #[arg(long, conflicts_with = "slow")]
+    pub step: bool,
+
+    /// Show the run one event at a time, this many milliseconds apart.
+    #[arg(long, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_DELAY_MS))]
+    pub slow: Option<u64>,
 
     /// Run the lesson N times and show histograms of recv() calls and segments per run.
     #[arg(long, value_name = "N", default_value_t = 1,

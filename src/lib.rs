@@ -50,6 +50,7 @@ pub mod upload;
 
 use std::time::Duration;
 
+use clap::Parser;
 use cli::{Cli, Command, ExchangeArgs, FramedArgs, FramingKind, StructAction};
 use error::Error;
 use framing::{DelimiterCodec, FixedCodec, Framing, LengthCodec};
@@ -65,6 +66,33 @@ const MAX_SENDING_TIME: Duration = Duration::from_secs(30);
 pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
     match &cli.command {
         Command::Serve(args) => live_run::run_serve(args, cli.json, out),
+        Command::Lesson(args) => run_lesson(args, cli, out),
+        Command::StickyDemo(args) if is_paced(&args.exchange) => {
+            let (messages, options) = exchange_options(&args.exchange)?;
+            let run = lesson::sticky_demo::run(&messages, &options)?;
+            show_paced(&run, cli.json, &args.exchange, out)
+        }
+        Command::FramedDemo(args) if is_paced(&args.exchange) => {
+            let (messages, options) = exchange_options(&args.exchange)?;
+            let run =
+                lesson::framed_demo::run(&messages, &options, framing_of(args)?, args.corrupt)?;
+            show_paced(&run, cli.json, &args.exchange, out)
+        }
+        Command::UdpDemo(args) if is_paced(&args.exchange) => {
+            let (messages, options) = exchange_options(&args.exchange)?;
+            let run = lesson::udp_demo::run(&messages, &options)?;
+            show_paced(&run, cli.json, &args.exchange, out)
+        }
+        Command::Completions { shell } => {
+            // Into a buffer first: the generator panics on a write error (a closed pipe).
+            let mut script = Vec::new();
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "lab", &mut script);
+            out.write_all(&script).map_err(Error::Output)
+        }
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(out)
+            .map_err(Error::Output),
         Command::Chat(args) => live_run::run_chat(args, cli.json, out),
         Command::Proxy(args) => live_run::run_proxy(args, cli.json, out),
         _ => {
@@ -79,9 +107,13 @@ pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
 /// Run a command that ends, and return all it prints.
 fn render_command(cli: &Cli) -> Result<String, Error> {
     match &cli.command {
-        Command::Serve(_) | Command::Chat(_) | Command::Proxy(_) => {
-            unreachable!("the streaming tools are run by run()")
-        }
+        Command::Serve(_)
+        | Command::Chat(_)
+        | Command::Proxy(_)
+        | Command::Lesson(_)
+        | Command::Completions { .. }
+        | Command::Man => unreachable!("these write as they go: run() runs them"),
+        Command::Lessons => Ok(lessons_list(cli.json)),
         Command::Upload(args) => {
             let progress = render::progress::ProgressView::new("send", None);
             let sent = upload::send::upload(&args.file, args.to, args.name.as_deref(), &progress)?;
@@ -184,6 +216,127 @@ fn run_struct(action: &StructAction, json: bool) -> Result<String, Error> {
     } else {
         struct_view::render(&report)
     })
+}
+
+/// `--step` or `--slow`: show the run one event at a time.
+fn is_paced(args: &ExchangeArgs) -> bool {
+    args.step || args.slow.is_some()
+}
+
+/// Replay a finished run event by event: waiting for Enter (`--step`) or a fixed pause
+/// (`--slow`). The sockets have done their work already; only the telling is paced.
+fn show_paced(
+    run: &LessonRun,
+    json: bool,
+    args: &ExchangeArgs,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Error> {
+    use std::io::BufRead;
+    if args.trials > 1 {
+        return Err(Error::Usage(
+            "--step and --slow show one run; drop --trials".into(),
+        ));
+    }
+    if json {
+        return out
+            .write_all(show(run, true, args).as_bytes())
+            .map_err(Error::Output);
+    }
+    let summary = analysis::summarize(run);
+    let parts = render::side_by_side::render_parts(run, &summary, ViewOptions { hex: args.hex });
+    out.write_all(parts.head.as_bytes())
+        .map_err(Error::Output)?;
+    let stdin = std::io::stdin();
+    let mut stepping = args.step;
+    for block in &parts.events {
+        out.write_all(block.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(Error::Output)?;
+        if stepping {
+            eprint!("  [Enter: next event · q Enter: the rest] ");
+            let mut answer = String::new();
+            // End of input (a pipe) shows the rest at once.
+            if stdin.lock().read_line(&mut answer).unwrap_or(0) == 0 || answer.trim() == "q" {
+                stepping = false;
+            }
+        } else if let Some(ms) = args.slow {
+            std::thread::sleep(Duration::from_millis(ms));
+        }
+    }
+    out.write_all(parts.foot.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Error::Output)
+}
+
+/// `lab lessons`: one line each — name, title, command — or JSON.
+fn lessons_list(json: bool) -> String {
+    if json {
+        let list: Vec<serde_json::Value> = lesson::LESSONS
+            .iter()
+            .map(|l| serde_json::json!({"name": l.name, "title": l.title, "command": l.command}))
+            .collect();
+        return format!("{}\n", serde_json::Value::Array(list));
+    }
+    let width = lesson::LESSONS
+        .iter()
+        .map(|l| l.name.len())
+        .max()
+        .unwrap_or(0);
+    lesson::LESSONS
+        .iter()
+        .map(|l| {
+            format!(
+                "{:<width$}  {}\n{:<width$}  $ {}\n",
+                l.name, l.title, "", l.command
+            )
+        })
+        .collect()
+}
+
+/// `lab lesson NAME`: the text for a terminal, then (with --run) its demo.
+fn run_lesson(
+    args: &cli::LessonArgs,
+    cli: &Cli,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Error> {
+    let info = lesson::find(&args.name).ok_or_else(|| {
+        let names: Vec<&str> = lesson::LESSONS.iter().map(|l| l.name).collect();
+        Error::Usage(format!(
+            "no lesson called {:?}; the lessons are: {}",
+            args.name,
+            names.join(", ")
+        ))
+    })?;
+    let lang = args.lang.unwrap_or_else(lesson::Lang::from_env);
+    let text = render::markdown::render(info.text(lang));
+    out.write_all(text.as_bytes()).map_err(Error::Output)?;
+    if !args.run {
+        return out.flush().map_err(Error::Output);
+    }
+    let Some(demo) = info.run else {
+        return writeln!(out, "\nThis lesson needs two terminals: {}", info.command)
+            .map_err(Error::Output);
+    };
+    let shown: Vec<String> = demo
+        .iter()
+        .map(|a| {
+            if a.contains(' ') {
+                format!("{a:?}")
+            } else {
+                a.to_string()
+            }
+        })
+        .collect();
+    writeln!(out, "\n── $ lab {} ──\n", shown.join(" ")).map_err(Error::Output)?;
+    let demo_cli = Cli::try_parse_from(std::iter::once("lab").chain(demo.iter().copied()))
+        .map_err(|e| Error::Usage(format!("the lesson's demo does not parse: {e}")))?;
+    run(
+        &Cli {
+            json: cli.json,
+            ..demo_cli
+        },
+        out,
+    )
 }
 
 /// Run an exchange lesson once (and show it) or `--trials` times (and show histograms).

@@ -94,11 +94,34 @@ fn every_command_in_the_lesson_texts_runs() {
 }
 
 #[test]
-fn every_lesson_has_an_english_text_with_its_command() {
+fn every_lesson_has_both_texts_with_every_section() {
     for lesson in LESSONS {
+        for (lang, text, quiz, answers) in [
+            ("en", lesson.text_en, "Quiz", "Answers"),
+            ("zh", lesson.text_zh, "小测验", "答案"),
+        ] {
+            let where_ = format!("lessons/{}.{lang}.md", lesson.name);
+            assert!(text.starts_with("# "), "{where_} has no title");
+            assert!(text.contains("```"), "{where_} has no command block");
+            let quiz_at = text
+                .find(&format!("## {quiz}"))
+                .unwrap_or_else(|| panic!("{where_}: no quiz"));
+            let answers_at = text
+                .find(&format!("## {answers}"))
+                .unwrap_or_else(|| panic!("{where_}: no answers"));
+            assert!(quiz_at < answers_at, "{where_}: answers before the quiz");
+            assert!(
+                text.contains(lesson.command.split("   #").next().unwrap()),
+                "{where_} never shows its command {:?}",
+                lesson.command
+            );
+        }
         assert!(
-            lesson.text_en.contains(&format!("lab {}", lesson.name)),
-            "{} text never shows its command",
+            lesson
+                .text_zh
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{}: the Chinese text has no Chinese",
             lesson.name
         );
     }

@@ -17,36 +17,144 @@ use exchange::ExchangeOptions;
 /// One lesson's registry entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LessonInfo {
-    /// The subcommand, e.g. `sticky-demo`.
+    /// What `lab lesson` takes, e.g. `sticky-demo`.
     pub name: &'static str,
     pub title: &'static str,
-    /// The lesson text in English (Markdown), embedded in the binary.
+    /// The command that runs its demo, as a student types it.
+    pub command: &'static str,
+    /// The demo's arguments for `lab lesson NAME --run`; `None` when it needs two terminals.
+    pub run: Option<&'static [&'static str]>,
+    /// The lesson text in English and in Chinese (Markdown), embedded in the binary.
     pub text_en: &'static str,
+    pub text_zh: &'static str,
+}
+
+impl LessonInfo {
+    /// The text in the language asked for.
+    pub fn text(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.text_en,
+            Lang::Zh => self.text_zh,
+        }
+    }
+}
+
+/// `--lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// From LC_ALL, LC_MESSAGES or LANG (the first one set): Chinese for `zh…`, else English.
+    pub fn from_env() -> Lang {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|k| std::env::var(k).ok())
+            .find(|v| !v.is_empty())
+            .unwrap_or_default();
+        if locale.starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+}
+
+macro_rules! lesson {
+    ($name:literal, $title:literal, $command:literal, $run:expr) => {
+        LessonInfo {
+            name: $name,
+            title: $title,
+            command: $command,
+            run: $run,
+            text_en: include_str!(concat!("../../lessons/", $name, ".en.md")),
+            text_zh: include_str!(concat!("../../lessons/", $name, ".zh.md")),
+        }
+    };
 }
 
 /// Every lesson, in teaching order.
 pub const LESSONS: &[LessonInfo] = &[
-    LessonInfo {
-        name: "sticky-demo",
-        title: "Sticky packets: several send() calls, one recv() (粘包 / 半包)",
-        text_en: include_str!("../../lessons/sticky-demo.en.md"),
-    },
-    LessonInfo {
-        name: "framed-demo",
-        title: "The fix: a length header in front of every message",
-        text_en: include_str!("../../lessons/framed-demo.en.md"),
-    },
-    LessonInfo {
-        name: "reuseaddr-demo",
-        title: "\"Address already in use\": SO_REUSEADDR and TIME_WAIT",
-        text_en: include_str!("../../lessons/reuseaddr-demo.en.md"),
-    },
-    LessonInfo {
-        name: "backlog-demo",
-        title: "listen(n): the waiting room (半连接池)",
-        text_en: include_str!("../../lessons/backlog-demo.en.md"),
-    },
+    lesson!(
+        "socket-basics",
+        "Socket basics: bind, listen, accept, connect, send, recv, close",
+        "lab sticky-demo --message \"welcome world\"",
+        Some(&["sticky-demo", "--message", "welcome world"])
+    ),
+    lesson!(
+        "communication-loop",
+        "The communication loop (通信循环): receive, reply, again",
+        "lab serve   # and in a second terminal: lab chat",
+        None
+    ),
+    lesson!(
+        "connection-loop",
+        "The connection loop (链接循环) and the empty-message guard",
+        "lab serve   # and in other terminals: lab chat, more than once",
+        None
+    ),
+    lesson!(
+        "reuseaddr-demo",
+        "\"Address already in use\": SO_REUSEADDR and TIME_WAIT",
+        "lab reuseaddr-demo",
+        Some(&["reuseaddr-demo"])
+    ),
+    lesson!(
+        "backlog-demo",
+        "listen(n): the waiting room (半连接池)",
+        "lab backlog-demo",
+        Some(&["backlog-demo"])
+    ),
+    lesson!(
+        "sticky-demo",
+        "Sticky packets (粘包): several send() calls, one recv()",
+        "lab sticky-demo",
+        Some(&["sticky-demo"])
+    ),
+    lesson!(
+        "split-messages",
+        "Split messages (半包): one message, several recv() calls",
+        "lab sticky-demo --recv-size 4",
+        Some(&["sticky-demo", "--recv-size", "4"])
+    ),
+    lesson!(
+        "struct",
+        "struct: what a length header is, byte for byte",
+        "lab struct pack i 5",
+        Some(&["struct", "pack", "i", "5"])
+    ),
+    lesson!(
+        "framed-demo",
+        "The fix: a length header in front of every message",
+        "lab framed-demo",
+        Some(&["framed-demo"])
+    ),
+    lesson!(
+        "other-framings",
+        "Other framings: delimiters, fixed records, misbehaving senders",
+        "lab framed-demo --framing delimiter",
+        Some(&["framed-demo", "--framing", "delimiter"])
+    ),
+    lesson!(
+        "upload-demo",
+        "Uploading a large file (大文件上传): header, chunks, checks",
+        "lab upload-demo --size 8MiB",
+        Some(&["upload-demo", "--size", "8MiB"])
+    ),
+    lesson!(
+        "udp-demo",
+        "UDP for contrast: boundaries kept, bytes lost",
+        "lab udp-demo",
+        Some(&["udp-demo"])
+    ),
 ];
+
+/// The lesson called `name`.
+pub fn find(name: &str) -> Option<&'static LessonInfo> {
+    LESSONS.iter().find(|l| l.name == name)
+}
 
 /// What a lesson hands to the views: its name, its knobs and what its sockets did.
 #[derive(Debug, Clone, PartialEq)]

@@ -56,9 +56,11 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
                     );
                     thread::sleep(options.send_gap);
                 }
+                // Reserved before the call, so the recvfrom() is never listed first.
+                let slot = rec.begin(Side::Client, Op::Send, offsets[i]);
                 match sender.send(message) {
-                    Ok(n) => rec.record_bytes(Side::Client, Op::Send, offsets[i], &message[..n]),
-                    Err(e) => rec.record(Side::Client, Op::Error, format!("send() failed: {e}")),
+                    Ok(n) => rec.complete(slot, &message[..n], None),
+                    Err(e) => rec.abandon(slot, format!("send() failed: {e}")),
                 }
             }
         });

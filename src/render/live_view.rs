@@ -31,8 +31,14 @@ pub fn render_line(event: &LiveEvent) -> Option<String> {
             message: n,
             part: Part::Payload,
         }];
-        for chunk in text_lines(&runs, BYTES_WIDTH, 1).remove(0).chunks {
+        let lines = text_lines(&runs, BYTES_WIDTH, 1);
+        let cut = lines.len() > 1 || payload.len() > crate::live::PREVIEW;
+        for chunk in lines.into_iter().next().unwrap_or_default().chunks {
             line.chunks.push(chunk);
+        }
+        if cut {
+            // More bytes than the line shows: say so, never let it look like data was lost.
+            line.push(" …", Look::Dim);
         }
     };
     match &event.kind {

@@ -4,6 +4,7 @@
 pub mod backlog_view;
 pub mod json;
 pub mod live_view;
+pub mod markdown;
 pub mod progress;
 mod report;
 pub mod reuseaddr_view;

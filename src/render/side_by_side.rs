@@ -34,11 +34,31 @@ const VIEW_WIDTH: usize = TIME_WIDTH + 2 * COLUMN_WIDTH + 6;
 
 /// Render the whole view: heading, table, figures and verdict.
 pub fn render(run: &LessonRun, summary: &Summary, options: ViewOptions) -> String {
-    let mut out = String::new();
-    heading(run, &mut out);
-    table(run, options, &mut out);
-    footer(summary, &mut out);
+    let parts = render_parts(run, summary, options);
+    let mut out = parts.head;
+    out.extend(parts.events);
+    out.push_str(&parts.foot);
     out
+}
+
+/// The view in pieces, for showing it one event at a time (`--step`, `--slow`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parts {
+    /// Title, knobs, legend and the table's header.
+    pub head: String,
+    /// The rows of each event shown, in order.
+    pub events: Vec<String>,
+    /// The blank line after the table, the figures and the verdict.
+    pub foot: String,
+}
+
+pub fn render_parts(run: &LessonRun, summary: &Summary, options: ViewOptions) -> Parts {
+    let mut head = String::new();
+    heading(run, &mut head);
+    let events = table(run, options, &mut head);
+    let mut foot = String::from("\n");
+    footer(summary, &mut foot);
+    Parts { head, events, foot }
 }
 
 fn heading(run: &LessonRun, out: &mut String) {
@@ -193,7 +213,8 @@ fn column_of(event: &Event, columns: usize) -> usize {
     }
 }
 
-fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
+/// The table's header rows go to `out`; each event's rows come back as one block.
+fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String> {
     let t = &run.transcript;
     let widths = column_widths(t);
     let mut titles = vec![Line::of("client: send()", Look::Heading)];
@@ -227,10 +248,13 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
     // (unless --wire captured the segments themselves).
     let mut segments_before = 0u32;
     let captured = widths.len() == 3;
+    let mut blocks = Vec::new();
     for (i, event) in events.iter().enumerate() {
         if skipped > 0 && i == HEAD_ROWS {
             let note = format!("… {skipped} events not shown here (--json lists every one) …");
-            push_line(out, &Line::of(note, Look::Dim));
+            let mut block = String::new();
+            push_line(&mut block, &Line::of(note, Look::Dim));
+            blocks.push(block);
         }
         if skipped > 0 && (HEAD_ROWS..HEAD_ROWS + skipped).contains(&i) {
             // Keep the running segment count right for the rows shown after the gap.
@@ -265,14 +289,16 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) {
         };
         let time = Line::of(time, Look::Dim);
         let empty = Line::new();
+        let mut block = String::new();
         for (k, line) in cell.iter().enumerate() {
             let time = if k == 0 { &time } else { &empty };
             let mut cells = vec![&empty; widths.len()];
             cells[column] = line;
-            push_row(out, time, &cells, &widths);
+            push_row(&mut block, time, &cells, &widths);
         }
+        blocks.push(block);
     }
-    out.push('\n');
+    blocks
 }
 
 /// Set-up calls are summed up above the table, and the final segment count below it.

@@ -90,12 +90,16 @@ fn conclusion(runs: &[Summary]) -> String {
     let intact = runs.iter().filter(|s| s.intact).count();
     let framed = runs.first().is_some_and(|s| s.framing.is_some());
     let shapes = histogram(runs.iter().map(|s| s.recvs as u64)).len();
+    let late_reader = runs.first().is_some_and(|s| s.reader_delay_ms > 0);
     let spread = if shapes > 1 {
         " Same program, same knobs, different results: how the bytes fall into recv() calls \
          is timing, not a rule."
-    } else {
-        " Every run came out the same here; with a late reader that is expected — try \
+    } else if late_reader {
+        " Every run came out the same: a late reader makes the merge certain — try \
          --reader-delay 0 to see the timing spread."
+    } else {
+        " Every run came out the same this time; run it again, or with more --trials, and \
+         the spread usually shows."
     };
     if framed {
         format!(

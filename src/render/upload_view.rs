@@ -89,13 +89,14 @@ pub fn render_demo(report: &DemoReport) -> String {
     out.push('\n');
     line(&mut out, "the body, in chunks:".into(), Look::Heading);
     let r = &report.received;
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let _ = writeln!(
         out,
-        "  client: {} write() calls of up to {} KiB\n  server: {} recv() calls of {}..{} B — \
-         TCP kept none of the client's chunk boundaries",
-        report.sent.chunks,
+        "  client: {} of up to {} KiB\n  server: {} of {}..{} B — each returns what has \
+         arrived, not the client's chunks",
+        plural(report.sent.chunks, "write() call", "write() calls"),
         crate::upload::CHUNK / 1024,
-        r.recv_calls,
+        plural(r.recv_calls, "recv() call", "recv() calls"),
         r.smallest_recv,
         r.largest_recv
     );

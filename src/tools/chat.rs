@@ -46,6 +46,8 @@ pub fn chat(options: &ChatOptions, input: &mut dyn BufRead, emit: &Emitter) -> R
             emit.emit(None, LiveKind::Prompt);
         }
         let Some(line) = read_line(input)? else { break };
+        // As the notes' client does: strip the line, and send nothing if nothing is left.
+        let line = line.trim().to_string();
         if line.is_empty() {
             emit.emit(
                 None,

@@ -82,14 +82,18 @@ pub fn serve(options: &ServeOptions, emit: &Emitter) -> Result<Served, Error> {
         LiveKind::Listening {
             addr: bound,
             detail: format!(
-                "listen({}), SO_REUSEADDR {}, {} mode, replies: {}; Ctrl-C stops",
+                "listen({}), SO_REUSEADDR {}, {}; Ctrl-C stops",
                 options.backlog,
                 if options.reuseaddr { "on" } else { "off" },
-                match &options.mode {
-                    WireMode::Raw => "raw".to_string(),
-                    WireMode::Framed { format, .. } => format!("framed ({format} header)"),
-                },
-                format!("{:?}", options.reply).to_lowercase()
+                match (&options.upload, &options.mode) {
+                    (Some(upload), _) => format!("uploads into {}", upload.dir.display()),
+                    (None, WireMode::Raw) =>
+                        format!("raw mode, replies: {}", reply_name(options.reply)),
+                    (None, WireMode::Framed { format, .. }) => format!(
+                        "framed mode ({format} header), replies: {}",
+                        reply_name(options.reply)
+                    ),
+                }
             ),
         },
     );
@@ -97,6 +101,14 @@ pub fn serve(options: &ServeOptions, emit: &Emitter) -> Result<Served, Error> {
         .set_nonblocking(true)
         .map_err(|e| Error::io("fcntl(O_NONBLOCK)", e))?;
     accept_loop(&listener, options, emit)
+}
+
+fn reply_name(reply: Reply) -> &'static str {
+    match reply {
+        Reply::Echo => "echo",
+        Reply::Upper => "upper",
+        Reply::None => "none",
+    }
 }
 
 /// EADDRINUSE gets the reason and the two ways out.
@@ -150,8 +162,12 @@ fn accept_loop(
                     Some(peer),
                     LiveKind::Refused {
                         detail: format!(
-                            "already serving {} clients (--max-clients); connection closed",
-                            options.max_clients
+                            "already serving {} (--max-clients); connection closed",
+                            if options.max_clients == 1 {
+                                "1 client".to_string()
+                            } else {
+                                format!("{} clients", options.max_clients)
+                            }
                         ),
                     },
                 );
