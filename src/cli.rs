@@ -24,6 +24,15 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Show a demo one event (or row) at a time, waiting for Enter: a teacher narrating.
+    #[arg(long, global = true, conflicts_with = "slow")]
+    pub step: bool,
+
+    /// Show a demo one event (or row) at a time, this many milliseconds apart.
+    #[arg(long, global = true, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_DELAY_MS))]
+    pub slow: Option<u64>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -364,15 +373,6 @@ pub struct ExchangeArgs {
     /// them between the send() and recv() calls.
     #[arg(long)]
     pub wire: bool,
-
-    /// Show the run one event at a time, waiting for Enter (a teacher narrating).
-    #[arg(long, conflicts_with = "slow")]
-    pub step: bool,
-
-    /// Show the run one event at a time, this many milliseconds apart.
-    #[arg(long, value_name = "MS",
-          value_parser = clap::value_parser!(u64).range(1..=MAX_DELAY_MS))]
-    pub slow: Option<u64>,
 
     /// Run the lesson N times and show histograms of recv() calls and segments per run.
     #[arg(long, value_name = "N", default_value_t = 1,

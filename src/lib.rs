@@ -67,21 +67,21 @@ pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
     match &cli.command {
         Command::Serve(args) => live_run::run_serve(args, cli.json, out),
         Command::Lesson(args) => run_lesson(args, cli, out),
-        Command::StickyDemo(args) if is_paced(&args.exchange) => {
+        Command::StickyDemo(args) if is_paced(cli) => {
             let (messages, options) = exchange_options(&args.exchange)?;
             let run = lesson::sticky_demo::run(&messages, &options)?;
-            show_paced(&run, cli.json, &args.exchange, out)
+            show_paced(&run, cli, &args.exchange, out)
         }
-        Command::FramedDemo(args) if is_paced(&args.exchange) => {
+        Command::FramedDemo(args) if is_paced(cli) => {
             let (messages, options) = exchange_options(&args.exchange)?;
             let run =
                 lesson::framed_demo::run(&messages, &options, framing_of(args)?, args.corrupt)?;
             show_paced(&run, cli.json, &args.exchange, out)
         }
-        Command::UdpDemo(args) if is_paced(&args.exchange) => {
+        Command::UdpDemo(args) if is_paced(cli) => {
             let (messages, options) = exchange_options(&args.exchange)?;
             let run = lesson::udp_demo::run(&messages, &options)?;
-            show_paced(&run, cli.json, &args.exchange, out)
+            show_paced(&run, cli, &args.exchange, out)
         }
         Command::Completions { shell } => {
             // Into a buffer first: the generator panics on a write error (a closed pipe).
@@ -97,6 +97,11 @@ pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
         Command::Proxy(args) => live_run::run_proxy(args, cli.json, out),
         _ => {
             let text = render_command(cli)?;
+            if is_paced(cli) && !cli.json {
+                // Demos without an event table (matrices, uploads) are paced row by row.
+                let rows: Vec<String> = text.lines().map(|l| format!("{l}\n")).collect();
+                return pace(&rows, cli, out);
+            }
             out.write_all(text.as_bytes())
                 .and_then(|()| out.flush())
                 .map_err(Error::Output)
@@ -219,25 +224,24 @@ fn run_struct(action: &StructAction, json: bool) -> Result<String, Error> {
 }
 
 /// `--step` or `--slow`: show the run one event at a time.
-fn is_paced(args: &ExchangeArgs) -> bool {
-    args.step || args.slow.is_some()
+fn is_paced(cli: &Cli) -> bool {
+    cli.step || cli.slow.is_some()
 }
 
 /// Replay a finished run event by event: waiting for Enter (`--step`) or a fixed pause
 /// (`--slow`). The sockets have done their work already; only the telling is paced.
 fn show_paced(
     run: &LessonRun,
-    json: bool,
+    cli: &Cli,
     args: &ExchangeArgs,
     out: &mut dyn std::io::Write,
 ) -> Result<(), Error> {
-    use std::io::BufRead;
     if args.trials > 1 {
         return Err(Error::Usage(
             "--step and --slow show one run; drop --trials".into(),
         ));
     }
-    if json {
+    if cli.json {
         return out
             .write_all(show(run, true, args).as_bytes())
             .map_err(Error::Output);
@@ -246,26 +250,33 @@ fn show_paced(
     let parts = render::side_by_side::render_parts(run, &summary, ViewOptions { hex: args.hex });
     out.write_all(parts.head.as_bytes())
         .map_err(Error::Output)?;
+    pace(&parts.events, cli, out)?;
+    out.write_all(parts.foot.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Error::Output)
+}
+
+/// Write `blocks` one at a time: after each, wait for Enter (`--step`; `q` or the end of
+/// input shows the rest) or sleep (`--slow`).
+fn pace(blocks: &[String], cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
+    use std::io::BufRead;
     let stdin = std::io::stdin();
-    let mut stepping = args.step;
-    for block in &parts.events {
+    let mut stepping = cli.step;
+    for block in blocks {
         out.write_all(block.as_bytes())
             .and_then(|()| out.flush())
             .map_err(Error::Output)?;
         if stepping {
-            eprint!("  [Enter: next event · q Enter: the rest] ");
+            eprint!("  [Enter: next · q Enter: the rest] ");
             let mut answer = String::new();
-            // End of input (a pipe) shows the rest at once.
             if stdin.lock().read_line(&mut answer).unwrap_or(0) == 0 || answer.trim() == "q" {
                 stepping = false;
             }
-        } else if let Some(ms) = args.slow {
+        } else if let Some(ms) = cli.slow {
             std::thread::sleep(Duration::from_millis(ms));
         }
     }
-    out.write_all(parts.foot.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(Error::Output)
+    Ok(())
 }
 
 /// `lab lessons`: one line each — name, title, command — or JSON.

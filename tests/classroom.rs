@@ -96,7 +96,12 @@ fn step_mode_shows_the_same_run_event_by_event() {
     let text = stdout(&out);
     assert!(text.contains("hellobyebyeagain,bye"), "{text}");
     assert!(text.contains("verdict"), "{text}");
-    assert!(stderr(&out).contains("Enter: next event"));
+    assert!(stderr(&out).contains("Enter: next"));
+    let rows = lab_with_input(&["reuseaddr-demo", "--step", "--color", "never"], b"\n");
+    assert!(
+        stdout(&rows).contains("live listener"),
+        "row-paced demos still show everything"
+    );
     let slow = stdout(&lab(&["framed-demo", "--slow", "1", "--color", "never"]));
     assert!(slow.contains("⇒ m3 intact ✓"), "{slow}");
 }
