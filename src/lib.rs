@@ -76,7 +76,7 @@ pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
             let (messages, options) = exchange_options(&args.exchange)?;
             let run =
                 lesson::framed_demo::run(&messages, &options, framing_of(args)?, args.corrupt)?;
-            show_paced(&run, cli.json, &args.exchange, out)
+            show_paced(&run, cli, &args.exchange, out)
         }
         Command::UdpDemo(args) if is_paced(cli) => {
             let (messages, options) = exchange_options(&args.exchange)?;
