@@ -2,7 +2,7 @@
 CARGO ?= cargo
 LAB    = $(CARGO) run --quiet --
 
-.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench-upload man
+.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench bench-upload load demo-times man
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS  = struct_format length_decoder delimiter_decoder fixed_decoder
@@ -38,6 +38,22 @@ man: build
 	mkdir -p target/man
 	$(LAB) man > target/man/lab.1
 	for s in bash zsh fish; do $(LAB) completions $$s > target/man/lab.$$s; done
+
+## bench: criterion benchmarks (decoder vs tokio-util, struct header), in the lab-bench crate
+bench:
+	$(CARGO) bench -p lab-bench
+
+## load: 100 framed clients x 10 000 messages against lab serve and a Python threaded server
+CLIENTS  ?= 100
+MESSAGES ?= 10000
+load:
+	$(CARGO) build --release --quiet
+	$(CARGO) build --release --quiet -p lab-bench --bin load
+	target/release/load target/release/lab tests/python/notes_threaded_server.py $(CLIENTS) $(MESSAGES)
+
+## demo-times: how long each demo takes with default options
+demo-times:
+	bash scripts/demo-times.sh
 
 ## bench-upload: upload 1 GiB over loopback next to a plain byte copy (BYTES=… to change)
 bench-upload:

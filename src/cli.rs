@@ -180,6 +180,10 @@ pub struct ServeArgs {
     /// Let an upload replace a file that already has its name.
     #[arg(long)]
     pub overwrite: bool,
+
+    /// Log only clients joining and leaving, not every recv() and reply (for load tests).
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -116,6 +116,8 @@ pub const PREVIEW: usize = 4096;
 pub struct Emitter {
     started: Instant,
     sender: SyncSender<LiveEvent>,
+    /// Drop the per-byte events (recv, message, send, forward): `--quiet`, for load.
+    quiet: bool,
 }
 
 impl Emitter {
@@ -123,11 +125,33 @@ impl Emitter {
         Emitter {
             started: Instant::now(),
             sender,
+            quiet: false,
         }
+    }
+
+    /// Whether per-byte events would be shown: callers skip building them when not.
+    pub fn wants_bytes(&self) -> bool {
+        !self.quiet
+    }
+
+    /// Keep only what a busy server should log: joins, leaves, refusals, notes, totals.
+    pub fn quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
     }
 
     /// Send one event; if the view has gone (its output closed), the event is dropped.
     pub fn emit(&self, peer: Option<SocketAddr>, mut kind: LiveKind) {
+        let per_byte = matches!(
+            kind,
+            LiveKind::Recv { .. }
+                | LiveKind::Message { .. }
+                | LiveKind::Send { .. }
+                | LiveKind::Forward { .. }
+        );
+        if self.quiet && per_byte {
+            return;
+        }
         match &mut kind {
             LiveKind::Recv { bytes, .. }
             | LiveKind::Message { bytes, .. }

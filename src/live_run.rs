@@ -47,6 +47,7 @@ fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
 /// Run `work` on its own thread, writing every event it emits to `out` as it comes.
 fn stream<T: Send>(
     json: bool,
+    quiet: bool,
     out: &mut dyn Write,
     work: impl FnOnce(&Emitter) -> Result<T, Error> + Send,
 ) -> Result<T, Error> {
@@ -54,7 +55,7 @@ fn stream<T: Send>(
     let prompts = !json && io::stdin().is_terminal() && io::stdout().is_terminal();
     thread::scope(|scope| {
         let worker = scope.spawn(move || {
-            let emitter = Emitter::new(sender);
+            let emitter = Emitter::new(sender).quiet(quiet);
             work(&emitter)
         });
         let mut failed = None;
@@ -107,7 +108,7 @@ pub fn run_serve(args: &ServeArgs, json: bool, out: &mut dyn Write) -> Result<()
         },
     };
     signal::install();
-    stream(json, out, |emit| {
+    stream(json, args.quiet, out, |emit| {
         let served = serve::serve(&options, emit)?;
         emit.emit(
             None,
@@ -145,7 +146,7 @@ pub fn run_chat(args: &ChatArgs, json: bool, out: &mut dyn Write) -> Result<(), 
         burst: args.burst,
         reply_timeout: seconds(args.reply_timeout, "--reply-timeout")?,
     };
-    stream(json, out, |emit| {
+    stream(json, false, out, |emit| {
         let stdin = io::stdin();
         chat::chat(&options, &mut stdin.lock(), emit)
     })
@@ -162,5 +163,5 @@ pub fn run_proxy(args: &ProxyArgs, json: bool, out: &mut dyn Write) -> Result<()
         coalesce: args.coalesce.map(Duration::from_millis),
     };
     signal::install();
-    stream(json, out, |emit| proxy::proxy(&options, emit))
+    stream(json, false, out, |emit| proxy::proxy(&options, emit))
 }

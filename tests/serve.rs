@@ -446,3 +446,34 @@ fn a_client_that_never_reads_cannot_hold_up_ctrl_c() {
     );
     assert!(events.iter().any(|e| e["op"] == "stopped"), "{events:#?}");
 }
+
+/// The small, bounded version of `make load`: many framed clients at once, every reply
+/// checked. Correctness only; `make load` measures speed.
+#[test]
+fn many_concurrent_clients_all_get_their_own_replies() {
+    let server = Tool::start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--mode",
+        "framed",
+        "--reply",
+        "echo",
+        "--quiet",
+        "--backlog",
+        "128",
+    ]);
+    let addr = server.addr;
+    std::thread::scope(|scope| {
+        for client in 0..20u32 {
+            scope.spawn(move || {
+                let mut stream = connect(addr);
+                for n in 0..200u32 {
+                    let message = format!("client {client} message {n}");
+                    stream.write_all(&framed(message.as_bytes())).unwrap();
+                    assert_eq!(read_frame(&mut stream), message.as_bytes());
+                }
+            });
+        }
+    });
+}

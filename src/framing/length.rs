@@ -64,6 +64,7 @@ impl LengthHeader {
     }
 
     /// The largest length this header can carry.
+    #[inline]
     pub fn max_length(&self) -> u64 {
         let bits = self.len() as u32 * 8 - u32::from(self.signed);
         if bits == 64 {
@@ -74,6 +75,7 @@ impl LengthHeader {
     }
 
     /// Write `len` as this header.
+    #[inline]
     pub fn encode(&self, len: u64, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         if len > self.max_length() {
             return Err(EncodeError::TooLongForHeader {
@@ -82,12 +84,15 @@ impl LengthHeader {
                 header: *self,
             });
         }
-        let width = self.len();
-        // `len` fits in `width` bytes (checked above), so taking the low bytes loses nothing.
-        if self.big_endian {
-            out.extend_from_slice(&len.to_be_bytes()[8 - width..]);
-        } else {
-            out.extend_from_slice(&len.to_le_bytes()[..width]);
+        // `len` fits the width (checked above), so each cast keeps every bit that matters.
+        match (self.width, self.big_endian) {
+            (HeaderWidth::One, _) => out.push(len as u8),
+            (HeaderWidth::Two, true) => out.extend_from_slice(&(len as u16).to_be_bytes()),
+            (HeaderWidth::Two, false) => out.extend_from_slice(&(len as u16).to_le_bytes()),
+            (HeaderWidth::Four, true) => out.extend_from_slice(&(len as u32).to_be_bytes()),
+            (HeaderWidth::Four, false) => out.extend_from_slice(&(len as u32).to_le_bytes()),
+            (HeaderWidth::Eight, true) => out.extend_from_slice(&len.to_be_bytes()),
+            (HeaderWidth::Eight, false) => out.extend_from_slice(&len.to_le_bytes()),
         }
         Ok(())
     }
@@ -104,23 +109,45 @@ impl LengthHeader {
         out
     }
 
-    /// Read a header from exactly `self.len()` bytes. Negative only for signed headers.
+    /// Read a header from (at least) `self.len()` bytes. Negative only for signed headers.
+    #[inline]
     pub fn decode(&self, bytes: &[u8]) -> i128 {
-        let width = self.len();
-        let mut wide = [0u8; 8];
-        if self.big_endian {
-            wide[8 - width..].copy_from_slice(&bytes[..width]);
-        } else {
-            wide[..width].copy_from_slice(&bytes[..width]);
-        }
-        let unsigned = if self.big_endian {
-            u64::from_be_bytes(wide)
-        } else {
-            u64::from_le_bytes(wide)
+        let be = self.big_endian;
+        // Each width read directly, as from_be_bytes would: this runs once per frame.
+        let (unsigned, bits) = match self.width {
+            HeaderWidth::One => (u64::from(bytes[0]), 8),
+            HeaderWidth::Two => {
+                let b = [bytes[0], bytes[1]];
+                let v = if be {
+                    u16::from_be_bytes(b)
+                } else {
+                    u16::from_le_bytes(b)
+                };
+                (u64::from(v), 16)
+            }
+            HeaderWidth::Four => {
+                let b = [bytes[0], bytes[1], bytes[2], bytes[3]];
+                let v = if be {
+                    u32::from_be_bytes(b)
+                } else {
+                    u32::from_le_bytes(b)
+                };
+                (u64::from(v), 32)
+            }
+            HeaderWidth::Eight => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&bytes[..8]);
+                let v = if be {
+                    u64::from_be_bytes(b)
+                } else {
+                    u64::from_le_bytes(b)
+                };
+                (v, 64)
+            }
         };
         if self.signed {
             // Sign-extend from the header's width.
-            let shift = 64 - 8 * width as u32;
+            let shift = 64 - bits;
             i128::from(((unsigned << shift) as i64) >> shift)
         } else {
             i128::from(unsigned)

@@ -216,38 +216,37 @@ fn check_int(
     let bits = 8 * size as u32;
     let (smin, smax) = (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1);
     let umax = (1i128 << bits) - 1;
-    let range_error = |min: i128, max: i128| {
-        StructError::new(format!("'{code}' format requires {min} <= number <= {max}"))
-    };
-    let within = |n: i128, min: i128, max: i128, err: StructError| {
+    // The message is built only when the check fails: packing stays allocation-free.
+    // `name` is the word CPython's native functions use ("byte", "short"); the others
+    // quote the code.
+    let within = |n: i128, min: i128, max: i128, name: Option<&str>| {
         if (min..=max).contains(&n) {
-            Ok(n)
-        } else {
-            Err(err)
+            return Ok(n);
         }
-    };
-    let named = |name: &str, min: i128, max: i128| {
-        StructError::new(format!("{name} format requires {min} <= number <= {max}"))
+        Err(StructError::new(match name {
+            Some(name) => format!("{name} format requires {min} <= number <= {max}"),
+            None => format!("'{code}' format requires {min} <= number <= {max}"),
+        }))
     };
     match code {
         // The byte codes use the native functions in every table.
-        'b' => within(long()?, -128, 127, named("byte", -128, 127)),
-        'B' => within(long()?, 0, 255, named("ubyte", 0, 255)),
+        'b' => within(long()?, -128, 127, Some("byte")),
+        'B' => within(long()?, 0, 255, Some("ubyte")),
         'P' => arg
             .filter(|n| (LONG_MIN..=ULONG_MAX).contains(n))
             .ok_or_else(too_large),
-        'h' if native_fns => within(long()?, smin, smax, named("short", smin, smax)),
-        'H' if native_fns => within(long()?, 0, umax, named("ushort", 0, umax)),
-        'i' | 'l' | 'q' | 'n' if native_fns => within(long()?, smin, smax, range_error(smin, smax)),
-        'I' | 'L' | 'Q' | 'N' if native_fns => within(ulong()?, 0, umax, range_error(0, umax)),
+        'h' if native_fns => within(long()?, smin, smax, Some("short")),
+        'H' if native_fns => within(long()?, 0, umax, Some("ushort")),
+        'i' | 'l' | 'q' | 'n' if native_fns => within(long()?, smin, smax, None),
+        'I' | 'L' | 'Q' | 'N' if native_fns => within(ulong()?, 0, umax, None),
         // Standard 8-byte codes go through _PyLong_AsByteArray, whose overflow is an
         // OverflowError, reported for an int argument as "int too large to convert".
         'q' => arg
             .filter(|n| (smin..=smax).contains(n))
             .ok_or_else(too_large),
         'Q' => arg.filter(|n| (0..=umax).contains(n)).ok_or_else(too_large),
-        'h' | 'i' | 'l' => within(long()?, smin, smax, range_error(smin, smax)),
-        'H' | 'I' | 'L' => within(ulong()?, 0, umax, range_error(0, umax)),
+        'h' | 'i' | 'l' => within(long()?, smin, smax, None),
+        'H' | 'I' | 'L' => within(ulong()?, 0, umax, None),
         other => unreachable!("'{other}' is not an integer code"),
     }
 }

@@ -224,6 +224,8 @@ fn serve_client(
     let _ = stream.set_read_timeout(Some(TICK));
     // Short, so a client that never reads cannot hold a reply (or Ctrl-C) for long.
     let _ = stream.set_write_timeout(Some(TICK));
+    // Replies go out at once: a reply waits for nothing else of ours.
+    let _ = stream.set_nodelay(true);
     let mut buf = vec![0u8; options.recv_size];
     let mut reader = match &options.mode {
         WireMode::Framed { codec, .. } => Some(FrameReader::new(*codec)),
@@ -283,13 +285,15 @@ fn serve_client(
         totals.bytes_in += n as u64;
         totals.recv_calls += 1;
         let bytes = &buf[..n];
-        emit.emit(
-            Some(peer),
-            LiveKind::Recv {
-                len: n,
-                bytes: bytes.to_vec(),
-            },
-        );
+        if emit.wants_bytes() {
+            emit.emit(
+                Some(peer),
+                LiveKind::Recv {
+                    len: n,
+                    bytes: bytes.to_vec(),
+                },
+            );
+        }
         let outcome = match &mut reader {
             None => {
                 totals.messages += 1;
@@ -335,13 +339,15 @@ fn handle_frames(
             Err(e) => return Err((Leave::ProtocolError, format!("{e}; connection closed"))),
         };
         totals.messages += 1;
-        emit.emit(
-            Some(peer),
-            LiveKind::Message {
-                len: message.len(),
-                bytes: message.clone(),
-            },
-        );
+        if emit.wants_bytes() {
+            emit.emit(
+                Some(peer),
+                LiveKind::Message {
+                    len: message.len(),
+                    bytes: message.clone(),
+                },
+            );
+        }
         reply(
             stream,
             peer,
@@ -425,13 +431,15 @@ fn reply(
         .map_err(|e| (Leave::Error, format!("cannot frame the reply: {e}")))?;
     write_patiently(stream, &wire, idle)?;
     totals.bytes_out += wire.len() as u64;
-    emit.emit(
-        Some(peer),
-        LiveKind::Send {
-            len: wire.len(),
-            bytes: wire,
-        },
-    );
+    if emit.wants_bytes() {
+        emit.emit(
+            Some(peer),
+            LiveKind::Send {
+                len: wire.len(),
+                bytes: wire,
+            },
+        );
+    }
     Ok(())
 }
 
