@@ -27,13 +27,19 @@
 //! - [`struct_command`] — `lab struct pack|unpack|calcsize`.
 //! - [`lesson`] — the lesson registry and one module per lesson.
 //! - [`analysis`] — counts and verdicts measured from a transcript.
+//! - [`tools`], [`live`] — `lab serve`, `lab chat`, `lab proxy` and the events they stream.
+//! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick.
+//! - [`signal`] — Ctrl-C as a flag the long-running tools poll.
+//! - `exchange_run`, `classroom`, `live_run` — turning command-line arguments into runs.
 //! - [`render`] — the views (side by side, struct, matrices, histograms), their colours, and
 //!   the JSON Lines output.
 
 pub mod analysis;
 pub mod capture;
+mod classroom;
 pub mod cli;
 pub mod error;
+mod exchange_run;
 pub mod framing;
 pub mod kernel;
 pub mod lesson;
@@ -48,19 +54,10 @@ pub mod tools;
 pub mod transcript;
 pub mod upload;
 
-use std::time::Duration;
-
-use clap::Parser;
-use cli::{Cli, Command, ExchangeArgs, FramedArgs, FramingKind, StructAction};
+use classroom::{lessons_list, run_lesson};
+use cli::{Cli, Command, StructAction};
 use error::Error;
-use framing::{DelimiterCodec, FixedCodec, Framing, LengthCodec};
-use lesson::LessonRun;
-use lesson::exchange::ExchangeOptions;
-use render::ViewOptions;
-
-/// The longest a run's sends may be spread out (the messages × --send-gap), so every lesson
-/// ends in bounded time.
-const MAX_SENDING_TIME: Duration = Duration::from_secs(30);
+use exchange_run::{exchange_options, framing_of, is_paced, pace, run_trials, show_paced};
 
 /// Run the command, writing its output to `out` (the long-running tools stream to it).
 pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
@@ -183,7 +180,7 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
             let run = lesson::backlog_demo::run(lesson::backlog_demo::BacklogOptions {
                 backlog: args.backlog,
                 clients: args.clients as usize,
-                wait: Duration::from_millis(args.wait),
+                wait: std::time::Duration::from_millis(args.wait),
             })?;
             Ok(if cli.json {
                 render::backlog_view::render_json(&run)
@@ -221,254 +218,4 @@ fn run_struct(action: &StructAction, json: bool) -> Result<String, Error> {
     } else {
         struct_view::render(&report)
     })
-}
-
-/// `--step` or `--slow`: show the run one event at a time.
-fn is_paced(cli: &Cli) -> bool {
-    cli.step || cli.slow.is_some()
-}
-
-/// Replay a finished run event by event: waiting for Enter (`--step`) or a fixed pause
-/// (`--slow`). The sockets have done their work already; only the telling is paced.
-fn show_paced(
-    run: &LessonRun,
-    cli: &Cli,
-    args: &ExchangeArgs,
-    out: &mut dyn std::io::Write,
-) -> Result<(), Error> {
-    if args.trials > 1 {
-        return Err(Error::Usage(
-            "--step and --slow show one run; drop --trials".into(),
-        ));
-    }
-    if cli.json {
-        return out
-            .write_all(show(run, true, args).as_bytes())
-            .map_err(Error::Output);
-    }
-    let summary = analysis::summarize(run);
-    let parts = render::side_by_side::render_parts(run, &summary, ViewOptions { hex: args.hex });
-    out.write_all(parts.head.as_bytes())
-        .map_err(Error::Output)?;
-    pace(&parts.events, cli, out)?;
-    out.write_all(parts.foot.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(Error::Output)
-}
-
-/// Write `blocks` one at a time: after each, wait for Enter (`--step`; `q` or the end of
-/// input shows the rest) or sleep (`--slow`).
-fn pace(blocks: &[String], cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
-    use std::io::BufRead;
-    let stdin = std::io::stdin();
-    let mut stepping = cli.step;
-    for block in blocks {
-        out.write_all(block.as_bytes())
-            .and_then(|()| out.flush())
-            .map_err(Error::Output)?;
-        if stepping {
-            eprint!("  [Enter: next · q Enter: the rest] ");
-            let mut answer = String::new();
-            if stdin.lock().read_line(&mut answer).unwrap_or(0) == 0 || answer.trim() == "q" {
-                stepping = false;
-            }
-        } else if let Some(ms) = cli.slow {
-            std::thread::sleep(Duration::from_millis(ms));
-        }
-    }
-    Ok(())
-}
-
-/// `lab lessons`: one line each — name, title, command — or JSON.
-fn lessons_list(json: bool) -> String {
-    if json {
-        let list: Vec<serde_json::Value> = lesson::LESSONS
-            .iter()
-            .map(|l| serde_json::json!({"name": l.name, "title": l.title, "command": l.command}))
-            .collect();
-        return format!("{}\n", serde_json::Value::Array(list));
-    }
-    let width = lesson::LESSONS
-        .iter()
-        .map(|l| l.name.len())
-        .max()
-        .unwrap_or(0);
-    lesson::LESSONS
-        .iter()
-        .map(|l| {
-            format!(
-                "{:<width$}  {}\n{:<width$}  $ {}\n",
-                l.name, l.title, "", l.command
-            )
-        })
-        .collect()
-}
-
-/// `lab lesson NAME`: the text for a terminal, then (with --run) its demo.
-fn run_lesson(
-    args: &cli::LessonArgs,
-    cli: &Cli,
-    out: &mut dyn std::io::Write,
-) -> Result<(), Error> {
-    let info = lesson::find(&args.name).ok_or_else(|| {
-        let names: Vec<&str> = lesson::LESSONS.iter().map(|l| l.name).collect();
-        Error::Usage(format!(
-            "no lesson called {:?}; the lessons are: {}",
-            args.name,
-            names.join(", ")
-        ))
-    })?;
-    let lang = args.lang.unwrap_or_else(lesson::Lang::from_env);
-    let text = render::markdown::render(info.text(lang));
-    out.write_all(text.as_bytes()).map_err(Error::Output)?;
-    if !args.run {
-        return out.flush().map_err(Error::Output);
-    }
-    let Some(demo) = info.run else {
-        return writeln!(out, "\nThis lesson needs two terminals: {}", info.command)
-            .map_err(Error::Output);
-    };
-    let shown: Vec<String> = demo
-        .iter()
-        .map(|a| {
-            if a.contains(' ') {
-                format!("{a:?}")
-            } else {
-                a.to_string()
-            }
-        })
-        .collect();
-    writeln!(out, "\n── $ lab {} ──\n", shown.join(" ")).map_err(Error::Output)?;
-    let demo_cli = Cli::try_parse_from(std::iter::once("lab").chain(demo.iter().copied()))
-        .map_err(|e| Error::Usage(format!("the lesson's demo does not parse: {e}")))?;
-    run(
-        &Cli {
-            json: cli.json,
-            ..demo_cli
-        },
-        out,
-    )
-}
-
-/// Run an exchange lesson once (and show it) or `--trials` times (and show histograms).
-fn run_trials(
-    cli: &Cli,
-    args: &ExchangeArgs,
-    mut run_once: impl FnMut() -> Result<LessonRun, Error>,
-) -> Result<String, Error> {
-    if args.trials <= 1 {
-        return Ok(show(&run_once()?, cli.json, args));
-    }
-    if args.wire {
-        return Err(Error::Usage(
-            "--wire shows one run's segments; use it without --trials (the histograms count \
-             segments from TCP_INFO)"
-                .into(),
-        ));
-    }
-    let mut lesson = "";
-    let mut summaries = Vec::with_capacity(args.trials as usize);
-    for _ in 0..args.trials {
-        let run = run_once()?;
-        lesson = run.lesson;
-        summaries.push(analysis::summarize(&run));
-    }
-    Ok(if cli.json {
-        render::trials_view::render_json(lesson, &summaries)
-    } else {
-        render::trials_view::render(lesson, &summaries)
-    })
-}
-
-fn show(run: &LessonRun, json: bool, args: &ExchangeArgs) -> String {
-    let summary = analysis::summarize(run);
-    if json {
-        render::json::render(run, &summary)
-    } else {
-        render::side_by_side::render(run, &summary, ViewOptions { hex: args.hex })
-    }
-}
-
-/// The framing `--framing`, `--header`, `--delimiter`, `--record-size` and `--max-frame` ask for.
-fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
-    let max_frame = args.max_frame as usize;
-    // An option of another framing would be silently ignored: say so instead.
-    let stray = [
-        ("--header", args.header.is_some(), FramingKind::Length),
-        (
-            "--delimiter",
-            args.delimiter.is_some(),
-            FramingKind::Delimiter,
-        ),
-        (
-            "--record-size",
-            args.record_size.is_some(),
-            FramingKind::Fixed,
-        ),
-    ]
-    .into_iter()
-    .find(|&(_, given, kind)| given && kind != args.framing);
-    if let Some((flag, _, kind)) = stray {
-        let wanted = format!("{kind:?}").to_lowercase();
-        return Err(Error::Usage(format!(
-            "{flag} applies to --framing {wanted}, not --framing {}",
-            format!("{:?}", args.framing).to_lowercase()
-        )));
-    }
-    Ok(match args.framing {
-        FramingKind::Length => {
-            let format = args.header.clone().unwrap_or_else(|| "!I".into());
-            let header = framing::length_header_from_format(&format)
-                .map_err(|e| Error::Usage(format!("--header {format:?}: {e}")))?;
-            Framing::Length {
-                codec: LengthCodec::new(header, max_frame),
-                format,
-            }
-        }
-        FramingKind::Delimiter => {
-            let text = args.delimiter.as_deref().unwrap_or("\\n");
-            let delimiter = structfmt::parse_escaped(text)
-                .map_err(|e| Error::Usage(format!("--delimiter {text:?}: {e}")))?;
-            if delimiter.is_empty() {
-                return Err(Error::Usage(
-                    "--delimiter must have at least one byte".into(),
-                ));
-            }
-            Framing::Delimiter(DelimiterCodec::new(delimiter, max_frame))
-        }
-        FramingKind::Fixed => {
-            Framing::Fixed(FixedCodec::new(args.record_size.unwrap_or(16) as usize))
-        }
-    })
-}
-
-/// The messages to send and the lesson options, with the notes' messages by default.
-fn exchange_options(args: &ExchangeArgs) -> Result<(Vec<String>, ExchangeOptions), Error> {
-    let messages: Vec<String> = if args.messages.is_empty() {
-        lesson::sticky_demo::DEFAULT_MESSAGES
-            .iter()
-            .map(|m| m.to_string())
-            .collect()
-    } else {
-        args.messages.clone()
-    };
-    let send_gap = Duration::from_millis(args.send_gap);
-    let gaps = messages.len().saturating_sub(1);
-    if send_gap.saturating_mul(gaps as u32) > MAX_SENDING_TIME {
-        return Err(Error::Usage(format!(
-            "--send-gap {} ms between {} messages would take over {} s; use a shorter gap or \
-             fewer --message values",
-            args.send_gap,
-            messages.len(),
-            MAX_SENDING_TIME.as_secs()
-        )));
-    }
-    let options = ExchangeOptions {
-        recv_size: args.recv_size as usize,
-        reader_delay: Duration::from_millis(args.reader_delay),
-        send_gap,
-        nodelay: args.nodelay,
-        wire: args.wire,
-    };
-    Ok((messages, options))
 }
