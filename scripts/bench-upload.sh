@@ -15,6 +15,9 @@ cleanup() { jobs -p | xargs -r kill 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 head -c "$BYTES" /dev/urandom > "$work/file.bin"
 mkdir "$work/up"
+# Start both runs with no dirty pages waiting to be written: otherwise the kernel throttles
+# whichever run comes second.
+sync
 now() { date +%s.%N; }
 wait_line() { for _ in $(seq 500); do [ -s "$1" ] && return; sleep 0.01; done; echo "no address in $1" >&2; exit 1; }
 
@@ -28,6 +31,7 @@ wait
 t1=$(now)
 cmp -s "$work/file.bin" "$work/copy.out" || { echo "plain copy differs" >&2; exit 1; }
 rm -f "$work/copy.out"
+sync
 
 # Upload: header, sha256 on both sides, temporary name until the check.
 "$TIME" -f %M -o "$work/serve.rss" "$LAB" --json serve --addr 127.0.0.1:0 --upload-dir "$work/up" > "$work/serve.log" &

@@ -364,17 +364,27 @@ fn sticky_verdict(s: &Summary) -> String {
 }
 
 fn udp_verdict(s: &Summary) -> String {
-    let arrived = format!(
-        "{} arrived as {}",
-        plural(s.sends, "datagram", "datagrams"),
-        plural(s.recvs, "recvfrom() call", "recvfrom() calls")
-    );
+    let lost = s.sends.saturating_sub(s.recvs);
+    let arrived = if lost == 0 {
+        format!(
+            "{} arrived as {}",
+            plural(s.sends, "datagram", "datagrams"),
+            plural(s.recvs, "recvfrom() call", "recvfrom() calls")
+        )
+    } else {
+        format!(
+            "of {}, {} never arrived (UDP does not retransmit); the rest came as {}",
+            plural(s.sends, "datagram", "datagrams"),
+            lost,
+            plural(s.recvs, "recvfrom() call", "recvfrom() calls")
+        )
+    };
     match s.truncated.unwrap_or(0) {
         0 if s.recvs == s.sends => format!(
             "{arrived}, one whole message each: UDP keeps message boundaries, whatever the \
              timing (compare lab sticky-demo)."
         ),
-        0 => format!("{arrived}: some datagrams never arrived (UDP does not retransmit)."),
+        0 => format!("{arrived}, one whole message each."),
         n => format!(
             "{arrived}, one datagram each — but {} cut short by recvfrom({}): the rest of a \
              datagram is thrown away, not kept for the next call.",

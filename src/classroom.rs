@@ -24,12 +24,7 @@ pub(crate) fn lessons_list(json: bool) -> String {
         .unwrap_or(0);
     lesson::LESSONS
         .iter()
-        .map(|l| {
-            format!(
-                "{:<width$}  {}\n{:<width$}  $ {}\n",
-                l.name, l.title, "", l.command
-            )
-        })
+        .map(|l| format!("{:<width$}  {}  ·  $ {}\n", l.name, l.title, l.command))
         .collect()
 }
 
@@ -73,6 +68,9 @@ pub(crate) fn run_lesson(
     crate::run(
         &Cli {
             json: cli.json,
+            step: cli.step,
+            slow: cli.slow,
+            color: cli.color,
             ..demo_cli
         },
         out,

@@ -303,3 +303,66 @@ fn the_demo_checks_both_sides() {
     assert_eq!(s["size"], 3 * 1024 * 1024);
     assert!(s["header_hex"].as_str().unwrap().starts_with("000000"));
 }
+
+#[test]
+fn only_regular_files_are_sent() {
+    let out = lab(&["upload", "/dev/zero", "--to", "127.0.0.1:9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn names_that_would_garble_a_listing_are_refused() {
+    let server = Server::start(&[]);
+    let good = sha256(b"x");
+    for name in ["\u{1b}[31mred", "a\nb", "\u{202e}gpj.exe", " ", "-rf"] {
+        let mut client = connect(server.addr);
+        send_json(
+            &mut client,
+            &json!({"name": name, "size": 1, "sha256": good}),
+        );
+        let status = read_status(&mut client);
+        assert_eq!(status["ok"], false, "{name:?}: {status}");
+    }
+    server.wait_files(&[]);
+}
+
+#[test]
+fn uploading_to_a_server_without_upload_dir_says_so() {
+    let mut plain = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args([
+            "--json",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--mode",
+            "framed",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(plain.stdout.take().unwrap());
+    let mut first = String::new();
+    lines.read_line(&mut first).unwrap();
+    std::thread::spawn(move || for _ in lines.lines() {});
+    let addr = serde_json::from_str::<Value>(&first).unwrap()["addr"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let source = tempdir();
+    let path = write_file(&source, "f", b"hello");
+    let out = lab(&["upload", path.to_str().unwrap(), "--to", &addr]);
+    let _ = plain.kill();
+    let _ = plain.wait();
+    let _ = fs::remove_dir_all(source);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("did not answer like an upload server"),
+        "{}",
+        stderr(&out)
+    );
+}

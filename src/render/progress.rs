@@ -23,10 +23,11 @@ impl ProgressView {
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{prefix:>8} {msg:20!} [{bar:30.cyan/blue}] {bytes}/{total_bytes} \\
-                     {binary_bytes_per_sec} {eta}",
-                )
+                ProgressStyle::with_template(if colored::control::SHOULD_COLORIZE.should_colorize() {
+                    "{prefix:>8} {msg:20!} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}"
+                } else {
+                    "{prefix:>8} {msg:20!} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}"
+                })
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("█▌ "),
             );
@@ -60,6 +61,8 @@ impl Progress for ProgressView {
     fn start(&self, name: &str, total: u64) {
         match self {
             ProgressView::Bar(bar) => {
+                // Reset here, not at creation: the rate counts from the first body byte.
+                bar.reset();
                 bar.set_length(total);
                 bar.set_message(name.to_string());
             }

@@ -5,6 +5,7 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::thread;
+use std::time::Duration;
 
 use super::receive::{ReceiveOptions, Received, receive};
 use super::send::{Sent, upload};
@@ -37,11 +38,9 @@ pub fn run(
     send_progress: &dyn Progress,
     receive_progress: &dyn Progress,
 ) -> Result<DemoReport, Error> {
-    let scratch =
-        Scratch(std::env::temp_dir().join(format!("lab-upload-demo-{}", std::process::id())));
+    let scratch = Scratch(private_dir()?);
     let inbox = scratch.0.join("received");
-    fs::create_dir_all(&inbox)
-        .map_err(|e| Error::io(format!("creating {}", inbox.display()), e))?;
+    fs::create_dir(&inbox).map_err(|e| Error::io(format!("creating {}", inbox.display()), e))?;
     let file = scratch.0.join("lesson.bin");
     generate(&file, size).map_err(|e| Error::io(format!("writing {}", file.display()), e))?;
 
@@ -56,6 +55,13 @@ pub fn run(
     };
     let (sent, received) = thread::scope(|scope| {
         let server = scope.spawn(|| {
+            // Never wait for ever: if the client fails before connecting, give up.
+            if !net::wait_readable(&listener, Duration::from_secs(30)) {
+                return Err(Error::io(
+                    "accept()",
+                    io::Error::other("no client within 30 s"),
+                ));
+            }
             let (mut stream, _) = listener.accept().map_err(|e| Error::io("accept()", e))?;
             receive(&mut stream, &options, receive_progress).map_err(|r| Error::Refused(r.reason))
         });
@@ -79,9 +85,32 @@ pub fn run(
     })
 }
 
+/// A new directory only this user can enter, under a name nobody could have prepared: on a
+/// shared machine a guessable /tmp path with a planted symlink would let the demo overwrite
+/// someone else's file.
+fn private_dir() -> Result<PathBuf, Error> {
+    use std::os::unix::fs::DirBuilderExt;
+    let base = std::env::temp_dir();
+    for _ in 0..16 {
+        let path = base.join(format!("lab-upload-demo-{:016x}", fastrand::u64(..)));
+        match fs::DirBuilder::new().mode(0o700).create(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(format!("creating {}", path.display()), e)),
+        }
+    }
+    Err(Error::io(
+        "creating a scratch directory",
+        io::Error::other("no free name"),
+    ))
+}
+
 /// `size` bytes of varied content, written a chunk at a time.
 fn generate(path: &Path, size: u64) -> io::Result<()> {
-    let mut out = File::create(path)?;
+    let mut out = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
     let mut rng = fastrand::Rng::with_seed(size);
     let mut chunk = vec![0u8; CHUNK];
     let mut left = size;

@@ -151,6 +151,18 @@ pub fn check_name(name: &str) -> Result<(), String> {
             "{name:?} holds {c:?}: a file name only, no directories"
         ));
     }
+    // Control characters and bidi overrides would garble `ls` or disguise the name.
+    if let Some(c) = name
+        .chars()
+        .find(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    {
+        return Err(format!(
+            "{name:?} holds the invisible or control character {c:?}"
+        ));
+    }
+    if name.trim().is_empty() || name.starts_with('-') {
+        return Err(format!("{name:?} is not a usable file name"));
+    }
     if name.starts_with(".part-") || name.starts_with('.') && name.contains(".part-") {
         return Err(format!("{name:?} looks like an upload in progress"));
     }

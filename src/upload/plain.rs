@@ -8,7 +8,8 @@ use std::path::Path;
 
 use super::CHUNK;
 
-/// Accept one connection and write everything it sends to `out`. Returns the byte count.
+/// Accept one connection and write everything it sends to `out`, synced to disk. Returns
+/// the byte count.
 pub fn receive_one(listener: &TcpListener, out: &Path) -> io::Result<u64> {
     let (mut stream, _) = listener.accept()?;
     let mut file = File::create(out)?;
@@ -17,6 +18,9 @@ pub fn receive_one(listener: &TcpListener, out: &Path) -> io::Result<u64> {
     loop {
         let n = stream.read(&mut buf)?;
         if n == 0 {
+            // On disk, as an upload is before it gets its name: the same work, minus the
+            // header and the hash.
+            file.sync_all()?;
             return Ok(total);
         }
         file.write_all(&buf[..n])?;

@@ -63,7 +63,9 @@ static NEXT_PART: AtomicU64 = AtomicU64::new(0);
 impl PartFile {
     fn create(dir: &Path, name: &str) -> io::Result<PartFile> {
         let n = NEXT_PART.fetch_add(1, Ordering::SeqCst);
-        let path = dir.join(format!(".{name}.part-{}-{n}", std::process::id()));
+        // A fixed-length name: any name the header may carry (255 bytes) still fits.
+        let _ = name;
+        let path = dir.join(format!(".upload-{}-{n}.part", std::process::id()));
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -78,6 +80,8 @@ impl PartFile {
     /// Give the file its final name: never replacing a file unless asked to.
     fn finish(mut self, target: &Path, overwrite: bool) -> io::Result<()> {
         self.file.flush()?;
+        // On disk before it gets its name: a power cut never leaves a short file there.
+        self.file.sync_all()?;
         if overwrite {
             fs::rename(&self.path, target)?;
         } else {
@@ -208,7 +212,8 @@ fn check_header(header: &UploadHeader, options: &ReceiveOptions) -> Result<(), S
     if header.sha256.len() != 64 || !header.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err("sha256 must be 64 hex digits".into());
     }
-    if !options.overwrite && options.dir.join(&header.name).exists() {
+    // symlink_metadata: a dangling symlink counts as taken too.
+    if !options.overwrite && options.dir.join(&header.name).symlink_metadata().is_ok() {
         return Err(format!(
             "{:?} already exists and the server does not overwrite (--overwrite)",
             header.name

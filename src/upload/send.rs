@@ -2,7 +2,7 @@
 //! the body in fixed-size chunks, and read the verdict.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -28,19 +28,22 @@ pub struct Sent {
     pub hashing: Duration,
 }
 
-/// The SHA-256 of a file, read in chunks.
-pub fn hash_file(path: &Path) -> io::Result<String> {
-    let mut file = File::open(path)?;
+/// The SHA-256 of the first `size` bytes of `file`, read in chunks.
+pub fn hash_file(file: &mut File, size: u64) -> io::Result<String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
+    let mut limited = file.take(size);
     loop {
-        let n = file.read(&mut buf)?;
+        let n = limited.read(&mut buf)?;
         if n == 0 {
             return Ok(hex(&hasher.finalize()));
         }
         hasher.update(&buf[..n]);
     }
 }
+
+/// How long the client waits for the server to take bytes or answer.
+const PEER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Upload `path` to `to`, stored under `name` (the file's own name by default).
 pub fn upload(
@@ -60,18 +63,30 @@ pub fn upload(
             .to_string(),
     };
     let file_error = |e: io::Error| Error::io(format!("reading {}", path.display()), e);
-    let size = File::open(path)
-        .and_then(|f| f.metadata())
-        .map_err(file_error)?
-        .len();
-    // The header carries the hash, so the file is read once before the upload starts.
+    let mut file = File::open(path).map_err(file_error)?;
+    let meta = file.metadata().map_err(file_error)?;
+    if !meta.is_file() {
+        // /dev/zero never ends and a FIFO cannot be read twice: only regular files.
+        return Err(Error::Usage(format!(
+            "{}: not a regular file; lab uploads files whose size is known",
+            path.display()
+        )));
+    }
+    let size = meta.len();
+    // The header carries the hash, so the file is read once before the upload starts — the
+    // same open file, exactly `size` bytes, then rewound for sending.
     let hashing_started = Instant::now();
-    let sha256 = hash_file(path).map_err(file_error)?;
+    let sha256 = hash_file(&mut file, size).map_err(file_error)?;
     let hashing = hashing_started.elapsed();
+    file.seek(SeekFrom::Start(0)).map_err(file_error)?;
 
     let started = Instant::now();
     let mut stream = TcpStream::connect_timeout(&to, Duration::from_secs(5))
         .map_err(|e| Error::io(format!("connect({to})"), e))?;
+    stream
+        .set_read_timeout(Some(PEER_TIMEOUT))
+        .and_then(|()| stream.set_write_timeout(Some(PEER_TIMEOUT)))
+        .map_err(|e| Error::io("setsockopt(SO_RCVTIMEO/SO_SNDTIMEO)", e))?;
     let header = UploadHeader {
         name: name.clone(),
         size,
@@ -81,17 +96,18 @@ pub fn upload(
     expect_ok(read_status(&mut stream)?)?;
 
     progress.start(&name, size);
-    let mut file = File::open(path).map_err(file_error)?;
     let mut buf = vec![0u8; CHUNK];
     let (mut sent, mut chunks) = (0u64, 0u64);
     while sent < size {
         let want = (size - sent).min(CHUNK as u64) as usize;
         let n = file.read(&mut buf[..want]).map_err(file_error)?;
         if n == 0 {
-            return Err(Error::Usage(format!(
-                "{} shrank while being sent ({sent} of {size} bytes)",
-                path.display()
-            )));
+            return Err(Error::io(
+                format!("reading {}", path.display()),
+                io::Error::other(format!(
+                    "it shrank while being sent ({sent} of {size} bytes)"
+                )),
+            ));
         }
         if let Err(e) = stream.write_all(&buf[..n]) {
             // The server may have refused mid-way: its reason beats our broken pipe.
@@ -120,9 +136,26 @@ pub fn upload(
 }
 
 fn read_status(stream: &mut TcpStream) -> Result<Status, Error> {
+    let peer = stream
+        .peer_addr()
+        .map_or_else(|_| "the server".to_string(), |a| a.to_string());
+    let not_upload = || {
+        format!("{peer} did not answer like an upload server (is it `lab serve --upload-dir DIR`?)")
+    };
     read_json(stream).map_err(|e| match e {
+        ReadJsonError::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            Error::io(
+                "waiting for the server's answer",
+                io::Error::new(e.kind(), not_upload()),
+            )
+        }
         ReadJsonError::Io(e) => Error::io("reading the server's answer", e),
-        other => Error::Usage(format!("the server's answer is not valid: {other}")),
+        _ => Error::Refused(not_upload()),
     })
 }
 
