@@ -5,7 +5,31 @@ pub mod chat;
 pub mod proxy;
 pub mod serve;
 
+use std::net::TcpListener;
+
+use crate::error::Error;
 use crate::framing::LengthCodec;
+use crate::live::{Emitter, LiveKind};
+use crate::net::{self, ListenOptions};
+use crate::transcript::Recorder;
+
+/// Open the listening socket, announce it (`listening` with the bound address and `detail`),
+/// and make accept() non-blocking so the accept loop can notice Ctrl-C.
+pub(crate) fn listen(
+    options: &ListenOptions,
+    detail: String,
+    emit: &Emitter,
+) -> Result<TcpListener, Error> {
+    let listener = net::open_listener(options, &Recorder::new())?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("getsockname()", e))?;
+    emit.emit(None, LiveKind::Listening { addr, detail });
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::io("fcntl(O_NONBLOCK)", e))?;
+    Ok(listener)
+}
 
 /// How messages travel between the tools.
 #[derive(Debug, Clone, PartialEq, Eq)]

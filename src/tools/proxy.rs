@@ -12,7 +12,6 @@ use crate::error::Error;
 use crate::live::{Emitter, Leave, LiveKind};
 use crate::net::{self, ListenOptions};
 use crate::signal;
-use crate::transcript::Recorder;
 
 const TICK: Duration = Duration::from_millis(100);
 /// `--coalesce` forwards early once this much is held: memory stays bounded.
@@ -34,31 +33,17 @@ pub struct ProxyOptions {
 
 /// Accept connections until a stop is requested; each gets its own upstream connection.
 pub fn proxy(options: &ProxyOptions, emit: &Emitter) -> Result<(), Error> {
-    let listener = net::open_listener(
-        &ListenOptions {
-            addr: options.listen,
-            reuseaddr: true,
-            backlog: 16,
-        },
-        &Recorder::new(),
-    )?;
-    let bound = listener
-        .local_addr()
-        .map_err(|e| Error::io("getsockname()", e))?;
-    emit.emit(
-        None,
-        LiveKind::Listening {
-            addr: bound,
-            detail: format!(
-                "forwarding to {}; {}; Ctrl-C stops",
-                options.to,
-                trouble(options)
-            ),
-        },
+    let listen_on = ListenOptions {
+        addr: options.listen,
+        reuseaddr: true,
+        backlog: 16,
+    };
+    let detail = format!(
+        "forwarding to {}; {}; Ctrl-C stops",
+        options.to,
+        trouble(options)
     );
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| Error::io("fcntl(O_NONBLOCK)", e))?;
+    let listener = super::listen(&listen_on, detail, emit)?;
     accept_loop(&listener, options, emit);
     Ok(())
 }

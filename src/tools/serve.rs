@@ -15,7 +15,6 @@ use crate::framing::{FrameReader, LengthCodec};
 use crate::live::{Emitter, Leave, LiveKind};
 use crate::net::{self, ListenOptions};
 use crate::signal;
-use crate::transcript::Recorder;
 use crate::upload::Progress;
 use crate::upload::receive::{ReceiveOptions, receive};
 
@@ -65,41 +64,26 @@ impl Served {
 /// Bind, then accept clients until a stop is requested (Ctrl-C). Each client's totals are
 /// emitted when it leaves; the sums come back.
 pub fn serve(options: &ServeOptions, emit: &Emitter) -> Result<Served, Error> {
-    let listener = net::open_listener(
-        &ListenOptions {
-            addr: options.addr,
-            reuseaddr: options.reuseaddr,
-            backlog: options.backlog,
-        },
-        &Recorder::new(),
-    )
-    .map_err(|e| explain_bind_error(e, options))?;
-    let bound = listener
-        .local_addr()
-        .map_err(|e| Error::io("getsockname()", e))?;
-    emit.emit(
-        None,
-        LiveKind::Listening {
-            addr: bound,
-            detail: format!(
-                "listen({}), SO_REUSEADDR {}, {}; Ctrl-C stops",
-                options.backlog,
-                if options.reuseaddr { "on" } else { "off" },
-                match (&options.upload, &options.mode) {
-                    (Some(upload), _) => format!("uploads into {}", upload.dir.display()),
-                    (None, WireMode::Raw) =>
-                        format!("raw mode, replies: {}", reply_name(options.reply)),
-                    (None, WireMode::Framed { format, .. }) => format!(
-                        "framed mode ({format} header), replies: {}",
-                        reply_name(options.reply)
-                    ),
-                }
+    let listen_on = ListenOptions {
+        addr: options.addr,
+        reuseaddr: options.reuseaddr,
+        backlog: options.backlog,
+    };
+    let detail = format!(
+        "listen({}), SO_REUSEADDR {}, {}; Ctrl-C stops",
+        options.backlog,
+        if options.reuseaddr { "on" } else { "off" },
+        match (&options.upload, &options.mode) {
+            (Some(upload), _) => format!("uploads into {}", upload.dir.display()),
+            (None, WireMode::Raw) => format!("raw mode, replies: {}", reply_name(options.reply)),
+            (None, WireMode::Framed { format, .. }) => format!(
+                "framed mode ({format} header), replies: {}",
+                reply_name(options.reply)
             ),
-        },
+        }
     );
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| Error::io("fcntl(O_NONBLOCK)", e))?;
+    let listener =
+        super::listen(&listen_on, detail, emit).map_err(|e| explain_bind_error(e, options))?;
     accept_loop(&listener, options, emit)
 }
 
@@ -138,22 +122,31 @@ fn accept_loop(
 ) -> Result<Served, Error> {
     let active = Arc::new(AtomicUsize::new(0));
     let finished = Arc::new(Mutex::new(Served::default()));
+    let mut last_accept_error: Option<Instant> = None;
     thread::scope(|scope| {
         while !signal::stop_requested() {
+            // Wake at once for a connection, or every tick to notice Ctrl-C.
+            if !net::wait_readable(listener, TICK) {
+                continue;
+            }
             let (stream, peer) = match listener.accept() {
                 Ok(pair) => pair,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    thread::sleep(Duration::from_millis(10));
-                    continue;
-                }
-                // A connection that died before accept() (ECONNABORTED) is not our failure.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                // Out of descriptors (EMFILE) or a connection that died before accept(): not
+                // this server's failure. Say so at most once a second, and back off.
                 Err(e) => {
-                    emit.emit(
-                        None,
-                        LiveKind::Note {
-                            detail: format!("accept() failed: {e}; still serving"),
-                        },
-                    );
+                    let quiet_since =
+                        last_accept_error.is_some_and(|at| at.elapsed() < Duration::from_secs(1));
+                    if !quiet_since {
+                        emit.emit(
+                            None,
+                            LiveKind::Note {
+                                detail: format!("accept() failed: {e}; still serving"),
+                            },
+                        );
+                        last_accept_error = Some(Instant::now());
+                    }
+                    thread::sleep(TICK);
                     continue;
                 }
             };
