@@ -5,7 +5,8 @@ pub mod chat;
 pub mod proxy;
 pub mod serve;
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::framing::LengthCodec;
@@ -29,6 +30,40 @@ pub(crate) fn listen(
         .set_nonblocking(true)
         .map_err(|e| Error::io("fcntl(O_NONBLOCK)", e))?;
     Ok(listener)
+}
+
+/// How often the tools' loops look at the stop flag.
+pub(crate) const TICK: Duration = Duration::from_millis(100);
+
+/// The next connection, or `None` after at most a tick with none (so the caller can look
+/// at the stop flag). poll() wakes at once for a connection. Accept errors — out of
+/// descriptors (EMFILE), a connection reset before accept() — are not the server's fault:
+/// they are logged at most once a second (`last_error`) and followed by a short back-off.
+pub(crate) fn accept_next(
+    listener: &TcpListener,
+    emit: &Emitter,
+    last_error: &mut Option<Instant>,
+) -> Option<(TcpStream, SocketAddr)> {
+    if !net::wait_readable(listener, TICK) {
+        return None;
+    }
+    match listener.accept() {
+        Ok(pair) => Some(pair),
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
+        Err(e) => {
+            if !last_error.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+                emit.emit(
+                    None,
+                    LiveKind::Note {
+                        detail: format!("accept() failed: {e}; still serving"),
+                    },
+                );
+                *last_error = Some(Instant::now());
+            }
+            std::thread::sleep(TICK);
+            None
+        }
+    }
 }
 
 /// How messages travel between the tools.

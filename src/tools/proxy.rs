@@ -8,12 +8,12 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::TICK;
 use crate::error::Error;
 use crate::live::{Emitter, Leave, LiveKind};
-use crate::net::{self, ListenOptions};
+use crate::net::ListenOptions;
 use crate::signal;
 
-const TICK: Duration = Duration::from_millis(100);
 /// `--coalesce` forwards early once this much is held: memory stays bounded.
 const MAX_HELD: usize = 1024 * 1024;
 
@@ -64,18 +64,10 @@ fn trouble(options: &ProxyOptions) -> String {
 fn accept_loop(listener: &TcpListener, options: &ProxyOptions, emit: &Emitter) {
     thread::scope(|scope| {
         let mut connection = 0u64;
+        let mut last_error = None;
         while !signal::stop_requested() {
-            if !net::wait_readable(listener, TICK) {
+            let Some((client, peer)) = super::accept_next(listener, emit, &mut last_error) else {
                 continue;
-            }
-            let (client, peer) = match listener.accept() {
-                Ok(pair) => pair,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                // Out of descriptors or an aborted connection: back off, keep going.
-                Err(_) => {
-                    thread::sleep(TICK);
-                    continue;
-                }
             };
             connection += 1;
             let upstream = match TcpStream::connect_timeout(&options.to, Duration::from_secs(5)) {

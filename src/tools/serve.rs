@@ -9,17 +9,15 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::TICK;
 use super::{Reply, WireMode};
 use crate::error::Error;
 use crate::framing::{FrameReader, LengthCodec};
 use crate::live::{Emitter, Leave, LiveKind};
-use crate::net::{self, ListenOptions};
+use crate::net::ListenOptions;
 use crate::signal;
 use crate::upload::Progress;
 use crate::upload::receive::{ReceiveOptions, receive};
-
-/// How often blocked loops look at the stop flag and the idle clock.
-const TICK: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -122,33 +120,11 @@ fn accept_loop(
 ) -> Result<Served, Error> {
     let active = Arc::new(AtomicUsize::new(0));
     let finished = Arc::new(Mutex::new(Served::default()));
-    let mut last_accept_error: Option<Instant> = None;
+    let mut last_error = None;
     thread::scope(|scope| {
         while !signal::stop_requested() {
-            // Wake at once for a connection, or every tick to notice Ctrl-C.
-            if !net::wait_readable(listener, TICK) {
+            let Some((stream, peer)) = super::accept_next(listener, emit, &mut last_error) else {
                 continue;
-            }
-            let (stream, peer) = match listener.accept() {
-                Ok(pair) => pair,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                // Out of descriptors (EMFILE) or a connection that died before accept(): not
-                // this server's failure. Say so at most once a second, and back off.
-                Err(e) => {
-                    let quiet_since =
-                        last_accept_error.is_some_and(|at| at.elapsed() < Duration::from_secs(1));
-                    if !quiet_since {
-                        emit.emit(
-                            None,
-                            LiveKind::Note {
-                                detail: format!("accept() failed: {e}; still serving"),
-                            },
-                        );
-                        last_accept_error = Some(Instant::now());
-                    }
-                    thread::sleep(TICK);
-                    continue;
-                }
             };
             if active.load(Ordering::SeqCst) >= options.max_clients {
                 emit.emit(
