@@ -28,20 +28,9 @@ impl Server {
             fastrand::u64(..)
         ));
         fs::create_dir_all(&dir).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
-            .args(["--json", "serve", "--addr", "127.0.0.1:0", "--upload-dir"])
-            .arg(&dir)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        lines.read_line(&mut first).unwrap();
-        // Keep reading: a server whose output is closed stops, as it would on Ctrl-C.
-        std::thread::spawn(move || for _ in lines.lines() {});
-        let listening: Value = serde_json::from_str(&first).unwrap();
-        let addr = listening["addr"].as_str().unwrap().parse().unwrap();
+        let mut args = vec!["--upload-dir", dir.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let (child, addr) = start_serve(&args);
         Server { child, addr, dir }
     }
 
@@ -75,6 +64,23 @@ impl Drop for Server {
         let _ = self.child.wait();
         let _ = fs::remove_dir_all(&self.dir);
     }
+}
+
+/// `lab --json serve --addr 127.0.0.1:0 ARGS…`, and the address it reports listening on.
+fn start_serve(args: &[&str]) -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["--json", "serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    lines.read_line(&mut first).unwrap();
+    // Keep reading: a server whose output is closed stops, as it would on Ctrl-C.
+    std::thread::spawn(move || for _ in lines.lines() {});
+    let listening: Value = serde_json::from_str(&first).unwrap();
+    (child, listening["addr"].as_str().unwrap().parse().unwrap())
 }
 
 fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -333,26 +339,8 @@ fn names_that_would_garble_a_listing_are_refused() {
 
 #[test]
 fn uploading_to_a_server_without_upload_dir_says_so() {
-    let mut plain = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .args([
-            "--json",
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--mode",
-            "framed",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(plain.stdout.take().unwrap());
-    let mut first = String::new();
-    lines.read_line(&mut first).unwrap();
-    std::thread::spawn(move || for _ in lines.lines() {});
-    let addr = serde_json::from_str::<Value>(&first).unwrap()["addr"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (mut plain, addr) = start_serve(&["--mode", "framed"]);
+    let addr = addr.to_string();
     let source = tempdir();
     let path = write_file(&source, "f", b"hello");
     let out = lab(&["upload", path.to_str().unwrap(), "--to", &addr]);
