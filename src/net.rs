@@ -267,3 +267,12 @@ pub fn wait_readable(socket: &impl std::os::fd::AsRawFd, timeout: Duration) -> b
     // SAFETY: one valid pollfd, for the duration of the call.
     unsafe { libc::poll(&mut fds, 1, millis) > 0 }
 }
+
+/// A read or write that gave up because its socket timeout passed (Linux reports it as
+/// EAGAIN, i.e. WouldBlock; some platforms as TimedOut): try again or check the clock.
+pub fn timed_out(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}

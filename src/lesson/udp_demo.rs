@@ -106,12 +106,7 @@ fn receive_datagrams(
     for &offset in offsets.iter().take(expected) {
         let whole = match recv_truncating(socket, &mut buf) {
             Ok(whole) => whole,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if crate::net::timed_out(&e) => {
                 rec.record(
                     Side::Server,
                     Op::Note,

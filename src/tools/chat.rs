@@ -1,7 +1,7 @@
 //! `lab chat`: the notes' client with its communication loop — read a line, send it, print
 //! the reply — and their guard: an empty line is not sent.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -159,12 +159,7 @@ impl Replies {
             let _ = stream.set_read_timeout(Some(left));
             let n = match stream.read(&mut buf) {
                 Ok(n) => n,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
+                Err(e) if crate::net::timed_out(&e) => {
                     continue;
                 }
                 Err(e) => return Err(Error::io("recv()", e)),

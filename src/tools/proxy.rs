@@ -139,12 +139,7 @@ fn pump(
         }
         let n = match from.read(&mut buf) {
             Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if crate::net::timed_out(&e) => {
                 continue;
             }
             Err(_) => 0,

@@ -211,12 +211,7 @@ fn serve_client(
         }
         let n = match stream.read(&mut buf) {
             Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if crate::net::timed_out(&e) => {
                 if last_heard.elapsed() >= options.idle_timeout {
                     leave(
                         Leave::Idle,
@@ -347,12 +342,7 @@ fn write_patiently(
                 bytes = &bytes[n..];
                 last_progress = Instant::now();
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if crate::net::timed_out(&e) => {
                 if last_progress.elapsed() >= idle {
                     return Err((
                         Leave::Idle,
@@ -485,12 +475,7 @@ impl Read for Patient {
         let started = Instant::now();
         loop {
             match self.stream.read(buf) {
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
+                Err(e) if crate::net::timed_out(&e) => {
                     if signal::stop_requested() {
                         return Err(io::Error::other("the server is shutting down"));
                     }

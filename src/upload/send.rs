@@ -143,17 +143,10 @@ fn read_status(stream: &mut TcpStream) -> Result<Status, Error> {
         format!("{peer} did not answer like an upload server (is it `lab serve --upload-dir DIR`?)")
     };
     read_json(stream).map_err(|e| match e {
-        ReadJsonError::Io(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            Error::io(
-                "waiting for the server's answer",
-                io::Error::new(e.kind(), not_upload()),
-            )
-        }
+        ReadJsonError::Io(e) if crate::net::timed_out(&e) => Error::io(
+            "waiting for the server's answer",
+            io::Error::new(e.kind(), not_upload()),
+        ),
         ReadJsonError::Io(e) => Error::io("reading the server's answer", e),
         _ => Error::Refused(not_upload()),
     })
