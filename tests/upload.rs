@@ -83,6 +83,16 @@ fn start_serve(args: &[&str]) -> (Child, SocketAddr) {
     (child, listening["addr"].as_str().unwrap().parse().unwrap())
 }
 
+/// `lab upload PATH --to SERVER`.
+fn upload_to(server: &Server, path: &Path) -> std::process::Output {
+    lab(&[
+        "upload",
+        path.to_str().unwrap(),
+        "--to",
+        &server.addr.to_string(),
+    ])
+}
+
 fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     fs::write(&path, bytes).unwrap();
@@ -130,12 +140,7 @@ fn empty_tiny_odd_and_multi_chunk_files_round_trip() {
     ] {
         let bytes: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
         let path = write_file(&source, name, &bytes);
-        let out = lab(&[
-            "upload",
-            path.to_str().unwrap(),
-            "--to",
-            &server.addr.to_string(),
-        ]);
+        let out = upload_to(&server, &path);
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         assert_eq!(fs::read(server.dir.join(name)).unwrap(), bytes, "{name}");
     }
@@ -212,12 +217,7 @@ fn every_bad_header_is_refused_with_its_reason_and_the_server_goes_on() {
     // Still serving.
     let source = tempdir();
     let path = write_file(&source, "fine", b"x");
-    let out = lab(&[
-        "upload",
-        path.to_str().unwrap(),
-        "--to",
-        &server.addr.to_string(),
-    ]);
+    let out = upload_to(&server, &path);
     assert!(out.status.success(), "{}", stderr(&out));
     server.wait_files(&["fine", "taken"]);
     let _ = fs::remove_dir_all(source);
@@ -266,12 +266,7 @@ fn lab_upload_reports_a_refusal_as_an_error() {
     fs::write(server.dir.join("same"), b"old").unwrap();
     let source = tempdir();
     let path = write_file(&source, "same", b"new");
-    let out = lab(&[
-        "upload",
-        path.to_str().unwrap(),
-        "--to",
-        &server.addr.to_string(),
-    ]);
+    let out = upload_to(&server, &path);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).starts_with("error: the server refused:"),
@@ -288,12 +283,7 @@ fn overwrite_replaces_only_when_asked() {
     fs::write(server.dir.join("same"), b"old").unwrap();
     let source = tempdir();
     let path = write_file(&source, "same", b"new");
-    let out = lab(&[
-        "upload",
-        path.to_str().unwrap(),
-        "--to",
-        &server.addr.to_string(),
-    ]);
+    let out = upload_to(&server, &path);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(fs::read(server.dir.join("same")).unwrap(), b"new");
     let _ = fs::remove_dir_all(source);
