@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::framing::Framing;
-use crate::lesson::LessonRun;
+use crate::lesson::{LessonRun, Transport};
 use crate::structfmt::bytes_repr;
 use crate::transcript::{Op, Side};
 
@@ -166,13 +166,18 @@ pub fn summarize(run: &LessonRun) -> Summary {
         intact,
         data_segments_out,
         segments_captured,
-        wire: wire_words(
-            sends.len(),
-            recvs.len(),
-            data_segments_out,
-            segments_captured,
-            run.options.nodelay,
-        ),
+        wire: match run.transport {
+            Transport::Udp => "UDP sends each send() as one datagram: there is no byte stream \
+                               to merge or split"
+                .into(),
+            Transport::Tcp => wire_words(
+                sends.len(),
+                recvs.len(),
+                data_segments_out,
+                segments_captured,
+                run.options.nodelay,
+            ),
+        },
         predicted_recvs,
         verdict: String::new(),
         hint: String::new(),
@@ -200,7 +205,7 @@ pub fn summarize(run: &LessonRun) -> Summary {
             Some(other) => Some(other.max_frame()),
         },
         corrupt: run.corrupt.map(crate::lesson::framed_demo::name),
-        truncated: (run.lesson == "udp-demo")
+        truncated: (run.transport == Transport::Udp)
             .then(|| t.events.iter().filter(|e| e.op == Op::Truncated).count()),
         boundary_rule: match &run.framing {
             Some(Framing::Length { format, .. }) => format!("the {format} length header"),
@@ -213,10 +218,7 @@ pub fn summarize(run: &LessonRun) -> Summary {
     };
     summary.verdict = if framed {
         framed_verdict(&summary)
-    } else if summary.truncated.is_some() {
-        summary.wire = "UDP sends each send() as one datagram: there is no byte stream to \
-                        merge or split"
-            .into();
+    } else if run.transport == Transport::Udp {
         udp_verdict(&summary)
     } else {
         sticky_verdict(&summary)
@@ -288,7 +290,7 @@ fn count_split_messages(messages: usize, per_recv: &[Vec<usize>]) -> usize {
 /// bytes as fit: ceil(total / recv size). Otherwise timing decides, and we predict nothing.
 fn predict_recvs(run: &LessonRun, total: u64) -> Option<usize> {
     // UDP: one recvfrom() per datagram, whatever the timing.
-    if run.lesson == "udp-demo" {
+    if run.transport == Transport::Udp {
         return Some(run.transcript.messages.len());
     }
     let o = &run.options;
@@ -517,6 +519,7 @@ mod tests {
         }
         LessonRun {
             lesson: "sticky-demo",
+            transport: Transport::Tcp,
             options: ExchangeOptions::default(),
             framing: None,
             corrupt: None,

@@ -2,8 +2,8 @@
 
 use sticky_lab::analysis::summarize;
 use sticky_lab::framing::{DEFAULT_MAX_FRAME, Framing, LengthCodec, LengthHeader};
-use sticky_lab::lesson::LessonRun;
 use sticky_lab::lesson::exchange::ExchangeOptions;
+use sticky_lab::lesson::{LessonRun, Transport};
 use sticky_lab::render::{self, ColorChoice, ViewOptions};
 use sticky_lab::transcript::{Event, Op, Side, Transcript, layout_spans};
 
@@ -99,6 +99,7 @@ fn notes_run() -> LessonRun {
     }
     LessonRun {
         lesson: "sticky-demo",
+        transport: Transport::Tcp,
         options: ExchangeOptions::default(),
         framing: None,
         corrupt: None,
@@ -203,6 +204,7 @@ fn framed_run() -> LessonRun {
     events[9].message = Some(2);
     LessonRun {
         lesson: "framed-demo",
+        transport: Transport::Tcp,
         options: ExchangeOptions {
             recv_size: 7,
             ..ExchangeOptions::default()

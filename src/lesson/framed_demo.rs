@@ -66,6 +66,7 @@ pub fn run(
     run_exchange(options, &sends, &mut receiver, &rec)?;
     Ok(LessonRun {
         lesson: "framed-demo",
+        transport: super::Transport::Tcp,
         options: options.clone(),
         framing: Some(framing),
         corrupt,

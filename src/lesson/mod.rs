@@ -156,10 +156,20 @@ pub fn find(name: &str) -> Option<&'static LessonInfo> {
     LESSONS.iter().find(|l| l.name == name)
 }
 
+/// What carried the messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// One TCP connection: a byte stream.
+    Tcp,
+    /// UDP datagrams: one per send().
+    Udp,
+}
+
 /// What a lesson hands to the views: its name, its knobs and what its sockets did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LessonRun {
     pub lesson: &'static str,
+    pub transport: Transport,
     pub options: ExchangeOptions,
     /// `Some` for lessons that frame their messages.
     pub framing: Option<Framing>,

@@ -20,6 +20,7 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
     run_exchange(options, &sends, &mut NaiveReceiver, &rec)?;
     Ok(LessonRun {
         lesson: "sticky-demo",
+        transport: super::Transport::Tcp,
         options: options.clone(),
         framing: None,
         corrupt: None,

@@ -68,6 +68,7 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
     })?;
     Ok(LessonRun {
         lesson: "udp-demo",
+        transport: super::Transport::Udp,
         options: options.clone(),
         framing: None,
         corrupt: None,

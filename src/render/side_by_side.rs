@@ -11,7 +11,7 @@ use super::ViewOptions;
 use super::text::{Line, Look, Run, hex_lines, text_lines, wrap_words};
 use crate::analysis::Summary;
 use crate::framing::Framing;
-use crate::lesson::LessonRun;
+use crate::lesson::{LessonRun, Transport};
 use crate::structfmt::bytes_repr;
 use crate::transcript::{Event, Op, Part, Piece, Side, Transcript};
 
@@ -63,7 +63,8 @@ pub fn render_parts(run: &LessonRun, summary: &Summary, options: ViewOptions) ->
 
 fn heading(run: &LessonRun, out: &mut String) {
     let t = &run.transcript;
-    let carrier = if run.lesson == "udp-demo" {
+    let udp = run.transport == Transport::Udp;
+    let carrier = if udp {
         "UDP datagrams on loopback"
     } else {
         "one TCP connection on loopback"
@@ -71,12 +72,17 @@ fn heading(run: &LessonRun, out: &mut String) {
     let title = format!("lab {} — client → server over {carrier}", run.lesson);
     push_line(out, &Line::of(title, Look::Heading));
     let o = &run.options;
+    // Nagle's algorithm is TCP's: a UDP run has no such knob.
+    let nagle = match (udp, o.nodelay) {
+        (true, _) => "",
+        (false, true) => " · Nagle off (TCP_NODELAY)",
+        (false, false) => " · Nagle on",
+    };
     let knobs = format!(
-        "knobs: recv({}) · reader {} ms late · send gap {} ms · Nagle {}",
+        "knobs: recv({}) · reader {} ms late · send gap {} ms{nagle}",
         o.recv_size,
         o.reader_delay.as_millis(),
         o.send_gap.as_millis(),
-        if o.nodelay { "off (TCP_NODELAY)" } else { "on" }
     );
     push_line(out, &Line::of(knobs, Look::Dim));
     if let Some(framing) = &run.framing {
@@ -221,7 +227,7 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String>
     if widths.len() == 3 {
         titles.push(Line::of("wire: segments", Look::Heading));
     }
-    let call = if run.lesson == "udp-demo" {
+    let call = if run.transport == Transport::Udp {
         "recvfrom"
     } else {
         "recv"
