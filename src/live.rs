@@ -104,7 +104,7 @@ pub enum LiveKind {
 
 /// Bytes in JSON as lowercase hex, like the lessons' `hex` fields.
 fn as_hex<S: serde::Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&crate::render::json::hex(bytes))
+    serializer.serialize_str(&crate::transcript::hex(bytes))
 }
 
 /// Bytes an event carries at most (`len` still gives the full size): a stalled output can

@@ -321,6 +321,15 @@ pub fn spans_of(parts: &[Vec<(Part, usize)>]) -> Vec<Span> {
     spans
 }
 
+/// Lowercase hex, two digits a byte, no separators.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{b:02x}"));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::analysis::Summary;
 use crate::lesson::LessonRun;
+pub use crate::transcript::hex;
 use crate::transcript::{Event, Op, Piece, Transcript};
 
 #[derive(Serialize)]
@@ -51,13 +52,4 @@ fn json_event<'a>(t: &Transcript, event: &'a Event) -> JsonEvent<'a> {
         messages: on_stream.then(|| t.messages_in(offset, event.bytes.len())),
         pieces: on_stream.then(|| t.pieces(offset, event.bytes.len())),
     }
-}
-
-/// Lowercase hex, two digits a byte, no separators.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }

@@ -226,9 +226,7 @@ impl HashPipe {
 }
 
 /// Lowercase hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    crate::render::json::hex(bytes)
-}
+pub use crate::transcript::hex;
 
 #[cfg(test)]
 mod tests {
