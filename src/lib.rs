@@ -46,6 +46,7 @@ pub mod lesson;
 pub mod live;
 mod live_run;
 pub mod net;
+pub mod poller;
 pub mod render;
 pub mod signal;
 pub mod struct_command;

@@ -477,3 +477,123 @@ fn many_concurrent_clients_all_get_their_own_replies() {
         }
     });
 }
+
+/// One event loop serves everyone, so this is the test that matters most: a client that
+/// floods the server and never reads its replies gets back-pressure and, after the idle
+/// timeout, the door — while another client is answered all along.
+#[test]
+fn a_client_that_never_reads_holds_up_no_other_client() {
+    let mut server = Tool::start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--reply",
+        "echo",
+        "--idle-timeout",
+        "1",
+        "--quiet",
+    ]);
+    let mut hog = connect(server.addr);
+    hog.set_write_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let block = vec![b'x'; 1 << 20];
+    let mut sent = 0usize;
+    while hog.write_all(&block).is_ok() {
+        sent += block.len();
+        assert!(
+            sent < 1 << 30,
+            "the server read 1 GiB without replies being taken"
+        );
+    }
+    // The hog's send buffer is full: the server stopped reading from it.
+    let mut other = connect(server.addr);
+    for n in 0..20 {
+        let message = format!("still served {n}");
+        other.write_all(message.as_bytes()).unwrap();
+        let mut reply = vec![0u8; message.len()];
+        other.read_exact(&mut reply).unwrap();
+        assert_eq!(reply, message.as_bytes());
+    }
+    let hog_port = port_of(&hog);
+    let left = server.wait_for(|e| e["op"] == "left" && e["peer"] == hog_port.as_str());
+    assert_eq!(left["reason"], "idle", "{left}");
+    assert!(
+        left["detail"]
+            .as_str()
+            .unwrap()
+            .contains("took no reply bytes"),
+        "{left}"
+    );
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+}
+
+/// A client may send its requests, close its sending side, and then read: every reply still
+/// comes back before the server closes the connection.
+#[test]
+fn a_client_that_half_closes_still_gets_every_reply() {
+    let mut server = Tool::start(&["serve", "--addr", "127.0.0.1:0", "--mode", "framed"]);
+    let mut client = connect(server.addr);
+    let requests: Vec<String> = (0..200).map(|n| format!("request {n}")).collect();
+    let burst: Vec<u8> = requests.iter().flat_map(|m| framed(m.as_bytes())).collect();
+    client.write_all(&burst).unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    for request in &requests {
+        assert_eq!(read_frame(&mut client), request.to_uppercase().as_bytes());
+    }
+    let mut rest = Vec::new();
+    client.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "bytes after the last reply: {rest:?}");
+    let me = port_of(&client);
+    let left = server.wait_for(|e| e["op"] == "left" && e["peer"] == me.as_str());
+    assert_eq!(left["reason"], "closed", "{left}");
+    let totals = server.wait_for(|e| e["op"] == "totals" && e["peer"] == me.as_str());
+    assert_eq!(totals["messages"], 200);
+}
+
+/// The replies to the messages of one recv() leave in one send(): the server's log shows
+/// the merge the client will have to cut apart.
+#[test]
+fn the_replies_to_one_recv_leave_in_one_send() {
+    let mut server = Tool::start(&["serve", "--addr", "127.0.0.1:0", "--mode", "framed"]);
+    let mut client = connect(server.addr);
+    let burst: Vec<u8> = [&b"one"[..], b"two", b"three"]
+        .iter()
+        .flat_map(|m| framed(m))
+        .collect();
+    client.write_all(&burst).unwrap();
+    for want in ["ONE", "TWO", "THREE"] {
+        assert_eq!(read_frame(&mut client), want.as_bytes());
+    }
+    let me = port_of(&client);
+    drop(client);
+    server.wait_for(|e| e["op"] == "left" && e["peer"] == me.as_str());
+    let mine = |op: &str| -> Vec<Value> {
+        server
+            .seen
+            .iter()
+            .filter(|e| e["op"] == op && e["peer"] == me.as_str())
+            .cloned()
+            .collect()
+    };
+    let (recvs, messages, sends) = (mine("recv"), mine("message"), mine("send"));
+    assert_eq!(
+        recvs.len(),
+        1,
+        "one write of 23 bytes on loopback: {recvs:#?}"
+    );
+    assert_eq!(messages.len(), 3);
+    assert_eq!(sends.len(), 1, "{sends:#?}");
+    let all_replies: Vec<u8> = [&b"ONE"[..], b"TWO", b"THREE"]
+        .iter()
+        .flat_map(|m| framed(m))
+        .collect();
+    assert_eq!(sends[0]["len"], all_replies.len());
+    assert_eq!(
+        sends[0]["hex"],
+        all_replies
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+}

@@ -51,18 +51,28 @@ pub(crate) fn accept_next(
         Ok(pair) => Some(pair),
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
         Err(e) => {
-            if !last_error.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
-                emit.emit(
-                    None,
-                    LiveKind::Note {
-                        detail: format!("accept() failed: {e}; still serving"),
-                    },
-                );
-                *last_error = Some(Instant::now());
-            }
+            report_accept_error(&e, emit, last_error);
             std::thread::sleep(TICK);
             None
         }
+    }
+}
+
+/// Log a failed accept() as a note, at most once a second (`last_error`): out of
+/// descriptors (EMFILE) can fail every accept() for a while.
+pub(crate) fn report_accept_error(
+    e: &std::io::Error,
+    emit: &Emitter,
+    last_error: &mut Option<Instant>,
+) {
+    if !last_error.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+        emit.emit(
+            None,
+            LiveKind::Note {
+                detail: format!("accept() failed: {e}; still serving"),
+            },
+        );
+        *last_error = Some(Instant::now());
     }
 }
 
@@ -78,13 +88,19 @@ pub enum WireMode {
 impl WireMode {
     /// The bytes one message takes on the wire.
     pub fn frame(&self, payload: &[u8]) -> Result<Vec<u8>, String> {
+        let mut out = Vec::with_capacity(payload.len() + 8);
+        self.frame_into(payload, &mut out)?;
+        Ok(out)
+    }
+
+    /// Append the bytes one message takes on the wire to `out`; the payload comes last.
+    pub fn frame_into(&self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
         match self {
-            WireMode::Raw => Ok(payload.to_vec()),
-            WireMode::Framed { codec, .. } => {
-                let mut out = Vec::with_capacity(payload.len() + codec.header.len());
-                codec.encode(payload, &mut out).map_err(|e| e.to_string())?;
-                Ok(out)
+            WireMode::Raw => {
+                out.extend_from_slice(payload);
+                Ok(())
             }
+            WireMode::Framed { codec, .. } => codec.encode(payload, out).map_err(|e| e.to_string()),
         }
     }
 }
@@ -107,6 +123,51 @@ impl Reply {
             Reply::Echo => Some(message.to_vec()),
             Reply::Upper => Some(message.to_ascii_uppercase()),
             Reply::None => None,
+        }
+    }
+
+    /// Append the framed reply to `message` to `out` without building it on its own first
+    /// (the server's hot path); `Ok(false)` when this reply is nothing.
+    pub fn frame_into(
+        &self,
+        mode: &WireMode,
+        message: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<bool, String> {
+        if *self == Reply::None {
+            return Ok(false);
+        }
+        mode.frame_into(message, out)?;
+        if *self == Reply::Upper {
+            // Upper case keeps the length, and the payload is the frame's tail.
+            let payload_start = out.len() - message.len();
+            out[payload_start..].make_ascii_uppercase();
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_framed_in_place_equals_the_reply_framed_on_its_own() {
+        let framed = WireMode::Framed {
+            codec: LengthCodec::new(crate::framing::LengthHeader::default(), 1 << 20),
+            format: "!I".into(),
+        };
+        for mode in [WireMode::Raw, framed] {
+            for reply in [Reply::Echo, Reply::Upper, Reply::None] {
+                let message = "hi, 你好 there".as_bytes();
+                let mut out = b"earlier".to_vec();
+                let made = reply.frame_into(&mode, message, &mut out).unwrap();
+                let expected = reply.to(message).map(|r| mode.frame(&r).unwrap());
+                assert_eq!(made, expected.is_some());
+                let mut whole = b"earlier".to_vec();
+                whole.extend(expected.unwrap_or_default());
+                assert_eq!(out, whole, "{mode:?} {reply:?}");
+            }
         }
     }
 }

@@ -5,8 +5,8 @@
 //!
 //! Usage: load LAB_BINARY PYTHON_SERVER_SCRIPT [CLIENTS] [MESSAGES] [PAYLOAD_BYTES]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -33,6 +33,22 @@ fn peak_rss_mib(pid: u32) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// CPU seconds a process has used so far (user + system), from /proc/PID/stat.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+    // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the name.
+    // SAFETY: sysconf takes no pointers.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    match (ticks(11), ticks(12)) {
+        (Some(user), Some(system)) => (user + system) / hz,
+        _ => f64::NAN,
+    }
+}
+
 /// Start a server whose first stdout line gives its port or address; keep reading the rest.
 fn start(name: &'static str, mut command: Command) -> Server {
     let mut child = command
@@ -53,78 +69,131 @@ fn start(name: &'static str, mut command: Command) -> Server {
     Server { name, child, addr }
 }
 
-/// Every client sends `messages` framed messages one by one and checks each echo.
-fn run_clients(addr: SocketAddr, clients: usize, messages: usize, payload: usize) -> Duration {
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        for c in 0..clients {
-            scope.spawn(move || {
-                let mut stream = TcpStream::connect(addr).expect("connect");
-                stream.set_nodelay(true).unwrap();
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(60)))
-                    .unwrap();
-                let mut message = vec![b'a' + (c % 26) as u8; payload + 4];
-                message[..4].copy_from_slice(&(payload as u32).to_be_bytes());
-                let mut reply = vec![0u8; payload + 4];
-                for n in 0..messages {
-                    message[4..12.min(payload + 4)]
-                        .copy_from_slice(&(n as u64).to_be_bytes()[..8.min(payload)]);
-                    stream.write_all(&message).expect("send");
-                    stream.read_exact(&mut reply).expect("echo");
-                    assert_eq!(reply, message, "client {c} message {n}: wrong echo");
+/// Every client sends `messages` framed messages, `burst` at a time (1: one message, then
+/// wait for its echo), and checks every echo. All clients are driven from one thread (a
+/// single-threaded tokio runtime), so the load generator spends its CPU on sockets rather
+/// than on switching between 100 threads.
+fn run_clients(
+    addr: SocketAddr,
+    clients: usize,
+    messages: usize,
+    payload: usize,
+    burst: usize,
+) -> Duration {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async move {
+        let mut connected = Vec::with_capacity(clients);
+        for _ in 0..clients {
+            let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            stream.set_nodelay(true).unwrap();
+            connected.push(stream);
+        }
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for (c, mut stream) in connected.into_iter().enumerate() {
+            tasks.spawn(async move {
+                let frame = payload + 4;
+                let mut requests = Vec::with_capacity(burst * frame);
+                let mut replies = vec![0u8; burst * frame];
+                let mut n = 0;
+                while n < messages {
+                    let count = burst.min(messages - n);
+                    // Each message carries its client and number, so a reply sent to the
+                    // wrong client or out of order cannot pass the check.
+                    requests.clear();
+                    for k in n..n + count {
+                        requests.extend_from_slice(&(payload as u32).to_be_bytes());
+                        requests.extend_from_slice(&(c as u32).to_be_bytes());
+                        requests.extend_from_slice(&(k as u32).to_be_bytes());
+                        requests.resize(requests.len() + payload - 8, b'a' + (c % 26) as u8);
+                    }
+                    stream.write_all(&requests).await.expect("send");
+                    let replies = &mut replies[..count * frame];
+                    stream.read_exact(replies).await.expect("echo");
+                    assert!(
+                        replies == &requests[..],
+                        "client {c}, messages {n}..{}: wrong echo",
+                        n + count
+                    );
+                    n += count;
                 }
             });
         }
-    });
-    started.elapsed()
+        while let Some(done) = tasks.join_next().await {
+            done.expect("a client task");
+        }
+        started.elapsed()
+    })
 }
 
 fn main() {
+    let usage = "usage: load LAB_BINARY PYTHON_SERVER [CLIENTS] [MESSAGES] [BYTES] [BURST]";
     let args: Vec<String> = std::env::args().collect();
-    let lab = args
-        .get(1)
-        .expect("usage: load LAB_BINARY PYTHON_SERVER [CLIENTS] [MESSAGES] [BYTES]");
-    let python = args.get(2).expect("the Python server script");
-    let clients: usize = args.get(3).map_or(100, |v| v.parse().unwrap());
-    let messages: usize = args.get(4).map_or(10_000, |v| v.parse().unwrap());
-    let payload: usize = args.get(5).map_or(16, |v| v.parse().unwrap()).max(8);
+    let lab = args.get(1).expect(usage);
+    let python = args.get(2).expect(usage);
+    let number =
+        |i: usize, default: usize| args.get(i).map_or(default, |v| v.parse().expect(usage));
+    let clients = number(3, 100);
+    let messages = number(4, 10_000);
+    let payload = number(5, 16).max(8);
+    let burst = number(6, 16).max(1);
 
-    let mut lab_cmd = Command::new(lab);
-    lab_cmd.args([
-        "--json",
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--mode",
-        "framed",
-        "--reply",
-        "echo",
-        "--quiet",
-        "--max-clients",
-        "10000",
-        "--backlog",
-        "1024",
-    ]);
-    let mut py_cmd = Command::new("python3");
-    py_cmd.arg(python);
+    let lab_server = || {
+        let mut command = Command::new(lab);
+        command.args([
+            "--json",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--mode",
+            "framed",
+            "--reply",
+            "echo",
+            "--quiet",
+            "--max-clients",
+            "10000",
+            "--backlog",
+            "1024",
+        ]);
+        ("lab serve (Rust, one epoll loop)", command)
+    };
+    let python_server = || {
+        let mut command = Command::new("python3");
+        command.arg(python);
+        ("Python, threaded, as the notes teach", command)
+    };
 
-    println!(
-        "{clients} clients × {messages} messages of {payload} B each, one at a time, every echo checked"
-    );
-    for (name, command) in [
-        ("lab serve (Rust, a thread per client)", lab_cmd),
-        ("Python, threaded, as the notes teach", py_cmd),
-    ] {
-        let server = start(name, command);
-        let elapsed = run_clients(server.addr, clients, messages, payload);
-        let total = (clients * messages) as f64;
+    for (workload, burst) in [("one at a time", 1), ("in bursts", burst)] {
         println!(
-            "{:<40} {:>10.0} messages/s  ({:.2} s)  server peak RSS {:.1} MiB",
-            server.name,
-            total / elapsed.as_secs_f64(),
-            elapsed.as_secs_f64(),
-            peak_rss_mib(server.child.id())
+            "\n{clients} clients × {messages} messages of {payload} B each, {workload}{}, every \
+             echo checked",
+            if burst > 1 {
+                format!(" of {burst} (sent in one write, then {burst} echoes read)")
+            } else {
+                " (send one, wait for its echo)".to_string()
+            }
         );
+        let mut rates = Vec::new();
+        for (name, command) in [lab_server(), python_server()] {
+            let server = start(name, command);
+            let cpu_before = cpu_seconds(server.child.id());
+            let elapsed = run_clients(server.addr, clients, messages, payload, burst);
+            let rate = (clients * messages) as f64 / elapsed.as_secs_f64();
+            let cpu = cpu_seconds(server.child.id()) - cpu_before;
+            println!(
+                "  {:<38} {:>9.0} messages/s  ({:.2} s, server CPU {:.2} s, peak RSS {:.1} MiB)",
+                server.name,
+                rate,
+                elapsed.as_secs_f64(),
+                cpu,
+                peak_rss_mib(server.child.id())
+            );
+            rates.push(rate);
+        }
+        println!("  lab serve / Python: {:.1}×", rates[0] / rates[1]);
     }
 }

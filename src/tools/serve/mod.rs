@@ -1,0 +1,125 @@
+//! `lab serve`: the notes' server, grown up — a communication loop per client, a connection
+//! loop that outlives every client, several clients at once, and no way for a client to make
+//! it exit. Messages are served on one event loop ([`messages`]); uploads, which write
+//! files, get a thread each ([`uploads`]).
+
+mod messages;
+mod uploads;
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::{Reply, WireMode};
+use crate::error::Error;
+use crate::live::Emitter;
+use crate::net::ListenOptions;
+use crate::upload::receive::ReceiveOptions;
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub backlog: i32,
+    pub reuseaddr: bool,
+    pub mode: WireMode,
+    pub recv_size: usize,
+    pub reply: Reply,
+    pub max_clients: usize,
+    pub idle_timeout: Duration,
+    /// Accept file uploads into this directory instead of messages (`--upload-dir`).
+    pub upload: Option<ReceiveOptions>,
+}
+
+/// What one client did, reported when it leaves and again at shutdown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub recv_calls: u64,
+    pub messages: u64,
+}
+
+/// What the whole run served: counters only, so a server that runs for days stays bounded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Served {
+    pub clients: u64,
+    pub totals: Totals,
+}
+
+impl Served {
+    fn add(&mut self, client: &Totals) {
+        self.clients += 1;
+        self.totals.bytes_in += client.bytes_in;
+        self.totals.bytes_out += client.bytes_out;
+        self.totals.recv_calls += client.recv_calls;
+        self.totals.messages += client.messages;
+    }
+}
+
+/// Bind, then accept clients until a stop is requested (Ctrl-C). Each client's totals are
+/// emitted when it leaves; the sums come back.
+pub fn serve(options: &ServeOptions, emit: &Emitter) -> Result<Served, Error> {
+    let listen_on = ListenOptions {
+        addr: options.addr,
+        reuseaddr: options.reuseaddr,
+        backlog: options.backlog,
+    };
+    let detail = format!(
+        "listen({}), SO_REUSEADDR {}, {}; Ctrl-C stops",
+        options.backlog,
+        if options.reuseaddr { "on" } else { "off" },
+        match (&options.upload, &options.mode) {
+            (Some(upload), _) => format!("uploads into {}", upload.dir.display()),
+            (None, WireMode::Raw) => format!("raw mode, replies: {}", reply_name(options.reply)),
+            (None, WireMode::Framed { format, .. }) => format!(
+                "framed mode ({format} header), replies: {}",
+                reply_name(options.reply)
+            ),
+        }
+    );
+    let listener =
+        super::listen(&listen_on, detail, emit).map_err(|e| explain_bind_error(e, options))?;
+    match &options.upload {
+        Some(upload) => uploads::accept_loop(&listener, options, upload, emit),
+        None => messages::event_loop(&listener, options, emit),
+    }
+}
+
+fn reply_name(reply: Reply) -> &'static str {
+    match reply {
+        Reply::Echo => "echo",
+        Reply::Upper => "upper",
+        Reply::None => "none",
+    }
+}
+
+/// EADDRINUSE gets the reason and the two ways out.
+fn explain_bind_error(e: Error, options: &ServeOptions) -> Error {
+    match &e {
+        Error::Io { source, .. } if source.kind() == io::ErrorKind::AddrInUse => {
+            Error::Usage(format!(
+                "--addr {}: address already in use — another server holds the port, or a \
+                 TIME_WAIT left by the last one{} (see lab reuseaddr-demo)",
+                options.addr,
+                if options.reuseaddr {
+                    ""
+                } else {
+                    "; without --no-reuseaddr it could bind past a TIME_WAIT"
+                }
+            ))
+        }
+        _ => e,
+    }
+}
+
+/// Why a client over `--max-clients` is turned away.
+fn refusal(max_clients: usize) -> String {
+    format!(
+        "already serving {} (--max-clients); connection closed",
+        if max_clients == 1 {
+            "1 client".to_string()
+        } else {
+            format!("{max_clients} clients")
+        }
+    )
+}
