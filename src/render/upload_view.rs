@@ -83,7 +83,7 @@ pub fn render_demo(report: &DemoReport) -> String {
     let _ = writeln!(
         out,
         "  length {} → {}",
-        u32::from_be_bytes([length[0], length[1], length[2], length[3]]),
+        crate::upload::LENGTH.unpack(&[length[0], length[1], length[2], length[3]])[0],
         String::from_utf8_lossy(json)
     );
     out.push('\n');

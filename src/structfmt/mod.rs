@@ -17,6 +17,7 @@
 //! assert_eq!(err.to_string(), "argument out of range");
 //! ```
 
+mod const_format;
 mod format;
 mod half;
 mod layout;
@@ -27,6 +28,7 @@ mod unpack;
 
 use std::fmt;
 
+pub use const_format::{ConstFormat, PyInt};
 pub use format::{ByteOrder, Field, StructFormat};
 pub use layout::{ItemKind, LayoutItem};
 pub use literal::{parse_escaped, parse_value, parse_values_for};

@@ -23,6 +23,8 @@ use std::io::{self, Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::structfmt::ConstFormat;
+
 /// The largest header accepted, checked before a byte of it is read.
 pub const MAX_HEADER: u32 = 64 * 1024;
 /// Bytes read and written at a time: memory stays flat whatever the file size.
@@ -88,10 +90,16 @@ impl Status {
     }
 }
 
+/// The length before each JSON message: `struct.Struct('!I')`, checked when compiled.
+pub const LENGTH: ConstFormat<1, 4> = ConstFormat::new("!I");
+
 /// Write `value` as a `!I` length followed by its JSON.
 pub fn write_json<T: Serialize>(out: &mut impl Write, value: &T) -> io::Result<Vec<u8>> {
     let json = serde_json::to_vec(value).map_err(io::Error::other)?;
-    let mut framed = (json.len() as u32).to_be_bytes().to_vec();
+    let length = LENGTH
+        .pack(&[json.len()])
+        .map_err(|e| io::Error::other(format!("a header of {} bytes: {e}", json.len())))?;
+    let mut framed = length.to_vec();
     framed.extend_from_slice(&json);
     out.write_all(&framed)?;
     Ok(framed)
@@ -126,7 +134,9 @@ impl std::fmt::Display for ReadJsonError {
 pub fn read_json<T: for<'de> Deserialize<'de>>(input: &mut impl Read) -> Result<T, ReadJsonError> {
     let mut len = [0u8; 4];
     input.read_exact(&mut len).map_err(ReadJsonError::Io)?;
-    let len = u32::from_be_bytes(len);
+    let [len] = LENGTH.unpack(&len);
+    // At most u32::MAX, so the checks and casts below lose nothing.
+    let len = len as u32;
     if len > MAX_HEADER {
         return Err(ReadJsonError::TooLong(len));
     }
