@@ -179,7 +179,7 @@ impl<const N: usize, const S: usize> ConstFormat<N, S> {
             let (raw, bits) = match item.size {
                 1 => (u64::from(bytes[at]), 8),
                 2 => {
-                    let b = [bytes[at], bytes[at + 1]];
+                    let b = take(bytes, at);
                     let n = if self.big_endian {
                         u16::from_be_bytes(b)
                     } else {
@@ -188,7 +188,7 @@ impl<const N: usize, const S: usize> ConstFormat<N, S> {
                     (u64::from(n), 16)
                 }
                 4 => {
-                    let b = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
+                    let b = take(bytes, at);
                     let n = if self.big_endian {
                         u32::from_be_bytes(b)
                     } else {
@@ -197,8 +197,7 @@ impl<const N: usize, const S: usize> ConstFormat<N, S> {
                     (u64::from(n), 32)
                 }
                 _ => {
-                    let mut b = [0u8; 8];
-                    b.copy_from_slice(&bytes[at..at + 8]);
+                    let b = take(bytes, at);
                     let n = if self.big_endian {
                         u64::from_be_bytes(b)
                     } else {
@@ -232,6 +231,15 @@ impl<const N: usize, const S: usize> ConstFormat<N, S> {
             Ok(_) => StructError::new(format!("{}: {value} is out of range", self.text)),
         }
     }
+}
+
+/// `W` bytes from `at`, copied as one array: a single load once inlined (building the
+/// array byte by byte was seen to compile to shifts and masks instead).
+#[inline(always)]
+fn take<const W: usize, const S: usize>(bytes: &[u8; S], at: usize) -> [u8; W] {
+    let mut word = [0u8; W];
+    word.copy_from_slice(&bytes[at..at + W]);
+    word
 }
 
 /// A Rust integer that stands for a Python int (`u128` aside: not every one fits 128 signed
