@@ -140,8 +140,26 @@ impl Emitter {
         self
     }
 
-    /// Send one event; if the view has gone (its output closed), the event is dropped.
-    pub fn emit(&self, peer: Option<SocketAddr>, mut kind: LiveKind) {
+    /// Send one event, waiting for room if the view is behind; if the view has gone (its
+    /// output closed), the event is dropped.
+    pub fn emit(&self, peer: Option<SocketAddr>, kind: LiveKind) {
+        if let Some(event) = self.prepare(peer, kind) {
+            let _ = self.sender.send(event);
+        }
+    }
+
+    /// Send one event only if the view has room for it now: for an event loop, which must
+    /// never wait on a terminal. `false` when the event was dropped for want of room (or
+    /// because the view has gone); an event `--quiet` leaves out counts as sent.
+    pub fn try_emit(&self, peer: Option<SocketAddr>, kind: LiveKind) -> bool {
+        match self.prepare(peer, kind) {
+            Some(event) => self.sender.try_send(event).is_ok(),
+            None => true,
+        }
+    }
+
+    /// The event as the view gets it, or `None` if `--quiet` leaves it out.
+    fn prepare(&self, peer: Option<SocketAddr>, mut kind: LiveKind) -> Option<LiveEvent> {
         let per_byte = matches!(
             kind,
             LiveKind::Recv { .. }
@@ -150,7 +168,7 @@ impl Emitter {
                 | LiveKind::Forward { .. }
         );
         if self.quiet && per_byte {
-            return;
+            return None;
         }
         match &mut kind {
             LiveKind::Recv { bytes, .. }
@@ -159,11 +177,16 @@ impl Emitter {
             | LiveKind::Forward { bytes, .. } => bytes.truncate(PREVIEW),
             _ => {}
         }
-        let event = LiveEvent {
+        Some(LiveEvent {
             t_ms: self.started.elapsed().as_micros() as f64 / 1000.0,
             peer,
             kind,
-        };
-        let _ = self.sender.send(event);
+        })
     }
+}
+
+/// The first [`PREVIEW`] bytes of `bytes`, copied: all an event keeps, so a 16 MiB recv()
+/// costs a 4 KiB copy to log.
+pub fn preview(bytes: &[u8]) -> Vec<u8> {
+    bytes[..bytes.len().min(PREVIEW)].to_vec()
 }

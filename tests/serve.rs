@@ -597,3 +597,109 @@ fn the_replies_to_one_recv_leave_in_one_send() {
             .collect::<String>()
     );
 }
+
+/// A client whose framing breaks after many messages still gets every reply made before
+/// the break, even when it reads them slowly: the server sends them out before it closes.
+#[test]
+fn replies_made_before_a_protocol_error_all_arrive() {
+    let mut server = Tool::start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--mode",
+        "framed",
+        "--reply",
+        "echo",
+        "--max-frame",
+        "2048",
+        "--quiet",
+    ]);
+    // A small receive buffer and a slow reader, so replies pile up on the server's side.
+    // (Whether any are still in the server's own queue at the break, rather than in the
+    // kernel's send buffer, depends on how far the kernel grows that buffer: on a 4 MiB
+    // loopback buffer they were all in the kernel's; the review that found the bug lost
+    // 21 920 B here.)
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&server.addr.into()).unwrap();
+    let client: TcpStream = socket.into();
+    client.set_read_timeout(Some(WAIT)).unwrap();
+    let request = framed(&[b'r'; 1000]);
+    const MESSAGES: usize = 3000;
+    let mut writer = client.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        for _ in 0..MESSAGES {
+            writer.write_all(&request).unwrap();
+        }
+        writer.write_all(&[0xff, 0xff, 0xff, 0xff]).unwrap();
+    });
+    let mut reader = client;
+    let mut received = 0usize;
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => received += n,
+            Err(e) => panic!("after {received} B: {e}"),
+        }
+        // A slow reader: the server must wait for it, not drop what it still holds.
+        std::thread::sleep(Duration::from_micros(300));
+    }
+    sender.join().unwrap();
+    assert_eq!(
+        received,
+        MESSAGES * 1004,
+        "every reply before the bad header"
+    );
+    let me = port_of(&reader);
+    let left = server.wait_for(|e| e["op"] == "left" && e["peer"] == me.as_str());
+    assert_eq!(left["reason"], "protocol_error", "{left}");
+}
+
+/// The log never holds up the clients: with the server's output stalled (a pipe nobody
+/// reads), clients are still answered, and the events not shown are counted.
+#[test]
+fn a_stalled_output_holds_up_no_client() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
+        // A backlog for the crowd below: with listen(5), connects faster than accept() meet
+        // a full queue and the kernel's one-second SYN retry (see lab backlog-demo).
+        .args([
+            "--json",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--quiet",
+            "--backlog",
+            "1024",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("lab starts");
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    output.read_line(&mut first).unwrap();
+    let listening: Value = serde_json::from_str(&first).unwrap();
+    let addr: SocketAddr = listening["addr"].as_str().unwrap().parse().unwrap();
+    let mut patient = connect(addr);
+    // Three events each (accepted, left, totals): 4500 events, about three times what the
+    // view's queue and the pipe hold while nobody reads the output.
+    for _ in 0..1500 {
+        drop(TcpStream::connect(addr).unwrap());
+    }
+    patient.write_all(b"still answered?").unwrap();
+    let mut reply = [0u8; 15];
+    patient.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"STILL ANSWERED?");
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let lines: Vec<Value> = output
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect();
+    assert!(child.wait().unwrap().success());
+    let note = lines
+        .iter()
+        .find(|e| e["op"] == "note" && e["detail"].as_str().unwrap().contains("not shown"));
+    assert!(note.is_some(), "no count of the events not shown");
+}

@@ -77,9 +77,12 @@ impl<const N: usize, const S: usize> ConstFormat<N, S> {
                 }
                 assert!(i < bytes.len(), "ConstFormat: a repeat count needs a code");
             }
+            let counted = i > 0 && bytes[i - 1].is_ascii_digit();
             let code = bytes[i];
             i += 1;
             if matches!(code, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c') {
+                // CPython: "bad char in struct format" for '2 I'; spaces only between codes.
+                assert!(!counted, "ConstFormat: a repeat count must be followed by its code");
                 continue;
             }
             let (item_size, signed) = match code {
@@ -266,7 +269,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const FORMATS: [&str; 4] = ["!I", ">h2xQ", "<bBhH", "=iIqQ"];
+    const FORMATS: [&str; 4] = ["!I", ">h 2xQ", "<bBhH", "=iIqQ"];
 
     /// Check one ConstFormat against the general struct code, which is itself checked
     /// against CPython.

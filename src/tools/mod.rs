@@ -51,29 +51,28 @@ pub(crate) fn accept_next(
         Ok(pair) => Some(pair),
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
         Err(e) => {
-            report_accept_error(&e, emit, last_error);
+            if let Some(note) = accept_error_note(&e, last_error) {
+                emit.emit(None, note);
+            }
             std::thread::sleep(TICK);
             None
         }
     }
 }
 
-/// Log a failed accept() as a note, at most once a second (`last_error`): out of
-/// descriptors (EMFILE) can fail every accept() for a while.
-pub(crate) fn report_accept_error(
+/// The note for a failed accept(), at most once a second (`last_error`): out of descriptors
+/// (EMFILE) can fail every accept() for a while.
+pub(crate) fn accept_error_note(
     e: &std::io::Error,
-    emit: &Emitter,
     last_error: &mut Option<Instant>,
-) {
-    if !last_error.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
-        emit.emit(
-            None,
-            LiveKind::Note {
-                detail: format!("accept() failed: {e}; still serving"),
-            },
-        );
-        *last_error = Some(Instant::now());
+) -> Option<LiveKind> {
+    if last_error.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+        return None;
     }
+    *last_error = Some(Instant::now());
+    Some(LiveKind::Note {
+        detail: format!("accept() failed: {e}; still serving"),
+    })
 }
 
 /// How messages travel between the tools.

@@ -1,20 +1,22 @@
 //! `lab serve` for messages: every client on one thread, driven by a level-triggered epoll
 //! loop. A client costs a few KiB instead of a thread, one recv() and one send() per
 //! message is all the work, and a client that stops sending or stops reading holds up no
-//! other: nothing here ever blocks.
+//! other: nothing here ever blocks, not even the log.
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Instant;
 
+use super::event_log::EventLog;
+use super::outbox::{Outbox, Verdict};
 use super::{ServeOptions, Served, Totals};
 use crate::error::Error;
 use crate::framing::{FrameReader, LengthCodec};
-use crate::live::{Emitter, Leave, LiveKind};
+use crate::live::{Emitter, Leave, LiveKind, preview};
 use crate::poller::{Interest, Poller, Ready};
 use crate::signal;
-use crate::tools::{TICK, WireMode};
+use crate::tools::{TICK, WireMode, accept_error_note};
 
 /// The listening socket's token; clients count up from 0.
 const LISTENER: u64 = u64::MAX;
@@ -26,9 +28,6 @@ const ACCEPTS_PER_WAKE: usize = 64;
 /// Reply bytes a client may leave untaken before the server stops reading from it: a
 /// client that sends without reading gets back-pressure, not unbounded server memory.
 const MAX_UNSENT: usize = 256 * 1024;
-
-/// How a client's turn ends when it must leave: why, in the words of a `left` event.
-type Verdict = Result<(), (Leave, String)>;
 
 /// Serve messages until Ctrl-C; every client still connected then is told why it goes.
 pub(super) fn event_loop(
@@ -43,7 +42,7 @@ pub(super) fn event_loop(
     let mut server = Server {
         listener,
         options,
-        emit,
+        log: EventLog::new(emit),
         clients: HashMap::new(),
         next_token: 0,
         recv_buf: vec![0; options.recv_size],
@@ -80,6 +79,7 @@ pub(super) fn event_loop(
     for token in tokens {
         server.leave(token, Leave::Shutdown, "the server is shutting down".into());
     }
+    server.log.finish();
     Ok(server.served)
 }
 
@@ -87,12 +87,12 @@ pub(super) fn event_loop(
 struct Server<'a> {
     listener: &'a TcpListener,
     options: &'a ServeOptions,
-    emit: &'a Emitter,
+    log: EventLog<'a>,
     clients: HashMap<u64, Client>,
     next_token: u64,
     /// One recv() buffer for every client: only one is read at a time.
     recv_buf: Vec<u8>,
-    /// One reply at a time is built here before it is sent.
+    /// The replies to one recv() are built here before they are sent.
     reply_buf: Vec<u8>,
     served: Served,
     /// accept() failed (out of descriptors, say): the listener rests until then.
@@ -108,8 +108,9 @@ struct Client {
     outbox: Outbox,
     totals: Totals,
     last_heard: Instant,
-    /// The client closed its side; it leaves with this detail once its replies are out.
-    closed: Option<String>,
+    /// The client is done (it closed its side, or broke the framing): nothing more is read,
+    /// and it leaves with this reason once the replies already made are out.
+    leaving: Option<(Leave, String)>,
     interest: Interest,
 }
 
@@ -121,7 +122,9 @@ impl Server<'_> {
                 Ok((stream, peer)) => self.admit(poller, stream, peer),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) => {
-                    crate::tools::report_accept_error(&e, self.emit, &mut self.last_accept_error);
+                    if let Some(note) = accept_error_note(&e, &mut self.last_accept_error) {
+                        self.log.event(None, note);
+                    }
                     // Level-triggered, a listener whose accept() keeps failing would wake
                     // the loop without end: it rests a tick instead.
                     let _ = poller.delete(self.listener);
@@ -134,12 +137,8 @@ impl Server<'_> {
 
     fn admit(&mut self, poller: &Poller, stream: TcpStream, peer: SocketAddr) {
         if self.clients.len() >= self.options.max_clients {
-            self.emit.emit(
-                Some(peer),
-                LiveKind::Refused {
-                    detail: super::refusal(self.options.max_clients),
-                },
-            );
+            let detail = super::refusal(self.options.max_clients);
+            self.log.event(Some(peer), LiveKind::Refused { detail });
             return;
         }
         // A blocking socket would stall every client, so one that cannot be made
@@ -149,40 +148,30 @@ impl Server<'_> {
             .set_nonblocking(true)
             .and_then(|()| poller.add(&stream, token, Interest::READ));
         if let Err(e) = registered {
-            self.emit.emit(
-                Some(peer),
-                LiveKind::Refused {
-                    detail: format!("cannot watch this connection ({e}); connection closed"),
-                },
-            );
+            let detail = format!("cannot watch this connection ({e}); connection closed");
+            self.log.event(Some(peer), LiveKind::Refused { detail });
             return;
         }
         // Replies go out at once: a reply waits for nothing else of ours.
         let _ = stream.set_nodelay(true);
         self.next_token += 1;
-        let now = Instant::now();
-        self.clients.insert(
-            token,
-            Client {
-                stream,
-                peer,
-                reader: match &self.options.mode {
-                    WireMode::Framed { codec, .. } => Some(FrameReader::new(*codec)),
-                    WireMode::Raw => None,
-                },
-                outbox: Outbox::default(),
-                totals: Totals::default(),
-                last_heard: now,
-                closed: None,
-                interest: Interest::READ,
-            },
-        );
-        self.emit.emit(
-            Some(peer),
-            LiveKind::Accepted {
-                clients: self.clients.len(),
-            },
-        );
+        let reader = match &self.options.mode {
+            WireMode::Framed { codec, .. } => Some(FrameReader::new(*codec)),
+            WireMode::Raw => None,
+        };
+        let client = Client {
+            stream,
+            peer,
+            reader,
+            outbox: Outbox::default(),
+            totals: Totals::default(),
+            last_heard: Instant::now(),
+            leaving: None,
+            interest: Interest::READ,
+        };
+        self.clients.insert(token, client);
+        let clients = self.clients.len();
+        self.log.event(Some(peer), LiveKind::Accepted { clients });
     }
 
     /// One client is ready: send what waits, take one recv(), reply to what it completes.
@@ -192,24 +181,22 @@ impl Server<'_> {
         };
         let mut verdict = Ok(());
         if (event.writable || event.hangup) && !client.outbox.is_empty() {
-            verdict = client.flush();
+            verdict = client.outbox.flush(&client.stream, &mut client.totals);
         }
         if verdict.is_ok() && (event.readable || event.hangup) && client.interest.read {
             verdict = client.receive(
                 &mut self.recv_buf,
                 &mut self.reply_buf,
                 self.options,
-                self.emit,
+                &self.log,
             );
         }
-        if verdict.is_ok() && client.outbox.is_empty() {
-            if let Some(detail) = client.closed.take() {
-                verdict = Err((Leave::Closed, detail));
-            }
-        }
-        match verdict {
-            Ok(()) => client.watch(poller, event.token),
-            Err((reason, detail)) => self.leave(event.token, reason, detail),
+        let verdict = verdict
+            .or_else(|(reason, detail)| client.finish_replies_first(reason, detail))
+            .and_then(|()| client.leave_if_done())
+            .and_then(|()| client.watch(poller, event.token));
+        if let Err((reason, detail)) = verdict {
+            self.leave(event.token, reason, detail);
         }
     }
 
@@ -220,8 +207,12 @@ impl Server<'_> {
             .accepting_again_at
             .is_some_and(|at| Instant::now() >= at)
         {
-            self.accepting_again_at = None;
-            let _ = poller.add(self.listener, LISTENER, Interest::READ);
+            // Should the listener not go back (it always can, short of ENOMEM), try again
+            // next tick rather than stop accepting for good.
+            self.accepting_again_at = match poller.add(self.listener, LISTENER, Interest::READ) {
+                Ok(()) => None,
+                Err(_) => Some(Instant::now() + TICK),
+            };
         }
         let idle = self.options.idle_timeout;
         let seconds = idle.as_secs_f64();
@@ -237,7 +228,8 @@ impl Server<'_> {
                         )
                     })
                 } else {
-                    (client.last_heard.elapsed() >= idle).then(|| {
+                    // Silence counts only while the server is listening for more.
+                    (client.interest.read && client.last_heard.elapsed() >= idle).then(|| {
                         format!("sent nothing for {seconds} s (--idle-timeout): connection closed")
                     })
                 }
@@ -255,17 +247,24 @@ impl Server<'_> {
             return;
         };
         let peer = Some(client.peer);
-        self.emit.emit(peer, LiveKind::Left { reason, detail });
         let totals = &client.totals;
-        self.emit.emit(
-            peer,
+        let events = [
+            LiveKind::Left { reason, detail },
             LiveKind::Totals {
                 bytes_in: totals.bytes_in,
                 bytes_out: totals.bytes_out,
                 recv_calls: totals.recv_calls,
                 messages: totals.messages,
             },
-        );
+        ];
+        for kind in events {
+            if signal::stop_requested() {
+                // Serving is over: the record of who was still here is worth a wait.
+                self.log.event_waiting(peer, kind);
+            } else {
+                self.log.event(peer, kind);
+            }
+        }
         self.served.add(totals);
         // Dropping the stream closes it, which also takes it out of the epoll set.
     }
@@ -278,7 +277,7 @@ impl Client {
         recv_buf: &mut [u8],
         reply_buf: &mut Vec<u8>,
         options: &ServeOptions,
-        emit: &Emitter,
+        log: &EventLog,
     ) -> Verdict {
         let n = match (&self.stream).read(recv_buf) {
             Ok(n) => n,
@@ -300,41 +299,30 @@ impl Client {
             if let Some(Err(e)) = self.reader.as_ref().map(FrameReader::finish) {
                 return Err((Leave::ProtocolError, e.to_string()));
             }
-            self.closed = Some("closed the connection (recv() returned 0 bytes)".into());
+            self.leaving = Some((
+                Leave::Closed,
+                "closed the connection (recv() returned 0 bytes)".into(),
+            ));
             return Ok(());
         }
         let bytes = &recv_buf[..n];
         self.totals.bytes_in += n as u64;
         self.totals.recv_calls += 1;
-        if emit.wants_bytes() {
-            emit.emit(
-                Some(self.peer),
-                LiveKind::Recv {
-                    len: n,
-                    bytes: bytes.to_vec(),
-                },
-            );
+        let peer = Some(self.peer);
+        if log.wants_bytes() {
+            let bytes = preview(bytes);
+            log.event(peer, LiveKind::Recv { len: n, bytes });
         }
         // Every reply this recv() completes is built first and leaves in one send(): a
         // burst of requests costs one syscall each way, and framing lets the client cut
         // the replies apart again, as it must whenever they merge.
         reply_buf.clear();
-        let Client {
-            peer,
-            reader,
-            totals,
-            ..
-        } = self;
+        let totals = &mut self.totals;
         let mut answer = |message: &[u8]| -> Verdict {
             totals.messages += 1;
-            if emit.wants_bytes() {
-                emit.emit(
-                    Some(*peer),
-                    LiveKind::Message {
-                        len: message.len(),
-                        bytes: message.to_vec(),
-                    },
-                );
+            if log.wants_bytes() {
+                let (len, bytes) = (message.len(), preview(message));
+                log.event(peer, LiveKind::Message { len, bytes });
             }
             options
                 .reply
@@ -342,7 +330,7 @@ impl Client {
                 .map(|_| ())
                 .map_err(|e| (Leave::Error, format!("cannot frame the reply: {e}")))
         };
-        let outcome = match reader {
+        let outcome = match &mut self.reader {
             None => answer(bytes),
             Some(reader) => {
                 reader.feed(bytes);
@@ -354,8 +342,8 @@ impl Client {
                             }
                         }
                         Ok(None) => break Ok(()),
-                        // Nothing after a bad header can be trusted: this client is done,
-                        // the others go on; the replies before it still go out.
+                        // Nothing after a bad header can be trusted: this client is done
+                        // (once the replies before it are out), the others go on.
                         Err(e) => {
                             break Err((Leave::ProtocolError, format!("{e}; connection closed")));
                         }
@@ -366,131 +354,54 @@ impl Client {
         if !reply_buf.is_empty() {
             self.outbox
                 .send(&self.stream, reply_buf, &mut self.totals)?;
-            if emit.wants_bytes() {
-                emit.emit(
-                    Some(self.peer),
-                    LiveKind::Send {
-                        len: reply_buf.len(),
-                        bytes: reply_buf.clone(),
-                    },
-                );
+            if log.wants_bytes() {
+                let (len, bytes) = (reply_buf.len(), preview(reply_buf));
+                log.event(peer, LiveKind::Send { len, bytes });
             }
         }
         outcome
     }
 
-    /// Send what replies are waiting, as far as the kernel takes them.
-    fn flush(&mut self) -> Verdict {
-        self.outbox.flush(&self.stream, &mut self.totals)
+    /// A client that broke the framing still gets the replies made before the break; the
+    /// connection ends once they are out (or the client stops taking them).
+    fn finish_replies_first(&mut self, reason: Leave, detail: String) -> Verdict {
+        if reason == Leave::ProtocolError && !self.outbox.is_empty() {
+            self.leaving = Some((reason, detail));
+            Ok(())
+        } else {
+            Err((reason, detail))
+        }
     }
 
-    /// Watch for what this client needs next: more requests unless it closed or has too
+    /// A client that is done leaves once nothing waits to be sent.
+    fn leave_if_done(&mut self) -> Verdict {
+        match self.leaving.take() {
+            Some(why) if self.outbox.is_empty() => Err(why),
+            still => {
+                self.leaving = still;
+                Ok(())
+            }
+        }
+    }
+
+    /// Watch for what this client needs next: more requests unless it is done or has too
     /// much unsent; room to send while replies wait.
-    fn watch(&mut self, poller: &Poller, token: u64) {
+    fn watch(&mut self, poller: &Poller, token: u64) -> Verdict {
         let wanted = Interest {
-            read: self.closed.is_none() && self.outbox.len() < MAX_UNSENT,
+            read: self.leaving.is_none() && self.outbox.len() < MAX_UNSENT,
             write: !self.outbox.is_empty(),
         };
-        if wanted != self.interest && poller.modify(&self.stream, token, wanted).is_ok() {
-            self.interest = wanted;
+        if wanted == self.interest {
+            return Ok(());
         }
-    }
-}
-
-/// Reply bytes the kernel has not taken yet, in order.
-#[derive(Debug)]
-struct Outbox {
-    bytes: Vec<u8>,
-    /// Where the unsent bytes start: those before it are sent.
-    start: usize,
-    /// When the last byte went out, or the first byte began to wait: the clock for a
-    /// client that does not read.
-    stalled_since: Instant,
-}
-
-impl Default for Outbox {
-    fn default() -> Self {
-        Outbox {
-            bytes: Vec::new(),
-            start: 0,
-            stalled_since: Instant::now(),
+        poller
+            .modify(&self.stream, token, wanted)
+            .map_err(|e| (Leave::Error, format!("cannot watch this connection ({e})")))?;
+        if wanted.read && !self.interest.read {
+            // Its requests waited on us, not the other way round: the idle clock restarts.
+            self.last_heard = Instant::now();
         }
-    }
-}
-
-impl Outbox {
-    fn len(&self) -> usize {
-        self.bytes.len() - self.start
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Send one reply: straight to the kernel when nothing waits before it, else queued
-    /// behind what does, so replies keep their order.
-    fn send(&mut self, stream: &TcpStream, reply: &[u8], totals: &mut Totals) -> Verdict {
-        let taken = if self.is_empty() {
-            write_some(stream, reply)?
-        } else {
-            0
-        };
-        totals.bytes_out += taken as u64;
-        if taken < reply.len() {
-            if self.is_empty() {
-                self.bytes.clear();
-                self.start = 0;
-                self.stalled_since = Instant::now();
-            }
-            self.bytes.extend_from_slice(&reply[taken..]);
-        }
+        self.interest = wanted;
         Ok(())
-    }
-
-    /// Send as much of what waits as the kernel takes now.
-    fn flush(&mut self, stream: &TcpStream, totals: &mut Totals) -> Verdict {
-        let taken = write_some(stream, &self.bytes[self.start..])?;
-        if taken > 0 {
-            totals.bytes_out += taken as u64;
-            self.start += taken;
-            self.stalled_since = Instant::now();
-        }
-        if self.is_empty() {
-            self.bytes.clear();
-            self.start = 0;
-            // A burst should not pin its peak memory to the client for good.
-            self.bytes.shrink_to(64 * 1024);
-        } else if self.start >= self.bytes.len() / 2 {
-            self.bytes.drain(..self.start);
-            self.start = 0;
-        }
-        Ok(())
-    }
-}
-
-/// One send(): how many bytes the kernel took (0 when its buffer is full).
-fn write_some(mut stream: &TcpStream, bytes: &[u8]) -> Result<usize, (Leave, String)> {
-    match stream.write(bytes) {
-        Ok(n) => Ok(n),
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-            ) =>
-        {
-            Ok(0)
-        }
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
-            ) =>
-        {
-            Err((
-                Leave::Reset,
-                format!("reset the connection during a reply ({e})"),
-            ))
-        }
-        Err(e) => Err((Leave::Error, format!("send() of the reply failed: {e}"))),
     }
 }

@@ -3,7 +3,9 @@
 //! it exit. Messages are served on one event loop ([`messages`]); uploads, which write
 //! files, get a thread each ([`uploads`]).
 
+mod event_log;
 mod messages;
+mod outbox;
 mod uploads;
 
 use std::io;
