@@ -82,7 +82,10 @@ impl<const N: usize, const S: usize> ConstFormat<N, S> {
             i += 1;
             if matches!(code, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c') {
                 // CPython: "bad char in struct format" for '2 I'; spaces only between codes.
-                assert!(!counted, "ConstFormat: a repeat count must be followed by its code");
+                assert!(
+                    !counted,
+                    "ConstFormat: a repeat count must be followed by its code"
+                );
                 continue;
             }
             let (item_size, signed) = match code {
