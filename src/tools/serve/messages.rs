@@ -192,7 +192,6 @@ impl Server<'_> {
             );
         }
         let verdict = verdict
-            .or_else(|(reason, detail)| client.finish_replies_first(reason, detail))
             .and_then(|()| client.leave_if_done())
             .and_then(|()| client.watch(poller, event.token));
         if let Err((reason, detail)) = verdict {
@@ -296,13 +295,13 @@ impl Client {
         };
         self.last_heard = Instant::now();
         if n == 0 {
-            if let Some(Err(e)) = self.reader.as_ref().map(FrameReader::finish) {
-                return Err((Leave::ProtocolError, e.to_string()));
-            }
-            self.leaving = Some((
-                Leave::Closed,
-                "closed the connection (recv() returned 0 bytes)".into(),
-            ));
+            self.leaving = Some(match self.reader.as_ref().map(FrameReader::finish) {
+                Some(Err(e)) => (Leave::ProtocolError, e.to_string()),
+                _ => (
+                    Leave::Closed,
+                    "closed the connection (recv() returned 0 bytes)".into(),
+                ),
+            });
             return Ok(());
         }
         let bytes = &recv_buf[..n];
@@ -345,7 +344,9 @@ impl Client {
                         // Nothing after a bad header can be trusted: this client is done
                         // (once the replies before it are out), the others go on.
                         Err(e) => {
-                            break Err((Leave::ProtocolError, format!("{e}; connection closed")));
+                            let detail = format!("{e}; connection closed");
+                            self.leaving = Some((Leave::ProtocolError, detail));
+                            break Ok(());
                         }
                     }
                 }
@@ -360,17 +361,6 @@ impl Client {
             }
         }
         outcome
-    }
-
-    /// A client that broke the framing still gets the replies made before the break; the
-    /// connection ends once they are out (or the client stops taking them).
-    fn finish_replies_first(&mut self, reason: Leave, detail: String) -> Verdict {
-        if reason == Leave::ProtocolError && !self.outbox.is_empty() {
-            self.leaving = Some((reason, detail));
-            Ok(())
-        } else {
-            Err((reason, detail))
-        }
     }
 
     /// A client that is done leaves once nothing waits to be sent.
