@@ -87,12 +87,10 @@ pub fn serve(options: &ServeOptions, emit: &Emitter) -> Result<Served, Error> {
     }
 }
 
-fn reply_name(reply: Reply) -> &'static str {
-    match reply {
-        Reply::Echo => "echo",
-        Reply::Upper => "upper",
-        Reply::None => "none",
-    }
+/// `--reply`'s value as it is typed.
+fn reply_name(reply: Reply) -> String {
+    clap::ValueEnum::to_possible_value(&reply)
+        .map_or_else(String::new, |value| value.get_name().to_string())
 }
 
 /// EADDRINUSE gets the reason and the two ways out.
