@@ -124,6 +124,9 @@ fn port_of(stream: &TcpStream) -> String {
     stream.local_addr().unwrap().to_string()
 }
 
+/// Three framed messages in one write: three replies, cut apart again by the client. They
+/// arrive in one recv() on loopback, and their replies leave in one send(): the server's
+/// log shows the merge the client will have to cut apart.
 #[test]
 fn framed_messages_sent_in_one_burst_come_back_one_reply_each() {
     let mut server = Tool::start(&["serve", "--addr", "127.0.0.1:0", "--mode", "framed"]);
@@ -141,6 +144,34 @@ fn framed_messages_sent_in_one_burst_come_back_one_reply_each() {
     assert_eq!(message["hex"], "68656c6c6f");
     drop(client);
     server.wait_for(|e| e["op"] == "left" && e["peer"] == me.as_str() && e["reason"] == "closed");
+    let mine = |op: &str| -> Vec<Value> {
+        server
+            .seen
+            .iter()
+            .filter(|e| e["op"] == op && e["peer"] == me.as_str())
+            .cloned()
+            .collect()
+    };
+    let (recvs, messages, sends) = (mine("recv"), mine("message"), mine("send"));
+    assert_eq!(
+        recvs.len(),
+        1,
+        "one write of 32 bytes on loopback: {recvs:#?}"
+    );
+    assert_eq!(messages.len(), 3);
+    assert_eq!(sends.len(), 1, "{sends:#?}");
+    let all_replies: Vec<u8> = [&b"HELLO"[..], b"BYEBYE", b"AGAIN,BYE"]
+        .iter()
+        .flat_map(|m| framed(m))
+        .collect();
+    assert_eq!(sends[0]["len"], all_replies.len());
+    assert_eq!(
+        sends[0]["hex"],
+        all_replies
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
     let (status, events) = server.interrupt();
     assert!(status.success());
     assert!(
@@ -549,53 +580,6 @@ fn a_client_that_half_closes_still_gets_every_reply() {
     assert_eq!(left["reason"], "closed", "{left}");
     let totals = server.wait_for(|e| e["op"] == "totals" && e["peer"] == me.as_str());
     assert_eq!(totals["messages"], 200);
-}
-
-/// The replies to the messages of one recv() leave in one send(): the server's log shows
-/// the merge the client will have to cut apart.
-#[test]
-fn the_replies_to_one_recv_leave_in_one_send() {
-    let mut server = Tool::start(&["serve", "--addr", "127.0.0.1:0", "--mode", "framed"]);
-    let mut client = connect(server.addr);
-    let burst: Vec<u8> = [&b"one"[..], b"two", b"three"]
-        .iter()
-        .flat_map(|m| framed(m))
-        .collect();
-    client.write_all(&burst).unwrap();
-    for want in ["ONE", "TWO", "THREE"] {
-        assert_eq!(read_frame(&mut client), want.as_bytes());
-    }
-    let me = port_of(&client);
-    drop(client);
-    server.wait_for(|e| e["op"] == "left" && e["peer"] == me.as_str());
-    let mine = |op: &str| -> Vec<Value> {
-        server
-            .seen
-            .iter()
-            .filter(|e| e["op"] == op && e["peer"] == me.as_str())
-            .cloned()
-            .collect()
-    };
-    let (recvs, messages, sends) = (mine("recv"), mine("message"), mine("send"));
-    assert_eq!(
-        recvs.len(),
-        1,
-        "one write of 23 bytes on loopback: {recvs:#?}"
-    );
-    assert_eq!(messages.len(), 3);
-    assert_eq!(sends.len(), 1, "{sends:#?}");
-    let all_replies: Vec<u8> = [&b"ONE"[..], b"TWO", b"THREE"]
-        .iter()
-        .flat_map(|m| framed(m))
-        .collect();
-    assert_eq!(sends[0]["len"], all_replies.len());
-    assert_eq!(
-        sends[0]["hex"],
-        all_replies
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
 }
 
 /// A client whose framing breaks after many messages still gets every reply made before
