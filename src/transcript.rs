@@ -19,6 +19,33 @@ pub enum Side {
     Server,
 }
 
+/// Which way bytes travel on a connection. A lesson's client→server stream is `ToServer`; a
+/// traced program's replies and the ACKs of a captured connection travel `ToClient`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    ToServer,
+    ToClient,
+}
+
+impl Direction {
+    /// The side whose send() puts bytes in this direction.
+    pub fn sender(self) -> Side {
+        match self {
+            Direction::ToServer => Side::Client,
+            Direction::ToClient => Side::Server,
+        }
+    }
+
+    /// The other way.
+    pub fn reverse(self) -> Direction {
+        match self {
+            Direction::ToServer => Direction::ToClient,
+            Direction::ToClient => Direction::ToServer,
+        }
+    }
+}
+
 /// What happened. Names match the `op` field of the JSON output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
