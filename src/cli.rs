@@ -549,6 +549,19 @@ impl Cli {
         let mut kept = Vec::with_capacity(values.len());
         let mut rest = std::mem::take(values).into_iter();
         while let Some(value) = rest.next() {
+            if value == "--width" || value.starts_with("--width=") {
+                let given = match value.strip_prefix("--width=") {
+                    Some(w) => Some(w.to_string()),
+                    None => rest.next(),
+                };
+                match given.as_deref().map(str::parse::<u16>) {
+                    Some(Ok(w)) if (MIN_WIDTH..=1000).contains(&w) => self.width = Some(w),
+                    // Not a width: they were values after all.
+                    _ if value == "--width" => kept.extend(std::iter::once(value).chain(given)),
+                    _ => kept.push(value),
+                }
+                continue;
+            }
             let color = match value.as_str() {
                 "--json" => {
                     self.json = true;

@@ -202,8 +202,9 @@ fn render_command(cli: &Cli, width: usize) -> Result<String, Error> {
             Ok(format!("{n}\n"))
         }
         Command::UploadDemo(args) => {
-            let (send, receive) = render::progress::ProgressView::pair("send", "receive");
-            let report = upload::demo::run(args.size, &send, &receive)?;
+            let [make, send, receive] =
+                render::progress::ProgressView::group(["make", "send", "receive"]);
+            let report = upload::demo::run(args.size, [&make, &send, &receive])?;
             Ok(if cli.json {
                 render::upload_view::render_demo_json(&report)
             } else {

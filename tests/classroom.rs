@@ -8,9 +8,10 @@ use serde_json::Value;
 #[test]
 fn lessons_lists_every_lesson_in_order_name_first() {
     let out = stdout(&lab(&["lessons"]));
-    // One line each, the name first.
+    // One entry each, the name first; an entry's other lines are indented under it.
     let names: Vec<&str> = out
         .lines()
+        .filter(|l| !l.starts_with(' '))
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
     assert_eq!(

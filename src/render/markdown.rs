@@ -227,15 +227,21 @@ impl Page {
         self.block = Block::Paragraph;
     }
 
-    /// Code is shown as it is written: indented, in colour, never wrapped (a command must
-    /// stay one line to be copied).
+    /// Code is shown indented, in colour. A command stays one line, to be copied whole;
+    /// other lines (sample output) wrap under themselves.
     fn code_block(&mut self) {
         let Some(code) = self.code.take() else { return };
-        let indent = " ".repeat(4 + 2 * self.lists.len());
+        let indent = 4 + 2 * self.lists.len();
         for line in code.lines() {
-            self.out.push_str(&indent);
-            self.out.push_str(&Line::of(line, Look::Code).paint());
-            self.out.push('\n');
+            let mut text = Line::of(" ".repeat(indent), Look::Plain);
+            text.push(line, Look::Code);
+            if line.starts_with("lab ") {
+                self.out.push_str(&text.paint());
+                self.out.push('\n');
+            } else {
+                self.out
+                    .push_str(&paint_wrapped(&text, self.width, indent + 2));
+            }
         }
     }
 

@@ -84,3 +84,27 @@ pub fn refusal(max_clients: usize) -> String {
         }
     )
 }
+
+/// `lab upload-demo --size` larger than the disk can hold twice.
+pub fn not_enough_space(dir: &std::path::Path, size: u64, needed: u64, free: u64) -> String {
+    use super::human_bytes;
+    format!(
+        "--size {}: the demo writes the file and receives a copy of it, so it needs {} free \
+         in {}, which has {}; choose a smaller --size, or point TMPDIR at a roomier disk",
+        human_bytes(size),
+        approximate_bytes(needed),
+        dir.display(),
+        approximate_bytes(free)
+    )
+}
+
+/// A size as a person reads it, rounded: 1.5 GiB, 200 GiB.
+fn approximate_bytes(n: u64) -> String {
+    let units = [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")];
+    for (shift, unit) in units {
+        if n >= 1 << shift {
+            return format!("{:.1} {unit}", n as f64 / (1u64 << shift) as f64);
+        }
+    }
+    format!("{n} B")
+}

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthStr;
 
-use super::text::{Line, Look, Run, hex_lines, paint_wrapped, text_lines, wrap_words};
+use super::text::{Line, Look, Run, hex_lines, paint_wrapped, text_lines, wrap_line, wrap_words};
 use super::{ViewOptions, human_bytes};
 use crate::analysis::Summary;
 use crate::framing::Framing;
@@ -320,9 +320,16 @@ fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         Op::Send | Op::Recv | Op::Segment => bytes_cell(t, event, options, width),
         Op::Frame => frame_cell(t, event, options, width),
         Op::Eof => {
-            let mut line = Line::of(prefix("recv", 0), Look::Plain);
+            let lead = prefix("recv", 0);
+            let hang = lead.len();
+            let mut line = Line::of(lead, Look::Plain);
             line.push("end of stream", Look::Dim);
-            vec![line]
+            let mut lines = wrap_line(&line, width, hang);
+            for line in lines.iter_mut().skip(1) {
+                line.chunks
+                    .insert(0, Line::of(" ".repeat(hang), Look::Plain).chunks.remove(0));
+            }
+            lines
         }
         Op::Close => words("close (FIN: no more bytes)", Look::Dim),
         Op::Truncated => words(&format!("truncated: {}", detail(event)), Look::Bad),
@@ -401,15 +408,24 @@ fn frame_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         part: Part::Payload,
     }];
     let mut lines = with_prefix(prefix("frame", event.bytes.len()), &runs, options, width);
-    let indent = " ".repeat(prefix("frame", 0).len());
-    let mut check = Line::of(format!("{indent}⇒ "), Look::Plain);
+    let mut check = Line::of("⇒ ", Look::Plain);
     check.push(format!("m{n}"), Look::Label(n));
     if t.messages.get(n.wrapping_sub(1)) == Some(&event.bytes) {
         check.push(" intact ✓", Look::Good);
     } else {
         check.push(" differs from what was sent ✗", Look::Bad);
     }
-    lines.push(check);
+    // Under the bytes, or further left when the column is narrow.
+    let indent = prefix("frame", 0)
+        .len()
+        .min(width.saturating_sub(check.width()));
+    for mut line in wrap_line(&check, width - indent, 2) {
+        line.chunks.insert(
+            0,
+            Line::of(" ".repeat(indent), Look::Plain).chunks.remove(0),
+        );
+        lines.push(line);
+    }
     lines
 }
 

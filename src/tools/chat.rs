@@ -256,15 +256,20 @@ impl Replies {
             self.take_unasked(&buf[..n], emit, peer);
             return Ok(true);
         }
-        if !sent_any {
-            let said = String::from_utf8_lossy(&self.heard).into_owned();
-            return Err(Error::Refused(phrases::turned_away(&said)));
+        let said = String::from_utf8_lossy(&self.heard).into_owned();
+        if !sent_any && !said.trim().is_empty() {
+            return Err(Error::Unavailable(phrases::turned_away(&said)));
         }
+        let detail = if sent_any {
+            phrases::server_left_while_waiting()
+        } else {
+            phrases::turned_away("")
+        };
         emit.emit(
             peer,
             LiveKind::Left {
                 reason: Leave::Closed,
-                detail: phrases::server_left_while_waiting(),
+                detail,
             },
         );
         Ok(false)
