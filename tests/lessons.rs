@@ -304,3 +304,26 @@ fn udp_keeps_one_datagram_per_recvfrom_and_truncation_loses_the_rest() {
         "the cut-off bytes are gone, not delivered later"
     );
 }
+
+#[test]
+fn a_udp_run_speaks_only_of_udp() {
+    let text = common::stdout(&common::lab(&["udp-demo", "--trials", "3"]));
+    for tcp_word in [
+        "Nagle",
+        "not measured on this kernel",
+        "Only framing",
+        "segments",
+        "TCP_INFO",
+    ] {
+        assert!(
+            !text.contains(tcp_word),
+            "{tcp_word:?} in a UDP run:\n{text}"
+        );
+    }
+    assert!(text.contains("recvfrom() calls per run"), "{text}");
+    assert!(
+        text.replace('\n', " ")
+            .contains("UDP keeps message boundaries"),
+        "{text}"
+    );
+}

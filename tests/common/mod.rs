@@ -1,6 +1,8 @@
 //! Helpers for tests that run the real `lab` binary.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod tmux;
+
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -21,6 +23,7 @@ pub fn lab_with_input(args: &[&str], input: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
         .args(args)
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
