@@ -5,31 +5,8 @@
 mod common;
 
 use common::tmux::{self, Pane};
-use common::{lab, stdout};
+use common::{lab, masked, stdout};
 use unicode_width::UnicodeWidthStr;
-
-/// A view with its measured figures masked (times, ports, counts), spaces collapsed: two
-/// runs of the same lesson look the same.
-fn masked(text: &str) -> Vec<String> {
-    text.lines()
-        .map(|line| {
-            let mut out = String::new();
-            for c in line.chars() {
-                let c = if c.is_ascii_digit() || c == '.' {
-                    '#'
-                } else {
-                    c
-                };
-                if (c == '#' || c == ' ') && out.ends_with(c) {
-                    continue;
-                }
-                out.push(c);
-            }
-            out.trim_end().to_string()
-        })
-        .filter(|l| !l.is_empty())
-        .collect()
-}
 
 /// What lab printed on the screen, before the `[exit N]` line.
 fn before_exit(screen: &str) -> String {
