@@ -31,8 +31,8 @@
 //! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick.
 //! - [`signal`] — Ctrl-C as a flag the long-running tools poll.
 //! - `exchange_run`, `classroom`, `live_run` — turning command-line arguments into runs.
-//! - [`render`] — the views (side by side, struct, matrices, histograms), their colours, and
-//!   the JSON Lines output.
+//! - [`render`] — the views (side by side, struct, matrices, histograms), their words and
+//!   colours, the JSON Lines output, and the terminal: its width, the pager, `--step`'s keys.
 
 pub mod analysis;
 pub mod capture;

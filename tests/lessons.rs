@@ -321,6 +321,16 @@ fn a_udp_run_speaks_only_of_udp() {
         );
     }
     assert!(text.contains("recvfrom() calls per run"), "{text}");
+    let one = common::stdout(&common::lab(&["udp-demo", "--recv-size", "4"]));
+    for tcp_word in [
+        "Nagle",
+        "merged recv()",
+        "split message",
+        "recv() with data",
+    ] {
+        assert!(!one.contains(tcp_word), "{tcp_word:?} in a UDP run:\n{one}");
+    }
+    assert!(one.contains("3 truncated"), "{one}");
     assert!(
         text.replace('\n', " ")
             .contains("UDP keeps message boundaries"),

@@ -489,17 +489,35 @@ fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -
 }
 
 fn footer(s: &Summary, width: usize, out: &mut String) {
-    let figures = format!(
-        "{} send() · {} recv() with data · {} B sent, {} B received · {} merged recv() · {} \
-         split message{}",
-        s.sends,
-        s.recvs,
-        s.bytes_sent,
-        s.bytes_received,
-        s.merged_recvs,
-        s.split_messages,
-        if s.split_messages == 1 { "" } else { "s" }
-    );
+    // A UDP run has datagrams, not a stream: nothing to merge or split, but some to lose.
+    let figures = match s.truncated {
+        Some(truncated) => format!(
+            "{} datagrams sent · {} recvfrom() · {} B sent, {} B received · {} lost · {} \
+             truncated",
+            s.sends,
+            s.recvs,
+            s.bytes_sent,
+            s.bytes_received,
+            s.sends.saturating_sub(s.recvs),
+            truncated
+        ),
+        None => format!(
+            "{} send() · {} recv() with data · {} B sent, {} B received · {} merged recv() · \
+             {} split message{}",
+            s.sends,
+            s.recvs,
+            s.bytes_sent,
+            s.bytes_received,
+            s.merged_recvs,
+            s.split_messages,
+            if s.split_messages == 1 { "" } else { "s" }
+        ),
+    };
+    let call = if s.truncated.is_some() {
+        "recvfrom()"
+    } else {
+        "recv() with data"
+    };
     labelled(out, width, "measured", &figures, Look::Plain);
     let verdict_look = if s.error.is_some() {
         Look::Bad
@@ -514,7 +532,7 @@ fn footer(s: &Summary, width: usize, out: &mut String) {
         let (text, look) = if predicted == s.recvs {
             (
                 format!(
-                    "the lesson predicted {predicted} recv() with data; measured {}, as predicted",
+                    "the lesson predicted {predicted} {call}; measured {}, as predicted",
                     s.recvs
                 ),
                 Look::Dim,
@@ -522,8 +540,8 @@ fn footer(s: &Summary, width: usize, out: &mut String) {
         } else {
             (
                 format!(
-                    "the lesson predicted {predicted} recv() with data, but this kernel gave {}: \
-                     timing decides, not a rule",
+                    "the lesson predicted {predicted} {call}, but this kernel gave {}: timing \
+                     decides, not a rule",
                     s.recvs
                 ),
                 Look::Bad,
