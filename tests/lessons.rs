@@ -330,7 +330,9 @@ fn a_udp_run_speaks_only_of_udp() {
     ] {
         assert!(!one.contains(tcp_word), "{tcp_word:?} in a UDP run:\n{one}");
     }
-    assert!(one.contains("3 truncated"), "{one}");
+    let joined = one.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(joined.contains("· 3 truncated"), "{one}");
+    assert!(joined.contains("knobs: recvfrom(4)"), "{one}");
     assert!(
         text.replace('\n', " ")
             .contains("UDP keeps message boundaries"),

@@ -78,7 +78,8 @@ fn heading(run: &LessonRun, width: usize, out: &mut String) {
         (false, false) => " · Nagle on",
     };
     let knobs = format!(
-        "knobs: recv({}) · reader {} ms late · send gap {} ms{nagle}",
+        "knobs: {}({}) · reader {} ms late · send gap {} ms{nagle}",
+        if udp { "recvfrom" } else { "recv" },
         o.recv_size,
         o.reader_delay.as_millis(),
         o.send_gap.as_millis(),
