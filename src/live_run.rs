@@ -61,11 +61,18 @@ fn stream<T: Send>(
             work(&emitter)
         });
         let mut failed = None;
+        let mut prompt_shown = false;
         for event in receiver {
             if failed.is_some() {
                 continue; // keep draining so the tool never blocks on a full queue
             }
+            // A line that comes while the prompt waits (the server left) replaces it.
+            if prompt_shown && event.kind != LiveKind::Prompt {
+                let _ = write!(out, "{}", crate::render::terminal::clear_line());
+                prompt_shown = false;
+            }
             let written = if event.kind == LiveKind::Prompt {
+                prompt_shown = prompts;
                 if prompts { write!(out, "> ") } else { Ok(()) }
             } else {
                 let line = if json {

@@ -54,3 +54,8 @@ fn stdout_columns() -> Option<usize> {
 pub fn is_dumb() -> bool {
     std::env::var_os("TERM").is_some_and(|t| t == "dumb")
 }
+
+/// Back to the start of the line and erase it (a dumb terminal only goes back).
+pub fn clear_line() -> &'static str {
+    if is_dumb() { "\r" } else { "\r\x1b[K" }
+}
