@@ -2,7 +2,7 @@
 CARGO ?= cargo
 LAB    = $(CARGO) run --quiet --
 
-.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench bench-upload load demo-times man
+.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench bench-upload load demo-times man install
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS  = struct_format length_decoder delimiter_decoder fixed_decoder
@@ -33,10 +33,14 @@ unit:
 fmt:
 	$(CARGO) fmt --all
 
-## man: the manual page and shell completions, generated from the command line
+## install: put `lab` on the PATH (~/.cargo/bin), built in release mode
+install:
+	$(CARGO) install --path . --locked
+
+## man: a manual page per command (lab.1, lab-serve.1, …) and shell completions
 man: build
 	mkdir -p target/man
-	$(LAB) man > target/man/lab.1
+	$(LAB) man --dir target/man
 	for s in bash zsh fish; do $(LAB) completions $$s > target/man/lab.$$s; done
 
 ## bench: criterion benchmarks (decoder vs tokio-util, struct header), in the lab-bench crate

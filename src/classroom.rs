@@ -1,5 +1,5 @@
-//! `lab lessons` and `lab lesson NAME`: the lesson list, a lesson's text for a terminal, and
-//! its demo after it with `--run`.
+//! `lab lessons` and `lab lesson NAME`: the lesson list, a lesson's text for a terminal
+//! (paged there, as git pages), and its demo after it with `--run`.
 
 use clap::Parser;
 
@@ -8,8 +8,8 @@ use crate::error::Error;
 use crate::lesson;
 use crate::render;
 
-/// `lab lessons`: one line each — name, title, command — or JSON.
-pub(crate) fn lessons_list(json: bool) -> String {
+/// `lab lessons`: name, title and command of each, fitted to `width`; or JSON.
+pub(crate) fn lessons_list(json: bool, width: usize) -> String {
     if json {
         let list: Vec<serde_json::Value> = lesson::LESSONS
             .iter()
@@ -17,15 +17,7 @@ pub(crate) fn lessons_list(json: bool) -> String {
             .collect();
         return format!("{}\n", serde_json::Value::Array(list));
     }
-    let width = lesson::LESSONS
-        .iter()
-        .map(|l| l.name.len())
-        .max()
-        .unwrap_or(0);
-    lesson::LESSONS
-        .iter()
-        .map(|l| format!("{:<width$}  {}  ·  $ {}\n", l.name, l.title, l.command))
-        .collect()
+    render::lessons_view::render(lesson::LESSONS, width)
 }
 
 /// `lab lesson NAME`: the text for a terminal, then (with --run) its demo.
@@ -34,35 +26,48 @@ pub(crate) fn run_lesson(
     cli: &Cli,
     out: &mut dyn std::io::Write,
 ) -> Result<(), Error> {
-    let info = lesson::find(&args.name).ok_or_else(|| {
-        let names: Vec<&str> = lesson::LESSONS.iter().map(|l| l.name).collect();
-        Error::Usage(format!(
-            "no lesson called {:?}; the lessons are: {}",
-            args.name,
-            names.join(", ")
-        ))
-    })?;
+    // clap has checked the name against the registry already.
+    let info = lesson::find(&args.name).ok_or_else(|| Error::Usage(args.name.clone()))?;
+    let paced = cli.step || cli.slow.is_some();
+    match render::pager::Pager::start(!cli.no_pager && !paced) {
+        Some(mut pager) => {
+            let written = write_lesson(info, args, cli, pager.input());
+            let waited = pager.finish();
+            match written {
+                // The reader quit the pager before the end: nothing went wrong.
+                Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => waited,
+                other => other.and(waited),
+            }
+        }
+        None => write_lesson(info, args, cli, out),
+    }
+}
+
+fn write_lesson(
+    info: &lesson::LessonInfo,
+    args: &cli::LessonArgs,
+    cli: &Cli,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Error> {
     let lang = args.lang.unwrap_or_else(lesson::Lang::from_env);
-    let text = render::markdown::render(info.text(lang));
+    let markdown = if args.no_answers {
+        lesson::without_answers(info.text(lang))
+    } else {
+        info.text(lang).to_string()
+    };
+    let width = render::terminal::width(cli.width);
+    let text = render::markdown::render(&markdown, width);
     out.write_all(text.as_bytes()).map_err(Error::Output)?;
     if !args.run {
         return out.flush().map_err(Error::Output);
     }
     let Some(demo) = info.run else {
-        return writeln!(out, "\nThis lesson needs two terminals: {}", info.command)
+        return out
+            .write_all(render::lessons_view::needs_two_terminals(info.command).as_bytes())
             .map_err(Error::Output);
     };
-    let shown: Vec<String> = demo
-        .iter()
-        .map(|a| {
-            if a.contains(' ') {
-                format!("{a:?}")
-            } else {
-                a.to_string()
-            }
-        })
-        .collect();
-    writeln!(out, "\n── $ lab {} ──\n", shown.join(" ")).map_err(Error::Output)?;
+    out.write_all(render::lessons_view::demo_banner(demo).as_bytes())
+        .map_err(Error::Output)?;
     let demo_cli = Cli::try_parse_from(std::iter::once("lab").chain(demo.iter().copied()))
         .map_err(|e| Error::Usage(format!("the lesson's demo does not parse: {e}")))?;
     crate::run(
@@ -71,6 +76,8 @@ pub(crate) fn run_lesson(
             step: cli.step,
             slow: cli.slow,
             color: cli.color,
+            width: cli.width,
+            no_pager: true,
             ..demo_cli
         },
         out,

@@ -4,11 +4,11 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::framing::DEFAULT_MAX_FRAME;
 use crate::lesson::Lang;
 use crate::lesson::framed_demo::Corruption;
 use crate::lesson::reuseaddr_demo::Closer;
 use crate::render::ColorChoice;
+use crate::render::human_bytes;
 use crate::tools::Reply;
 
 /// See why TCP is a byte stream, not a message stream: real sockets on loopback, every send()
@@ -32,6 +32,16 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "MS",
           value_parser = clap::value_parser!(u64).range(1..=MAX_DELAY_MS))]
     pub slow: Option<u64>,
+
+    /// Fit the output to N columns [default: COLUMNS, else the terminal's width up to 100,
+    /// else 80].
+    #[arg(long, global = true, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(MIN_WIDTH as i64..=1000))]
+    pub width: Option<u16>,
+
+    /// Do not page long texts (`lab lesson` uses less on a terminal, as git does).
+    #[arg(long, global = true)]
+    pub no_pager: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -71,7 +81,7 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     /// Print the manual page (roff), generated from the command line's definition.
-    Man,
+    Man(ManArgs),
     /// Benchmark helper: receive one plain byte copy into a file (see make bench-upload).
     #[command(hide = true)]
     CopyRecv {
@@ -90,9 +100,20 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// A subcommand's own page instead of lab's (e.g. `lab man serve`, `lab man struct pack`).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Vec<String>,
+
+    /// Write every page (lab.1, lab-serve.1, …) into this directory instead of printing one.
+    #[arg(long, value_name = "DIR", conflicts_with = "subcommand")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct LessonArgs {
     /// The lesson's name, as `lab lessons` lists it (e.g. sticky-demo).
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", value_parser = lesson_names())]
     pub name: String,
 
     /// The language of the text [default: from LC_ALL / LANG; zh for Chinese, else en].
@@ -102,6 +123,16 @@ pub struct LessonArgs {
     /// Run the lesson's demo after the text.
     #[arg(long)]
     pub run: bool,
+
+    /// Leave out the quiz's answers (for projecting the quiz to a class).
+    #[arg(long)]
+    pub no_answers: bool,
+}
+
+/// The lesson names, for clap: it suggests the nearest one for a typo, and completion
+/// scripts offer them.
+fn lesson_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::lesson::LESSONS.iter().map(|l| l.name))
 }
 
 /// `--mode`: how the two-terminal tools carry messages.
@@ -123,10 +154,10 @@ pub struct WireArgs {
     #[arg(long, value_name = "FMT", default_value = "!I")]
     pub header: String,
 
-    /// Largest message accepted in --mode framed, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_frame: u32,
+    /// Largest message accepted in --mode framed (a size: 1000, 64KiB, 1MiB …).
+    #[arg(long, value_name = "SIZE", default_value = "1MiB",
+          value_parser = size_between(1, MAX_FRAME_LIMIT))]
+    pub max_frame: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -151,10 +182,10 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub wire: WireArgs,
 
-    /// The buffer size of each recv() call.
-    #[arg(long, value_name = "N", default_value_t = 1024,
-          value_parser = clap::value_parser!(u32).range(1..=MAX_RECV_SIZE))]
-    pub recv_size: u32,
+    /// The buffer size of each recv() call (a size: 1024, 64KiB …).
+    #[arg(long, value_name = "SIZE", default_value = "1024",
+          value_parser = size_between(1, MAX_RECV_SIZE))]
+    pub recv_size: u64,
 
     /// What to send back for each message.
     #[arg(long, value_enum, default_value_t = Reply::Upper)]
@@ -174,7 +205,8 @@ pub struct ServeArgs {
     pub upload_dir: Option<std::path::PathBuf>,
 
     /// The largest upload accepted, e.g. 512MiB or 2GiB; checked before the body is read.
-    #[arg(long, value_name = "SIZE", default_value = "16GiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "16GiB",
+          value_parser = size_between(0, u64::MAX))]
     pub max_size: u64,
 
     /// Let an upload replace a file that already has its name.
@@ -204,11 +236,13 @@ pub struct UploadArgs {
 #[derive(Debug, Clone, Args)]
 pub struct UploadDemoArgs {
     /// Size of the generated file, e.g. 64MiB, 1GiB, 1000.
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "64MiB",
+          value_parser = size_between(0, u64::MAX))]
     pub size: u64,
 }
 
-/// A size in bytes, with an optional K/M/G suffix (KiB, MiB, GiB: powers of 1024).
+/// A size in bytes, with an optional unit: B, KiB, MiB, GiB, TiB (K, KB, M, MB … mean the
+/// same powers of 1024). Every flag that takes a size reads it here.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let lower = text.trim().to_ascii_lowercase();
     let split = lower
@@ -223,11 +257,33 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
-        other => return Err(format!("unknown size unit {other:?} (use KiB, MiB or GiB)")),
+        "t" | "tb" | "tib" => 1 << 40,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (use B, KiB, MiB, GiB or TiB)"
+            ));
+        }
     };
     number
         .checked_mul(factor)
         .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+/// clap's parser for a size flag: [`parse_size`], then the flag's range.
+pub fn size_between(
+    min: u64,
+    max: u64,
+) -> impl Fn(&str) -> Result<u64, String> + Clone + Send + Sync + 'static {
+    move |text| {
+        let size = parse_size(text)?;
+        if size < min {
+            return Err(format!("the smallest accepted is {}", human_bytes(min)));
+        }
+        if size > max {
+            return Err(format!("the largest accepted is {}", human_bytes(max)));
+        }
+        Ok(size)
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -262,10 +318,10 @@ pub struct ProxyArgs {
     #[arg(long, conflicts_with = "coalesce")]
     pub stammer: bool,
 
-    /// Largest piece --stammer forwards.
-    #[arg(long, value_name = "BYTES", default_value_t = 3,
-          value_parser = clap::value_parser!(u32).range(1..=65_536))]
-    pub max_chunk: u32,
+    /// Largest piece --stammer forwards (a size: 3, 1KiB … up to 64KiB).
+    #[arg(long, value_name = "SIZE", default_value = "3",
+          value_parser = size_between(1, 64 * 1024))]
+    pub max_chunk: u64,
 
     /// Milliseconds between stammered pieces.
     #[arg(long, value_name = "MS", default_value_t = 5,
@@ -350,10 +406,11 @@ pub struct ExchangeArgs {
     #[arg(long = "message", value_name = "TEXT", value_parser = non_empty_message)]
     pub messages: Vec<String>,
 
-    /// The buffer size of each recv() call (small values split messages: 半包).
-    #[arg(long, value_name = "N", default_value_t = 1024,
-          value_parser = clap::value_parser!(u32).range(1..=MAX_RECV_SIZE))]
-    pub recv_size: u32,
+    /// The buffer size of each recv() call (small values split messages: 半包); a size:
+    /// 4, 1024, 64KiB …
+    #[arg(long, value_name = "SIZE", default_value = "1024",
+          value_parser = size_between(1, MAX_RECV_SIZE))]
+    pub recv_size: u64,
 
     /// Milliseconds the server waits after accept() before its first recv().
     #[arg(long, value_name = "MS", default_value_t = 100,
@@ -385,7 +442,11 @@ pub struct ExchangeArgs {
 }
 
 /// Largest recv() buffer a lesson allocates: 16 MiB.
-pub const MAX_RECV_SIZE: i64 = 16 * 1024 * 1024;
+pub const MAX_RECV_SIZE: u64 = 16 * 1024 * 1024;
+/// Largest `--max-frame`: the biggest length a 4-byte header can claim.
+pub const MAX_FRAME_LIMIT: u64 = u32::MAX as u64;
+/// The narrowest `--width` the views are laid out for.
+pub const MIN_WIDTH: u16 = 40;
 /// Longest single wait a lesson accepts: 10 s.
 pub const MAX_DELAY_MS: u64 = 10_000;
 
@@ -400,11 +461,11 @@ pub struct FramedArgs {
     #[command(flatten)]
     pub exchange: ExchangeArgs,
 
-    /// Largest payload the receiver accepts, in bytes; a header claiming more is refused
-    /// before anything is allocated.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FRAME as u32,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_frame: u32,
+    /// Largest payload the receiver accepts (a size: 1000, 64KiB, 8MiB …); a header
+    /// claiming more is refused before anything is allocated.
+    #[arg(long, value_name = "SIZE", default_value = "8MiB",
+          value_parser = size_between(1, MAX_FRAME_LIMIT))]
+    pub max_frame: u64,
 
     /// How each message's end is marked.
     #[arg(long, value_enum, default_value_t = FramingKind::Length)]
@@ -420,10 +481,9 @@ pub struct FramedArgs {
     #[arg(long, value_name = "TEXT")]
     pub delimiter: Option<String>,
 
-    /// The record size for --framing fixed, in bytes [default: 16]
-    #[arg(long, value_name = "BYTES",
-          value_parser = clap::value_parser!(u32).range(1..=MAX_RECV_SIZE))]
-    pub record_size: Option<u32>,
+    /// The record size for --framing fixed (a size: 16, 1KiB …) [default: 16]
+    #[arg(long, value_name = "SIZE", value_parser = size_between(1, MAX_RECV_SIZE))]
+    pub record_size: Option<u64>,
 
     /// Make the sender break the framing of its last message, to see the receiver refuse.
     #[arg(long, value_enum, value_name = "HOW")]
@@ -451,6 +511,31 @@ fn non_empty_message(text: &str) -> Result<String, String> {
     }
 }
 
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Lessons => "lessons",
+            Command::Lesson(_) => "lesson",
+            Command::StickyDemo(_) => "sticky-demo",
+            Command::FramedDemo(_) => "framed-demo",
+            Command::UdpDemo(_) => "udp-demo",
+            Command::Struct(_) => "struct",
+            Command::ReuseaddrDemo(_) => "reuseaddr-demo",
+            Command::BacklogDemo(_) => "backlog-demo",
+            Command::Serve(_) => "serve",
+            Command::Chat(_) => "chat",
+            Command::Proxy(_) => "proxy",
+            Command::Upload(_) => "upload",
+            Command::UploadDemo(_) => "upload-demo",
+            Command::Completions { .. } => "completions",
+            Command::Man(_) => "man",
+            Command::CopyRecv { .. } => "copy-recv",
+            Command::CopySend { .. } => "copy-send",
+        }
+    }
+}
+
 impl Cli {
     /// `--json` and `--color` written after `lab struct pack` values arrive among the values
     /// (values may start with '-'); take them back out as the global options they are.
@@ -464,6 +549,19 @@ impl Cli {
         let mut kept = Vec::with_capacity(values.len());
         let mut rest = std::mem::take(values).into_iter();
         while let Some(value) = rest.next() {
+            if value == "--width" || value.starts_with("--width=") {
+                let given = match value.strip_prefix("--width=") {
+                    Some(w) => Some(w.to_string()),
+                    None => rest.next(),
+                };
+                match given.as_deref().map(str::parse::<u16>) {
+                    Some(Ok(w)) if (MIN_WIDTH..=1000).contains(&w) => self.width = Some(w),
+                    // Not a width: they were values after all.
+                    _ if value == "--width" => kept.extend(std::iter::once(value).chain(given)),
+                    _ => kept.push(value),
+                }
+                continue;
+            }
             let color = match value.as_str() {
                 "--json" => {
                     self.json = true;
@@ -489,6 +587,42 @@ mod tests {
     #[test]
     fn the_command_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_knows_its_name() {
+        let command = Cli::command();
+        for sub in command.get_subcommands() {
+            let mut args = vec!["lab", sub.get_name()];
+            // Fill the required arguments with values each subcommand takes.
+            args.extend(match sub.get_name() {
+                "lesson" => &["sticky-demo"][..],
+                "struct" => &["calcsize", "i"][..],
+                "upload" | "copy-send" => &["file", "--to", "127.0.0.1:1"][..],
+                "proxy" => &["--to", "127.0.0.1:1"][..],
+                "completions" => &["bash"][..],
+                "copy-recv" => &["--out", "file"][..],
+                _ => &[][..],
+            });
+            let cli = Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert_eq!(cli.command.name(), sub.get_name());
+        }
+    }
+
+    #[test]
+    fn the_size_defaults_are_the_constants_they_stand_for() {
+        let cli = Cli::parse_from(["lab", "framed-demo"]);
+        let Command::FramedDemo(args) = cli.command else {
+            panic!("framed-demo")
+        };
+        assert_eq!(args.max_frame, crate::framing::DEFAULT_MAX_FRAME as u64);
+        assert_eq!(args.exchange.recv_size, 1024);
+        assert_eq!(parse_size("64KiB"), Ok(64 * 1024));
+        assert!(
+            size_between(1, 16).clone()("17")
+                .unwrap_err()
+                .contains("16 B")
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@ use std::io;
 pub const EXIT_FAILURE: i32 = 1;
 /// Exit code for bad usage: an unknown option, a value out of range.
 pub const EXIT_USAGE: i32 = 2;
+/// Exit code after Ctrl-C ended a command early (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 #[derive(Debug)]
 pub enum Error {
@@ -20,6 +22,11 @@ pub enum Error {
     Output(io::Error),
     /// The peer refused what was asked (an upload), with its reason.
     Refused(String),
+    /// The machine cannot do what was asked as it stands (a port in use, too little disk
+    /// space); the text says what is in the way and the way out.
+    Unavailable(String),
+    /// The user stopped the command (Ctrl-C at a `--step` prompt): no message, exit 130.
+    Interrupted,
 }
 
 impl Error {
@@ -33,10 +40,13 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Io { .. } | Error::Struct(_) | Error::Output(_) | Error::Refused(_) => {
-                EXIT_FAILURE
-            }
+            Error::Io { .. }
+            | Error::Struct(_)
+            | Error::Output(_)
+            | Error::Refused(_)
+            | Error::Unavailable(_) => EXIT_FAILURE,
             Error::Usage(_) => EXIT_USAGE,
+            Error::Interrupted => EXIT_INTERRUPTED,
         }
     }
 }
@@ -45,7 +55,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { call, source } => write!(f, "{call} failed: {source}"),
-            Error::Usage(text) | Error::Struct(text) => f.write_str(text),
+            Error::Usage(text) | Error::Struct(text) | Error::Unavailable(text) => {
+                f.write_str(text)
+            }
+            Error::Interrupted => f.write_str("interrupted"),
             Error::Output(e) => write!(f, "writing the output failed: {e}"),
             Error::Refused(reason) => write!(f, "the server refused: {reason}"),
         }
@@ -56,7 +69,11 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } | Error::Output(source) => Some(source),
-            Error::Usage(_) | Error::Struct(_) | Error::Refused(_) => None,
+            Error::Usage(_)
+            | Error::Struct(_)
+            | Error::Refused(_)
+            | Error::Unavailable(_)
+            | Error::Interrupted => None,
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::framing::{self, DelimiterCodec, FixedCodec, Framing, LengthCodec};
 use crate::lesson::exchange::ExchangeOptions;
 use crate::lesson::{self, LessonRun};
+use crate::render::pacing::Pacing;
 use crate::render::{self, ViewOptions};
 use crate::structfmt;
 
@@ -22,12 +23,13 @@ pub(crate) fn is_paced(cli: &Cli) -> bool {
     cli.step || cli.slow.is_some()
 }
 
-/// Replay a finished run event by event: waiting for Enter (`--step`) or a fixed pause
+/// Replay a finished run event by event: waiting for a key (`--step`) or a fixed pause
 /// (`--slow`). The sockets have done their work already; only the telling is paced.
 pub(crate) fn show_paced(
     run: &LessonRun,
     cli: &Cli,
     args: &ExchangeArgs,
+    width: usize,
     out: &mut dyn std::io::Write,
 ) -> Result<(), Error> {
     if args.trials > 1 {
@@ -37,11 +39,15 @@ pub(crate) fn show_paced(
     }
     if cli.json {
         return out
-            .write_all(show(run, true, args).as_bytes())
+            .write_all(show(run, true, args, width).as_bytes())
             .map_err(Error::Output);
     }
     let summary = analysis::summarize(run);
-    let parts = render::side_by_side::render_parts(run, &summary, ViewOptions { hex: args.hex });
+    let view = ViewOptions {
+        hex: args.hex,
+        width,
+    };
+    let parts = render::side_by_side::render_parts(run, &summary, view);
     out.write_all(parts.head.as_bytes())
         .map_err(Error::Output)?;
     pace(&parts.events, cli, out)?;
@@ -50,41 +56,28 @@ pub(crate) fn show_paced(
         .map_err(Error::Output)
 }
 
-/// Write `blocks` one at a time: after each, wait for Enter (`--step`; `q` or the end of
-/// input shows the rest) or sleep (`--slow`).
+/// Write `blocks` one at a time, as `--step` or `--slow` asks.
 pub(crate) fn pace(
     blocks: &[String],
     cli: &Cli,
     out: &mut dyn std::io::Write,
 ) -> Result<(), Error> {
-    use std::io::BufRead;
-    let stdin = std::io::stdin();
-    let mut stepping = cli.step;
-    for block in blocks {
-        out.write_all(block.as_bytes())
-            .and_then(|()| out.flush())
-            .map_err(Error::Output)?;
-        if stepping {
-            eprint!("  [Enter: next · q Enter: the rest] ");
-            let mut answer = String::new();
-            if stdin.lock().read_line(&mut answer).unwrap_or(0) == 0 || answer.trim() == "q" {
-                stepping = false;
-            }
-        } else if let Some(ms) = cli.slow {
-            std::thread::sleep(Duration::from_millis(ms));
-        }
-    }
-    Ok(())
+    let pacing = match cli.slow {
+        Some(ms) if !cli.step => Pacing::Slow(Duration::from_millis(ms)),
+        _ => Pacing::Step,
+    };
+    render::pacing::pace(blocks, pacing, out)
 }
 
 /// Run an exchange lesson once (and show it) or `--trials` times (and show histograms).
 pub(crate) fn run_trials(
     cli: &Cli,
     args: &ExchangeArgs,
+    width: usize,
     mut run_once: impl FnMut() -> Result<LessonRun, Error>,
 ) -> Result<String, Error> {
     if args.trials <= 1 {
-        return Ok(show(&run_once()?, cli.json, args));
+        return Ok(show(&run_once()?, cli.json, args, width));
     }
     if args.wire {
         return Err(Error::Usage(
@@ -103,16 +96,20 @@ pub(crate) fn run_trials(
     Ok(if cli.json {
         render::trials_view::render_json(lesson, &summaries)
     } else {
-        render::trials_view::render(lesson, &summaries)
+        render::trials_view::render(lesson, &summaries, width)
     })
 }
 
-pub(crate) fn show(run: &LessonRun, json: bool, args: &ExchangeArgs) -> String {
+pub(crate) fn show(run: &LessonRun, json: bool, args: &ExchangeArgs, width: usize) -> String {
     let summary = analysis::summarize(run);
     if json {
         render::json::render(run, &summary)
     } else {
-        render::side_by_side::render(run, &summary, ViewOptions { hex: args.hex })
+        let view = ViewOptions {
+            hex: args.hex,
+            width,
+        };
+        render::side_by_side::render(run, &summary, view)
     }
 }
 

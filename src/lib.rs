@@ -31,8 +31,8 @@
 //! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick.
 //! - [`signal`] — Ctrl-C as a flag the long-running tools poll.
 //! - `exchange_run`, `classroom`, `live_run` — turning command-line arguments into runs.
-//! - [`render`] — the views (side by side, struct, matrices, histograms), their colours, and
-//!   the JSON Lines output.
+//! - [`render`] — the views (side by side, struct, matrices, histograms), their words and
+//!   colours, the JSON Lines output, and the terminal: its width, the pager, `--step`'s keys.
 
 pub mod analysis;
 pub mod capture;
@@ -62,24 +62,26 @@ use exchange_run::{exchange_options, framing_of, is_paced, pace, run_trials, sho
 
 /// Run the command, writing its output to `out` (the long-running tools stream to it).
 pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
+    refuse_ignored_flags(cli)?;
+    let width = render::terminal::width(cli.width);
     match &cli.command {
-        Command::Serve(args) => live_run::run_serve(args, cli.json, out),
+        Command::Serve(args) => live_run::run_serve(args, cli.json, width, out),
         Command::Lesson(args) => run_lesson(args, cli, out),
         Command::StickyDemo(args) if is_paced(cli) => {
             let (messages, options) = exchange_options(&args.exchange)?;
             let run = lesson::sticky_demo::run(&messages, &options)?;
-            show_paced(&run, cli, &args.exchange, out)
+            show_paced(&run, cli, &args.exchange, width, out)
         }
         Command::FramedDemo(args) if is_paced(cli) => {
             let (messages, options) = exchange_options(&args.exchange)?;
             let run =
                 lesson::framed_demo::run(&messages, &options, framing_of(args)?, args.corrupt)?;
-            show_paced(&run, cli, &args.exchange, out)
+            show_paced(&run, cli, &args.exchange, width, out)
         }
         Command::UdpDemo(args) if is_paced(cli) => {
             let (messages, options) = exchange_options(&args.exchange)?;
             let run = lesson::udp_demo::run(&messages, &options)?;
-            show_paced(&run, cli, &args.exchange, out)
+            show_paced(&run, cli, &args.exchange, width, out)
         }
         Command::Completions { shell } => {
             // Into a buffer first: the generator panics on a write error (a closed pipe).
@@ -88,13 +90,11 @@ pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
             clap_complete::generate(*shell, &mut command, "lab", &mut script);
             out.write_all(&script).map_err(Error::Output)
         }
-        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-            .render(out)
-            .map_err(Error::Output),
-        Command::Chat(args) => live_run::run_chat(args, cli.json, out),
-        Command::Proxy(args) => live_run::run_proxy(args, cli.json, out),
+        Command::Man(args) => write_man(args, out),
+        Command::Chat(args) => live_run::run_chat(args, cli.json, width, out),
+        Command::Proxy(args) => live_run::run_proxy(args, cli.json, width, out),
         _ => {
-            let text = render_command(cli)?;
+            let text = render_command(cli, width)?;
             if is_paced(cli) && !cli.json {
                 // Demos without an event table (matrices, uploads) are paced row by row.
                 let rows: Vec<String> = text.lines().map(|l| format!("{l}\n")).collect();
@@ -107,23 +107,81 @@ pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
     }
 }
 
+/// Global flags that a subcommand would silently ignore are refused instead.
+fn refuse_ignored_flags(cli: &Cli) -> Result<(), Error> {
+    use render::phrases::flag_not_for;
+    let pacing = if cli.step { "--step" } else { "--slow" };
+    let paced = is_paced(cli);
+    match &cli.command {
+        Command::Serve(_) | Command::Chat(_) | Command::Proxy(_) if paced => {
+            Err(flag_not_for(pacing, &cli.command, "it runs live"))
+        }
+        Command::Completions { .. } | Command::Man(_) if paced || cli.json => Err(flag_not_for(
+            if cli.json { "--json" } else { pacing },
+            &cli.command,
+            "it prints a script or a page",
+        )),
+        Command::Lesson(_) if cli.json => Err(flag_not_for(
+            "--json",
+            &cli.command,
+            "a lesson is a text; run its demo with --json instead",
+        )),
+        Command::Lesson(args) if paced && !args.run => Err(flag_not_for(
+            pacing,
+            &cli.command,
+            "it paces a demo: add --run",
+        )),
+        Command::UdpDemo(args) if args.exchange.nodelay => Err(flag_not_for(
+            "--nodelay",
+            &cli.command,
+            "TCP_NODELAY is a TCP option; UDP sends each datagram at once",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `lab man`: lab's page, a subcommand's page, or every page into a directory.
+fn write_man(args: &cli::ManArgs, out: &mut dyn std::io::Write) -> Result<(), Error> {
+    let mut command = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    command.build();
+    if let Some(dir) = &args.dir {
+        clap_mangen::generate_to(command, dir)
+            .map_err(|e| Error::io(format!("writing the pages into {}", dir.display()), e))?;
+        return Ok(());
+    }
+    let mut page = command;
+    for name in &args.subcommand {
+        page = page
+            .find_subcommand(name)
+            .filter(|c| !c.is_hide_set())
+            .cloned()
+            .ok_or_else(|| render::phrases::no_such_page(&args.subcommand))?;
+    }
+    // Into a buffer first: a closed pipe is then one error, not a half-written page.
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut roff)
+        .map_err(Error::Output)?;
+    out.write_all(&roff).map_err(Error::Output)
+}
+
 /// Run a command that ends, and return all it prints.
-fn render_command(cli: &Cli) -> Result<String, Error> {
+fn render_command(cli: &Cli, width: usize) -> Result<String, Error> {
     match &cli.command {
         Command::Serve(_)
         | Command::Chat(_)
         | Command::Proxy(_)
         | Command::Lesson(_)
         | Command::Completions { .. }
-        | Command::Man => unreachable!("these write as they go: run() runs them"),
-        Command::Lessons => Ok(lessons_list(cli.json)),
+        | Command::Man(_) => unreachable!("these write as they go: run() runs them"),
+        Command::Lessons => Ok(lessons_list(cli.json, width)),
         Command::Upload(args) => {
             let progress = render::progress::ProgressView::new("send", None);
             let sent = upload::send::upload(&args.file, args.to, args.name.as_deref(), &progress)?;
             Ok(if cli.json {
                 render::upload_view::sent_json(&sent)
             } else {
-                format!("{}\n", render::upload_view::final_line(&sent))
+                render::upload_view::final_line(&sent, width)
             })
         }
         Command::CopyRecv { addr, out } => {
@@ -144,17 +202,18 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
             Ok(format!("{n}\n"))
         }
         Command::UploadDemo(args) => {
-            let (send, receive) = render::progress::ProgressView::pair("send", "receive");
-            let report = upload::demo::run(args.size, &send, &receive)?;
+            let [make, send, receive] =
+                render::progress::ProgressView::group(["make", "send", "receive"]);
+            let report = upload::demo::run(args.size, [&make, &send, &receive])?;
             Ok(if cli.json {
                 render::upload_view::render_demo_json(&report)
             } else {
-                render::upload_view::render_demo(&report)
+                render::upload_view::render_demo(&report, width)
             })
         }
         Command::StickyDemo(args) => {
             let (messages, options) = exchange_options(&args.exchange)?;
-            run_trials(cli, &args.exchange, || {
+            run_trials(cli, &args.exchange, width, || {
                 lesson::sticky_demo::run(&messages, &options)
             })
         }
@@ -165,18 +224,18 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
                     "--wire captures TCP; udp-demo has no stream".into(),
                 ));
             }
-            run_trials(cli, &args.exchange, || {
+            run_trials(cli, &args.exchange, width, || {
                 lesson::udp_demo::run(&messages, &options)
             })
         }
         Command::FramedDemo(args) => {
             let (messages, options) = exchange_options(&args.exchange)?;
             let framing = framing_of(args)?;
-            run_trials(cli, &args.exchange, || {
+            run_trials(cli, &args.exchange, width, || {
                 lesson::framed_demo::run(&messages, &options, framing.clone(), args.corrupt)
             })
         }
-        Command::Struct(args) => run_struct(&args.action, cli.json),
+        Command::Struct(args) => run_struct(&args.action, cli.json, width),
         Command::BacklogDemo(args) => {
             let run = lesson::backlog_demo::run(lesson::backlog_demo::BacklogOptions {
                 backlog: args.backlog,
@@ -186,7 +245,7 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
             Ok(if cli.json {
                 render::backlog_view::render_json(&run)
             } else {
-                render::backlog_view::render(&run)
+                render::backlog_view::render(&run, width)
             })
         }
         Command::ReuseaddrDemo(args) => {
@@ -194,13 +253,13 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
             Ok(if cli.json {
                 render::reuseaddr_view::render_json(&run)
             } else {
-                render::reuseaddr_view::render(&run)
+                render::reuseaddr_view::render(&run, width)
             })
         }
     }
 }
 
-fn run_struct(action: &StructAction, json: bool) -> Result<String, Error> {
+fn run_struct(action: &StructAction, json: bool, width: usize) -> Result<String, Error> {
     use render::struct_view;
     let report = match action {
         StructAction::Pack { format, values } => struct_command::pack(format, values)?,
@@ -210,13 +269,13 @@ fn run_struct(action: &StructAction, json: bool) -> Result<String, Error> {
             return Ok(if json {
                 struct_view::render_calcsize_json(&format)
             } else {
-                struct_view::render_calcsize(&format)
+                struct_view::render_calcsize(&format, width)
             });
         }
     };
     Ok(if json {
         struct_view::render_json(&report)
     } else {
-        struct_view::render(&report)
+        struct_view::render(&report, width)
     })
 }

@@ -3,6 +3,7 @@
 //! terminal, a pipe and a grader's script all see events live.
 
 use std::io::{self, IsTerminal, Write};
+use std::os::fd::AsFd;
 use std::sync::mpsc::sync_channel;
 use std::thread;
 use std::time::Duration;
@@ -48,6 +49,7 @@ fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
 fn stream<T: Send>(
     json: bool,
     quiet: bool,
+    width: usize,
     out: &mut dyn Write,
     work: impl FnOnce(&Emitter) -> Result<T, Error> + Send,
 ) -> Result<T, Error> {
@@ -59,17 +61,24 @@ fn stream<T: Send>(
             work(&emitter)
         });
         let mut failed = None;
+        let mut prompt_shown = false;
         for event in receiver {
             if failed.is_some() {
                 continue; // keep draining so the tool never blocks on a full queue
             }
+            // A line that comes while the prompt waits (the server left) replaces it.
+            if prompt_shown && event.kind != LiveKind::Prompt {
+                let _ = write!(out, "{}", crate::render::terminal::clear_line());
+                prompt_shown = false;
+            }
             let written = if event.kind == LiveKind::Prompt {
+                prompt_shown = prompts;
                 if prompts { write!(out, "> ") } else { Ok(()) }
             } else {
                 let line = if json {
                     live_view::render_json_line(&event)
                 } else {
-                    live_view::render_line(&event)
+                    live_view::render_line(&event, width)
                 };
                 line.map_or(Ok(()), |l| writeln!(out, "{l}"))
             };
@@ -92,7 +101,12 @@ fn stream<T: Send>(
     })
 }
 
-pub fn run_serve(args: &ServeArgs, json: bool, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run_serve(
+    args: &ServeArgs,
+    json: bool,
+    width: usize,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let options = serve::ServeOptions {
         addr: args.addr,
         backlog: args.backlog,
@@ -108,7 +122,7 @@ pub fn run_serve(args: &ServeArgs, json: bool, out: &mut dyn Write) -> Result<()
         },
     };
     signal::install();
-    stream(json, args.quiet, out, |emit| {
+    stream(json, args.quiet, width, out, |emit| {
         let served = serve::serve(&options, emit)?;
         emit.emit(
             None,
@@ -139,20 +153,35 @@ fn upload_dir(dir: &std::path::Path, args: &ServeArgs) -> Result<ReceiveOptions,
     })
 }
 
-pub fn run_chat(args: &ChatArgs, json: bool, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run_chat(
+    args: &ChatArgs,
+    json: bool,
+    width: usize,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let options = chat::ChatOptions {
         addr: args.addr,
         mode: wire_mode(&args.wire)?,
         burst: args.burst,
         reply_timeout: seconds(args.reply_timeout, "--reply-timeout")?,
     };
-    stream(json, false, out, |emit| {
-        let stdin = io::stdin();
-        chat::chat(&options, &mut stdin.lock(), emit)
+    // The chat reads its own copy of stdin, unbuffered: it waits for a line and for the
+    // server at once, so nothing may sit in a buffer it cannot see.
+    let input = io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| Error::io("dup(stdin)", e))?;
+    stream(json, false, width, out, |emit| {
+        chat::chat(&options, std::fs::File::from(input), emit)
     })
 }
 
-pub fn run_proxy(args: &ProxyArgs, json: bool, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run_proxy(
+    args: &ProxyArgs,
+    json: bool,
+    width: usize,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let options = proxy::ProxyOptions {
         listen: args.listen,
         to: args.to,
@@ -163,5 +192,5 @@ pub fn run_proxy(args: &ProxyArgs, json: bool, out: &mut dyn Write) -> Result<()
         coalesce: args.coalesce.map(Duration::from_millis),
     };
     signal::install();
-    stream(json, false, out, |emit| proxy::proxy(&options, emit))
+    stream(json, false, width, out, |emit| proxy::proxy(&options, emit))
 }

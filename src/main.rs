@@ -4,14 +4,17 @@
 use std::io;
 use std::process::ExitCode;
 
-use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use sticky_lab::cli::Cli;
-use sticky_lab::error::{EXIT_USAGE, Error};
+use sticky_lab::error::Error;
 use sticky_lab::render;
 
 fn main() -> ExitCode {
-    let mut cli = match Cli::try_parse() {
+    let matches = match Cli::command().color(clap_color()).try_get_matches() {
+        Ok(matches) => matches,
+        Err(e) => return usage_error(&e),
+    };
+    let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
@@ -22,6 +25,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`lab … | head`) is not an error worth a message.
         Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        // Ctrl-C: the user knows; the shell shows the status.
+        Err(e @ Error::Interrupted) => ExitCode::from(e.exit_code() as u8),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code() as u8)
@@ -29,43 +34,29 @@ fn main() -> ExitCode {
     }
 }
 
-/// Help and version go out as clap writes them; a real usage error becomes one line.
+/// Help, version and usage errors go out whole, as clap writes them — the missing argument,
+/// the accepted values, the "similar subcommand" tip — in colour on a terminal; exit 2 for
+/// an error, 0 for help and version.
 fn usage_error(e: &clap::Error) -> ExitCode {
-    match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
-            return ExitCode::SUCCESS;
-        }
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
-            return ExitCode::from(EXIT_USAGE as u8);
-        }
-        _ => {}
-    }
-    let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("error: invalid usage");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    // clap's usage line names the subcommand: point at its --help.
-    let command = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Usage: "))
-        .map(|usage| {
-            usage
-                .split(' ')
-                .take_while(|w| !w.starts_with(['[', '<', '-']))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(subcommand_in_args);
-    eprintln!("error: {first} (see '{command} --help')");
-    ExitCode::from(EXIT_USAGE as u8)
+    let _ = e.print();
+    ExitCode::from(e.exit_code() as u8)
 }
 
-/// `lab SUBCOMMAND` if the arguments name one, else `lab`: where `--help` will help most.
-fn subcommand_in_args() -> String {
-    let command = Cli::command();
-    std::env::args()
-        .skip(1)
-        .find(|arg| command.find_subcommand(arg).is_some())
-        .map_or_else(|| "lab".to_string(), |name| format!("lab {name}"))
+/// clap's own colours follow `--color` too; with `auto` it already honours NO_COLOR,
+/// TERM=dumb and whether stderr is a terminal. (The arguments are not parsed yet: look.)
+fn clap_color() -> clap::ColorChoice {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        let value = match arg.to_str() {
+            Some("--color") => args.next(),
+            Some(other) => other.strip_prefix("--color=").map(Into::into),
+            None => None,
+        };
+        match value.as_ref().and_then(|v| v.to_str()) {
+            Some("never") => return clap::ColorChoice::Never,
+            Some("always") => return clap::ColorChoice::Always,
+            _ => {}
+        }
+    }
+    clap::ColorChoice::Auto
 }

@@ -8,9 +8,10 @@ use serde_json::Value;
 #[test]
 fn lessons_lists_every_lesson_in_order_name_first() {
     let out = stdout(&lab(&["lessons"]));
-    // One line each, the name first.
+    // One entry each, the name first; an entry's other lines are indented under it.
     let names: Vec<&str> = out
         .lines()
+        .filter(|l| !l.starts_with(' '))
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
     assert_eq!(
@@ -86,6 +87,7 @@ fn an_unknown_lesson_names_the_ones_there_are() {
     let out = lab(&["lesson", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("sticky-demo"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
 }
 
 #[test]
@@ -104,6 +106,85 @@ fn step_mode_shows_the_same_run_event_by_event() {
     );
     let slow = stdout(&lab(&["framed-demo", "--slow", "1", "--color", "never"]));
     assert!(slow.contains("⇒ m3 intact ✓"), "{slow}");
+}
+
+#[test]
+fn no_answers_keeps_the_quiz_and_leaves_out_the_answers() {
+    for (lang, quiz, answers) in [("en", "Quiz", "Answers"), ("zh", "小测验", "答案")] {
+        let full = stdout(&lab(&["lesson", "sticky-demo", "--lang", lang]));
+        let class = stdout(&lab(&[
+            "lesson",
+            "sticky-demo",
+            "--lang",
+            lang,
+            "--no-answers",
+        ]));
+        assert!(full.contains(answers) && class.contains(quiz), "{lang}");
+        assert!(!class.contains(answers), "{lang}: {class}");
+        assert!(
+            full.starts_with(&class[..class.len() - 1]),
+            "{lang}: only the answers go"
+        );
+    }
+}
+
+#[test]
+fn markdown_is_rendered_not_shown() {
+    for lesson in sticky_lab::lesson::LESSONS {
+        for lang in ["en", "zh"] {
+            let text = stdout(&lab(&["lesson", lesson.name, "--lang", lang]));
+            for leftover in ["```", "**", "`lab", "](", "*not*", "*sender*"] {
+                assert!(
+                    !text.contains(leftover),
+                    "{} ({lang}) shows {leftover:?}",
+                    lesson.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn completion_scripts_offer_lesson_names() {
+    // split-messages is a lesson, not a subcommand: only the lesson list can offer it.
+    // (clap_complete's fish scripts complete options only, not positional values.)
+    for shell in ["bash", "zsh"] {
+        let script = stdout(&lab(&["completions", shell]));
+        assert!(script.contains("split-messages"), "{shell}");
+    }
+}
+
+#[test]
+fn every_page_lab_man_names_exists() {
+    let dir = std::env::temp_dir().join(format!("lab-man-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = lab(&["man", "--dir", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pages: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut named = 0;
+    for page in &pages {
+        let roff = std::fs::read_to_string(dir.join(page)).unwrap();
+        // Pages name others as lab\-serve(1); each one named must be there.
+        for (i, _) in roff.match_indices("(1)") {
+            let start = roff[..i].rfind(char::is_whitespace).map_or(0, |s| s + 1);
+            let name = roff[start..i].replace("\\-", "-");
+            if name.starts_with("lab-") {
+                named += 1;
+                assert!(
+                    pages.contains(&format!("{name}.1")),
+                    "{page} names {name}(1)"
+                );
+            }
+        }
+    }
+    assert!(named >= 10, "the pages name their subcommands' pages");
+    let serve = stdout(&lab(&["man", "serve"]));
+    assert!(serve.contains(".TH lab-serve 1"), "{serve}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -1,5 +1,7 @@
-//! The command line as a user meets it: bad input gets one `error:` line naming the flag and
-//! exit code 2; colour follows --color and NO_COLOR.
+//! The command line as a user meets it: a usage error is clap's whole message (what is wrong,
+//! the accepted values, a tip for a typo, the usage line) with exit code 2; lab's own checks
+//! are one `error:` line; colour follows --color, NO_COLOR and TERM=dumb; sizes take units;
+//! a flag a command cannot honour is refused, never ignored.
 
 mod common;
 
@@ -7,34 +9,112 @@ use std::process::Command;
 
 use common::{lab, stderr, stdout};
 
-fn assert_usage_error(args: &[&str], names: &str) {
+/// Exit 2, nothing on stdout, and clap's message naming `names` on stderr.
+fn assert_usage_error(args: &[&str], names: &[&str]) -> String {
     let out = lab(args);
-    assert_eq!(out.status.code(), Some(2), "lab {args:?}");
+    assert_eq!(out.status.code(), Some(2), "lab {args:?}: {}", stderr(&out));
     let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "one line for {args:?}: {err}");
     assert!(err.starts_with("error: "), "{err}");
-    assert!(err.contains(names), "{args:?} should name {names}: {err}");
+    for name in names {
+        assert!(err.contains(name), "{args:?} should name {name}: {err}");
+    }
     assert!(stdout(&out).is_empty());
+    err
+}
+
+/// One `error:` line naming `names`, exit 2.
+fn assert_one_line_usage_error(args: &[&str], names: &[&str]) {
+    let err = assert_usage_error(args, names);
+    assert_eq!(err.lines().count(), 1, "one line for {args:?}: {err}");
 }
 
 #[test]
-fn an_unknown_option_is_one_line_naming_it() {
-    assert_usage_error(&["sticky-demo", "--bogus"], "--bogus");
+fn an_unknown_option_is_named_with_the_usage_line() {
+    let err = assert_usage_error(&["sticky-demo", "--bogus"], &["--bogus"]);
+    assert!(err.contains("Usage: lab sticky-demo"), "{err}");
+}
+
+#[test]
+fn a_missing_argument_is_named() {
+    assert_usage_error(
+        &["struct", "calcsize"],
+        &["<FMT>", "Usage: lab struct calcsize"],
+    );
+}
+
+#[test]
+fn a_misspelt_subcommand_or_lesson_gets_the_nearest_name() {
+    assert_usage_error(&["stiky-demo"], &["similar", "'sticky-demo'"]);
+    assert_usage_error(
+        &["lesson", "stiky-demo"],
+        &["a similar value exists: 'sticky-demo'"],
+    );
+}
+
+#[test]
+fn a_wrong_value_lists_the_accepted_ones() {
+    for (args, listed) in [
+        (&["lesson", "struct", "--lang", "fr"][..], "en, zh"),
+        (&["serve", "--mode", "rwa"][..], "raw, framed"),
+        (
+            &["sticky-demo", "--color", "sometimes"][..],
+            "auto, always, never",
+        ),
+        (&["framed-demo", "--framing", "lenght"][..], "length"),
+    ] {
+        assert_usage_error(args, &["possible values", listed]);
+    }
+}
+
+#[test]
+fn clap_colours_its_message_only_when_asked() {
+    let coloured = stderr(&lab(&["--color", "always", "stiky-demo"]));
+    assert!(coloured.contains("\x1b["), "{coloured}");
+    let plain = stderr(&lab(&["stiky-demo"]));
+    assert!(!plain.contains('\x1b'), "stderr is a pipe here: {plain}");
 }
 
 #[test]
 fn a_zero_recv_size_is_refused() {
-    assert_usage_error(&["sticky-demo", "--recv-size", "0"], "--recv-size");
+    assert_usage_error(&["sticky-demo", "--recv-size", "0"], &["--recv-size"]);
 }
 
 #[test]
 fn an_empty_message_is_refused() {
-    assert_usage_error(&["framed-demo", "--message", ""], "--message");
+    assert_usage_error(&["framed-demo", "--message", ""], &["--message"]);
 }
 
 #[test]
 fn a_zero_max_frame_is_refused() {
-    assert_usage_error(&["framed-demo", "--max-frame", "0"], "--max-frame");
+    assert_usage_error(&["framed-demo", "--max-frame", "0"], &["--max-frame"]);
+}
+
+#[test]
+fn every_size_flag_takes_units() {
+    let out = lab(&[
+        "framed-demo",
+        "--max-frame",
+        "8MiB",
+        "--recv-size",
+        "64KiB",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = stdout(&out);
+    let summary = summary.lines().last().unwrap();
+    assert!(
+        summary.contains("\"max_frame\":8388608") && summary.contains("\"recv_size\":65536"),
+        "{summary}"
+    );
+    let fixed = lab(&["framed-demo", "--framing", "fixed", "--record-size", "1KiB"]);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    // The limit is said in the same units.
+    assert_usage_error(&["sticky-demo", "--recv-size", "17MiB"], &["16 MiB"]);
+    assert_usage_error(&["serve", "--max-frame", "5GiB"], &["--max-frame"]);
+    assert_usage_error(
+        &["proxy", "--to", "127.0.0.1:1", "--max-chunk", "1MiB"],
+        &["64 KiB"],
+    );
 }
 
 #[test]
@@ -43,7 +123,22 @@ fn a_send_gap_that_would_run_for_minutes_is_refused() {
     for _ in 0..5 {
         args.extend(["--message", "x"]);
     }
-    assert_usage_error(&args, "--send-gap");
+    assert_one_line_usage_error(&args, &["--send-gap"]);
+}
+
+#[test]
+fn flags_a_command_cannot_honour_are_refused() {
+    for (args, flag) in [
+        (&["serve", "--step"][..], "--step"),
+        (&["chat", "--slow", "5"][..], "--slow"),
+        (&["man", "--json"][..], "--json"),
+        (&["completions", "bash", "--json"][..], "--json"),
+        (&["lesson", "sticky-demo", "--step"][..], "--step"),
+        (&["lesson", "sticky-demo", "--json"][..], "--json"),
+        (&["udp-demo", "--nodelay"][..], "--nodelay"),
+    ] {
+        assert_one_line_usage_error(args, &[flag]);
+    }
 }
 
 #[test]
@@ -76,4 +171,39 @@ fn help_lists_both_headline_lessons() {
         text.contains("sticky-demo") && text.contains("framed-demo"),
         "{text}"
     );
+}
+
+#[test]
+fn every_line_fits_the_width_asked_for() {
+    use unicode_width::UnicodeWidthStr;
+    for width in ["60", "80"] {
+        for args in [
+            &["sticky-demo"][..],
+            &["sticky-demo", "--recv-size", "4", "--hex"][..],
+            &["framed-demo", "--recv-size", "7"][..],
+            &["udp-demo", "--trials", "3"][..],
+            &["reuseaddr-demo"][..],
+            &["struct", "pack", "@ci", "a", "5"][..],
+            &["lessons"][..],
+            &["lesson", "sticky-demo", "--lang", "zh"][..],
+            &["lesson", "other-framings"][..],
+            &["upload-demo", "--size", "1MiB"][..],
+        ] {
+            let mut all = args.to_vec();
+            all.extend(["--width", width]);
+            let out = lab(&all);
+            assert!(out.status.success(), "{all:?}: {}", stderr(&out));
+            let limit: usize = width.parse().unwrap();
+            for line in stdout(&out).lines() {
+                // A command in a code block stays whole, to be copied.
+                if line.starts_with("    lab ") {
+                    continue;
+                }
+                assert!(
+                    line.width() <= limit,
+                    "{all:?}: {line:?} is wider than {limit}"
+                );
+            }
+        }
+    }
 }

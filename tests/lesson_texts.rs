@@ -3,40 +3,8 @@
 
 mod common;
 
-use common::{lab, stderr};
+use common::{lab, shell_words, stderr};
 use sticky_lab::lesson::LESSONS;
-
-/// Split a command the way a shell would for the simple quoting lesson texts use.
-fn shell_words(command: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut quote = None;
-    let mut in_word = false;
-    for c in command.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, ' ') => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
-}
 
 /// `lab …` commands in backticks, including fenced lines that start with `lab `.
 fn commands(text: &str) -> Vec<String> {

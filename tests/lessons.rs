@@ -304,3 +304,38 @@ fn udp_keeps_one_datagram_per_recvfrom_and_truncation_loses_the_rest() {
         "the cut-off bytes are gone, not delivered later"
     );
 }
+
+#[test]
+fn a_udp_run_speaks_only_of_udp() {
+    let text = common::stdout(&common::lab(&["udp-demo", "--trials", "3"]));
+    for tcp_word in [
+        "Nagle",
+        "not measured on this kernel",
+        "Only framing",
+        "segments",
+        "TCP_INFO",
+    ] {
+        assert!(
+            !text.contains(tcp_word),
+            "{tcp_word:?} in a UDP run:\n{text}"
+        );
+    }
+    assert!(text.contains("recvfrom() calls per run"), "{text}");
+    let one = common::stdout(&common::lab(&["udp-demo", "--recv-size", "4"]));
+    for tcp_word in [
+        "Nagle",
+        "merged recv()",
+        "split message",
+        "recv() with data",
+    ] {
+        assert!(!one.contains(tcp_word), "{tcp_word:?} in a UDP run:\n{one}");
+    }
+    let joined = one.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(joined.contains("· 3 truncated"), "{one}");
+    assert!(joined.contains("knobs: recvfrom(4)"), "{one}");
+    assert!(
+        text.replace('\n', " ")
+            .contains("UDP keeps message boundaries"),
+        "{text}"
+    );
+}

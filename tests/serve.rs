@@ -271,16 +271,175 @@ fn the_client_cap_turns_extra_clients_away() {
 }
 
 #[test]
-fn a_port_in_use_is_one_clear_error() {
+fn a_port_in_use_is_the_same_clear_error_from_every_tool() {
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().to_string();
-    let out = lab(&["serve", "--addr", &port]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
+    for args in [
+        vec!["serve", "--addr", &port],
+        vec!["serve", "--addr", &port, "--no-reuseaddr"],
+        vec!["proxy", "--listen", &port, "--to", "127.0.0.1:9"],
+    ] {
+        let out = lab(&args);
+        // The command line was right; the machine is in the way: exit 1, as README says.
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!("error: {port}: address already in use"))
+                && err.contains("choose another port"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn chat_notices_at_its_prompt_that_the_server_stopped() {
+    let server = Tool::start(&["serve", "--addr", "127.0.0.1:0"]);
+    let addr = server.addr.to_string();
+    // stdin stays open and silent: the chat sits at its prompt.
+    let mut chat = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["chat", "--json", "--addr", &addr])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(chat.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("connected from"), "{first}");
+    let mut input = chat.stdin.take().unwrap();
+    input.write_all(b"hi\n").unwrap();
+    // The reply comes back; the chat is at its prompt again.
+    while !lines.next().unwrap().unwrap().contains("\"op\":\"recv\"") {}
+    let (status, _) = server.interrupt();
+    assert!(status.success());
+    let left: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(left["op"], "left");
     assert!(
-        err.starts_with("error: --addr") && err.contains("address already in use"),
+        left["detail"]
+            .as_str()
+            .unwrap()
+            .contains("while this client waited"),
+        "{left}"
+    );
+    assert!(chat.wait().unwrap().success());
+}
+
+#[test]
+fn chat_says_why_the_server_turned_it_away() {
+    let mut server = Tool::start(&["serve", "--addr", "127.0.0.1:0", "--max-clients", "1"]);
+    let first = connect(server.addr);
+    server.wait_for(|e| e["op"] == "accepted");
+    let addr = server.addr.to_string();
+    let mut chat = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["chat", "--addr", &addr, "--color", "never"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = wait_with_limit(&mut chat);
+    assert_eq!(output.status.code(), Some(1));
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        err.starts_with("error: the server turned this client away: lab serve: already serving 1 client (--max-clients)"),
         "{err}"
     );
+    drop(first);
+}
+
+#[test]
+fn chat_in_the_wrong_mode_is_told_which_mode_to_use() {
+    let server = Tool::start(&["serve", "--addr", "127.0.0.1:0", "--mode", "framed"]);
+    let addr = server.addr.to_string();
+    let out = lab_with_input(&["chat", "--json", "--addr", &addr], b"hello\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let left = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e["op"] == "left")
+        .expect("a left event");
+    assert!(
+        left["detail"]
+            .as_str()
+            .unwrap()
+            .contains("lab chat --mode framed"),
+        "{left}"
+    );
+}
+
+/// A child's output once it exits by itself within [`WAIT`] (it is killed otherwise).
+fn wait_with_limit(child: &mut Child) -> std::process::Output {
+    let deadline = Instant::now() + WAIT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the child did not exit by itself");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let _ = child.stdout.take().unwrap().read_to_end(&mut stdout);
+    let _ = child.stderr.take().unwrap().read_to_end(&mut stderr);
+    std::process::Output {
+        status: child.wait().unwrap(),
+        stdout,
+        stderr,
+    }
+}
+
+#[test]
+fn the_same_bytes_read_the_same_in_a_demo_and_in_the_server_log() {
+    // "again,bye" is 9 bytes: its !I header ends in byte 9, a tab, which Python writes \t.
+    let demo = common::stdout(&lab(&[
+        "framed-demo",
+        "--message",
+        "again,bye",
+        "--width",
+        "100",
+    ]));
+    assert!(demo.contains("\\x00\\x00\\x00\\tagain,bye"), "{demo}");
+    let mut server = Tool::start(&["serve", "--addr", "127.0.0.1:0", "--mode", "framed"]);
+    let mut client = connect(server.addr);
+    client.write_all(&framed(b"again,bye")).unwrap();
+    assert_eq!(read_frame(&mut client), b"AGAIN,BYE");
+    server.wait_for(|e| e["op"] == "message");
+    drop(client);
+    let (_, _) = server.interrupt();
+    // The text view of the same event, through the same escaping.
+    let mut text = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--mode",
+            "framed",
+            "--color",
+            "never",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(text.stdout.take().unwrap()).lines();
+    let listening = lines.next().unwrap().unwrap();
+    let addr = listening
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .to_string();
+    let mut client = connect(addr.parse().unwrap());
+    client.write_all(&framed(b"again,bye")).unwrap();
+    assert_eq!(read_frame(&mut client), b"AGAIN,BYE");
+    let recv = lines
+        .map(Result::unwrap)
+        .find(|l| l.contains(" recv "))
+        .unwrap();
+    // SAFETY: a signal to our own child.
+    unsafe { libc::kill(text.id() as i32, libc::SIGINT) };
+    let _ = text.wait();
+    assert!(recv.contains("\\x00\\x00\\x00\\tagain,bye"), "{recv}");
 }
 
 #[test]

@@ -151,6 +151,22 @@ pub const LESSONS: &[LessonInfo] = &[
     ),
 ];
 
+/// The text without its answers section (`## Answers` / `## 答案`, up to the next section):
+/// the quiz can be projected and the answers kept for later.
+pub fn without_answers(text: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.split_inclusive('\n') {
+        if let Some(title) = line.strip_prefix("## ") {
+            skipping = matches!(title.trim(), "Answers" | "答案");
+        }
+        if !skipping {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 /// The lesson called `name`.
 pub fn find(name: &str) -> Option<&'static LessonInfo> {
     LESSONS.iter().find(|l| l.name == name)

@@ -5,34 +5,37 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::report::{json_lines, push_findings};
-use super::text::{Line, Look, wrap_words};
+use super::text::{Line, Look, paint_wrapped};
 use crate::lesson::backlog_demo::{BacklogRun, findings};
 
-const WIDTH: usize = 80;
+/// Where the last column (after accept() began) starts: its text wraps under itself.
+const LAST_COLUMN: usize = 41;
 
-pub fn render(run: &BacklogRun) -> String {
+pub fn render(run: &BacklogRun, width: usize) -> String {
     let mut out = String::new();
     let o = &run.options;
     let title = format!(
         "lab backlog-demo — listen({}) as a waiting room (半连接池), measured",
         o.backlog
     );
-    let _ = writeln!(out, "{}", Line::of(title, Look::Heading).paint());
+    out.push_str(&paint_wrapped(&Line::of(title, Look::Heading), width, 0));
     let how = format!(
         "the server listens and does not accept() for {} ms; {} clients connect without \
          blocking; then it accepts all it can",
         o.wait.as_millis(),
         o.clients
     );
-    for l in wrap_words(&how, WIDTH) {
-        let _ = writeln!(out, "{}", Line::of(l, Look::Dim).paint());
-    }
+    out.push_str(&paint_wrapped(&Line::of(how, Look::Dim), width, 0));
     out.push('\n');
     let header = format!(
         "{:<7}{:<8}{:<26}{}",
         "client", "port", "before accept()", "after accept() began"
     );
-    let _ = writeln!(out, "{}", Line::of(header, Look::Dim).paint());
+    out.push_str(&paint_wrapped(
+        &Line::of(header, Look::Dim),
+        width,
+        LAST_COLUMN,
+    ));
     for c in &run.clients {
         let mut line = Line::of(format!("c{:<6}{:<8}", c.client, c.port), Look::Plain);
         let state = c.state_before_accept.as_deref().unwrap_or("?");
@@ -57,7 +60,7 @@ pub fn render(run: &BacklogRun) -> String {
             (None, _, None, None) => "still waiting when the demo stopped".to_string(),
         };
         line.push(after, Look::Plain);
-        let _ = writeln!(out, "{}", line.paint());
+        out.push_str(&paint_wrapped(&line, width, LAST_COLUMN));
     }
     let _ = writeln!(
         out,
@@ -69,7 +72,7 @@ pub fn render(run: &BacklogRun) -> String {
         .paint()
     );
     out.push('\n');
-    push_findings(&mut out, &findings(run), WIDTH);
+    push_findings(&mut out, &findings(run), width);
     out
 }
 

@@ -4,26 +4,28 @@
 
 use std::net::SocketAddr;
 
-use super::text::{Line, Look, Run, text_lines};
+use super::text::{Line, Look, Run, paint_wrapped, text_lines};
 use crate::live::{Leave, LiveEvent, LiveKind};
 use crate::transcript::Part;
 
-/// Columns a line of bytes may take before the rest is summed up.
-const BYTES_WIDTH: usize = 48;
+/// The fewest columns a line of bytes gets, however narrow the terminal.
+const MIN_BYTES_WIDTH: usize = 12;
 
 /// A peer's colour: the same client keeps its colour for the whole session.
 fn peer_colour(peer: Option<SocketAddr>) -> usize {
     peer.map_or(1, |p| usize::from(p.port()) % 4 + 1)
 }
 
-/// The text line for one event (no trailing newline). A prompt is the only event without
-/// one, and only on a terminal.
-pub fn render_line(event: &LiveEvent) -> Option<String> {
+/// The text for one event, fitted to `width` columns (no trailing newline): bytes cut to one
+/// line, words wrapped under the event's own column. A prompt is the only event without
+/// text, and only on a terminal.
+pub fn render_line(event: &LiveEvent, width: usize) -> Option<String> {
     let n = peer_colour(event.peer);
     let mut line = Line::of(format!("{:>9.1} ms  ", event.t_ms), Look::Dim);
     if let Some(peer) = event.peer {
         line.push(format!("{peer:<21} "), Look::Label(n));
     }
+    let hang = line.width();
     let bytes = |line: &mut Line, label: &str, payload: &[u8]| {
         line.push(format!("{label:<7}{:>6} B  ", payload.len()), Look::Plain);
         let runs = [Run {
@@ -31,7 +33,9 @@ pub fn render_line(event: &LiveEvent) -> Option<String> {
             message: n,
             part: Part::Payload,
         }];
-        let lines = text_lines(&runs, BYTES_WIDTH, 1);
+        // Room for the " …" that says more bytes came than the line shows.
+        let room = width.saturating_sub(line.width() + 2).max(MIN_BYTES_WIDTH);
+        let lines = text_lines(&runs, room, 1);
         let cut = lines.len() > 1 || payload.len() > crate::live::PREVIEW;
         for chunk in lines.into_iter().next().unwrap_or_default().chunks {
             line.chunks.push(chunk);
@@ -119,7 +123,8 @@ pub fn render_line(event: &LiveEvent) -> Option<String> {
             );
         }
     }
-    Some(line.paint())
+    let text = paint_wrapped(&line, width, hang);
+    Some(text.trim_end_matches('\n').to_string())
 }
 
 /// The JSON line for one event (prompts are not events for a script).

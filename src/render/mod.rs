@@ -3,17 +3,24 @@
 
 pub mod backlog_view;
 pub mod json;
+pub mod lessons_view;
 pub mod live_view;
 pub mod markdown;
+pub mod pacing;
+pub mod pager;
+pub mod phrases;
 pub mod progress;
 mod report;
 pub mod reuseaddr_view;
 pub mod side_by_side;
 pub mod struct_view;
 mod style;
+pub mod terminal;
 mod text;
 pub mod trials_view;
 pub mod upload_view;
+
+pub use text::human_bytes;
 
 use std::io::IsTerminal;
 
@@ -32,17 +39,29 @@ pub fn init_color(choice: ColorChoice) {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            // https://no-color.org: any non-empty NO_COLOR turns colour off.
+            // https://no-color.org: any non-empty NO_COLOR turns colour off; TERM=dumb
+            // cannot show it.
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            !no_color && std::io::stdout().is_terminal()
+            !no_color && !terminal::is_dumb() && std::io::stdout().is_terminal()
         }
     };
     colored::control::set_override(on);
 }
 
 /// How the byte views show bytes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ViewOptions {
     /// Hex and printable columns instead of text.
     pub hex: bool,
+    /// Columns the view may take (see [`terminal::width`]).
+    pub width: usize,
+}
+
+impl Default for ViewOptions {
+    fn default() -> Self {
+        ViewOptions {
+            hex: false,
+            width: terminal::PIPE_WIDTH,
+        }
+    }
 }

@@ -1,8 +1,10 @@
 //! Upload progress for a person: a bar (indicatif) on a terminal, plain lines otherwise —
-//! both on stderr, so stdout keeps only the final line.
+//! both on stderr, so stdout keeps only the final line. A bar appears only when its phase
+//! starts, so nothing shows an empty `0 B/0 B` while another phase runs.
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -10,7 +12,12 @@ use crate::upload::Progress;
 
 /// A bar on a terminal, a line every tenth otherwise.
 pub enum ProgressView {
-    Bar(ProgressBar),
+    Bar {
+        bar: ProgressBar,
+        label: String,
+        /// The bars drawn together; this one joins them when its phase starts.
+        group: Option<MultiProgress>,
+    },
     Lines {
         label: String,
         state: Mutex<(u64, u64, u64)>,
@@ -20,23 +27,13 @@ pub enum ProgressView {
 impl ProgressView {
     /// For one side of an upload (`label`: "send", "receive"); `group` stacks several bars.
     pub fn new(label: &str, group: Option<&MultiProgress>) -> Self {
-        if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template(if colored::control::SHOULD_COLORIZE.should_colorize() {
-                    "{prefix:>8} {msg:20!} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}"
-                } else {
-                    "{prefix:>8} {msg:20!} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}"
-                })
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("█▌ "),
-            );
-            bar.set_prefix(label.to_string());
-            let bar = match group {
-                Some(group) => group.add(bar),
-                None => bar,
-            };
-            ProgressView::Bar(bar)
+        // A dumb terminal cannot redraw a bar in place: it gets lines.
+        if std::io::stderr().is_terminal() && !super::terminal::is_dumb() {
+            ProgressView::Bar {
+                bar: ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
+                label: label.to_string(),
+                group: group.cloned(),
+            }
         } else {
             ProgressView::Lines {
                 label: label.to_string(),
@@ -44,24 +41,46 @@ impl ProgressView {
             }
         }
     }
+
+    /// Views drawn together (the phases of an upload in one process), in this order.
+    pub fn group<const N: usize>(labels: [&str; N]) -> [Self; N] {
+        let group = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        labels.map(|label| Self::new(label, Some(&group)))
+    }
 }
 
-impl ProgressView {
-    /// Two views drawn together (both ends of an upload in one process).
-    pub fn pair(first: &str, second: &str) -> (Self, Self) {
-        let group = MultiProgress::new();
-        (
-            Self::new(first, Some(&group)),
-            Self::new(second, Some(&group)),
-        )
+/// The bar's look; colour only when the views are coloured.
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template(if colored::control::SHOULD_COLORIZE.should_colorize() {
+        "{prefix:>8} {msg:20!} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}"
+    } else {
+        "{prefix:>8} {msg:20!} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}"
+    })
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("█▌ ")
+}
+
+/// Put a bar on the screen (once): in its group, or on stderr alone.
+fn show(bar: &ProgressBar, label: &str, group: Option<&MultiProgress>) {
+    if bar.is_hidden() {
+        bar.set_prefix(label.to_string());
+        match group {
+            Some(group) => {
+                group.add(bar.clone());
+            }
+            None => bar.set_draw_target(ProgressDrawTarget::stderr()),
+        }
     }
 }
 
 impl Progress for ProgressView {
     fn start(&self, name: &str, total: u64) {
         match self {
-            ProgressView::Bar(bar) => {
-                // Reset here, not at creation: the rate counts from the first body byte.
+            ProgressView::Bar { bar, label, group } => {
+                show(bar, label, group.as_ref());
+                bar.disable_steady_tick();
+                bar.set_style(bar_style());
+                // Reset here, not at creation: the rate counts from the phase's first byte.
                 bar.reset();
                 bar.set_length(total);
                 bar.set_message(name.to_string());
@@ -75,9 +94,24 @@ impl Progress for ProgressView {
         }
     }
 
+    fn hashing(&self, name: &str) {
+        let what = format!("{name}: sha256 of the whole file first (it goes in the header)");
+        match self {
+            ProgressView::Bar { bar, label, group } => {
+                show(bar, label, group.as_ref());
+                let style = ProgressStyle::with_template("{prefix:>8} {spinner} {msg} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner());
+                bar.set_style(style);
+                bar.set_message(what);
+                bar.enable_steady_tick(Duration::from_millis(120));
+            }
+            ProgressView::Lines { label, .. } => eprintln!("{label}: {what}"),
+        }
+    }
+
     fn advance(&self, bytes: u64) {
         match self {
-            ProgressView::Bar(bar) => bar.inc(bytes),
+            ProgressView::Bar { bar, .. } => bar.inc(bytes),
             ProgressView::Lines { label, state } => {
                 let Ok(mut s) = state.lock() else { return };
                 s.1 += bytes;
@@ -91,7 +125,7 @@ impl Progress for ProgressView {
 
     fn finish(&self) {
         match self {
-            ProgressView::Bar(bar) => bar.finish(),
+            ProgressView::Bar { bar, .. } => bar.finish(),
             ProgressView::Lines { label, state } => {
                 if let Ok(s) = state.lock() {
                     eprintln!("{label}: 100% ({} B)", s.0);

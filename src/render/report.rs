@@ -3,16 +3,17 @@
 
 use std::fmt::Write as _;
 
-use super::text::wrap_words;
+use super::text::{Line, Look, paint_wrapped};
 use crate::transcript::Event;
 
 /// `• finding…` bullets, wrapped to `width` columns.
 pub fn push_findings(out: &mut String, findings: &[String], width: usize) {
     for finding in findings {
-        for (k, line) in wrap_words(finding, width - 2).into_iter().enumerate() {
-            let lead = if k == 0 { "• " } else { "  " };
-            let _ = writeln!(out, "{lead}{line}");
-        }
+        out.push_str(&paint_wrapped(
+            &Line::of(format!("• {finding}"), Look::Plain),
+            width,
+            2,
+        ));
     }
 }
 

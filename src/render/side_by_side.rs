@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthStr;
 
-use super::ViewOptions;
-use super::text::{Line, Look, Run, hex_lines, text_lines, wrap_words};
+use super::text::{Line, Look, Run, hex_lines, paint_wrapped, text_lines, wrap_line, wrap_words};
+use super::{ViewOptions, human_bytes};
 use crate::analysis::Summary;
 use crate::framing::Framing;
 use crate::lesson::{LessonRun, Transport};
@@ -17,10 +17,10 @@ use crate::transcript::{Event, Op, Part, Piece, Side, Transcript};
 
 /// Width of the time column.
 const TIME_WIDTH: usize = 6;
-/// Width of each side's column; with the time column and separators the view fits 80 columns.
-const COLUMN_WIDTH: usize = 34;
-/// With `--wire`, three columns — send(), the segments, recv() — share the same 80.
-const WIRE_COLUMNS: [usize; 3] = [22, 20, 22];
+/// A column never gets narrower than this: the `send    5 B ` prefix and a few bytes.
+const MIN_COLUMN: usize = 16;
+/// Columns each ` │ ` separator takes.
+const SEPARATOR: usize = 3;
 /// Lines of bytes a cell shows before it sums up the rest.
 const MAX_BYTE_LINES: usize = 4;
 /// Bytes per hex line (8 hex pairs and 8 printable characters fit a column).
@@ -30,7 +30,6 @@ const MAX_ROWS: usize = 240;
 const HEAD_ROWS: usize = 160;
 /// Width of the labels before the verdict and the other footer lines.
 const FOOTER_LABEL: usize = 9;
-const VIEW_WIDTH: usize = TIME_WIDTH + 2 * COLUMN_WIDTH + 6;
 
 /// Render the whole view: heading, table, figures and verdict.
 pub fn render(run: &LessonRun, summary: &Summary, options: ViewOptions) -> String {
@@ -54,14 +53,14 @@ pub struct Parts {
 
 pub fn render_parts(run: &LessonRun, summary: &Summary, options: ViewOptions) -> Parts {
     let mut head = String::new();
-    heading(run, &mut head);
+    heading(run, options.width, &mut head);
     let events = table(run, options, &mut head);
     let mut foot = String::from("\n");
-    footer(summary, &mut foot);
+    footer(summary, options.width, &mut foot);
     Parts { head, events, foot }
 }
 
-fn heading(run: &LessonRun, out: &mut String) {
+fn heading(run: &LessonRun, width: usize, out: &mut String) {
     let t = &run.transcript;
     let udp = run.transport == Transport::Udp;
     let carrier = if udp {
@@ -70,7 +69,7 @@ fn heading(run: &LessonRun, out: &mut String) {
         "one TCP connection on loopback"
     };
     let title = format!("lab {} — client → server over {carrier}", run.lesson);
-    push_line(out, &Line::of(title, Look::Heading));
+    out.push_str(&paint_wrapped(&Line::of(title, Look::Heading), width, 0));
     let o = &run.options;
     // Nagle's algorithm is TCP's: a UDP run has no such knob.
     let nagle = match (udp, o.nodelay) {
@@ -79,25 +78,23 @@ fn heading(run: &LessonRun, out: &mut String) {
         (false, false) => " · Nagle on",
     };
     let knobs = format!(
-        "knobs: recv({}) · reader {} ms late · send gap {} ms{nagle}",
+        "knobs: {}({}) · reader {} ms late · send gap {} ms{nagle}",
+        if udp { "recvfrom" } else { "recv" },
         o.recv_size,
         o.reader_delay.as_millis(),
         o.send_gap.as_millis(),
     );
-    push_line(out, &Line::of(knobs, Look::Dim));
+    out.push_str(&paint_wrapped(&Line::of(knobs, Look::Dim), width, 0));
     if let Some(framing) = &run.framing {
         let text = describe_framing(framing);
-        for l in wrap_words(&text, VIEW_WIDTH) {
+        for l in wrap_words(&text, width) {
             push_line(out, &Line::of(l, Look::Dim));
         }
     }
-    for l in setup_summary(t)
-        .iter()
-        .flat_map(|s| wrap_words(s, VIEW_WIDTH))
-    {
+    for l in setup_summary(t).iter().flat_map(|s| wrap_words(s, width)) {
         push_line(out, &Line::of(l, Look::Dim));
     }
-    push_legend(t, out);
+    push_legend(t, width, out);
     out.push('\n');
 }
 
@@ -137,12 +134,12 @@ fn describe_framing(framing: &Framing) -> String {
             "framing: a {format} length header ({} bytes) before each message (hN = header \
              of mN); max frame {}",
             codec.header.len(),
-            human_bytes(codec.max_frame)
+            human_bytes(codec.max_frame as u64)
         ),
         Framing::Delimiter(codec) => format!(
             "framing: a {} delimiter after each message (dN = delimiter of mN); max frame {}",
             bytes_repr(codec.delimiter()),
-            human_bytes(codec.max_frame)
+            human_bytes(codec.max_frame as u64)
         ),
         Framing::Fixed(codec) => format!(
             "framing: every message padded with zero bytes to a {}-byte record (pN = padding \
@@ -152,21 +149,11 @@ fn describe_framing(framing: &Framing) -> String {
     }
 }
 
-/// Sizes the way a person reads them: 8 MiB, 64 KiB, 100 B.
-fn human_bytes(n: usize) -> String {
-    const KIB: usize = 1024;
-    match n {
-        _ if n >= KIB * KIB && n % (KIB * KIB) == 0 => format!("{} MiB", n / (KIB * KIB)),
-        _ if n >= KIB && n % KIB == 0 => format!("{} KiB", n / KIB),
-        _ => format!("{n} B"),
-    }
-}
-
 /// Legend entries shown before the rest are summed up.
 const MAX_LEGEND: usize = 12;
 
 /// `messages: m1 hello  m2 byebye …`, each in its colour, wrapped to the view width.
-fn push_legend(t: &Transcript, out: &mut String) {
+fn push_legend(t: &Transcript, width: usize, out: &mut String) {
     let mut line = Line::of("messages:", Look::Dim);
     for (i, message) in t.messages.iter().enumerate().take(MAX_LEGEND) {
         let n = i + 1;
@@ -183,7 +170,7 @@ fn push_legend(t: &Transcript, out: &mut String) {
             })
             .unwrap_or_default();
         let item_width = 2 + format!("m{n} ").len() + preview.width();
-        if line.width() + item_width > VIEW_WIDTH {
+        if line.width() + item_width > width {
             push_line(out, &line);
             line = Line::of("         ", Look::Plain);
         }
@@ -201,12 +188,21 @@ fn push_legend(t: &Transcript, out: &mut String) {
     push_line(out, &line);
 }
 
-/// Column widths: client and server, with the wire between them when segments were captured.
-fn column_widths(t: &Transcript) -> Vec<usize> {
-    if t.events.iter().any(|e| e.op == Op::Segment) {
-        WIRE_COLUMNS.to_vec()
+/// Column widths: client and server, with the wire between them when segments were
+/// captured, sharing what `width` leaves after the time column and the separators.
+fn column_widths(t: &Transcript, width: usize) -> Vec<usize> {
+    let columns = if t.events.iter().any(|e| e.op == Op::Segment) {
+        3
     } else {
-        vec![COLUMN_WIDTH, COLUMN_WIDTH]
+        2
+    };
+    let room = width.saturating_sub(TIME_WIDTH + columns * SEPARATOR);
+    let side = (room / columns).max(MIN_COLUMN);
+    if columns == 2 {
+        vec![side, side]
+    } else {
+        // The wire column takes what is left after the two sides.
+        vec![side, room.saturating_sub(2 * side).max(MIN_COLUMN), side]
     }
 }
 
@@ -222,7 +218,7 @@ fn column_of(event: &Event, columns: usize) -> usize {
 /// The table's header rows go to `out`; each event's rows come back as one block.
 fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String> {
     let t = &run.transcript;
-    let widths = column_widths(t);
+    let widths = column_widths(t, options.width);
     let mut titles = vec![Line::of("client: send()", Look::Heading)];
     if widths.len() == 3 {
         titles.push(Line::of("wire: segments", Look::Heading));
@@ -277,13 +273,15 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String>
         if let (Op::Send, Some(now), false) = (event.op, event.data_segs_out, captured) {
             let new = now.saturating_sub(segments_before);
             segments_before = now;
-            let indent = " ".repeat(prefix("send", 0).len());
             let text = match new {
-                0 => format!("{indent}⇢ wire: held back"),
-                1 => format!("{indent}⇢ wire: 1 segment"),
-                n => format!("{indent}⇢ wire: {n} segments"),
+                0 => "⇢ wire: held back".to_string(),
+                1 => "⇢ wire: 1 segment".to_string(),
+                n => format!("⇢ wire: {n} segments"),
             };
-            cell.push(Line::of(text, Look::Dim));
+            // Under the bytes, or further left when the column is narrow.
+            let room = widths[column].saturating_sub(text.width());
+            let indent = " ".repeat(prefix("send", 0).len().min(room));
+            cell.push(Line::of(format!("{indent}{text}"), Look::Dim));
         }
         let ms = event.t_us as f64 / 1000.0;
         // Tenths of a millisecond while they matter; whole milliseconds past a second, so
@@ -323,9 +321,16 @@ fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         Op::Send | Op::Recv | Op::Segment => bytes_cell(t, event, options, width),
         Op::Frame => frame_cell(t, event, options, width),
         Op::Eof => {
-            let mut line = Line::of(prefix("recv", 0), Look::Plain);
+            let lead = prefix("recv", 0);
+            let hang = lead.len();
+            let mut line = Line::of(lead, Look::Plain);
             line.push("end of stream", Look::Dim);
-            vec![line]
+            let mut lines = wrap_line(&line, width, hang);
+            for line in lines.iter_mut().skip(1) {
+                line.chunks
+                    .insert(0, Line::of(" ".repeat(hang), Look::Plain).chunks.remove(0));
+            }
+            lines
         }
         Op::Close => words("close (FIN: no more bytes)", Look::Dim),
         Op::Truncated => words(&format!("truncated: {}", detail(event)), Look::Bad),
@@ -404,15 +409,24 @@ fn frame_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         part: Part::Payload,
     }];
     let mut lines = with_prefix(prefix("frame", event.bytes.len()), &runs, options, width);
-    let indent = " ".repeat(prefix("frame", 0).len());
-    let mut check = Line::of(format!("{indent}⇒ "), Look::Plain);
+    let mut check = Line::of("⇒ ", Look::Plain);
     check.push(format!("m{n}"), Look::Label(n));
     if t.messages.get(n.wrapping_sub(1)) == Some(&event.bytes) {
         check.push(" intact ✓", Look::Good);
     } else {
         check.push(" differs from what was sent ✗", Look::Bad);
     }
-    lines.push(check);
+    // Under the bytes, or further left when the column is narrow.
+    let indent = prefix("frame", 0)
+        .len()
+        .min(width.saturating_sub(check.width()));
+    for mut line in wrap_line(&check, width - indent, 2) {
+        line.chunks.insert(
+            0,
+            Line::of(" ".repeat(indent), Look::Plain).chunks.remove(0),
+        );
+        lines.push(line);
+    }
     lines
 }
 
@@ -421,10 +435,12 @@ fn with_prefix(prefix: String, runs: &[Run<'_>], options: ViewOptions, width: us
     let indent = prefix.width();
     if options.hex {
         let mut lines = vec![Line::of(prefix, Look::Plain)];
-        lines.extend(hex_lines(runs, HEX_PER_LINE, MAX_BYTE_LINES));
+        // Each byte takes three columns of hex and one of text: fewer a line when narrow.
+        let per_line = (width / 4).clamp(2, HEX_PER_LINE);
+        lines.extend(hex_lines(runs, per_line, MAX_BYTE_LINES));
         return lines;
     }
-    let mut lines = text_lines(runs, width - indent, MAX_BYTE_LINES);
+    let mut lines = text_lines(runs, width.saturating_sub(indent).max(4), MAX_BYTE_LINES);
     for (k, line) in lines.iter_mut().enumerate() {
         let lead = if k == 0 {
             prefix.clone()
@@ -473,19 +489,37 @@ fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -
     lines
 }
 
-fn footer(s: &Summary, out: &mut String) {
-    let figures = format!(
-        "{} send() · {} recv() with data · {} B sent, {} B received · {} merged recv() · {} \
-         split message{}",
-        s.sends,
-        s.recvs,
-        s.bytes_sent,
-        s.bytes_received,
-        s.merged_recvs,
-        s.split_messages,
-        if s.split_messages == 1 { "" } else { "s" }
-    );
-    labelled(out, "measured", &figures, Look::Plain);
+fn footer(s: &Summary, width: usize, out: &mut String) {
+    // A UDP run has datagrams, not a stream: nothing to merge or split, but some to lose.
+    let figures = match s.truncated {
+        Some(truncated) => format!(
+            "{} datagrams sent · {} recvfrom() · {} B sent, {} B received · {} lost · {} \
+             truncated",
+            s.sends,
+            s.recvs,
+            s.bytes_sent,
+            s.bytes_received,
+            s.sends.saturating_sub(s.recvs),
+            truncated
+        ),
+        None => format!(
+            "{} send() · {} recv() with data · {} B sent, {} B received · {} merged recv() · \
+             {} split message{}",
+            s.sends,
+            s.recvs,
+            s.bytes_sent,
+            s.bytes_received,
+            s.merged_recvs,
+            s.split_messages,
+            if s.split_messages == 1 { "" } else { "s" }
+        ),
+    };
+    let call = if s.truncated.is_some() {
+        "recvfrom()"
+    } else {
+        "recv() with data"
+    };
+    labelled(out, width, "measured", &figures, Look::Plain);
     let verdict_look = if s.error.is_some() {
         Look::Bad
     } else if s.intact {
@@ -493,13 +527,13 @@ fn footer(s: &Summary, out: &mut String) {
     } else {
         Look::Heading
     };
-    labelled(out, "wire", &s.wire, Look::Plain);
-    labelled(out, "verdict", &s.verdict, verdict_look);
+    labelled(out, width, "wire", &s.wire, Look::Plain);
+    labelled(out, width, "verdict", &s.verdict, verdict_look);
     if let Some(predicted) = s.predicted_recvs {
         let (text, look) = if predicted == s.recvs {
             (
                 format!(
-                    "the lesson predicted {predicted} recv() with data; measured {}, as predicted",
+                    "the lesson predicted {predicted} {call}; measured {}, as predicted",
                     s.recvs
                 ),
                 Look::Dim,
@@ -507,21 +541,21 @@ fn footer(s: &Summary, out: &mut String) {
         } else {
             (
                 format!(
-                    "the lesson predicted {predicted} recv() with data, but this kernel gave {}: \
-                     timing decides, not a rule",
+                    "the lesson predicted {predicted} {call}, but this kernel gave {}: timing \
+                     decides, not a rule",
                     s.recvs
                 ),
                 Look::Bad,
             )
         };
-        labelled(out, "check", &text, look);
+        labelled(out, width, "check", &text, look);
     }
-    labelled(out, "next", &s.hint, Look::Dim);
+    labelled(out, width, "next", &s.hint, Look::Dim);
 }
 
 /// `label    text…`, the text wrapped under itself.
-fn labelled(out: &mut String, label: &str, text: &str, look: Look) {
-    for (k, l) in wrap_words(text, VIEW_WIDTH - FOOTER_LABEL)
+fn labelled(out: &mut String, width: usize, label: &str, text: &str, look: Look) {
+    for (k, l) in wrap_words(text, width.saturating_sub(FOOTER_LABEL))
         .into_iter()
         .enumerate()
     {

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde_json::{Value as Json, json};
 
 use super::json::hex;
-use super::text::{Line, Look, wrap_words};
+use super::text::{Line, Look, paint_wrapped};
 use crate::struct_command::{Direction, StructReport};
 use crate::structfmt::{
     ByteOrder, ItemKind, StructFormat, Value, bytes_repr, float_repr, tuple_repr, value_repr,
@@ -19,10 +19,11 @@ use crate::transcript::Part;
 const MAX_ROWS: usize = 64;
 /// Bytes shown in one row's hex column.
 const MAX_ROW_BYTES: usize = 16;
-const WIDTH: usize = 80;
+/// Where the field map's bytes column starts: its bytes wrap under it.
+const BYTES_COLUMN: usize = 46;
 
 /// The text view of a pack or an unpack.
-pub fn render(report: &StructReport) -> String {
+pub fn render(report: &StructReport, width: usize) -> String {
     let mut out = String::new();
     let first = match report.direction {
         Direction::Pack => bytes_repr(&report.bytes),
@@ -36,9 +37,9 @@ pub fn render(report: &StructReport) -> String {
         describe_order(f.byte_order()),
         f.size()
     );
-    push_wrapped(&mut out, &summary, Look::Dim);
+    push_wrapped(&mut out, &summary, Look::Dim, width);
     out.push('\n');
-    push_field_map(&mut out, report);
+    push_field_map(&mut out, report, width);
     if let Some(alt) = &report.network_order {
         out.push('\n');
         let text = match (&alt.result, report.direction) {
@@ -72,20 +73,20 @@ pub fn render(report: &StructReport) -> String {
                 quoted(&alt.format)
             ),
         };
-        push_wrapped(&mut out, &text, Look::Heading);
+        push_wrapped(&mut out, &text, Look::Heading, width);
     }
     out
 }
 
 /// `lab struct calcsize`: the size, then what decides it.
-pub fn render_calcsize(format: &StructFormat) -> String {
+pub fn render_calcsize(format: &StructFormat, width: usize) -> String {
     let mut out = format!("{}\n", format.size());
     let text = format!(
         "{} — {}",
         quoted(format.text()),
         describe_order(format.byte_order())
     );
-    push_wrapped(&mut out, &text, Look::Dim);
+    push_wrapped(&mut out, &text, Look::Dim, width);
     out
 }
 
@@ -112,14 +113,12 @@ fn quoted(text: &str) -> String {
     format!("{text:?}").replace('"', "'")
 }
 
-fn push_wrapped(out: &mut String, text: &str, look: Look) {
-    for line in wrap_words(text, WIDTH) {
-        let _ = writeln!(out, "{}", Line::of(line, look).paint());
-    }
+fn push_wrapped(out: &mut String, text: &str, look: Look, width: usize) {
+    out.push_str(&paint_wrapped(&Line::of(text, look), width, 0));
 }
 
 /// offset, size, code, value, bytes — one row per value, pad run or alignment gap.
-fn push_field_map(out: &mut String, report: &StructReport) {
+fn push_field_map(out: &mut String, report: &StructReport, width: usize) {
     let header = format!(
         "{:>6}  {:>4}  {:<4}  {:<24}  bytes",
         "offset", "size", "code", "value"
@@ -166,7 +165,7 @@ fn push_field_map(out: &mut String, report: &StructReport) {
             other => other,
         };
         line.push(hex_text, byte_look);
-        let _ = writeln!(out, "{}", line.paint());
+        out.push_str(&paint_wrapped(&line, width, BYTES_COLUMN));
     }
     if rows > MAX_ROWS {
         let rest = format!("… {} more rows (--json lists every field)", rows - MAX_ROWS);

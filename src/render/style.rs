@@ -44,6 +44,18 @@ pub fn heading(text: &str) -> ColoredString {
     text.bold()
 }
 
+pub fn code(text: &str) -> ColoredString {
+    text.cyan()
+}
+
+pub fn emphasis(text: &str) -> ColoredString {
+    text.italic()
+}
+
+pub fn title(text: &str) -> ColoredString {
+    text.bold().underline()
+}
+
 pub fn good(text: &str) -> ColoredString {
     text.green().bold()
 }

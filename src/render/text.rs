@@ -16,6 +16,13 @@ pub enum Look {
     Heading,
     Good,
     Bad,
+    /// Code and commands in prose.
+    Code,
+    /// Emphasis (`*word*`) and strong emphasis (`**word**`) in prose.
+    Emphasis,
+    Strong,
+    /// A section title (bold and underlined).
+    Title,
     /// A label naming message `n`.
     Label(usize),
     /// Stream bytes of message `n`; `escape` when shown as an escape or hex.
@@ -78,6 +85,10 @@ impl Line {
                 Look::Heading => style::heading(text),
                 Look::Good => style::good(text),
                 Look::Bad => style::bad(text),
+                Look::Code => style::code(text),
+                Look::Emphasis => style::emphasis(text),
+                Look::Strong => style::heading(text),
+                Look::Title => style::title(text),
                 Look::Label(n) => style::label(text, n),
                 Look::Bytes {
                     message,
@@ -100,24 +111,17 @@ struct Token {
 }
 
 /// Bytes of one message part as text tokens: printable characters as they are, everything
-/// else the way Python's bytes repr writes it (`\n`, `\x00`). A UTF-8 sequence cut by a
-/// recv() boundary is not valid on its own, so its bytes show as escapes: the cut is visible.
+/// else the way Python's bytes repr writes it (`\t`, `\n`, `\r`, `\\`, `\x00`) — in every
+/// view, whatever the bytes are (a header's bytes too): the same bytes always read the same,
+/// and the same as the notes' Python prints them. (Text in UTF-8 shows as its characters,
+/// as Python prints a decoded str.) A UTF-8 sequence cut by a recv() boundary is not valid
+/// on its own, so its bytes show as escapes: the cut is visible.
 fn text_tokens(bytes: &[u8], message: usize, part: Part, out: &mut Vec<Token>) {
     let look = |escape| Look::Bytes {
         message,
         part,
         escape,
     };
-    // A header is a binary number and padding is filler, not text: show their bytes.
-    if matches!(part, Part::Header | Part::Padding) {
-        out.extend(bytes.iter().map(|&b| Token {
-            text: format!("\\x{b:02x}"),
-            bytes: 1,
-            look: look(true),
-        }));
-        return;
-    }
-    let first = out.len();
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             let (text, escape) = match c {
@@ -146,12 +150,18 @@ fn text_tokens(bytes: &[u8], message: usize, part: Part, out: &mut Vec<Token>) {
             });
         }
     }
-    // A space at either end of a run would vanish into the padding: make it visible.
-    let last = out.len().saturating_sub(1);
-    for i in [first, last] {
-        if let Some(token) = out.get_mut(i).filter(|t| i >= first && t.text == " ") {
+}
+
+/// A space at either end of what is shown would vanish into the padding: make it visible
+/// (`␠`). Spaces between other characters stay spaces.
+fn mark_edge_spaces(tokens: &mut [Token]) {
+    let last = tokens.len().saturating_sub(1);
+    for i in [0, last] {
+        if let Some(token) = tokens.get_mut(i).filter(|t| t.text == " ") {
             token.text = "␠".into();
-            token.look = look(true);
+            if let Look::Bytes { escape, .. } = &mut token.look {
+                *escape = true;
+            }
         }
     }
 }
@@ -185,6 +195,7 @@ pub fn text_lines(runs: &[Run<'_>], width: usize, max_lines: usize) -> Vec<Line>
         text_tokens(&run.bytes[..take], run.message, run.part, &mut tokens);
         budget -= take;
     }
+    mark_edge_spaces(&mut tokens);
     let total: usize = runs.iter().map(|r| r.bytes.len()).sum();
     let mut lines = vec![Line::new()];
     let mut shown = 0;
@@ -262,21 +273,107 @@ fn elide_rest(lines: &mut Vec<Line>, hidden: usize, width: usize) {
     }
 }
 
-/// Wrap plain words to `width` columns (a word longer than that gets a line to itself).
-pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for word in text.split(' ') {
-        if !current.is_empty() && current.width() + 1 + word.width() > width {
-            lines.push(std::mem::take(&mut current));
+/// `line` wrapped to `width` columns and painted, one `\n` after each line; the lines after
+/// the first are indented by `hang` columns: 0 for prose, 2 under a bullet, a table column's
+/// start for a table's last column.
+pub fn paint_wrapped(line: &Line, width: usize, hang: usize) -> String {
+    let mut out = String::new();
+    for (k, l) in wrap_line(line, width, hang).into_iter().enumerate() {
+        if k > 0 {
+            out.push_str(&" ".repeat(hang));
         }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(word);
+        out.push_str(&l.paint());
+        out.push('\n');
     }
-    lines.push(current);
+    out
+}
+
+/// Sizes the way a person reads them: 8 MiB, 64 KiB, 100 B (exact: 1000 B stays 1000 B).
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["TiB", "GiB", "MiB", "KiB"];
+    for (i, unit) in UNITS.iter().enumerate() {
+        let size = 1u64 << (10 * (4 - i));
+        if n >= size && n % size == 0 {
+            return format!("{} {unit}", n / size);
+        }
+    }
+    format!("{n} B")
+}
+
+/// Wrap plain text to `width` columns at word boundaries (a word longer than that is cut).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    wrap_line(&Line::of(text, Look::Plain), width, 0)
+        .iter()
+        .map(|l| l.chunks.iter().map(|c| c.text.as_str()).collect())
+        .collect()
+}
+
+/// Wrap a styled line to `width` columns: breaks at spaces, and between Chinese characters
+/// (Unicode's line-break rules, which also keep `，` and `。` off the start of a line), never
+/// inside a flag like `--reader-delay` or a word; a word longer than a line is cut. Lines
+/// after the first are `hang` columns narrower (the caller indents them).
+pub fn wrap_line(line: &Line, width: usize, hang: usize) -> Vec<Line> {
+    use textwrap::WordSeparator;
+    use textwrap::core::{Word, break_words};
+    use textwrap::wrap_algorithms::WrapAlgorithm;
+
+    let plain: String = line.chunks.iter().map(|c| c.text.as_str()).collect();
+    if plain.width() <= width {
+        return vec![line.clone()];
+    }
+    let rest_width = width.saturating_sub(hang).max(1);
+    // Unicode allows a break after a hyphen or a slash; a command line must not break there.
+    let mut words: Vec<Word<'_>> = Vec::new();
+    for word in WordSeparator::UnicodeBreakProperties.find_words(&plain) {
+        let joins_previous = words.last().is_some_and(|last| {
+            last.whitespace.is_empty() && !last.word.chars().last().is_some_and(is_wide)
+        }) && !word.word.chars().next().is_some_and(is_wide);
+        if joins_previous {
+            let last = words.pop().expect("checked above");
+            let start = offset_in(&plain, last.word);
+            let end = offset_in(&plain, word.word) + word.word.len() + word.whitespace.len();
+            words.push(Word::from(&plain[start..end]));
+        } else {
+            words.push(word);
+        }
+    }
+    let words = break_words(words, rest_width.min(width));
+    let widths = [width, rest_width];
+    let lines = WrapAlgorithm::FirstFit.wrap(&words, &widths);
     lines
+        .iter()
+        .filter_map(|words| {
+            let (first, last) = (words.first()?, words.last()?);
+            let start = offset_in(&plain, first.word);
+            let end = offset_in(&plain, last.word) + last.word.len();
+            Some(slice_line(line, start, end))
+        })
+        .collect()
+}
+
+/// A double-width (Chinese, Japanese, Korean) character: a line may break beside it.
+fn is_wide(c: char) -> bool {
+    unicode_width::UnicodeWidthChar::width(c) == Some(2)
+}
+
+/// Where `part`, a slice of `whole`, starts in it.
+fn offset_in(whole: &str, part: &str) -> usize {
+    part.as_ptr() as usize - whole.as_ptr() as usize
+}
+
+/// The chunks of `line` between two byte offsets of its text, looks kept.
+fn slice_line(line: &Line, start: usize, end: usize) -> Line {
+    let mut out = Line::new();
+    let mut at = 0;
+    for chunk in &line.chunks {
+        let (from, to) = (at, at + chunk.text.len());
+        at = to;
+        let (a, b) = (start.max(from), end.min(to));
+        if a < b {
+            out.push(&chunk.text[a - from..b - from], chunk.look);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -322,16 +419,28 @@ mod tests {
     }
 
     #[test]
-    fn header_bytes_are_always_escapes() {
+    fn a_header_reads_as_python_prints_it_like_any_other_bytes() {
         let header = Run {
             bytes: b"\x00\x00\x00\t",
             message: 1,
             part: Part::Header,
         };
-        assert_eq!(
-            plain(&text_lines(&[header], 40, 4)),
-            vec!["\\x00\\x00\\x00\\x09"]
-        );
+        let payload = Run {
+            part: Part::Payload,
+            ..header
+        };
+        for run in [header, payload] {
+            assert_eq!(
+                plain(&text_lines(&[run], 40, 4)),
+                vec!["\\x00\\x00\\x00\\t"]
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_spaces_at_the_edges_of_what_is_shown_are_marked() {
+        let pieces = [run(b"a b "), run(b" c ")];
+        assert_eq!(plain(&text_lines(&pieces, 40, 4)), vec!["a b  c␠"]);
     }
 
     #[test]
@@ -347,6 +456,48 @@ mod tests {
     fn double_width_characters_wrap_by_columns() {
         let lines = text_lines(&[run("你好世界".as_bytes())], 4, 4);
         assert_eq!(plain(&lines), vec!["你好", "世界"]);
+    }
+
+    #[test]
+    fn prose_wraps_at_spaces_and_between_chinese_characters_never_inside_a_flag() {
+        let text = "try --reader-delay 0 and --send-gap 20 to see the spread";
+        for width in 10..40 {
+            for line in wrap_words(text, width) {
+                assert!(line.width() <= width, "{line:?} wider than {width}");
+                assert!(!line.ends_with('-'), "{line:?} cut a flag");
+            }
+        }
+        assert_eq!(
+            wrap_words("一次 recv() 收到了三条消息（粘包）。", 12),
+            vec!["一次 recv()", "收到了三条消", "息（粘包）。"]
+        );
+    }
+
+    #[test]
+    fn wrapping_keeps_each_piece_in_its_look() {
+        let mut line = Line::of("plain words then ", Look::Plain);
+        line.push("bold words", Look::Heading);
+        let lines = wrap_line(&line, 14, 2);
+        let looks: Vec<Vec<(&str, Look)>> = lines
+            .iter()
+            .map(|l| l.chunks.iter().map(|c| (c.text.as_str(), c.look)).collect())
+            .collect();
+        assert_eq!(
+            looks,
+            vec![
+                vec![("plain words", Look::Plain)],
+                vec![("then ", Look::Plain), ("bold", Look::Heading)],
+                vec![("words", Look::Heading)],
+            ]
+        );
+    }
+
+    #[test]
+    fn sizes_read_the_way_they_are_written() {
+        assert_eq!(human_bytes(8 << 20), "8 MiB");
+        assert_eq!(human_bytes(64 << 10), "64 KiB");
+        assert_eq!(human_bytes(1000), "1000 B");
+        assert_eq!(human_bytes(u64::from(u32::MAX)), "4294967295 B");
     }
 
     #[test]

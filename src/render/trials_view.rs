@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::text::{Line, Look, wrap_words};
+use super::text::{Line, Look, paint_wrapped};
 use crate::analysis::Summary;
 
 const BAR_WIDTH: usize = 30;
@@ -40,50 +40,77 @@ fn push_histogram(out: &mut String, title: &str, counts: &BTreeMap<u64, usize>, 
     }
 }
 
-/// The histograms and what they say.
-pub fn render(lesson: &str, runs: &[Summary]) -> String {
+/// A UDP run: datagrams, not a stream (the summary counts truncated datagrams only then).
+fn is_udp(s: &Summary) -> bool {
+    s.truncated.is_some()
+}
+
+/// The histograms and what they say, wrapped to `width`.
+pub fn render(lesson: &str, runs: &[Summary], width: usize) -> String {
     let mut out = String::new();
     let Some(first) = runs.first() else {
         return out;
     };
-    let title = format!(
-        "lab {lesson} × {} runs — recv({}), reader {} ms late, send gap {} ms, Nagle {}",
-        runs.len(),
-        first.recv_size,
-        first.reader_delay_ms,
-        first.send_gap_ms,
-        if first.nodelay { "off" } else { "on" }
-    );
-    for l in wrap_words(&title, 80) {
-        let _ = writeln!(out, "{}", Line::of(l, Look::Heading).paint());
-    }
+    let udp = is_udp(first);
+    // Nagle's algorithm and segments are TCP's: a UDP run has neither.
+    let title = if udp {
+        format!(
+            "lab {lesson} × {} runs — recvfrom({}), reader {} ms late, send gap {} ms",
+            runs.len(),
+            first.recv_size,
+            first.reader_delay_ms,
+            first.send_gap_ms,
+        )
+    } else {
+        format!(
+            "lab {lesson} × {} runs — recv({}), reader {} ms late, send gap {} ms, Nagle {}",
+            runs.len(),
+            first.recv_size,
+            first.reader_delay_ms,
+            first.send_gap_ms,
+            if first.nodelay { "off" } else { "on" }
+        )
+    };
+    out.push_str(&paint_wrapped(&Line::of(title, Look::Heading), width, 0));
     out.push('\n');
     let recvs = histogram(runs.iter().map(|s| s.recvs as u64));
-    let segments = histogram(
-        runs.iter()
-            .filter_map(|s| s.data_segments_out.map(u64::from)),
-    );
+    let (calls, sends) = if udp {
+        ("recvfrom() calls", "datagrams sent")
+    } else {
+        ("recv() calls", "send() calls")
+    };
     push_histogram(
         &mut out,
-        &format!("recv() calls per run ({} send() calls each)", first.sends),
+        &format!("{calls} per run ({} {sends} each)", first.sends),
         &recvs,
         runs.len(),
     );
     out.push('\n');
-    push_histogram(
-        &mut out,
-        "data segments per run (TCP_INFO)",
-        &segments,
-        runs.len(),
-    );
-    out.push('\n');
-    for l in wrap_words(&conclusion(runs), 80) {
-        let _ = writeln!(out, "{l}");
+    if !udp {
+        let segments = histogram(
+            runs.iter()
+                .filter_map(|s| s.data_segments_out.map(u64::from)),
+        );
+        push_histogram(
+            &mut out,
+            "data segments per run (TCP_INFO)",
+            &segments,
+            runs.len(),
+        );
+        out.push('\n');
     }
+    out.push_str(&paint_wrapped(
+        &Line::of(conclusion(runs), Look::Plain),
+        width,
+        0,
+    ));
     out
 }
 
 fn conclusion(runs: &[Summary]) -> String {
+    if runs.first().is_some_and(is_udp) {
+        return udp_conclusion(runs);
+    }
     let n = runs.len();
     let merged = runs.iter().filter(|s| s.merged_recvs > 0).count();
     let split = runs.iter().filter(|s| s.split_messages > 0).count();
@@ -112,6 +139,33 @@ fn conclusion(runs: &[Summary]) -> String {
              recv() in {intact}.{spread} Only framing makes it certain."
         )
     }
+}
+
+/// What many UDP runs show: boundaries kept every time; loss and truncation when they come.
+fn udp_conclusion(runs: &[Summary]) -> String {
+    let n = runs.len();
+    let whole = runs.iter().filter(|s| s.intact).count();
+    let lost = runs.iter().filter(|s| s.recvs < s.sends).count();
+    let cut = runs.iter().filter(|s| s.truncated.unwrap_or(0) > 0).count();
+    let mut text = format!(
+        "Every datagram that arrived came out of its own recvfrom() call, never merged with \
+         another nor split: in {whole} of {n} runs all of them arrived whole."
+    );
+    if lost > 0 {
+        let _ = write!(
+            text,
+            " In {lost} of {n} runs a datagram never arrived: UDP does not retransmit."
+        );
+    }
+    if cut > 0 {
+        let _ = write!(
+            text,
+            " In {cut} of {n} runs a datagram was longer than the recvfrom() buffer and its \
+             rest was thrown away."
+        );
+    }
+    text.push_str(" UDP keeps message boundaries whatever the timing; TCP keeps none.");
+    text
 }
 
 /// JSON Lines: each run's summary (`"op":"trial"`), then one summary with the histograms.

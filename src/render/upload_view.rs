@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::text::{Line, Look, Run, hex_lines};
+use super::text::{Line, Look, Run, hex_lines, paint_wrapped};
 use crate::transcript::Part;
 use crate::upload::demo::DemoReport;
 use crate::upload::send::Sent;
@@ -15,9 +15,9 @@ fn rate(size: u64, elapsed: Duration) -> f64 {
     size as f64 / elapsed.as_secs_f64().max(1e-9) / 1_048_576.0
 }
 
-/// `uploaded NAME: SIZE B in T s (X MiB/s), sha256 …`
-pub fn final_line(sent: &Sent) -> String {
-    format!(
+/// `uploaded NAME: SIZE B in T s (X MiB/s), sha256 …`, wrapped to `width`.
+pub fn final_line(sent: &Sent, width: usize) -> String {
+    let text = format!(
         "uploaded {:?}: {} B in {:.2} s ({:.1} MiB/s; hashing it first took {:.2} s), sha256 \
          {} verified by the server",
         sent.name,
@@ -26,7 +26,8 @@ pub fn final_line(sent: &Sent) -> String {
         rate(sent.size, sent.elapsed),
         sent.hashing.as_secs_f64(),
         sent.sha256
-    )
+    );
+    paint_wrapped(&Line::of(text, Look::Plain), width, 2)
 }
 
 pub fn sent_json(sent: &Sent) -> String {
@@ -45,10 +46,12 @@ pub fn sent_json(sent: &Sent) -> String {
     )
 }
 
-pub fn render_demo(report: &DemoReport) -> String {
+pub fn render_demo(report: &DemoReport, width: usize) -> String {
     let mut out = String::new();
+    // Indented lines wrap under their own indentation.
     let line = |out: &mut String, text: String, look: Look| {
-        let _ = writeln!(out, "{}", Line::of(text, look).paint());
+        let hang = text.len() - text.trim_start().len();
+        out.push_str(&paint_wrapped(&Line::of(text, look), width, hang));
     };
     line(
         &mut out,
@@ -77,28 +80,42 @@ pub fn render_demo(report: &DemoReport) -> String {
             part: Part::Payload,
         },
     ];
-    for l in hex_lines(&runs, 16, 3) {
+    // 16 bytes a line when there is room: 3 columns of hex and 1 of text each.
+    let per_line = (width.saturating_sub(3) / 4).clamp(4, 16);
+    for l in hex_lines(&runs, per_line, 48 / per_line) {
         let _ = writeln!(out, "  {}", l.paint());
     }
-    let _ = writeln!(
-        out,
-        "  length {} → {}",
-        crate::upload::LENGTH.unpack(&[length[0], length[1], length[2], length[3]])[0],
-        String::from_utf8_lossy(json)
+    line(
+        &mut out,
+        format!(
+            "  length {} → {}",
+            crate::upload::LENGTH.unpack(&[length[0], length[1], length[2], length[3]])[0],
+            String::from_utf8_lossy(json)
+        ),
+        Look::Plain,
     );
     out.push('\n');
     line(&mut out, "the body, in chunks:".into(), Look::Heading);
     let r = &report.received;
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let _ = writeln!(
-        out,
-        "  client: {} of up to {} KiB\n  server: {} of {}..{} B — each returns what has \
-         arrived, not the client's chunks",
-        plural(report.sent.chunks, "write() call", "write() calls"),
-        crate::upload::CHUNK / 1024,
-        plural(r.recv_calls, "recv() call", "recv() calls"),
-        r.smallest_recv,
-        r.largest_recv
+    line(
+        &mut out,
+        format!(
+            "  client: {} of up to {} KiB",
+            plural(report.sent.chunks, "write() call", "write() calls"),
+            crate::upload::CHUNK / 1024,
+        ),
+        Look::Plain,
+    );
+    line(
+        &mut out,
+        format!(
+            "  server: {} of {}..{} B — each returns what has arrived, not the client's chunks",
+            plural(r.recv_calls, "recv() call", "recv() calls"),
+            r.smallest_recv,
+            r.largest_recv
+        ),
+        Look::Plain,
     );
     out.push('\n');
     line(&mut out, "the checks:".into(), Look::Heading);
@@ -127,7 +144,7 @@ pub fn render_demo(report: &DemoReport) -> String {
         verdict(report.identical),
     );
     out.push('\n');
-    let _ = writeln!(out, "{}", final_line(&report.sent));
+    out.push_str(&final_line(&report.sent, width));
     out
 }
 

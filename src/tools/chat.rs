@@ -1,14 +1,18 @@
 //! `lab chat`: the notes' client with its communication loop — read a line, send it, print
-//! the reply — and their guard: an empty line is not sent.
+//! the reply — and their guard: an empty line is not sent. While it waits for a line it
+//! also watches the server, so a server that stops or turns this client away is noticed at
+//! once, not after the next line.
 
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::{Duration, Instant};
 
 use super::WireMode;
 use crate::error::Error;
 use crate::framing::FrameReader;
 use crate::live::{Emitter, Leave, LiveKind};
+use crate::render::phrases;
 
 /// In raw burst mode, the replies are over once the bytes stop for this long.
 const RAW_QUIET: Duration = Duration::from_millis(300);
@@ -24,7 +28,7 @@ pub struct ChatOptions {
 }
 
 /// Connect, then chat line by line until the input ends or the server leaves.
-pub fn chat(options: &ChatOptions, input: &mut dyn BufRead, emit: &Emitter) -> Result<(), Error> {
+pub fn chat(options: &ChatOptions, input: impl Read + AsFd, emit: &Emitter) -> Result<(), Error> {
     let mut stream = TcpStream::connect_timeout(&options.addr, Duration::from_secs(5))
         .map_err(|e| Error::io(format!("connect({})", options.addr), e))?;
     let peer = Some(options.addr);
@@ -40,12 +44,23 @@ pub fn chat(options: &ChatOptions, input: &mut dyn BufRead, emit: &Emitter) -> R
         },
     );
     let mut replies = Replies::new(&options.mode);
+    let mut input = LineInput::new(input);
     let mut pending = 0usize;
+    let mut sent_any = false;
     loop {
         if !options.burst {
             emit.emit(None, LiveKind::Prompt);
         }
-        let Some(line) = read_line(input)? else { break };
+        let line = match input.next_line(&stream)? {
+            Waited::Line(line) => line,
+            Waited::End => break,
+            Waited::Server => {
+                if replies.hear_server(&mut stream, emit, peer, sent_any)? {
+                    continue;
+                }
+                return Ok(());
+            }
+        };
         // As the notes' client does: strip the line, and send nothing if nothing is left.
         let line = line.trim().to_string();
         if line.is_empty() {
@@ -82,6 +97,7 @@ pub fn chat(options: &ChatOptions, input: &mut dyn BufRead, emit: &Emitter) -> R
             },
         );
         pending += 1;
+        sent_any = true;
         if !options.burst
             && !replies.await_replies(&mut stream, 1, options.reply_timeout, emit, peer)?
         {
@@ -98,22 +114,108 @@ pub fn chat(options: &ChatOptions, input: &mut dyn BufRead, emit: &Emitter) -> R
     Ok(())
 }
 
-/// One line of input without its line ending; `None` at end of input.
-fn read_line(input: &mut dyn BufRead) -> Result<Option<String>, Error> {
-    let mut line = String::new();
-    let n = input
-        .read_line(&mut line)
-        .map_err(|e| Error::io("reading stdin", e))?;
-    if n == 0 {
-        return Ok(None);
+/// What came first while the chat waited for a line.
+enum Waited {
+    Line(String),
+    /// The input ended.
+    End,
+    /// The server has something to say, or has closed: read the socket.
+    Server,
+}
+
+/// Lines from the user's input, read without a hidden buffer, so that waiting for a line
+/// and watching the server can be one poll().
+struct LineInput<R> {
+    input: R,
+    pending: Vec<u8>,
+    ended: bool,
+}
+
+impl<R: Read + AsFd> LineInput<R> {
+    fn new(input: R) -> Self {
+        LineInput {
+            input,
+            pending: Vec::new(),
+            ended: false,
+        }
     }
-    Ok(Some(line.trim_end_matches(['\n', '\r']).to_string()))
+
+    /// The next line (without its line ending), or the server stirring, whichever is first.
+    fn next_line(&mut self, server: &TcpStream) -> Result<Waited, Error> {
+        loop {
+            if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=end).collect();
+                return Ok(Waited::Line(text_of(&line)));
+            }
+            if self.ended {
+                if self.pending.is_empty() {
+                    return Ok(Waited::End);
+                }
+                let last = std::mem::take(&mut self.pending);
+                return Ok(Waited::Line(text_of(&last)));
+            }
+            let (input_ready, server_ready) = wait_for_either(&self.input, server)?;
+            if server_ready {
+                return Ok(Waited::Server);
+            }
+            if input_ready {
+                let mut buf = [0u8; 4096];
+                match self.input.read(&mut buf) {
+                    Ok(0) => self.ended = true,
+                    Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Error::io("reading stdin", e)),
+                }
+            }
+        }
+    }
+}
+
+/// A line of input as text, without its line ending.
+fn text_of(line: &[u8]) -> String {
+    String::from_utf8_lossy(line)
+        .trim_end_matches(['\n', '\r'])
+        .to_string()
+}
+
+/// Block until the input or the server is readable (or closed); which ones are.
+fn wait_for_either(input: &impl AsFd, server: &TcpStream) -> Result<(bool, bool), Error> {
+    let mut fds = [
+        libc::pollfd {
+            fd: input.as_fd().as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: server.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    loop {
+        // SAFETY: two valid pollfd entries, and the count says two.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        if n >= 0 {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(Error::io("poll()", e));
+        }
+    }
+    let ready = |fd: &libc::pollfd| fd.revents != 0;
+    Ok((ready(&fds[0]), ready(&fds[1])))
 }
 
 /// Reads replies: raw recv() calls, or whole frames.
 struct Replies {
     reader: Option<FrameReader<crate::framing::LengthCodec>>,
+    /// What the server sent unasked, to quote if it then closes (at most [`MAX_HEARD`]).
+    heard: Vec<u8>,
 }
+
+/// Bytes of an unasked message kept to quote: a server's reason fits easily.
+const MAX_HEARD: usize = 512;
 
 impl Replies {
     fn new(mode: &WireMode) -> Self {
@@ -122,6 +224,81 @@ impl Replies {
                 WireMode::Framed { codec, .. } => Some(FrameReader::new(*codec)),
                 WireMode::Raw => None,
             },
+            heard: Vec::new(),
+        }
+    }
+
+    /// The server spoke while no reply was awaited: show what it sent, and if it closed,
+    /// say why as well as the chat can tell. Returns false when the server has gone; an
+    /// error when it turned this client away before a line was sent.
+    fn hear_server(
+        &mut self,
+        stream: &mut TcpStream,
+        emit: &Emitter,
+        peer: Option<SocketAddr>,
+        sent_any: bool,
+    ) -> Result<bool, Error> {
+        let mut buf = vec![0u8; 65_536];
+        let n = match stream.read(&mut buf) {
+            Ok(n) => n,
+            // A reset ends the connection as a close does.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => 0,
+            Err(e) => return Err(Error::io("recv()", e)),
+        };
+        if n > 0 {
+            emit.emit(
+                peer,
+                LiveKind::Recv {
+                    len: n,
+                    bytes: buf[..n].to_vec(),
+                },
+            );
+            self.take_unasked(&buf[..n], emit, peer);
+            return Ok(true);
+        }
+        let said = String::from_utf8_lossy(&self.heard).into_owned();
+        if !sent_any && !said.trim().is_empty() {
+            return Err(Error::Unavailable(phrases::turned_away(&said)));
+        }
+        let detail = if sent_any {
+            phrases::server_left_while_waiting()
+        } else {
+            phrases::turned_away("")
+        };
+        emit.emit(
+            peer,
+            LiveKind::Left {
+                reason: Leave::Closed,
+                detail,
+            },
+        );
+        Ok(false)
+    }
+
+    /// Bytes nobody asked for (a late reply, a server's reason for closing): decoded as
+    /// replies are, and kept (a little of them) to quote if the server then closes.
+    fn take_unasked(&mut self, bytes: &[u8], emit: &Emitter, peer: Option<SocketAddr>) {
+        let words: Vec<Vec<u8>> = match &mut self.reader {
+            None => vec![bytes.to_vec()],
+            Some(reader) => {
+                reader.feed(bytes);
+                let mut frames = Vec::new();
+                while let Ok(Some(frame)) = reader.next_frame() {
+                    emit.emit(
+                        peer,
+                        LiveKind::Message {
+                            len: frame.payload.len(),
+                            bytes: frame.payload.to_vec(),
+                        },
+                    );
+                    frames.push(frame.payload.to_vec());
+                }
+                frames
+            }
+        };
+        for w in words {
+            let room = MAX_HEARD.saturating_sub(self.heard.len());
+            self.heard.extend_from_slice(&w[..w.len().min(room)]);
         }
     }
 
@@ -162,6 +339,9 @@ impl Replies {
                 Err(e) if crate::net::timed_out(&e) => {
                     continue;
                 }
+                // A server that closes with our bytes unread resets the connection: for the
+                // user that is the same as a close.
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => 0,
                 Err(e) => return Err(Error::io("recv()", e)),
             };
             if n == 0 {
@@ -169,7 +349,7 @@ impl Replies {
                     peer,
                     LiveKind::Left {
                         reason: Leave::Closed,
-                        detail: "the server closed the connection".into(),
+                        detail: phrases::server_closed_after_line(got > 0, self.reader.is_some()),
                     },
                 );
                 return Ok(false);

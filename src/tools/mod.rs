@@ -21,7 +21,16 @@ pub(crate) fn listen(
     detail: String,
     emit: &Emitter,
 ) -> Result<TcpListener, Error> {
-    let listener = net::open_listener(options, &Recorder::new())?;
+    let listener = net::open_listener(options, &Recorder::new()).map_err(|e| match e {
+        // Every tool that listens says the same about a port in use (and exits 1).
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
+            Error::Unavailable(crate::render::phrases::address_in_use(
+                options.addr,
+                options.reuseaddr,
+            ))
+        }
+        other => other,
+    })?;
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("getsockname()", e))?;

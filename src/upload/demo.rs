@@ -1,5 +1,7 @@
 //! `lab upload-demo`: both ends of an upload on loopback with a generated file — the header
-//! bytes, the chunk flow on each side, and the checks — then everything generated is removed.
+//! bytes, the chunk flow on each side, and the checks — then everything generated is removed,
+//! however the demo ends (an error, a panic, Ctrl-C, SIGTERM). It starts only when the disk
+//! has room for the file twice (the original and the received copy).
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
@@ -33,16 +35,27 @@ impl Drop for Scratch {
     }
 }
 
-pub fn run(
-    size: u64,
-    send_progress: &dyn Progress,
-    receive_progress: &dyn Progress,
-) -> Result<DemoReport, Error> {
-    let scratch = Scratch(private_dir()?);
+/// Room kept free beyond the two copies, for everything else on the disk.
+const SPARE: u64 = 64 << 20;
+
+/// `progress`: making the file, sending it, receiving it.
+pub fn run(size: u64, progress: [&dyn Progress; 3]) -> Result<DemoReport, Error> {
+    let [make_progress, send_progress, receive_progress] = progress;
+    check_free_space(&std::env::temp_dir(), size)?;
+    let dir = private_dir()?;
+    // From here on a signal removes the scratch directory before lab ends. Declared before
+    // the scratch guard, so it is dropped after it: no signal finds the files unguarded.
+    let _cleanup = crate::signal::RemoveOnSignal::new(dir.clone()).map_err(|e| {
+        let _ = fs::remove_dir(&dir);
+        Error::io("starting the clean-up thread", e)
+    })?;
+    let scratch = Scratch(dir);
     let inbox = scratch.0.join("received");
     fs::create_dir(&inbox).map_err(|e| Error::io(format!("creating {}", inbox.display()), e))?;
     let file = scratch.0.join("lesson.bin");
-    generate(&file, size).map_err(|e| Error::io(format!("writing {}", file.display()), e))?;
+    generate(&file, size, make_progress)
+        .map_err(|e| Error::io(format!("writing {}", file.display()), e))?;
+    send_progress.hashing("lesson.bin");
 
     let listener = net::open_listener(&ListenOptions::loopback(), &Recorder::new())?;
     let addr = listener
@@ -105,8 +118,32 @@ fn private_dir() -> Result<PathBuf, Error> {
     ))
 }
 
+/// Refuse to start when `dir` cannot hold the file and its received copy.
+fn check_free_space(dir: &Path, size: u64) -> Result<(), Error> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| Error::Usage(format!("{}: a path with a NUL byte", dir.display())))?;
+    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: a NUL-terminated path and a statvfs to fill.
+    if unsafe { libc::statvfs(path.as_ptr(), stats.as_mut_ptr()) } != 0 {
+        let e = io::Error::last_os_error();
+        return Err(Error::io(format!("statvfs({})", dir.display()), e));
+    }
+    // SAFETY: filled by the successful statvfs above.
+    let stats = unsafe { stats.assume_init() };
+    #[allow(clippy::useless_conversion)] // the field types differ between libcs
+    let free = u64::from(stats.f_bavail).saturating_mul(u64::from(stats.f_frsize));
+    let needed = size.saturating_mul(2).saturating_add(SPARE);
+    if free < needed {
+        return Err(Error::Unavailable(
+            crate::render::phrases::not_enough_space(dir, size, needed, free),
+        ));
+    }
+    Ok(())
+}
+
 /// `size` bytes of varied content, written a chunk at a time.
-fn generate(path: &Path, size: u64) -> io::Result<()> {
+fn generate(path: &Path, size: u64, progress: &dyn Progress) -> io::Result<()> {
     let mut out = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -114,12 +151,15 @@ fn generate(path: &Path, size: u64) -> io::Result<()> {
     let mut rng = fastrand::Rng::with_seed(size);
     let mut chunk = vec![0u8; CHUNK];
     let mut left = size;
+    progress.start("lesson.bin", size);
     while left > 0 {
         let n = left.min(CHUNK as u64) as usize;
         rng.fill(&mut chunk[..n]);
         out.write_all(&chunk[..n])?;
         left -= n as u64;
+        progress.advance(n as u64);
     }
+    progress.finish();
     Ok(())
 }
 

@@ -35,6 +35,8 @@ pub const MAX_NAME: usize = 255;
 /// Where an upload reports its progress (a bar, plain lines, or events); views implement it.
 pub trait Progress: Sync {
     fn start(&self, name: &str, total: u64);
+    /// The file `name` is being read once for its hash, before anything is sent.
+    fn hashing(&self, _name: &str) {}
     fn advance(&self, bytes: u64);
     fn finish(&self);
 }

@@ -1,6 +1,8 @@
 //! Helpers for tests that run the real `lab` binary.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod tmux;
+
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -21,6 +23,7 @@ pub fn lab_with_input(args: &[&str], input: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
         .args(args)
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -93,4 +96,59 @@ pub fn summary(args: &[&str]) -> Value {
     let last = lines.last().expect("at least the summary line").clone();
     assert_eq!(last["op"], "summary");
     last
+}
+
+/// Split a command the way a shell would for the simple quoting lesson texts use.
+pub fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote = None;
+    let mut in_word = false;
+    for c in command.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, ' ') => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// A view with its measured figures masked (times, ports, counts) and runs of spaces
+/// collapsed: two runs of the same lesson look the same.
+pub fn masked(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            let mut out = String::new();
+            for c in line.chars() {
+                let c = if c.is_ascii_digit() || c == '.' {
+                    '#'
+                } else {
+                    c
+                };
+                if (c == '#' || c == ' ') && out.ends_with(c) {
+                    continue;
+                }
+                out.push(c);
+            }
+            out.trim_end().to_string()
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
 }

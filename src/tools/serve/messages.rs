@@ -138,6 +138,16 @@ impl Server<'_> {
     fn admit(&mut self, poller: &Poller, stream: TcpStream, peer: SocketAddr) {
         if self.clients.len() >= self.options.max_clients {
             let detail = super::refusal(self.options.max_clients);
+            // Tell the client why, in its own framing, so `lab chat` (or the notes' client)
+            // can say it; a few bytes into an empty send buffer never block.
+            if let Ok(reason) = self
+                .options
+                .mode
+                .frame(format!("lab serve: {detail}").as_bytes())
+            {
+                let _ = stream.set_nonblocking(true);
+                let _ = std::io::Write::write(&mut &stream, &reason);
+            }
             self.log.event(Some(peer), LiveKind::Refused { detail });
             return;
         }

@@ -8,7 +8,6 @@ mod messages;
 mod outbox;
 mod uploads;
 
-use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -79,8 +78,7 @@ pub fn serve(options: &ServeOptions, emit: &Emitter) -> Result<Served, Error> {
             ),
         }
     );
-    let listener =
-        super::listen(&listen_on, detail, emit).map_err(|e| explain_bind_error(e, options))?;
+    let listener = super::listen(&listen_on, detail, emit)?;
     match &options.upload {
         Some(upload) => uploads::accept_loop(&listener, options, upload, emit),
         None => messages::event_loop(&listener, options, emit),
@@ -93,33 +91,7 @@ fn reply_name(reply: Reply) -> String {
         .map_or_else(String::new, |value| value.get_name().to_string())
 }
 
-/// EADDRINUSE gets the reason and the two ways out.
-fn explain_bind_error(e: Error, options: &ServeOptions) -> Error {
-    match &e {
-        Error::Io { source, .. } if source.kind() == io::ErrorKind::AddrInUse => {
-            Error::Usage(format!(
-                "--addr {}: address already in use — another server holds the port, or a \
-                 TIME_WAIT left by the last one{} (see lab reuseaddr-demo)",
-                options.addr,
-                if options.reuseaddr {
-                    ""
-                } else {
-                    "; without --no-reuseaddr it could bind past a TIME_WAIT"
-                }
-            ))
-        }
-        _ => e,
-    }
-}
-
 /// Why a client over `--max-clients` is turned away.
 fn refusal(max_clients: usize) -> String {
-    format!(
-        "already serving {} (--max-clients); connection closed",
-        if max_clients == 1 {
-            "1 client".to_string()
-        } else {
-            format!("{max_clients} clients")
-        }
-    )
+    crate::render::phrases::refusal(max_clients)
 }
