@@ -19,9 +19,11 @@
 //! - [`cli`] — the clap definition of the command line.
 //! - [`error`] — the crate's error type and exit codes.
 //! - [`transcript`] — events, sides, spans: what every lesson produces.
-//! - [`net`] — socket2 builders and a stream that records each send() and recv().
+//! - [`net`] — socket2 builders and a stream that records each send() and recv();
+//!   `net::packet` reads IPv4/TCP/UDP headers, `net::tracker` follows a connection's packets
+//!   into the transcript's wire model.
 //! - [`kernel`] — what the running kernel says: /proc/net/tcp, somaxconn, TCP_INFO.
-//! - [`capture`] — `--wire`: the connection's segments, captured on loopback.
+//! - [`capture`] — `--wire`: the connection's packets, captured on loopback.
 //! - [`framing`] — sans-IO decoders that cut a byte stream back into messages.
 //! - [`structfmt`] — Python's struct format language, byte for byte.
 //! - [`struct_command`] — `lab struct pack|unpack|calcsize`.

@@ -5,6 +5,9 @@
 //! `TcpStream::write`/`read` map one to one onto them on Linux, and nothing is buffered in
 //! between, so what the transcript shows is what the kernel was asked and answered.
 
+pub mod packet;
+pub mod tracker;
+
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;

@@ -26,6 +26,7 @@ fn event(
         message: None,
         detail: detail.map(str::to_string),
         data_segs_out: None,
+        packet: None,
     }
 }
 
@@ -107,6 +108,7 @@ fn notes_run() -> LessonRun {
             spans: layout_spans(&messages, 0),
             messages,
             events,
+            ..Transcript::default()
         },
     }
 }
@@ -218,6 +220,7 @@ fn framed_run() -> LessonRun {
             spans: layout_spans(&messages, 4),
             messages,
             events,
+            ..Transcript::default()
         },
     }
 }

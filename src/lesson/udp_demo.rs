@@ -76,6 +76,7 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
             spans,
             messages,
             events: rec.events(),
+            wire: rec.wire(),
         },
     })
 }
