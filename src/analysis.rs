@@ -544,6 +544,7 @@ mod tests {
             detail: None,
             data_segs_out: None,
             packet: None,
+            call: None,
         }
     }
 

@@ -25,6 +25,8 @@ const ETH_P_ALL: u16 = 0x0003;
 const TCP_SYN: u8 = 0x02;
 /// Packets read in one drain at most: a drain never runs unbounded.
 const MAX_DRAIN: usize = 100_000;
+/// How long opening a tap waits for the kernel to date packets as they pass.
+const STAMP_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 /// Packets waiting for their arrival copy at most; older ones keep an unknown fate.
 const MAX_IN_FLIGHT: usize = 10_000;
 
@@ -95,7 +97,7 @@ impl WireTap {
         set_int_option(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, 4 * 1024 * 1024);
         // Each packet comes with the kernel's time of seeing it.
         set_int_option(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1);
-        Ok(WireTap {
+        let tap = WireTap {
             fd,
             server_port,
             client_port: AtomicU16::new(0),
@@ -103,7 +105,39 @@ impl WireTap {
                 buf: vec![0; 65_536],
                 ..TapState::default()
             }),
-        })
+        };
+        tap.wait_for_timestamps();
+        Ok(tap)
+    }
+
+    /// The kernel turns packet timestamps on a moment after the first socket asks for them
+    /// (a deferred switch); until then it dates each packet when it is read, which put the
+    /// handshake after the data in the wire model. Send a probe datagram to ourselves over
+    /// loopback until one comes back dated before it was read (at most [`STAMP_WAIT`]).
+    fn wait_for_timestamps(&self) {
+        let Ok(probe) = std::net::UdpSocket::bind("127.0.0.1:0") else {
+            return;
+        };
+        let Ok(addr) = probe.local_addr() else {
+            return;
+        };
+        let deadline = std::time::Instant::now() + STAMP_WAIT;
+        let mut buf = vec![0; 2048];
+        while std::time::Instant::now() < deadline {
+            if probe.send_to(b"lab: timestamp probe", addr).is_err() {
+                return;
+            }
+            let read_from = realtime_ns();
+            while let Some(captured) = self.read_one(&mut buf) {
+                let ours = parse_ipv4(&buf[..captured.len])
+                    .and_then(|p| p.ports())
+                    .is_some_and(|(_, to)| to == addr.port());
+                if ours && captured.stamp_ns.is_some_and(|ns| ns < read_from) {
+                    return;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_micros(500));
+        }
     }
 
     /// Tell the tap which connection to follow.

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::framing::{self, DelimiterCodec, FixedCodec, Framing, LengthCodec};
 use crate::lesson::exchange::ExchangeOptions;
 use crate::lesson::{self, LessonRun};
+use crate::picture_files::PictureFiles;
 use crate::render::{self, ViewOptions};
 use crate::structfmt;
 
@@ -35,6 +36,7 @@ pub(crate) fn show_paced(
             "--step and --slow show one run; drop --trials".into(),
         ));
     }
+    PictureFiles::from_args(args)?.write_run(run, &analysis::summarize(run))?;
     if cli.json {
         return out
             .write_all(show(run, true, args).as_bytes())
@@ -83,8 +85,11 @@ pub(crate) fn run_trials(
     args: &ExchangeArgs,
     mut run_once: impl FnMut() -> Result<LessonRun, Error>,
 ) -> Result<String, Error> {
+    let pictures = PictureFiles::from_args(args)?;
     if args.trials <= 1 {
-        return Ok(show(&run_once()?, cli.json, args));
+        let run = run_once()?;
+        pictures.write_run(&run, &analysis::summarize(&run))?;
+        return Ok(show(&run, cli.json, args));
     }
     if args.wire {
         return Err(Error::Usage(
@@ -100,6 +105,7 @@ pub(crate) fn run_trials(
         lesson = run.lesson;
         summaries.push(analysis::summarize(&run));
     }
+    pictures.write_trials(lesson, &summaries)?;
     Ok(if cli.json {
         render::trials_view::render_json(lesson, &summaries)
     } else {
@@ -114,6 +120,20 @@ pub(crate) fn show(run: &LessonRun, json: bool, args: &ExchangeArgs) -> String {
     } else {
         render::side_by_side::render(run, &summary, ViewOptions { hex: args.hex })
     }
+}
+
+/// udp-demo captures no packets: `--wire` and `--pcap` follow one TCP connection.
+pub(crate) fn refuse_capture_for_udp(args: &ExchangeArgs) -> Result<(), Error> {
+    let flag = if args.wire {
+        "--wire"
+    } else if args.pcap.is_some() {
+        "--pcap"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Usage(format!(
+        "{flag} captures TCP segments; udp-demo has no stream (try it on sticky-demo)"
+    )))
 }
 
 /// The framing `--framing`, `--header`, `--delimiter`, `--record-size` and `--max-frame` ask for.
@@ -197,7 +217,8 @@ pub(crate) fn exchange_options(
         reader_delay: Duration::from_millis(args.reader_delay),
         send_gap,
         nodelay: args.nodelay,
-        wire: args.wire,
+        // --pcap writes the packets --wire captures.
+        wire: args.wire || args.pcap.is_some(),
     };
     Ok((messages, options))
 }

@@ -48,6 +48,7 @@ pub mod lesson;
 pub mod live;
 mod live_run;
 pub mod net;
+mod picture_files;
 pub mod poller;
 pub mod render;
 pub mod signal;
@@ -60,7 +61,9 @@ pub mod upload;
 use classroom::{lessons_list, run_lesson};
 use cli::{Cli, Command, StructAction};
 use error::Error;
-use exchange_run::{exchange_options, framing_of, is_paced, pace, run_trials, show_paced};
+use exchange_run::{
+    exchange_options, framing_of, is_paced, pace, refuse_capture_for_udp, run_trials, show_paced,
+};
 
 /// Run the command, writing its output to `out` (the long-running tools stream to it).
 pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
@@ -79,6 +82,7 @@ pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
             show_paced(&run, cli, &args.exchange, out)
         }
         Command::UdpDemo(args) if is_paced(cli) => {
+            refuse_capture_for_udp(&args.exchange)?;
             let (messages, options) = exchange_options(&args.exchange)?;
             let run = lesson::udp_demo::run(&messages, &options)?;
             show_paced(&run, cli, &args.exchange, out)
@@ -161,12 +165,8 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
             })
         }
         Command::UdpDemo(args) => {
+            refuse_capture_for_udp(&args.exchange)?;
             let (messages, options) = exchange_options(&args.exchange)?;
-            if options.wire {
-                return Err(Error::Usage(
-                    "--wire captures TCP; udp-demo has no stream".into(),
-                ));
-            }
             run_trials(cli, &args.exchange, || {
                 lesson::udp_demo::run(&messages, &options)
             })

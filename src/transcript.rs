@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use serde::Serialize;
 
@@ -99,6 +99,18 @@ pub struct Event {
     /// A `segment` event's packet in [`Transcript::wire`], by number, when it was kept there.
     #[serde(skip)]
     pub packet: Option<usize>,
+    /// When the call began and returned, where both were seen (send, recv): `t_us` is one of
+    /// the two (a send is recorded as it starts, a recv as it returns). Charts draw the call
+    /// from one to the other.
+    #[serde(skip)]
+    pub call: Option<CallSpan>,
+}
+
+/// When a blocking call began and when it returned, on the transcript's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallSpan {
+    pub called_us: u64,
+    pub returned_us: u64,
 }
 
 /// What a run of stream bytes is, from the sender's point of view.
@@ -233,6 +245,9 @@ pub struct Wire {
     pub packets: Vec<WirePacket>,
     /// Packets seen after [`MAX_KEPT_PACKETS`] were kept: counted, not stored.
     pub packets_not_kept: u64,
+    /// The wall clock (microseconds since the Unix epoch) when the transcript's clock read 0,
+    /// for files that carry absolute times (pcapng); 0 when unknown.
+    pub clock_origin_unix_us: u64,
 }
 
 impl Wire {
@@ -439,10 +454,16 @@ impl Default for Recorder {
 
 impl Recorder {
     pub fn new() -> Self {
+        let started = Instant::now();
+        let origin = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
+        let mut log = WireLog::default();
+        log.wire.clock_origin_unix_us = origin;
         Recorder {
-            started: Instant::now(),
+            started,
             events: Arc::new(Mutex::new(Vec::new())),
-            wire: Arc::new(Mutex::new(WireLog::default())),
+            wire: Arc::new(Mutex::new(log)),
         }
     }
 
@@ -459,6 +480,25 @@ impl Recorder {
     /// Record bytes that moved at stream offset `offset` (send, recv).
     pub fn record_bytes(&self, side: Side, op: Op, offset: u64, bytes: &[u8]) {
         self.push(side, op, Some(offset), bytes.to_vec(), None, None);
+    }
+
+    /// Record a call that returned just now after starting at `called_us` ([`Self::now_us`]
+    /// read before the call): a recv with its bytes at `offset`, or an `eof`.
+    pub fn record_returned(
+        &self,
+        side: Side,
+        op: Op,
+        offset: Option<u64>,
+        bytes: &[u8],
+        called_us: u64,
+    ) {
+        let slot = self.push(side, op, offset, bytes.to_vec(), None, None);
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        let event = &mut events[slot.0];
+        event.call = Some(CallSpan {
+            called_us: called_us.min(event.t_us),
+            returned_us: event.t_us,
+        });
     }
 
     /// Record a captured segment (`detail` marks a retransmission), and which packet of
@@ -519,6 +559,7 @@ impl Recorder {
             detail,
             data_segs_out: None,
             packet: None,
+            call: None,
         });
         Slot(seq - 1)
     }
@@ -531,11 +572,17 @@ impl Recorder {
         self.push(side, op, Some(offset), Vec::new(), None, None)
     }
 
-    /// Fill in a reserved event with the bytes the call moved.
+    /// Fill in a reserved event with the bytes the call moved; the call returned just now.
     pub fn complete(&self, slot: Slot, bytes: &[u8], data_segs_out: Option<u32>) {
+        let returned_us = self.now_us();
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        events[slot.0].bytes = bytes.to_vec();
-        events[slot.0].data_segs_out = data_segs_out;
+        let event = &mut events[slot.0];
+        event.bytes = bytes.to_vec();
+        event.data_segs_out = data_segs_out;
+        event.call = Some(CallSpan {
+            called_us: event.t_us,
+            returned_us: returned_us.max(event.t_us),
+        });
     }
 
     /// Record the sender's final data-segment count (TCP_INFO) as a note.

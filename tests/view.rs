@@ -27,6 +27,7 @@ fn event(
         detail: detail.map(str::to_string),
         data_segs_out: None,
         packet: None,
+        call: None,
     }
 }
 

@@ -1,10 +1,12 @@
-//! Views: turn a finished lesson run into text. Views never touch sockets, and colour lives
+//! Views: turn a finished lesson run into text (or a picture: `chart`, `pcapng`). Views never touch sockets, and colour lives
 //! here only — its switch is set once, at start-up, by [`init_color`].
 
 pub mod backlog_view;
+pub mod chart;
 pub mod json;
 pub mod live_view;
 pub mod markdown;
+pub mod pcapng;
 pub mod progress;
 mod report;
 pub mod reuseaddr_view;

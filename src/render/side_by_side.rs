@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use unicode_width::UnicodeWidthStr;
 
 use super::ViewOptions;
-use super::text::{Line, Look, Run, hex_lines, text_lines, wrap_words};
+use super::text::{Line, Look, Run, hex_lines, piece_name, text_lines, wrap_words};
 use crate::analysis::Summary;
 use crate::framing::Framing;
 use crate::lesson::{LessonRun, Transport};
@@ -446,20 +446,7 @@ fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -
             line.push(format!(" … +{} more", pieces.len() - i), Look::Dim);
             break;
         }
-        let mut label = match p.part {
-            // A whole header also says the length it carries: h3=9.
-            Part::Header if p.whole => {
-                let len = t.messages.get(p.message - 1).map_or(0, Vec::len);
-                format!("h{}={len}", p.message)
-            }
-            Part::Header => format!("h{}", p.message),
-            Part::Payload => format!("m{}", p.message),
-            Part::Delimiter => format!("d{}", p.message),
-            Part::Padding => format!("p{}", p.message),
-        };
-        if !p.whole {
-            label.push_str(&format!("[{}..{}]", p.from, p.to));
-        }
+        let label = piece_name(t, p);
         if line.width() + 1 + label.len() > width {
             lines.push(std::mem::replace(
                 &mut line,

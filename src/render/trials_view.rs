@@ -83,7 +83,8 @@ pub fn render(lesson: &str, runs: &[Summary]) -> String {
     out
 }
 
-fn conclusion(runs: &[Summary]) -> String {
+/// What the runs say, in a sentence or three.
+pub(crate) fn conclusion(runs: &[Summary]) -> String {
     let n = runs.len();
     let merged = runs.iter().filter(|s| s.merged_recvs > 0).count();
     let split = runs.iter().filter(|s| s.split_messages > 0).count();
