@@ -77,6 +77,16 @@ fn wire_records_the_handshake_the_data_the_acks_and_the_fins() {
             other => panic!("packet {} not delivered: {other:?}", p.number),
         }
     }
+    // Dated as they left: the handshake before the first data segment (the kernel once dated
+    // it as it was read, after the data).
+    let first_data = wire.packets.iter().position(|p| p.is_data()).unwrap();
+    for p in &wire.packets[..first_data] {
+        let data = &wire.packets[first_data];
+        assert!(
+            p.sent_us < data.sent_us,
+            "dated after the data: {p:#?} {data:#?}"
+        );
+    }
     // Each segment event names its packet, which carries the same bytes.
     for event in t.events.iter().filter(|e| e.op == Op::Segment) {
         let packet = wire.packet(event.packet.expect("a packet number")).unwrap();
