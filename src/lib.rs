@@ -32,9 +32,13 @@
 //! - [`tools`], [`live`] — `lab serve`, `lab chat`, `lab proxy` and the events they stream.
 //! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick.
 //! - [`signal`] — Ctrl-C as a flag the long-running tools poll.
-//! - `exchange_run`, `classroom`, `live_run` — turning command-line arguments into runs.
+//! - `exchange_run`, `classroom`, `live_run` — turning command-line arguments into runs;
+//!   `picture_files` writes the files `--svg`, `--html` and `--pcap` ask for (whole or not at
+//!   all: a temporary name, then a rename).
 //! - [`render`] — the views (side by side, struct, matrices, histograms), their colours, and
-//!   the JSON Lines output.
+//!   the JSON Lines output; `render::chart` draws a run as a sequence diagram (SVG, or an HTML
+//!   page with the table, Next/Back and the JSON), `render::pcapng` writes the wire model for
+//!   Wireshark.
 
 pub mod analysis;
 pub mod capture;
