@@ -8,10 +8,11 @@ use std::fmt::Write as _;
 use unicode_width::UnicodeWidthStr;
 
 use super::ViewOptions;
+use super::chart::Words;
 use super::text::{Line, Look, Run, hex_lines, piece_name, text_lines, wrap_words};
 use crate::analysis::Summary;
 use crate::framing::Framing;
-use crate::lesson::{LessonRun, Transport};
+use crate::lesson::{Lang, LessonRun, Transport};
 use crate::structfmt::bytes_repr;
 use crate::transcript::{Event, Op, Part, Piece, Side, Transcript};
 
@@ -460,28 +461,22 @@ fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -
     lines
 }
 
-fn footer(s: &Summary, out: &mut String) {
-    let figures = format!(
-        "{} send() · {} recv() with data · {} B sent, {} B received · {} merged recv() · {} \
-         split message{}",
-        s.sends,
-        s.recvs,
-        s.bytes_sent,
-        s.bytes_received,
-        s.merged_recvs,
-        s.split_messages,
-        if s.split_messages == 1 { "" } else { "s" }
-    );
-    labelled(out, "measured", &figures, Look::Plain);
-    let verdict_look = if s.error.is_some() {
+/// How the verdict looks: red after an error, green when intact, bold otherwise.
+pub(super) fn verdict_look(s: &Summary) -> Look {
+    if s.error.is_some() {
         Look::Bad
     } else if s.intact {
         Look::Good
     } else {
         Look::Heading
-    };
+    }
+}
+
+fn footer(s: &Summary, out: &mut String) {
+    let figures = Words(Lang::En).figures(s);
+    labelled(out, "measured", &figures, Look::Plain);
     labelled(out, "wire", &s.wire, Look::Plain);
-    labelled(out, "verdict", &s.verdict, verdict_look);
+    labelled(out, "verdict", &s.verdict, verdict_look(s));
     if let Some(predicted) = s.predicted_recvs {
         let (text, look) = if predicted == s.recvs {
             (

@@ -22,6 +22,7 @@ pub use words::Words;
 
 use crate::analysis::Summary;
 use crate::lesson::{Lang, LessonRun, Transport};
+use crate::render::side_by_side::verdict_look;
 use crate::render::text::Look;
 use crate::transcript::Transcript;
 
@@ -35,18 +36,8 @@ pub fn run_caption(run: &LessonRun, summary: &Summary, words: Words) -> Caption 
         (words.measured().into(), words.figures(summary), Look::Plain),
         (words.wire().into(), summary.wire.clone(), Look::Plain),
     ];
-    let verdict_look = if summary.error.is_some() {
-        Look::Bad
-    } else if summary.intact {
-        Look::Good
-    } else {
-        Look::Heading
-    };
-    footer.push((
-        words.verdict().into(),
-        summary.verdict.clone(),
-        verdict_look,
-    ));
+    let verdict = summary.verdict.clone();
+    footer.push((words.verdict().into(), verdict, verdict_look(summary)));
     if let Some(predicted) = summary.predicted_recvs {
         let look = if predicted == summary.recvs {
             Look::Dim

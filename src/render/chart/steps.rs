@@ -172,7 +172,9 @@ fn call_step(t: &Transcript, e: &Event, words: Words, udp: bool) -> Step {
     let mut lines = vec![Line::of(head, Look::Heading)];
     let bands = match &pieces {
         Some(pieces) => {
-            lines.extend(preview(&e.bytes, pieces));
+            if !e.bytes.is_empty() {
+                lines.extend(preview(&e.bytes, pieces));
+            }
             if !pieces.is_empty() {
                 lines.push(piece_names(t, pieces, LABEL_COLUMNS));
             }
@@ -262,36 +264,20 @@ pub fn piece_names(t: &Transcript, pieces: &[Piece], columns: usize) -> Line {
 mod tests {
     use super::*;
     use crate::lesson::Lang;
-    use crate::transcript::layout_spans;
-
-    fn event(seq: usize, side: Side, op: Op, offset: u64, bytes: &[u8]) -> Event {
-        Event {
-            seq,
-            t_us: seq as u64 * 10,
-            side,
-            op,
-            offset: Some(offset),
-            bytes: bytes.to_vec(),
-            message: None,
-            detail: None,
-            data_segs_out: None,
-            packet: None,
-            call: None,
-        }
-    }
+    use crate::transcript::{Recorder, layout_spans};
 
     fn sticky() -> Transcript {
+        let rec = Recorder::new();
+        rec.record(Side::Server, Op::Listen, None);
+        rec.record_bytes(Side::Client, Op::Send, 0, b"hello");
+        rec.record_bytes(Side::Client, Op::Send, 5, b"byebye");
+        rec.record_bytes(Side::Server, Op::Recv, 0, b"hellobye");
+        rec.record_bytes(Side::Server, Op::Recv, 8, b"bye");
         let messages = vec![b"hello".to_vec(), b"byebye".to_vec()];
         Transcript {
             spans: layout_spans(&messages, 0),
             messages,
-            events: vec![
-                event(1, Side::Server, Op::Listen, 0, b""),
-                event(2, Side::Client, Op::Send, 0, b"hello"),
-                event(3, Side::Client, Op::Send, 5, b"byebye"),
-                event(4, Side::Server, Op::Recv, 0, b"hellobye"),
-                event(5, Side::Server, Op::Recv, 8, b"bye"),
-            ],
+            events: rec.events(),
             ..Transcript::default()
         }
     }
@@ -319,7 +305,9 @@ mod tests {
     #[test]
     fn bytes_of_the_reply_stream_hold_no_message_pieces() {
         let mut t = sticky();
-        t.events = vec![event(1, Side::Server, Op::Send, 0, b"HELLO")];
+        let rec = Recorder::new();
+        rec.record_bytes(Side::Server, Op::Send, 0, b"HELLO");
+        t.events = rec.events();
         let steps = steps_of(&t, Words(Lang::Zh), false);
         let Shape::Call { bands, .. } = &steps[0].shape else {
             panic!("a send is a call");

@@ -220,13 +220,18 @@ impl Words {
 
     /// Where a long run's middle is left out of the chart.
     pub fn elided(self, events: usize, packets: usize) -> String {
-        if self.zh() {
-            format!("⋯ 此处省略 {events} 个事件、{packets} 个数据包（--json 列出全部事件）⋯")
-        } else {
-            format!(
+        match (self.zh(), packets) {
+            (false, 0) => {
+                format!("⋯ {events} events left out here (--json lists every event) ⋯")
+            }
+            (false, _) => format!(
                 "⋯ {events} events and {packets} packets left out here (--json lists every \
                  event) ⋯"
-            )
+            ),
+            (true, 0) => format!("⋯ 此处省略 {events} 个事件（--json 列出全部事件）⋯"),
+            (true, _) => {
+                format!("⋯ 此处省略 {events} 个事件、{packets} 个数据包（--json 列出全部事件）⋯")
+            }
         }
     }
 
