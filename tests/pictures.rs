@@ -530,3 +530,26 @@ fn the_html_pages_load_in_chromium_without_errors_and_step_through_every_event()
     drop(browser);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn an_arrival_dated_a_little_before_its_departure_is_drawn_flat_not_upwards() {
+    // Loopback capture dates departure and arrival from two clock readings, which can disagree
+    // by microseconds.
+    let mut run = lossy_wire::lossy_run();
+    for p in &mut run.transcript.wire.packets {
+        p.fate = sticky_lab::transcript::Fate::Delivered {
+            at_us: p.sent_us.saturating_sub(5),
+        };
+    }
+    let text = chart::run_svg(&run, &summarize(&run), Lang::En);
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    for mark in marks(&doc, &["packet"]) {
+        let line = mark.descendants().find(|n| n.has_tag_name("line")).unwrap();
+        let y = |name| line.attribute(name).unwrap().parse::<f64>().unwrap();
+        assert!(
+            y("y2") >= y("y1"),
+            "an arrow drawn upwards: {:?}",
+            mark.attribute("class")
+        );
+    }
+}

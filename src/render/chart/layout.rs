@@ -382,7 +382,8 @@ fn push_group_keys(t: &Transcript, g: &Group, words: Words, keys: &mut Vec<Key>)
             below: (lines - 1.0).max(0.0) * LINE + GAP,
         }
     };
-    let arrival = |p: &WirePacket| p.delivered_us().unwrap_or(p.sent_us);
+    // Never before it left: two clocks' readings can disagree by a few microseconds.
+    let arrival = |p: &WirePacket| p.delivered_us().unwrap_or(p.sent_us).max(p.sent_us);
     for (t_us, rank, room) in [
         (first.sent_us, 2, room),
         (arrival(first), 1, Room::Free),
@@ -450,7 +451,7 @@ fn group_mark(t: &Transcript, g: &Group, step: usize, ys: &[f64], words: Words) 
     let first = g.first(&t.wire);
     let lines = packets::label(t, g, words);
     let (end, end_y) = match first.fate {
-        Fate::Delivered { .. } => (End::Delivered, ys[1]),
+        Fate::Delivered { .. } => (End::Delivered, ys[1].max(ys[0])),
         Fate::Dropped { .. } => (End::Dropped, ys[0] + 8.0),
         Fate::Unknown => (End::Unknown, ys[0]),
     };
@@ -465,7 +466,11 @@ fn group_mark(t: &Transcript, g: &Group, step: usize, ys: &[f64], words: Words) 
             sent_y: ys[0],
             end_y,
             last_sent_y: ys[2],
-            last_end_y: if g.is_bundle() { ys[3] } else { end_y },
+            last_end_y: if g.is_bundle() {
+                ys[3].max(ys[2])
+            } else {
+                end_y
+            },
             end,
             message: single_message(&lines),
             lines,
