@@ -2,7 +2,7 @@
 CARGO ?= cargo
 LAB    = $(CARGO) run --quiet --
 
-.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench bench-upload load demo-times man install
+.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench bench-upload load demo-times man install pictures
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS  = struct_format length_decoder delimiter_decoder fixed_decoder
@@ -42,6 +42,12 @@ man: build
 	mkdir -p target/man
 	$(LAB) man --dir target/man
 	for s in bash zsh fish; do $(LAB) completions $$s > target/man/lab.$$s; done
+
+## pictures: the README's picture, drawn by lab from a real run (--wire needs root or CAP_NET_RAW)
+pictures: build
+	mkdir -p docs
+	LC_ALL=C.UTF-8 $(LAB) sticky-demo --wire --svg docs/sticky-demo.svg > /dev/null
+	LC_ALL=zh_CN.UTF-8 $(LAB) sticky-demo --wire --svg docs/sticky-demo.zh.svg > /dev/null
 
 ## bench: criterion benchmarks (decoder vs tokio-util, struct header), in the lab-bench crate
 bench:

@@ -527,6 +527,7 @@ mod tests {
                 spans: layout_spans(&messages, 0),
                 messages,
                 events,
+                ..Transcript::default()
             },
         }
     }
@@ -542,6 +543,8 @@ mod tests {
             message: None,
             detail: None,
             data_segs_out: None,
+            packet: None,
+            call: None,
         }
     }
 

@@ -439,6 +439,20 @@ pub struct ExchangeArgs {
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=500))]
     pub trials: u32,
+
+    /// Also draw the run as a sequence diagram into FILE (SVG); with --trials, the histograms.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
+
+    /// Also write the run as one self-contained HTML page: the chart, the table, Next/Back
+    /// controls and the JSON events.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+
+    /// Also write the connection's packets as a pcapng file for Wireshark; captures them as
+    /// --wire does (root or CAP_NET_RAW).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<std::path::PathBuf>,
 }
 
 /// Largest recv() buffer a lesson allocates: 16 MiB.

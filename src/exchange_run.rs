@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::framing::{self, DelimiterCodec, FixedCodec, Framing, LengthCodec};
 use crate::lesson::exchange::ExchangeOptions;
 use crate::lesson::{self, LessonRun};
+use crate::picture_files::PictureFiles;
 use crate::render::pacing::Pacing;
 use crate::render::{self, ViewOptions};
 use crate::structfmt;
@@ -37,6 +38,7 @@ pub(crate) fn show_paced(
             "--step and --slow show one run; drop --trials".into(),
         ));
     }
+    PictureFiles::from_args(args)?.write_run(run, &analysis::summarize(run))?;
     if cli.json {
         return out
             .write_all(show(run, true, args, width).as_bytes())
@@ -76,8 +78,11 @@ pub(crate) fn run_trials(
     width: usize,
     mut run_once: impl FnMut() -> Result<LessonRun, Error>,
 ) -> Result<String, Error> {
+    let pictures = PictureFiles::from_args(args)?;
     if args.trials <= 1 {
-        return Ok(show(&run_once()?, cli.json, args, width));
+        let run = run_once()?;
+        pictures.write_run(&run, &analysis::summarize(&run))?;
+        return Ok(show(&run, cli.json, args, width));
     }
     if args.wire {
         return Err(Error::Usage(
@@ -93,6 +98,7 @@ pub(crate) fn run_trials(
         lesson = run.lesson;
         summaries.push(analysis::summarize(&run));
     }
+    pictures.write_trials(lesson, &summaries)?;
     Ok(if cli.json {
         render::trials_view::render_json(lesson, &summaries)
     } else {
@@ -111,6 +117,20 @@ pub(crate) fn show(run: &LessonRun, json: bool, args: &ExchangeArgs, width: usiz
         };
         render::side_by_side::render(run, &summary, view)
     }
+}
+
+/// udp-demo captures no packets: `--wire` and `--pcap` follow one TCP connection.
+pub(crate) fn refuse_capture_for_udp(args: &ExchangeArgs) -> Result<(), Error> {
+    let flag = if args.wire {
+        "--wire"
+    } else if args.pcap.is_some() {
+        "--pcap"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Usage(format!(
+        "{flag} captures TCP segments; udp-demo has no stream (try it on sticky-demo)"
+    )))
 }
 
 /// The framing `--framing`, `--header`, `--delimiter`, `--record-size` and `--max-frame` ask for.
@@ -194,7 +214,8 @@ pub(crate) fn exchange_options(
         reader_delay: Duration::from_millis(args.reader_delay),
         send_gap,
         nodelay: args.nodelay,
-        wire: args.wire,
+        // --pcap writes the packets --wire captures.
+        wire: args.wire || args.pcap.is_some(),
     };
     Ok((messages, options))
 }

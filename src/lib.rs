@@ -19,9 +19,11 @@
 //! - [`cli`] — the clap definition of the command line.
 //! - [`error`] — the crate's error type and exit codes.
 //! - [`transcript`] — events, sides, spans: what every lesson produces.
-//! - [`net`] — socket2 builders and a stream that records each send() and recv().
+//! - [`net`] — socket2 builders and a stream that records each send() and recv();
+//!   `net::packet` reads IPv4/TCP/UDP headers, `net::tracker` follows a connection's packets
+//!   into the transcript's wire model.
 //! - [`kernel`] — what the running kernel says: /proc/net/tcp, somaxconn, TCP_INFO.
-//! - [`capture`] — `--wire`: the connection's segments, captured on loopback.
+//! - [`capture`] — `--wire`: the connection's packets, captured on loopback.
 //! - [`framing`] — sans-IO decoders that cut a byte stream back into messages.
 //! - [`structfmt`] — Python's struct format language, byte for byte.
 //! - [`struct_command`] — `lab struct pack|unpack|calcsize`.
@@ -30,9 +32,13 @@
 //! - [`tools`], [`live`] — `lab serve`, `lab chat`, `lab proxy` and the events they stream.
 //! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick.
 //! - [`signal`] — Ctrl-C as a flag the long-running tools poll.
-//! - `exchange_run`, `classroom`, `live_run` — turning command-line arguments into runs.
+//! - `exchange_run`, `classroom`, `live_run` — turning command-line arguments into runs;
+//!   `picture_files` writes the files `--svg`, `--html` and `--pcap` ask for (whole or not at
+//!   all: a temporary name, then a rename).
 //! - [`render`] — the views (side by side, struct, matrices, histograms), their words and
-//!   colours, the JSON Lines output, and the terminal: its width, the pager, `--step`'s keys.
+//!   colours, the JSON Lines output, and the terminal: its width, the pager, `--step`'s keys;
+//!   `render::chart` draws a run as a sequence diagram (SVG, or an HTML page with the table,
+//!   Next/Back and the JSON), `render::pcapng` writes the wire model for Wireshark.
 
 pub mod analysis;
 pub mod capture;
@@ -46,6 +52,7 @@ pub mod lesson;
 pub mod live;
 mod live_run;
 pub mod net;
+mod picture_files;
 pub mod poller;
 pub mod render;
 pub mod signal;
@@ -58,7 +65,9 @@ pub mod upload;
 use classroom::{lessons_list, run_lesson};
 use cli::{Cli, Command, StructAction};
 use error::Error;
-use exchange_run::{exchange_options, framing_of, is_paced, pace, run_trials, show_paced};
+use exchange_run::{
+    exchange_options, framing_of, is_paced, pace, refuse_capture_for_udp, run_trials, show_paced,
+};
 
 /// Run the command, writing its output to `out` (the long-running tools stream to it).
 pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
@@ -79,6 +88,7 @@ pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
             show_paced(&run, cli, &args.exchange, width, out)
         }
         Command::UdpDemo(args) if is_paced(cli) => {
+            refuse_capture_for_udp(&args.exchange)?;
             let (messages, options) = exchange_options(&args.exchange)?;
             let run = lesson::udp_demo::run(&messages, &options)?;
             show_paced(&run, cli, &args.exchange, width, out)
@@ -218,12 +228,8 @@ fn render_command(cli: &Cli, width: usize) -> Result<String, Error> {
             })
         }
         Command::UdpDemo(args) => {
+            refuse_capture_for_udp(&args.exchange)?;
             let (messages, options) = exchange_options(&args.exchange)?;
-            if options.wire {
-                return Err(Error::Usage(
-                    "--wire captures TCP; udp-demo has no stream".into(),
-                ));
-            }
             run_trials(cli, &args.exchange, width, || {
                 lesson::udp_demo::run(&messages, &options)
             })

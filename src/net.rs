@@ -5,6 +5,9 @@
 //! `TcpStream::write`/`read` map one to one onto them on Linux, and nothing is buffered in
 //! between, so what the transcript shows is what the kernel was asked and answered.
 
+pub mod packet;
+pub mod tracker;
+
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -178,6 +181,7 @@ impl RecordedStream {
 
     /// One recv() call into `buf`; 0 means the peer closed its side (recorded as `eof`).
     pub fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let called_us = self.rec.now_us();
         let n = loop {
             match self.stream.read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -187,10 +191,12 @@ impl RecordedStream {
         // The bytes have arrived, so their segments are already in the tap: list them first.
         self.drain_tap();
         if n == 0 {
-            self.rec.record(self.side, Op::Eof, None);
-        } else {
             self.rec
-                .record_bytes(self.side, Op::Recv, self.received, &buf[..n]);
+                .record_returned(self.side, Op::Eof, None, &[], called_us);
+        } else {
+            let offset = Some(self.received);
+            self.rec
+                .record_returned(self.side, Op::Recv, offset, &buf[..n], called_us);
             self.received += n as u64;
         }
         Ok(n)

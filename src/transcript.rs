@@ -4,10 +4,13 @@
 //! were recorded (`seq`), across both sides, so a view can lay sends and recvs out on one
 //! timeline. The byte stream from client to server is described once by its [`Span`]s (which
 //! message, which part), so any recv can be traced back to the messages its bytes came from.
+//! When something watched the wire (`--wire`, `--net`), the [`Wire`] holds every packet of the
+//! connection both ways — what left when, what the path did to it — for the views, charts and
+//! pcapng files.
 
 use std::ops::Range;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use serde::Serialize;
 
@@ -93,6 +96,21 @@ pub struct Event {
     /// data segments the sender had emitted so far. `None` where the kernel lacks the field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_segs_out: Option<u32>,
+    /// A `segment` event's packet in [`Transcript::wire`], by number, when it was kept there.
+    #[serde(skip)]
+    pub packet: Option<usize>,
+    /// When the call began and returned, where both were seen (send, recv): `t_us` is one of
+    /// the two (a send is recorded as it starts, a recv as it returns). Charts draw the call
+    /// from one to the other.
+    #[serde(skip)]
+    pub call: Option<CallSpan>,
+}
+
+/// When a blocking call began and when it returned, on the transcript's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallSpan {
+    pub called_us: u64,
+    pub returned_us: u64,
 }
 
 /// What a run of stream bytes is, from the sender's point of view.
@@ -139,6 +157,9 @@ pub struct Transcript {
     /// The layout of the client→server stream, in stream order, without gaps.
     pub spans: Vec<Span>,
     pub events: Vec<Event>,
+    /// Every packet of the lesson's connection, both ways, when something watched the wire
+    /// (`--wire`, `--net`); empty otherwise.
+    pub wire: Wire,
 }
 
 impl Transcript {
@@ -172,11 +193,234 @@ impl Transcript {
             .collect()
     }
 
+    /// The message pieces a packet's payload holds. Spans describe the client→server stream
+    /// only, so a packet travelling to the client (and one whose offset is unknown) holds none.
+    pub fn packet_pieces(&self, packet: &WirePacket) -> Vec<Piece> {
+        match (packet.direction, packet.offset) {
+            (Direction::ToServer, Some(offset)) if packet.payload_len > 0 => {
+                self.pieces(offset, packet.payload_len)
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Message numbers whose bytes appear in `offset..offset + len`, each once, in order.
     pub fn messages_in(&self, offset: u64, len: usize) -> Vec<usize> {
         let mut numbers: Vec<usize> = self.pieces(offset, len).iter().map(|p| p.message).collect();
         numbers.dedup();
         numbers
+    }
+}
+
+/// At most this many packets are kept in a [`Wire`]; later ones are only counted, so a long
+/// run cannot grow memory without limit (the views and a pcapng need far fewer).
+pub const MAX_KEPT_PACKETS: usize = 100_000;
+/// Packet bytes kept whole across a [`Wire`], 16 MiB; past it each packet keeps only its IP
+/// and TCP/UDP headers (a pcapng then shows a snapped packet, with its original length).
+pub const PACKET_BYTES_BUDGET: usize = 16 * 1024 * 1024;
+
+/// What watched the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WireSource {
+    /// `--wire`: an AF_PACKET socket on loopback. A packet's `sent_us` is the moment the
+    /// kernel queued it on `lo`, its delivery the moment `lo` handed it to the receiving stack.
+    Loopback,
+    /// `--net`: lab's own link between two network namespaces. A packet's `sent_us` is the
+    /// moment the link read it from the sender's TUN device, its delivery the moment the link
+    /// wrote it to the receiver's.
+    Link,
+}
+
+/// Every packet of one lesson connection, both ways, in the order they left their sender.
+///
+/// Filled by the `--wire` capture (`capture.rs`) and by the `--net` link (`net/link/`), read
+/// by the views (the wire column, charts, pcapng). Bounded by [`MAX_KEPT_PACKETS`] and
+/// [`PACKET_BYTES_BUDGET`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Wire {
+    /// Who filled it in; `None` when nothing watched the wire (the packet list is empty).
+    pub source: Option<WireSource>,
+    /// The packets, ordered by the time they left their sender; `packets[i].number == i + 1`.
+    pub packets: Vec<WirePacket>,
+    /// Packets seen after [`MAX_KEPT_PACKETS`] were kept: counted, not stored.
+    pub packets_not_kept: u64,
+    /// The wall clock (microseconds since the Unix epoch) when the transcript's clock read 0,
+    /// for files that carry absolute times (pcapng); 0 when unknown.
+    pub clock_origin_unix_us: u64,
+}
+
+impl Wire {
+    /// The packet numbered `number` (from 1), if it was kept.
+    pub fn packet(&self, number: usize) -> Option<&WirePacket> {
+        self.packets.get(number.checked_sub(1)?)
+    }
+
+    /// The packets travelling one way, in the order they left.
+    pub fn packets_to(&self, direction: Direction) -> impl Iterator<Item = &WirePacket> {
+        self.packets
+            .iter()
+            .filter(move |p| p.direction == direction)
+    }
+}
+
+/// One IPv4 packet of the connection, as the capture or the link saw it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WirePacket {
+    /// Its number in [`Wire::packets`], from 1.
+    pub number: usize,
+    /// Which way it travels: `ToServer` from the client's address, `ToClient` back.
+    pub direction: Direction,
+    /// When it left its sender, in microseconds on the transcript's clock (the same clock
+    /// as [`Event::t_us`]).
+    pub sent_us: u64,
+    /// What became of it: delivered (and when), dropped (and why), or unknown.
+    pub fate: Fate,
+    /// The path made this packet as an extra copy of the packet with this number (the
+    /// `duplicate` knob); the copy has its own delivery time. `None` for a packet its sender sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<usize>,
+    /// The path delivered it after a packet that left later in the same direction (the
+    /// `reorder` knob held it back).
+    pub reordered: bool,
+    /// The IP protocol: 6 for TCP, 17 for UDP.
+    pub protocol: u8,
+    /// The TCP header's fields; `None` for UDP and for IP fragments after the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpFields>,
+    /// The packet's length on the wire: the IP header's total length.
+    pub ip_len: usize,
+    /// Bytes of payload after the TCP or UDP header (for a later fragment: after the IP header).
+    pub payload_len: usize,
+    /// Where the payload starts in this direction's byte stream (TCP: the sequence number
+    /// counted from the sender's SYN, so the first data byte is offset 0; UDP: the payload
+    /// bytes of the datagrams this end sent before). For a pure ACK or a FIN, the offset of
+    /// the next byte (one past the end after a FIN, which takes a sequence number). `None` for a SYN, a later IP fragment, or before the sender's SYN was seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// It carries sequence space (data, SYN or FIN) its sender had already sent once: the
+    /// sender retransmitted it (a path's duplicate is not a retransmission).
+    pub retransmission: bool,
+    /// The packet from the first byte of its IPv4 header (pcap's LINKTYPE_RAW), cut after the
+    /// TCP/UDP header once [`PACKET_BYTES_BUDGET`] is spent: `bytes.len() < ip_len` then.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+impl WirePacket {
+    /// When the receiver got it, if it was delivered.
+    pub fn delivered_us(&self) -> Option<u64> {
+        match self.fate {
+            Fate::Delivered { at_us } => Some(at_us),
+            _ => None,
+        }
+    }
+
+    /// How long the path held it (delivery minus departure), if it was delivered.
+    pub fn flight_us(&self) -> Option<u64> {
+        Some(self.delivered_us()?.saturating_sub(self.sent_us))
+    }
+
+    /// The TCP flags, empty for a packet that is not TCP.
+    pub fn flags(&self) -> TcpFlags {
+        self.tcp.as_ref().map_or(TcpFlags(0), |t| t.flags)
+    }
+
+    /// A TCP segment that only acknowledges: no payload, no SYN, FIN or RST.
+    pub fn is_pure_ack(&self) -> bool {
+        let flags = self.flags();
+        self.tcp.is_some()
+            && self.payload_len == 0
+            && flags.contains(TcpFlags::ACK)
+            && !flags.intersects(TcpFlags(
+                TcpFlags::SYN.0 | TcpFlags::FIN.0 | TcpFlags::RST.0,
+            ))
+    }
+
+    /// A TCP segment carrying payload bytes.
+    pub fn is_data(&self) -> bool {
+        self.tcp.is_some() && self.payload_len > 0
+    }
+}
+
+/// What the path did with a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "fate")]
+pub enum Fate {
+    /// Handed to the receiver's network stack at `at_us` (the transcript's clock).
+    Delivered { at_us: u64 },
+    /// Never delivered: the path dropped it.
+    Dropped { cause: DropCause },
+    /// Not known: the run ended while it was still on the path, or (loopback capture) its
+    /// arrival was not seen.
+    Unknown,
+}
+
+/// Why the path dropped a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropCause {
+    /// The `loss` knob: a random loss.
+    Loss,
+    /// The `rate` knob's queue was full (drop-tail).
+    QueueFull,
+}
+
+/// The TCP header of one packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TcpFields {
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// The sequence number as sent.
+    pub seq: u32,
+    /// The acknowledgment number as sent (meaningful only with the ACK flag).
+    pub ack: u32,
+    /// `seq` minus the sender's initial sequence number (its SYN is 0, its first data byte 1),
+    /// as Wireshark shows it; `None` before the sender's SYN was seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rel_seq: Option<u32>,
+    /// `ack` minus the peer's initial sequence number; `None` without the ACK flag or before
+    /// the peer's SYN was seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rel_ack: Option<u32>,
+    pub flags: TcpFlags,
+    /// The window field as sent (before scaling).
+    pub window: u16,
+    /// The window in bytes: `window` shifted by the scale its sender announced in its SYN
+    /// (RFC 7323; a SYN's own window is never scaled). `None` when the SYNs were not seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_bytes: Option<u32>,
+    /// The MSS option (SYN and SYN-ACK only): the largest payload the sender will accept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mss: Option<u16>,
+    /// The window-scale option (SYN and SYN-ACK only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_scale: Option<u8>,
+}
+
+/// TCP header flags, as the bits of byte 13 of the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(transparent)]
+pub struct TcpFlags(pub u8);
+
+impl TcpFlags {
+    pub const FIN: TcpFlags = TcpFlags(0x01);
+    pub const SYN: TcpFlags = TcpFlags(0x02);
+    pub const RST: TcpFlags = TcpFlags(0x04);
+    pub const PSH: TcpFlags = TcpFlags(0x08);
+    pub const ACK: TcpFlags = TcpFlags(0x10);
+    pub const URG: TcpFlags = TcpFlags(0x20);
+    pub const ECE: TcpFlags = TcpFlags(0x40);
+    pub const CWR: TcpFlags = TcpFlags(0x80);
+
+    /// Every flag in `other` is set.
+    pub fn contains(self, other: TcpFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Any flag in `other` is set.
+    pub fn intersects(self, other: TcpFlags) -> bool {
+        self.0 & other.0 != 0
     }
 }
 
@@ -192,6 +436,14 @@ pub struct Slot(usize);
 pub struct Recorder {
     started: Instant,
     events: Arc<Mutex<Vec<Event>>>,
+    wire: Arc<Mutex<WireLog>>,
+}
+
+/// The wire being filled, and how much of the byte budget it has used.
+#[derive(Debug, Default)]
+struct WireLog {
+    wire: Wire,
+    bytes_kept: usize,
 }
 
 impl Default for Recorder {
@@ -202,9 +454,16 @@ impl Default for Recorder {
 
 impl Recorder {
     pub fn new() -> Self {
+        let started = Instant::now();
+        let origin = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
+        let mut log = WireLog::default();
+        log.wire.clock_origin_unix_us = origin;
         Recorder {
-            started: Instant::now(),
+            started,
             events: Arc::new(Mutex::new(Vec::new())),
+            wire: Arc::new(Mutex::new(log)),
         }
     }
 
@@ -223,9 +482,35 @@ impl Recorder {
         self.push(side, op, Some(offset), bytes.to_vec(), None, None);
     }
 
-    /// Record a captured segment (`detail` marks a retransmission).
-    pub fn record_segment(&self, offset: u64, payload: &[u8], detail: Option<String>) {
-        self.push(
+    /// Record a call that returned just now after starting at `called_us` ([`Self::now_us`]
+    /// read before the call): a recv with its bytes at `offset`, or an `eof`.
+    pub fn record_returned(
+        &self,
+        side: Side,
+        op: Op,
+        offset: Option<u64>,
+        bytes: &[u8],
+        called_us: u64,
+    ) {
+        let slot = self.push(side, op, offset, bytes.to_vec(), None, None);
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        let event = &mut events[slot.0];
+        event.call = Some(CallSpan {
+            called_us: called_us.min(event.t_us),
+            returned_us: event.t_us,
+        });
+    }
+
+    /// Record a captured segment (`detail` marks a retransmission), and which packet of
+    /// the wire it is.
+    pub fn record_segment(
+        &self,
+        offset: u64,
+        payload: &[u8],
+        detail: Option<String>,
+        packet: Option<usize>,
+    ) {
+        let slot = self.push(
             Side::Client,
             Op::Segment,
             Some(offset),
@@ -233,6 +518,8 @@ impl Recorder {
             None,
             detail,
         );
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        events[slot.0].packet = packet;
     }
 
     /// Record a decoded frame: message number, its payload and where its header started.
@@ -271,6 +558,8 @@ impl Recorder {
             message,
             detail,
             data_segs_out: None,
+            packet: None,
+            call: None,
         });
         Slot(seq - 1)
     }
@@ -283,11 +572,17 @@ impl Recorder {
         self.push(side, op, Some(offset), Vec::new(), None, None)
     }
 
-    /// Fill in a reserved event with the bytes the call moved.
+    /// Fill in a reserved event with the bytes the call moved; the call returned just now.
     pub fn complete(&self, slot: Slot, bytes: &[u8], data_segs_out: Option<u32>) {
+        let returned_us = self.now_us();
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        events[slot.0].bytes = bytes.to_vec();
-        events[slot.0].data_segs_out = data_segs_out;
+        let event = &mut events[slot.0];
+        event.bytes = bytes.to_vec();
+        event.data_segs_out = data_segs_out;
+        event.call = Some(CallSpan {
+            called_us: event.t_us,
+            returned_us: returned_us.max(event.t_us),
+        });
     }
 
     /// Record the sender's final data-segment count (TCP_INFO) as a note.
@@ -304,6 +599,59 @@ impl Recorder {
         event.op = Op::Error;
         event.offset = None;
         event.detail = Some(why);
+    }
+
+    /// Microseconds since the lesson started: the clock of every event and packet.
+    pub fn now_us(&self) -> u64 {
+        self.started.elapsed().as_micros() as u64
+    }
+
+    /// Say what watches the wire (the capture or the link), before its first packet.
+    pub fn set_wire_source(&self, source: WireSource) {
+        self.wire_log().wire.source = Some(source);
+    }
+
+    /// Add a packet to the wire and return its number, or `None` once [`MAX_KEPT_PACKETS`]
+    /// are kept (it is counted). Its `number` is set here; past [`PACKET_BYTES_BUDGET`] its
+    /// bytes are cut to the headers.
+    pub fn record_packet(&self, mut packet: WirePacket) -> Option<usize> {
+        let mut log = self.wire_log();
+        if log.wire.packets.len() >= MAX_KEPT_PACKETS {
+            log.wire.packets_not_kept += 1;
+            return None;
+        }
+        if log.bytes_kept + packet.bytes.len() > PACKET_BYTES_BUDGET {
+            let headers = packet.ip_len.saturating_sub(packet.payload_len);
+            packet.bytes.truncate(headers);
+        }
+        log.bytes_kept += packet.bytes.len();
+        packet.number = log.wire.packets.len() + 1;
+        let number = packet.number;
+        log.wire.packets.push(packet);
+        Some(number)
+    }
+
+    /// Say what became of a recorded packet (delivered, dropped).
+    pub fn set_packet_fate(&self, number: usize, fate: Fate) {
+        if let Some(packet) = self.wire_log().wire.packets.get_mut(number.wrapping_sub(1)) {
+            packet.fate = fate;
+        }
+    }
+
+    /// Mark a recorded packet as delivered after one that left later.
+    pub fn mark_reordered(&self, number: usize) {
+        if let Some(packet) = self.wire_log().wire.packets.get_mut(number.wrapping_sub(1)) {
+            packet.reordered = true;
+        }
+    }
+
+    /// The wire as recorded so far.
+    pub fn wire(&self) -> Wire {
+        self.wire_log().wire.clone()
+    }
+
+    fn wire_log(&self) -> std::sync::MutexGuard<'_, WireLog> {
+        self.wire.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The events recorded so far, in order.
@@ -367,6 +715,7 @@ mod tests {
             spans: layout_spans(&messages, 0),
             messages,
             events: Vec::new(),
+            wire: Wire::default(),
         }
     }
 
@@ -402,6 +751,57 @@ mod tests {
         assert_eq!(spans[1].range, 4..6);
     }
 
+    fn packet(payload_len: usize) -> WirePacket {
+        WirePacket {
+            number: 0,
+            direction: Direction::ToServer,
+            sent_us: 0,
+            fate: Fate::Unknown,
+            duplicate_of: None,
+            reordered: false,
+            protocol: 6,
+            tcp: None,
+            ip_len: 40 + payload_len,
+            payload_len,
+            offset: Some(0),
+            retransmission: false,
+            bytes: vec![0; 40 + payload_len],
+        }
+    }
+
+    #[test]
+    fn the_wire_keeps_whole_packets_until_the_budget_then_headers_then_only_counts() {
+        let rec = Recorder::new();
+        let big = PACKET_BYTES_BUDGET / 2;
+        assert_eq!(rec.record_packet(packet(big)), Some(1));
+        assert_eq!(rec.record_packet(packet(big)), Some(2));
+        let wire = rec.wire();
+        assert_eq!(wire.packets[0].bytes.len(), 40 + big);
+        assert_eq!(wire.packets[1].bytes.len(), 40, "over budget: headers only");
+        for _ in 2..MAX_KEPT_PACKETS {
+            rec.record_packet(packet(0));
+        }
+        assert_eq!(rec.record_packet(packet(0)), None);
+        let wire = rec.wire();
+        assert_eq!(
+            (wire.packets.len(), wire.packets_not_kept),
+            (MAX_KEPT_PACKETS, 1)
+        );
+        rec.set_packet_fate(2, Fate::Delivered { at_us: 7 });
+        rec.set_packet_fate(0, Fate::Delivered { at_us: 7 });
+        assert_eq!(rec.wire().packet(2).unwrap().flight_us(), Some(7));
+    }
+
+    #[test]
+    fn only_packets_to_the_server_hold_message_pieces() {
+        let t = sticky();
+        let mut p = packet(5);
+        p.offset = Some(3);
+        assert_eq!(t.packet_pieces(&p).len(), 2);
+        p.direction = Direction::ToClient;
+        assert!(t.packet_pieces(&p).is_empty());
+    }
+
     #[test]
     fn empty_payloads_take_no_stream_bytes_and_belong_to_no_recv() {
         let messages = vec![Vec::new(), b"x".to_vec()];
@@ -409,6 +809,7 @@ mod tests {
             spans: layout_spans(&messages, 0),
             messages,
             events: Vec::new(),
+            wire: Wire::default(),
         };
         assert_eq!(t.messages_in(0, 1), vec![2]);
     }

@@ -26,6 +26,8 @@ fn event(
         message: None,
         detail: detail.map(str::to_string),
         data_segs_out: None,
+        packet: None,
+        call: None,
     }
 }
 
@@ -107,6 +109,7 @@ fn notes_run() -> LessonRun {
             spans: layout_spans(&messages, 0),
             messages,
             events,
+            ..Transcript::default()
         },
     }
 }
@@ -218,6 +221,7 @@ fn framed_run() -> LessonRun {
             spans: layout_spans(&messages, 4),
             messages,
             events,
+            ..Transcript::default()
         },
     }
 }

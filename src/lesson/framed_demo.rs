@@ -74,6 +74,7 @@ pub fn run(
             spans: spans_of(&parts),
             messages,
             events: rec.events(),
+            wire: rec.wire(),
         },
     })
 }

@@ -28,6 +28,7 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
             spans: layout_spans(&messages, 0),
             messages,
             events: rec.events(),
+            wire: rec.wire(),
         },
     })
 }

@@ -76,6 +76,7 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
             spans,
             messages,
             events: rec.events(),
+            wire: rec.wire(),
         },
     })
 }
@@ -105,6 +106,7 @@ fn receive_datagrams(
         .map_err(|e| Error::io("setsockopt(SO_RCVTIMEO)", e))?;
     let mut buf = vec![0u8; options.recv_size];
     for &offset in offsets.iter().take(expected) {
+        let called_us = rec.now_us();
         let whole = match recv_truncating(socket, &mut buf) {
             Ok(whole) => whole,
             Err(e) if crate::net::timed_out(&e) => {
@@ -118,7 +120,13 @@ fn receive_datagrams(
             Err(e) => return Err(Error::io("recvfrom()", e)),
         };
         let kept = whole.min(buf.len());
-        rec.record_bytes(Side::Server, Op::Recv, offset, &buf[..kept]);
+        rec.record_returned(
+            Side::Server,
+            Op::Recv,
+            Some(offset),
+            &buf[..kept],
+            called_us,
+        );
         if whole > kept {
             rec.record(
                 Side::Server,

@@ -1,13 +1,15 @@
-//! Views: turn a finished lesson run into text. Views never touch sockets, and colour lives
+//! Views: turn a finished lesson run into text (or a picture: `chart`, `pcapng`). Views never touch sockets, and colour lives
 //! here only — its switch is set once, at start-up, by [`init_color`].
 
 pub mod backlog_view;
+pub mod chart;
 pub mod json;
 pub mod lessons_view;
 pub mod live_view;
 pub mod markdown;
 pub mod pacing;
 pub mod pager;
+pub mod pcapng;
 pub mod phrases;
 pub mod progress;
 mod report;

@@ -7,11 +7,14 @@ use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthStr;
 
-use super::text::{Line, Look, Run, hex_lines, paint_wrapped, text_lines, wrap_line, wrap_words};
+use super::chart::Words;
+use super::text::{
+    Line, Look, Run, hex_lines, paint_wrapped, piece_name, text_lines, wrap_line, wrap_words,
+};
 use super::{ViewOptions, human_bytes};
 use crate::analysis::Summary;
 use crate::framing::Framing;
-use crate::lesson::{LessonRun, Transport};
+use crate::lesson::{Lang, LessonRun, Transport};
 use crate::structfmt::bytes_repr;
 use crate::transcript::{Event, Op, Part, Piece, Side, Transcript};
 
@@ -462,20 +465,7 @@ fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -
             line.push(format!(" … +{} more", pieces.len() - i), Look::Dim);
             break;
         }
-        let mut label = match p.part {
-            // A whole header also says the length it carries: h3=9.
-            Part::Header if p.whole => {
-                let len = t.messages.get(p.message - 1).map_or(0, Vec::len);
-                format!("h{}={len}", p.message)
-            }
-            Part::Header => format!("h{}", p.message),
-            Part::Payload => format!("m{}", p.message),
-            Part::Delimiter => format!("d{}", p.message),
-            Part::Padding => format!("p{}", p.message),
-        };
-        if !p.whole {
-            label.push_str(&format!("[{}..{}]", p.from, p.to));
-        }
+        let label = piece_name(t, p);
         if line.width() + 1 + label.len() > width {
             lines.push(std::mem::replace(
                 &mut line,
@@ -489,46 +479,27 @@ fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -
     lines
 }
 
-fn footer(s: &Summary, width: usize, out: &mut String) {
-    // A UDP run has datagrams, not a stream: nothing to merge or split, but some to lose.
-    let figures = match s.truncated {
-        Some(truncated) => format!(
-            "{} datagrams sent · {} recvfrom() · {} B sent, {} B received · {} lost · {} \
-             truncated",
-            s.sends,
-            s.recvs,
-            s.bytes_sent,
-            s.bytes_received,
-            s.sends.saturating_sub(s.recvs),
-            truncated
-        ),
-        None => format!(
-            "{} send() · {} recv() with data · {} B sent, {} B received · {} merged recv() · \
-             {} split message{}",
-            s.sends,
-            s.recvs,
-            s.bytes_sent,
-            s.bytes_received,
-            s.merged_recvs,
-            s.split_messages,
-            if s.split_messages == 1 { "" } else { "s" }
-        ),
-    };
-    let call = if s.truncated.is_some() {
-        "recvfrom()"
-    } else {
-        "recv() with data"
-    };
-    labelled(out, width, "measured", &figures, Look::Plain);
-    let verdict_look = if s.error.is_some() {
+/// How the verdict looks: red after an error, green when intact, bold otherwise.
+pub(super) fn verdict_look(s: &Summary) -> Look {
+    if s.error.is_some() {
         Look::Bad
     } else if s.intact {
         Look::Good
     } else {
         Look::Heading
-    };
+    }
+}
+
+fn footer(s: &Summary, width: usize, out: &mut String) {
+    let figures = Words(Lang::En).figures(s);
+    labelled(out, width, "measured", &figures, Look::Plain);
     labelled(out, width, "wire", &s.wire, Look::Plain);
-    labelled(out, width, "verdict", &s.verdict, verdict_look);
+    labelled(out, width, "verdict", &s.verdict, verdict_look(s));
+    let call = if s.truncated.is_some() {
+        "recvfrom()"
+    } else {
+        "recv() with data"
+    };
     if let Some(predicted) = s.predicted_recvs {
         let (text, look) = if predicted == s.recvs {
             (

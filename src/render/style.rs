@@ -56,10 +56,42 @@ pub fn title(text: &str) -> ColoredString {
     text.bold().underline()
 }
 
+/// The colour of "intact", and of an error.
+const GOOD: Color = Color::Green;
+const BAD: Color = Color::Red;
+
 pub fn good(text: &str) -> ColoredString {
-    text.green().bold()
+    text.color(GOOD).bold()
 }
 
 pub fn bad(text: &str) -> ColoredString {
-    text.red().bold()
+    text.color(BAD).bold()
+}
+
+/// The palette on a white page (charts, HTML): each terminal colour as a shade that keeps its
+/// hue and still reads as text on white, so a picture and the terminal agree.
+pub fn page_color(color: Color) -> &'static str {
+    match color {
+        Color::Cyan => "#0a8ea0",
+        Color::Magenta => "#b0369a",
+        Color::Yellow => "#a87a00",
+        Color::BrightBlue => "#3a64d8",
+        Color::Green => "#1e8a3a",
+        Color::Red => "#c62828",
+        _ => "#555555",
+    }
+}
+
+/// Message `n`'s colour on a white page.
+pub fn message_page_color(n: usize) -> &'static str {
+    page_color(message_color(n))
+}
+
+/// "Intact" and "error" on a white page: the terminal's green and red.
+pub fn good_page_color() -> &'static str {
+    page_color(GOOD)
+}
+
+pub fn bad_page_color() -> &'static str {
+    page_color(BAD)
 }

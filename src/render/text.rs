@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use unicode_width::UnicodeWidthStr;
 
 use super::style;
-use crate::transcript::Part;
+use crate::transcript::{Part, Piece, Transcript};
 
 /// How a chunk of text is styled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -374,6 +374,29 @@ fn slice_line(line: &Line, start: usize, end: usize) -> Line {
         }
     }
     out
+}
+
+/// A piece's name as every view writes it: `m2` for a whole payload, `m2[0..3]` for a slice,
+/// `h3=9` for a whole header (with the length it carries), `h3`, `d1`, `p1` for a header,
+/// delimiter or padding.
+pub fn piece_name(t: &Transcript, p: &Piece) -> String {
+    let mut name = match p.part {
+        Part::Header if p.whole => {
+            let len = t
+                .messages
+                .get(p.message.wrapping_sub(1))
+                .map_or(0, Vec::len);
+            format!("h{}={len}", p.message)
+        }
+        Part::Header => format!("h{}", p.message),
+        Part::Payload => format!("m{}", p.message),
+        Part::Delimiter => format!("d{}", p.message),
+        Part::Padding => format!("p{}", p.message),
+    };
+    if !p.whole {
+        name.push_str(&format!("[{}..{}]", p.from, p.to));
+    }
+    name
 }
 
 #[cfg(test)]

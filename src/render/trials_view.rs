@@ -107,7 +107,8 @@ pub fn render(lesson: &str, runs: &[Summary], width: usize) -> String {
     out
 }
 
-fn conclusion(runs: &[Summary]) -> String {
+/// What the runs say, in a sentence or three.
+pub(crate) fn conclusion(runs: &[Summary]) -> String {
     if runs.first().is_some_and(is_udp) {
         return udp_conclusion(runs);
     }

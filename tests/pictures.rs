@@ -1,0 +1,555 @@
+//! `--svg`, `--html` and `--pcap`: the pictures of a run, checked the way a reader meets them.
+//! The SVG parses as XML and holds one mark per send(), segment and recv(); the HTML page
+//! loads in headless Chromium without a console error, its Next/Back step through every event,
+//! and its screenshot is not blank; tshark reads the pcapng and counts the data segments the
+//! summary counts. Browser and tshark checks say why when they are skipped.
+
+mod common;
+#[path = "support/devtools.rs"]
+mod devtools;
+#[path = "fixtures/lossy_wire.rs"]
+mod lossy_wire;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine as _;
+use common::{lab, stderr, stdout};
+use serde_json::Value;
+use sticky_lab::analysis::summarize;
+use sticky_lab::lesson::Lang;
+use sticky_lab::render::{chart, pcapng};
+
+/// A test that cannot run here says so on the terminal, past the test harness's capture.
+fn skip(test: &str, reason: &str) {
+    let _ = writeln!(std::io::stderr(), "test {test}: skipped: {reason}");
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lab-pictures-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn path_arg(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+/// Run lab with `args` plus `--json`; the JSON lines, and stdout as it was.
+fn run_json(args: &[&str]) -> (Vec<Value>, String) {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let output = lab(&all);
+    assert!(output.status.success(), "lab {all:?}: {}", stderr(&output));
+    let text = stdout(&output);
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (lines, text)
+}
+
+fn seqs_of(lines: &[Value], op: &str) -> Vec<u64> {
+    lines
+        .iter()
+        .filter(|l| l["op"] == op)
+        .map(|l| l["seq"].as_u64().unwrap())
+        .collect()
+}
+
+/// The `<g class="mark …">` elements carrying every class in `classes`.
+fn marks<'a>(doc: &'a roxmltree::Document<'a>, classes: &[&str]) -> Vec<roxmltree::Node<'a, 'a>> {
+    doc.descendants()
+        .filter(|n| {
+            let class: Vec<&str> = n.attribute("class").unwrap_or("").split(' ').collect();
+            n.has_tag_name("g")
+                && class.contains(&"mark")
+                && classes.iter().all(|c| class.contains(c))
+        })
+        .collect()
+}
+
+fn sum_attribute(nodes: &[roxmltree::Node<'_, '_>], name: &str) -> u64 {
+    nodes
+        .iter()
+        .map(|n| n.attribute(name).unwrap().parse::<u64>().unwrap())
+        .sum()
+}
+
+fn all_text(doc: &roxmltree::Document<'_>) -> String {
+    doc.descendants().filter_map(|n| n.text()).collect()
+}
+
+#[test]
+fn the_svg_of_a_run_parses_and_has_one_mark_per_send_and_recv() {
+    let dir = scratch("svg");
+    let svg = dir.join("split.svg");
+    let (lines, _) = run_json(&["sticky-demo", "--recv-size", "4", "--svg", path_arg(&svg)]);
+    let summary = lines.last().unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("the SVG is well-formed XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+
+    let sends = marks(&doc, &["send"]);
+    let recvs = marks(&doc, &["recv"]);
+    assert_eq!(sends.len() as u64, summary["sends"].as_u64().unwrap());
+    assert_eq!(recvs.len() as u64, summary["recvs"].as_u64().unwrap());
+    assert_eq!(
+        marks(&doc, &["eof"]).len(),
+        1,
+        "recv() returning 0 has its own mark"
+    );
+    // Each mark is the event of the same seq in the JSON.
+    let seq = |nodes: &[roxmltree::Node<'_, '_>]| -> Vec<u64> {
+        nodes
+            .iter()
+            .map(|n| n.attribute("data-seq").unwrap().parse().unwrap())
+            .collect()
+    };
+    assert_eq!(seq(&sends), seqs_of(&lines, "send"));
+    assert_eq!(seq(&recvs), seqs_of(&lines, "recv"));
+    // Without the packets, dotted lines say which recv() got each send()'s bytes: 3 sends,
+    // split over 7 recvs, make at least 7 lines.
+    let flows = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("flow"))
+        .count();
+    assert!(flows >= recvs.len(), "{flows} flow lines");
+    // The recv() boxes name their pieces: hello came in two.
+    let words = all_text(&doc);
+    assert!(
+        words.contains("m1[0..4]") && words.contains("m1[4..5]"),
+        "{words}"
+    );
+    assert!(
+        words.contains("3 split messages"),
+        "the figures are beneath"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_chinese_locale_draws_chinese_words_with_a_cjk_font_to_fall_back_on() {
+    let dir = scratch("zh");
+    let svg = dir.join("zh.svg");
+    let output = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["sticky-demo", "--svg", path_arg(&svg)])
+        .env("LANG", "zh_CN.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let words = all_text(&doc);
+    assert!(
+        words.contains("客户端") && words.contains("服务端"),
+        "{words}"
+    );
+    let fonts = doc.root_element().attribute("font-family").unwrap();
+    assert!(fonts.contains("Noto Sans CJK SC"), "{fonts}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The packets of a pcapng file, counted by walking its blocks.
+fn enhanced_packet_blocks(file: &[u8]) -> usize {
+    let (mut at, mut count) = (0, 0);
+    while at + 8 <= file.len() {
+        let kind = u32::from_ne_bytes(file[at..at + 4].try_into().unwrap());
+        let len = u32::from_ne_bytes(file[at + 4..at + 8].try_into().unwrap()) as usize;
+        assert!(len >= 12 && len % 4 == 0, "block length {len}");
+        count += usize::from(kind == 6);
+        at += len;
+    }
+    assert_eq!(at, file.len(), "blocks end where the file ends");
+    count
+}
+
+/// `tshark -r FILE -Y FILTER -T fields -e …`: one line per packet, or why it cannot run.
+fn tshark(file: &Path, filter: &str, fields: &[&str]) -> Result<Vec<String>, String> {
+    let mut command = Command::new("tshark");
+    command.args(["-r", path_arg(file), "-Y", filter, "-T", "fields"]);
+    for field in fields {
+        command.args(["-e", field]);
+    }
+    let output = command
+        .output()
+        .map_err(|e| format!("tshark not found ({e}); install Debian's tshark package"))?;
+    assert!(
+        output.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect())
+}
+
+#[test]
+fn a_wire_run_draws_every_packet_and_its_pcapng_counts_the_summarys_segments() {
+    const TEST: &str = "a_wire_run_draws_every_packet_and_its_pcapng_counts_the_summarys_segments";
+    let dir = scratch("wire");
+    let (svg, html, pcap) = (dir.join("w.svg"), dir.join("w.html"), dir.join("w.pcapng"));
+    let args = [
+        "sticky-demo",
+        "--svg",
+        path_arg(&svg),
+        "--html",
+        path_arg(&html),
+        "--pcap",
+        path_arg(&pcap),
+        "--json",
+    ];
+    let output = lab(&args);
+    if !output.status.success() {
+        let why = stderr(&output);
+        assert!(why.contains("--pcap: nothing to write"), "{why}");
+        skip(TEST, why.trim());
+        return;
+    }
+    let text = stdout(&output);
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = lines.last().unwrap();
+    let segments = summary["segments_captured"]
+        .as_u64()
+        .expect("--pcap captures");
+
+    let svg_text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&svg_text).unwrap();
+    let data_up = marks(&doc, &["packet", "data", "to-server"]);
+    assert_eq!(sum_attribute(&data_up, "data-segments"), segments);
+    let file = std::fs::read(&pcap).unwrap();
+    let packets = enhanced_packet_blocks(&file) as u64;
+    assert!(
+        packets >= segments + 6,
+        "handshake, data, ACKs and FINs: {packets}"
+    );
+    assert_eq!(
+        sum_attribute(&marks(&doc, &["packet"]), "data-packets"),
+        packets
+    );
+    assert!(
+        !marks(&doc, &["packet", "ack"]).is_empty(),
+        "the ACKs are drawn too"
+    );
+
+    // The page embeds exactly what --json printed.
+    let page = std::fs::read_to_string(&html).unwrap();
+    let start = page.find("id=\"lab-json\">\n").unwrap() + "id=\"lab-json\">\n".len();
+    let embedded = &page[start..start + page[start..].find("</script>").unwrap()];
+    assert_eq!(embedded, text);
+
+    let port = lines
+        .iter()
+        .find(|l| l["op"] == "bind")
+        .and_then(|l| l["detail"].as_str())
+        .and_then(|d| d.rsplit(':').next())
+        .unwrap()
+        .to_string();
+    let filter = format!("tcp.len > 0 && tcp.dstport == {port}");
+    match tshark(&pcap, &filter, &["frame.comment"]) {
+        Err(why) => skip(TEST, &why),
+        Ok(comments) => {
+            assert_eq!(comments.len() as u64, segments, "{comments:?}");
+            let named: Vec<&str> = comments
+                .iter()
+                .filter_map(|c| c.split(": ").nth(1))
+                .collect();
+            assert_eq!(named.join(" "), "m1 m2 m3", "{comments:?}");
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn drops_retransmissions_duplicates_reordering_and_bursts_get_their_marks() {
+    let run = lossy_wire::lossy_run();
+    let summary = summarize(&run);
+    let text = chart::run_svg(&run, &summary, Lang::En);
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let packets = marks(&doc, &["packet"]);
+    assert_eq!(
+        sum_attribute(&packets, "data-packets"),
+        run.transcript.wire.packets.len() as u64
+    );
+
+    let dropped = marks(&doc, &["packet", "dropped"]);
+    assert_eq!(dropped.len(), 1);
+    let cross = dropped[0].descendants().any(|n| n.text() == Some("✕"));
+    assert!(cross, "a drop ends in ✕");
+    assert_eq!(marks(&doc, &["packet", "retransmission"]).len(), 1);
+    let words = all_text(&doc);
+    for note in [
+        "dropped (loss)",
+        "retransmission",
+        "duplicate of #11",
+        "reordered",
+        "flight 10 ms",
+    ] {
+        assert!(words.contains(note), "no {note:?} in {words}");
+    }
+    // The four full-size segments of m3 and the ACK between them: one band.
+    let bundles = marks(&doc, &["packet", "bundle"]);
+    assert_eq!(bundles.len(), 1);
+    assert_eq!(bundles[0].attribute("data-segments"), Some("4"));
+    assert_eq!(bundles[0].attribute("data-packets"), Some("5"));
+    assert!(words.contains("× 4 × 1448 B"), "{words}");
+    assert!(
+        words.contains("m3"),
+        "the band names the message it carries"
+    );
+
+    // A 10 ms flight is drawn slanted (loopback's microseconds are drawn flat).
+    let first_data = &marks(&doc, &["packet", "data"])[0];
+    let line = first_data
+        .descendants()
+        .find(|n| n.has_tag_name("line"))
+        .unwrap();
+    let y = |name| line.attribute(name).unwrap().parse::<f64>().unwrap();
+    assert!(y("y2") - y("y1") > 10.0, "slant {}", y("y2") - y("y1"));
+}
+
+#[test]
+fn tshark_reads_the_fixtures_pcapng_and_sees_the_retransmission_and_the_comments() {
+    const TEST: &str =
+        "tshark_reads_the_fixtures_pcapng_and_sees_the_retransmission_and_the_comments";
+    let run = lossy_wire::lossy_run();
+    let file = pcapng::render(&run.transcript, "lab fixture", Lang::En);
+    let dir = scratch("fixture-pcap");
+    let path = dir.join("lossy.pcapng");
+    std::fs::write(&path, &file).unwrap();
+    assert_eq!(
+        enhanced_packet_blocks(&file),
+        run.transcript.wire.packets.len()
+    );
+    match tshark(
+        &path,
+        "tcp",
+        &[
+            "frame.number",
+            "frame.time_epoch",
+            "tcp.len",
+            "frame.comment",
+        ],
+    ) {
+        Err(why) => skip(TEST, &why),
+        Ok(rows) => {
+            assert_eq!(rows.len(), run.transcript.wire.packets.len());
+            let row = |n: usize| rows[n - 1].split('\t').collect::<Vec<_>>();
+            // Timestamps: the clock's origin plus when each packet left, in microseconds.
+            assert!(row(1)[1].starts_with("1700000000.001000"), "{:?}", row(1));
+            assert_eq!(row(5)[2], "1448");
+            assert!(row(6)[3].contains("dropped (loss)"), "{:?}", row(6));
+            assert!(row(12)[3].contains("duplicate of #11"), "{:?}", row(12));
+            assert!(row(14)[3].contains("m3[0..1448]"), "{:?}", row(14));
+            let resent = tshark(&path, "tcp.analysis.retransmission", &["frame.number"]).unwrap();
+            assert!(resent.contains(&"11".to_string()), "{resent:?}");
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn trials_draw_their_histograms_with_one_bar_per_value() {
+    let dir = scratch("trials");
+    let svg = dir.join("t.svg");
+    let (lines, _) = run_json(&["sticky-demo", "--trials", "4", "--svg", path_arg(&svg)]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let summary = lines.last().unwrap();
+    let bars = marks(&doc, &["bar"]);
+    let histogram = summary["recvs_histogram"].as_object().unwrap();
+    // The first histogram's bars are the recv() counts; each names the runs it counts.
+    let first: Vec<_> = bars.iter().take(histogram.len()).collect();
+    for bar in &first {
+        let value = bar.attribute("data-value").unwrap();
+        assert_eq!(
+            bar.attribute("data-count").unwrap(),
+            histogram[value].to_string()
+        );
+    }
+    let runs: usize = first
+        .iter()
+        .map(|b| b.attribute("data-trials").unwrap().split(' ').count())
+        .sum();
+    assert_eq!(runs, 4);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_picture_file_in_a_missing_directory_or_without_packets_is_refused_before_the_run() {
+    let cases: [&[&str]; 3] = [
+        &["sticky-demo", "--svg", "/no/such/dir/x.svg"],
+        &["udp-demo", "--pcap", "x.pcapng"],
+        &["sticky-demo", "--trials", "3", "--pcap", "x.pcapng"],
+    ];
+    for args in cases {
+        let output = lab(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let err = stderr(&output);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: --"), "{err}");
+        assert!(stdout(&output).is_empty(), "nothing ran: {args:?}");
+    }
+    assert!(!Path::new("x.pcapng").exists());
+}
+
+/// The page's step state: the current step, its row's seq, its JSON, whether Next is off.
+fn step_state(browser: &mut devtools::Browser) -> (u64, Option<String>, String, bool, u64) {
+    let state = browser.evaluate(
+        "(() => { const row = document.querySelector('#steps tr.current'); return [\
+         Number(document.body.dataset.current), row && (row.dataset.seq || row.dataset.trial), \
+         document.getElementById('step-json').textContent, document.getElementById('next').disabled, \
+         document.querySelectorAll('#chart .later').length]; })()",
+    );
+    (
+        state[0].as_u64().unwrap(),
+        state[1].as_str().map(str::to_string),
+        state[2].as_str().unwrap().to_string(),
+        state[3].as_bool().unwrap(),
+        state[4].as_u64().unwrap(),
+    )
+}
+
+/// Open `page`, step through every row with Next, one back with Back, and look at it.
+fn step_through(browser: &mut devtools::Browser, page: &Path, key: &str) -> usize {
+    let url = format!("file://{}", page.display());
+    browser.call("Page.navigate", serde_json::json!({ "url": url }));
+    browser.wait_for("Page.loadEventFired");
+    let rows: Vec<String> = serde_json::from_value(browser.evaluate(&format!(
+        "Array.from(document.querySelectorAll('#steps tbody tr[data-step]')).map(r => r.dataset.{key})"
+    )))
+    .unwrap();
+    assert!(!rows.is_empty());
+    assert_eq!(step_state(browser).0, 0, "the page opens on the whole run");
+    let mut later = u64::MAX;
+    for (k, row) in rows.iter().enumerate() {
+        browser.evaluate("document.getElementById('next').click()");
+        let (current, seq, json, next_off, faded) = step_state(browser);
+        assert_eq!(current as usize, k + 1);
+        assert_eq!(seq.as_deref(), Some(row.as_str()));
+        let value: Value = serde_json::from_str(&json).expect("the step's JSON line is shown");
+        assert_eq!(
+            value[if key == "seq" { "seq" } else { "trial" }].to_string(),
+            *row
+        );
+        assert_eq!(next_off, k + 1 == rows.len());
+        assert!(faded <= later, "marks come in as the steps go on");
+        later = faded;
+    }
+    browser.evaluate("document.getElementById('back').click()");
+    assert_eq!(step_state(browser).0 as usize, rows.len() - 1);
+    rows.len()
+}
+
+/// Pixels that are not white, and how many colours, in a screenshot of the page.
+fn screenshot_ink(browser: &mut devtools::Browser) -> (f64, usize) {
+    let shot = browser.call(
+        "Page.captureScreenshot",
+        serde_json::json!({ "format": "png" }),
+    );
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().unwrap())
+        .unwrap();
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut buf).unwrap();
+    let channels = frame.color_type.samples();
+    let pixels: Vec<&[u8]> = buf[..frame.buffer_size()].chunks(channels).collect();
+    let ink = pixels
+        .iter()
+        .filter(|p| p.iter().take(3).any(|&c| c < 240))
+        .count();
+    let colours: std::collections::HashSet<&[u8]> = pixels.iter().copied().collect();
+    (ink as f64 / pixels.len() as f64, colours.len())
+}
+
+#[test]
+fn the_html_pages_load_in_chromium_without_errors_and_step_through_every_event() {
+    const TEST: &str =
+        "the_html_pages_load_in_chromium_without_errors_and_step_through_every_event";
+    let Some(chromium) = devtools::find_chromium() else {
+        skip(
+            TEST,
+            "chromium not found; install Debian's chromium package",
+        );
+        return;
+    };
+    let dir = scratch("html");
+    let (run_page, trials_page) = (dir.join("run.html"), dir.join("trials.html"));
+    let (lines, _) = run_json(&[
+        "framed-demo",
+        "--recv-size",
+        "7",
+        "--html",
+        path_arg(&run_page),
+    ]);
+    run_json(&[
+        "sticky-demo",
+        "--trials",
+        "3",
+        "--html",
+        path_arg(&trials_page),
+    ]);
+    let page = std::fs::read_to_string(&run_page).unwrap();
+    assert!(page.contains("Content-Security-Policy") && !page.contains("<script src"));
+    assert!(
+        !page.contains("<link"),
+        "no stylesheet or font from elsewhere"
+    );
+
+    let mut browser = devtools::Browser::launch(&chromium, 1100, 1400);
+    let steps = step_through(&mut browser, &run_page, "seq");
+    let calls = seqs_of(&lines, "send").len() + seqs_of(&lines, "recv").len();
+    assert!(
+        steps > calls,
+        "{steps} steps for {calls} send() and recv() calls"
+    );
+    let (ink, colours) = screenshot_ink(&mut browser);
+    assert!(
+        ink > 0.02 && colours > 8,
+        "a blank screenshot? ink {ink:.3}, {colours} colours"
+    );
+    assert_eq!(step_through(&mut browser, &trials_page, "trial"), 3);
+    let problems = browser.problems();
+    assert!(problems.is_empty(), "{problems:#?}");
+    drop(browser);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_arrival_dated_a_little_before_its_departure_is_drawn_flat_not_upwards() {
+    // Loopback capture dates departure and arrival from two clock readings, which can disagree
+    // by microseconds.
+    let mut run = lossy_wire::lossy_run();
+    for p in &mut run.transcript.wire.packets {
+        p.fate = sticky_lab::transcript::Fate::Delivered {
+            at_us: p.sent_us.saturating_sub(5),
+        };
+    }
+    let text = chart::run_svg(&run, &summarize(&run), Lang::En);
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    for mark in marks(&doc, &["packet"]) {
+        let line = mark.descendants().find(|n| n.has_tag_name("line")).unwrap();
+        let y = |name| line.attribute(name).unwrap().parse::<f64>().unwrap();
+        assert!(
+            y("y2") >= y("y1"),
+            "an arrow drawn upwards: {:?}",
+            mark.attribute("class")
+        );
+    }
+}
