@@ -8,6 +8,7 @@ use crate::framing::DEFAULT_MAX_FRAME;
 use crate::lesson::Lang;
 use crate::lesson::framed_demo::Corruption;
 use crate::lesson::reuseaddr_demo::Closer;
+use crate::net::link::NetSpec;
 use crate::render::ColorChoice;
 use crate::tools::Reply;
 
@@ -350,6 +351,13 @@ pub struct ExchangeArgs {
     #[arg(long = "message", value_name = "TEXT", value_parser = non_empty_message)]
     pub messages: Vec<String>,
 
+    /// Also send a message of this many bytes (the letters a–z over and over), after the
+    /// --message ones; alone, it is the only message. Large ones show the network splitting
+    /// a message (with --net).
+    #[arg(long, value_name = "BYTES",
+          value_parser = clap::value_parser!(u32).range(1..=MAX_MESSAGE_SIZE))]
+    pub message_size: Option<u32>,
+
     /// The buffer size of each recv() call (small values split messages: 半包).
     #[arg(long, value_name = "N", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(1..=MAX_RECV_SIZE))]
@@ -378,12 +386,23 @@ pub struct ExchangeArgs {
     #[arg(long)]
     pub wire: bool,
 
+    /// Put a real network path between the two ends: each in its own network namespace,
+    /// joined by lab's link, which does to every packet what SPEC says — knob=value pairs
+    /// such as delay=20ms,loss=2%,seed=7 (knobs: mtu, delay, rtt, jitter, loss, reorder,
+    /// duplicate, rate, queue, seed). Alone, a clean link at MTU 1500. Needs root, or a user
+    /// namespace where the kernel allows one.
+    #[arg(long, value_name = "SPEC", num_args = 0..=1, default_missing_value = "",
+          value_parser = parse_net_spec)]
+    pub net: Option<NetSpec>,
+
     /// Run the lesson N times and show histograms of recv() calls and segments per run.
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=500))]
     pub trials: u32,
 }
 
+/// Largest --message-size: 16 MiB.
+pub const MAX_MESSAGE_SIZE: i64 = 16 * 1024 * 1024;
 /// Largest recv() buffer a lesson allocates: 16 MiB.
 pub const MAX_RECV_SIZE: i64 = 16 * 1024 * 1024;
 /// Longest single wait a lesson accepts: 10 s.
@@ -441,6 +460,12 @@ pub enum FramingKind {
     Fixed,
 }
 
+/// `--net SPEC`, read by the link's own parser (which names the knob that is wrong).
+fn parse_net_spec(text: &str) -> Result<NetSpec, String> {
+    text.parse()
+        .map_err(|e: crate::net::link::spec::SpecError| e.to_string())
+}
+
 /// A message must have at least one byte: send(b"") sends nothing at all, so there would be
 /// nothing to see (and the notes' server would take it for end of stream).
 fn non_empty_message(text: &str) -> Result<String, String> {
@@ -452,6 +477,19 @@ fn non_empty_message(text: &str) -> Result<String, String> {
 }
 
 impl Cli {
+    /// Whether the command will build a `--net` link (for `main`, which must prepare a user
+    /// namespace before any thread starts when the user is not root).
+    pub fn wants_link(&self) -> bool {
+        match &self.command {
+            Command::StickyDemo(a) | Command::UdpDemo(a) => a.exchange.net.is_some(),
+            Command::FramedDemo(a) => a.exchange.net.is_some(),
+            Command::Lesson(a) if a.run => crate::lesson::find(&a.name)
+                .and_then(|l| l.run)
+                .is_some_and(|argv| argv.contains(&"--net")),
+            _ => false,
+        }
+    }
+
     /// `--json` and `--color` written after `lab struct pack` values arrive among the values
     /// (values may start with '-'); take them back out as the global options they are.
     pub fn lift_global_options(&mut self) {

@@ -482,6 +482,27 @@ impl Recorder {
         events[slot.0].packet = packet;
     }
 
+    /// Record a segment the `--net` link carried from `side`: its stream offset, its payload
+    /// (empty for an ACK) and its packet in the wire.
+    pub fn record_link_segment(
+        &self,
+        side: Side,
+        offset: u64,
+        payload: &[u8],
+        packet: Option<usize>,
+    ) {
+        let slot = self.push(
+            side,
+            Op::Segment,
+            Some(offset),
+            payload.to_vec(),
+            None,
+            None,
+        );
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        events[slot.0].packet = packet;
+    }
+
     /// Record a decoded frame: message number, its payload and where its header started.
     pub fn record_frame(&self, message: usize, offset: u64, payload: &[u8]) {
         self.push(

@@ -3,6 +3,7 @@
 
 pub mod backlog_view;
 pub mod json;
+mod link_view;
 pub mod live_view;
 pub mod markdown;
 pub mod progress;

@@ -10,6 +10,7 @@ use unicode_width::UnicodeWidthStr;
 use super::ViewOptions;
 use super::text::{Line, Look, Run, hex_lines, text_lines, wrap_words};
 use crate::analysis::Summary;
+use crate::analysis::link::HeldSegment;
 use crate::framing::Framing;
 use crate::lesson::{LessonRun, Transport};
 use crate::structfmt::bytes_repr;
@@ -55,19 +56,20 @@ pub struct Parts {
 pub fn render_parts(run: &LessonRun, summary: &Summary, options: ViewOptions) -> Parts {
     let mut head = String::new();
     heading(run, &mut head);
-    let events = table(run, options, &mut head);
+    let held = summary.link.as_ref().map_or(&[][..], |l| &l.held[..]);
+    let events = table(run, held, options, &mut head);
     let mut foot = String::from("\n");
-    footer(summary, &mut foot);
+    footer(summary, run.transport, &mut foot);
     Parts { head, events, foot }
 }
 
 fn heading(run: &LessonRun, out: &mut String) {
     let t = &run.transcript;
     let udp = run.transport == Transport::Udp;
-    let carrier = if udp {
-        "UDP datagrams on loopback"
-    } else {
-        "one TCP connection on loopback"
+    let carrier = match (&run.options.net, udp) {
+        (Some(_), _) => super::link_view::carrier(!udp),
+        (None, true) => "UDP datagrams on loopback",
+        (None, false) => "one TCP connection on loopback",
     };
     let title = format!("lab {} — client → server over {carrier}", run.lesson);
     push_line(out, &Line::of(title, Look::Heading));
@@ -85,6 +87,11 @@ fn heading(run: &LessonRun, out: &mut String) {
         o.send_gap.as_millis(),
     );
     push_line(out, &Line::of(knobs, Look::Dim));
+    if let Some(spec) = &run.options.net {
+        for l in wrap_words(&super::link_view::spec_line(spec), VIEW_WIDTH) {
+            push_line(out, &Line::of(l, Look::Dim));
+        }
+    }
     if let Some(framing) = &run.framing {
         let text = describe_framing(framing);
         for l in wrap_words(&text, VIEW_WIDTH) {
@@ -220,7 +227,12 @@ fn column_of(event: &Event, columns: usize) -> usize {
 }
 
 /// The table's header rows go to `out`; each event's rows come back as one block.
-fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String> {
+fn table(
+    run: &LessonRun,
+    held: &[HeldSegment],
+    options: ViewOptions,
+    out: &mut String,
+) -> Vec<String> {
     let t = &run.transcript;
     let widths = column_widths(t);
     let mut titles = vec![Line::of("client: send()", Look::Heading)];
@@ -273,7 +285,8 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String>
             continue;
         }
         let column = column_of(event, widths.len());
-        let mut cell = event_cell(t, event, options, widths[column]);
+        let mut cell = super::link_view::segment_cell(t, event, held, options, widths[column])
+            .unwrap_or_else(|| event_cell(t, event, options, widths[column]));
         if let (Op::Send, Some(now), false) = (event.op, event.data_segs_out, captured) {
             let new = now.saturating_sub(segments_before);
             segments_before = now;
@@ -365,6 +378,18 @@ fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         Op::Segment => "",
         _ => "recv",
     };
+    bytes_cell_led(t, event, options, width, prefix(op, event.bytes.len()))
+}
+
+/// The bytes of a send, recv or segment after `lead`, coloured by message, with the labels
+/// of the pieces they hold.
+pub(super) fn bytes_cell_led(
+    t: &Transcript,
+    event: &Event,
+    options: ViewOptions,
+    width: usize,
+    lead: String,
+) -> Vec<Line> {
     let offset = event.offset.unwrap_or(0);
     let pieces = t.pieces(offset, event.bytes.len());
     let mut runs = Vec::with_capacity(pieces.len());
@@ -378,7 +403,6 @@ fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         });
         at += len;
     }
-    let lead = prefix(op, event.bytes.len());
     let indent = lead.width();
     let mut lines = with_prefix(lead, &runs, options, width);
     // The labels say in words what the colours say: essential without colour.
@@ -473,7 +497,7 @@ fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -
     lines
 }
 
-fn footer(s: &Summary, out: &mut String) {
+fn footer(s: &Summary, transport: Transport, out: &mut String) {
     let figures = format!(
         "{} send() · {} recv() with data · {} B sent, {} B received · {} merged recv() · {} \
          split message{}",
@@ -494,6 +518,16 @@ fn footer(s: &Summary, out: &mut String) {
         Look::Heading
     };
     labelled(out, "wire", &s.wire, Look::Plain);
+    if let Some(link) = &s.link {
+        let intact = s.bytes_received == s.bytes_sent;
+        let tcp = transport == Transport::Tcp;
+        for (i, (text, look)) in super::link_view::footer_lines(link, tcp, intact)
+            .into_iter()
+            .enumerate()
+        {
+            labelled(out, if i == 0 { "link" } else { "" }, &text, look);
+        }
+    }
     labelled(out, "verdict", &s.verdict, verdict_look);
     if let Some(predicted) = s.predicted_recvs {
         let (text, look) = if predicted == s.recvs {

@@ -57,6 +57,11 @@ pub fn render(lesson: &str, runs: &[Summary]) -> String {
     for l in wrap_words(&title, 80) {
         let _ = writeln!(out, "{}", Line::of(l, Look::Heading).paint());
     }
+    if let Some(link) = &first.link {
+        for l in wrap_words(&super::link_view::trials_line(link), 80) {
+            let _ = writeln!(out, "{}", Line::of(l, Look::Dim).paint());
+        }
+    }
     out.push('\n');
     let recvs = histogram(runs.iter().map(|s| s.recvs as u64));
     let segments = histogram(
