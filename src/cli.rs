@@ -52,6 +52,8 @@ pub enum Command {
     UdpDemo(StickyArgs),
     /// Python's struct module, byte for byte: pack, unpack, calcsize.
     Struct(StructArgs),
+    /// The 40 ms stall in the notes' fix: header and body as two send()s, timed round trips.
+    StallDemo(StallArgs),
     /// "Address already in use": SO_REUSEADDR and TIME_WAIT, every combination measured.
     ReuseaddrDemo(ReuseaddrArgs),
     /// listen(n) as a waiting room (半连接池): who gets in before accept(), measured.
@@ -284,6 +286,25 @@ pub struct ProxyArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct StallArgs {
+    /// Request/reply round trips for each way of sending.
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rounds: u32,
+
+    /// Bytes in the body of each request and each reply.
+    #[arg(long, value_name = "BYTES", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=16_384))]
+    pub size: u32,
+
+    /// Run both ends across lab's link (see lab sticky-demo --help): with a delay, every
+    /// segment that waited for an ACK is shown, and every ACK held back.
+    #[arg(long, value_name = "SPEC", num_args = 0..=1, default_missing_value = "",
+          value_parser = parse_net_spec)]
+    pub net: Option<NetSpec>,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct BacklogArgs {
     /// The backlog passed to listen().
     #[arg(long, value_name = "N", default_value_t = 2,
@@ -483,6 +504,7 @@ impl Cli {
         match &self.command {
             Command::StickyDemo(a) | Command::UdpDemo(a) => a.exchange.net.is_some(),
             Command::FramedDemo(a) => a.exchange.net.is_some(),
+            Command::StallDemo(a) => a.net.is_some(),
             Command::Lesson(a) if a.run => crate::lesson::find(&a.name)
                 .and_then(|l| l.run)
                 .is_some_and(|argv| argv.contains(&"--net")),

@@ -179,6 +179,21 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
             })
         }
         Command::Struct(args) => run_struct(&args.action, cli.json),
+        Command::StallDemo(args) => {
+            let run = lesson::stall_demo::run(&lesson::stall_demo::StallOptions {
+                rounds: args.rounds as usize,
+                size: args.size as usize,
+                net: args.net.clone(),
+            })?;
+            let facts = analysis::stall::stall_facts(&run);
+            // The spec as run: the seed the link drew, when none was given.
+            let net = run.variants.first().and_then(|v| v.net.as_ref());
+            Ok(if cli.json {
+                render::stall_view::render_json(&facts, net)
+            } else {
+                render::stall_view::render(&facts, net)
+            })
+        }
         Command::BacklogDemo(args) => {
             let run = lesson::backlog_demo::run(lesson::backlog_demo::BacklogOptions {
                 backlog: args.backlog,

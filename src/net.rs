@@ -253,6 +253,33 @@ impl RecordedStream {
         self.rec.record_segments(self.side, count, detail);
     }
 
+    /// TCP_NODELAY on or off (Nagle's algorithm off or on), recorded on this side.
+    pub fn set_nodelay(&self, nodelay: bool) -> Result<(), Error> {
+        self.stream
+            .set_nodelay(nodelay)
+            .map_err(|e| Error::io("setsockopt(TCP_NODELAY)", e))?;
+        let state = if nodelay {
+            "on (Nagle off)"
+        } else {
+            "off (Nagle on)"
+        };
+        self.rec
+            .record(self.side, Op::Sockopt, format!("TCP_NODELAY {state}"));
+        Ok(())
+    }
+
+    /// recv() until exactly `buf.len()` bytes came; `false` when the peer closed first.
+    pub fn recv_exact(&mut self, buf: &mut [u8]) -> io::Result<bool> {
+        let mut at = 0;
+        while at < buf.len() {
+            match self.recv(&mut buf[at..])? {
+                0 => return Ok(false),
+                n => at += n,
+            }
+        }
+        Ok(true)
+    }
+
     /// This end's address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.stream.local_addr()

@@ -7,9 +7,7 @@
 use serde::Serialize;
 
 use crate::net::link::NetSpec;
-use crate::transcript::{
-    Direction, DropCause, Fate, Op, Piece, Side, TcpFlags, Transcript, WirePacket,
-};
+use crate::transcript::{Direction, DropCause, Fate, Op, Piece, TcpFlags, Transcript, WirePacket};
 
 /// A segment counts as held back when it left at least this long after the send() that gave
 /// it its last byte…
@@ -65,6 +63,8 @@ pub struct LinkFacts {
 /// A segment that waited for an ACK before it left.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HeldSegment {
+    /// Which way it travels.
+    pub direction: Direction,
     /// Its packet number in the wire.
     pub packet: usize,
     pub bytes: usize,
@@ -84,11 +84,7 @@ pub struct HeldSegment {
 pub fn link_facts(t: &Transcript, spec: &NetSpec) -> LinkFacts {
     let wire = &t.wire;
     let up: Vec<&WirePacket> = wire.packets_to(Direction::ToServer).collect();
-    let first_data: Vec<&WirePacket> = up
-        .iter()
-        .copied()
-        .filter(|p| p.is_data() && !p.retransmission && p.duplicate_of.is_none())
-        .collect();
+    let first_data = first_data(t, Direction::ToServer);
     let dropped = |cause| {
         wire.packets
             .iter()
@@ -127,7 +123,7 @@ pub fn link_facts(t: &Transcript, spec: &NetSpec) -> LinkFacts {
         reordered: wire.packets.iter().filter(|p| p.reordered).count(),
         handshake_rtt_us,
         flights: flights(&first_data, handshake_rtt_us),
-        held: held_segments(t, &first_data),
+        held: held_segments(t, Direction::ToServer),
     }
 }
 
@@ -165,12 +161,12 @@ fn flights(data: &[&WirePacket], rtt_us: Option<u64>) -> Vec<usize> {
     flights
 }
 
-/// The payload of a full-size segment to the server: the server's MSS option less room for
+/// The payload of a full-size segment travelling `direction`: the receiver's MSS option less room for
 /// TCP options (timestamps take 12 bytes), as near as the wire tells.
-fn full_segment(packets: &[WirePacket]) -> usize {
+fn full_segment(packets: &[WirePacket], direction: Direction) -> usize {
     let announced = packets
         .iter()
-        .filter(|p| p.direction == Direction::ToClient)
+        .filter(|p| p.direction == direction.reverse())
         .find_map(|p| p.tcp.and_then(|t| t.mss));
     announced.map_or(usize::MAX, |mss| {
         usize::from(mss).saturating_sub(TCP_OPTION_ROOM)
@@ -180,18 +176,19 @@ fn full_segment(packets: &[WirePacket]) -> usize {
 /// Bytes of TCP options a data segment may carry (timestamps: 12), kept out of a full MSS.
 const TCP_OPTION_ROOM: usize = 40;
 
-/// Segments smaller than a full one that left well after their last byte was sent, right
-/// after an ACK arrived: Nagle's algorithm held them.
-fn held_segments(t: &Transcript, data: &[&WirePacket]) -> Vec<HeldSegment> {
-    let sends: Vec<_> = t.events_of(Side::Client, Op::Send).collect();
+/// Segments smaller than a full one, travelling `direction`, that left well after their last
+/// byte was sent and right after an ACK arrived: Nagle's algorithm held them.
+pub fn held_segments(t: &Transcript, direction: Direction) -> Vec<HeldSegment> {
+    let data = first_data(t, direction);
+    let sends: Vec<_> = t.events_of(direction.sender(), Op::Send).collect();
     let acks: Vec<&WirePacket> = t
         .wire
-        .packets_to(Direction::ToClient)
+        .packets_to(direction.reverse())
         .filter(|p| p.is_pure_ack() || p.is_data())
         .collect();
     // Nagle holds back only segments smaller than a full one; a full segment that waited was
     // waiting for the congestion window (slow start), another story.
-    let full = full_segment(&t.wire.packets);
+    let full = full_segment(&t.wire.packets, direction);
     let mut held = Vec::new();
     for p in data.iter().filter(|p| p.payload_len < full) {
         let Some(offset) = p.offset else { continue };
@@ -206,7 +203,7 @@ fn held_segments(t: &Transcript, data: &[&WirePacket]) -> Vec<HeldSegment> {
         if waited_us < HELD_AT_LEAST_US {
             continue;
         }
-        // The last ACK to reach the client before this segment left.
+        // The last ACK to reach the sender before this segment left.
         let Some(ack) = acks
             .iter()
             .filter_map(|a| Some((a, a.delivered_us()?)))
@@ -217,20 +214,17 @@ fn held_segments(t: &Transcript, data: &[&WirePacket]) -> Vec<HeldSegment> {
         else {
             continue;
         };
-        let acked_to = ack.tcp.and_then(|t| t.rel_ack).map(|a| u64::from(a) - 1);
-        let acked = acked_to.and_then(|end| {
-            data.iter()
-                .find(|d| d.offset.map(|o| o + d.payload_len as u64) == Some(end))
-        });
+        let acked = acked_segment(&data, ack);
         // Linux's Nagle (with Minshall's change) waits only while an earlier *small* segment is
         // unacknowledged; waiting behind full segments is the congestion window's doing.
         if acked.is_none_or(|d| d.payload_len >= full) {
             continue;
         }
         held.push(HeldSegment {
+            direction,
             packet: p.number,
             bytes: p.payload_len,
-            pieces: t.pieces(offset, p.payload_len),
+            pieces: t.packet_pieces(p),
             waited_us,
             ack_packet: ack.number,
             acked_packet: acked.map(|d| d.number),
@@ -238,4 +232,62 @@ fn held_segments(t: &Transcript, data: &[&WirePacket]) -> Vec<HeldSegment> {
         });
     }
     held
+}
+
+/// An ACK the receiver held back before sending it (delayed ACK), measured from the moment
+/// the segment it acknowledges was delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DelayedAck {
+    /// Which way the ACK travels.
+    pub direction: Direction,
+    pub packet: usize,
+    /// The data segment it acknowledges (the one ending where the ACK points).
+    pub acked_packet: usize,
+    pub delay_us: u64,
+}
+
+/// ACKs that left at least [`DELAYED_AT_LEAST_US`] after the data they acknowledge arrived.
+pub fn delayed_acks(t: &Transcript) -> Vec<DelayedAck> {
+    let mut delayed = Vec::new();
+    for direction in [Direction::ToServer, Direction::ToClient] {
+        let data = first_data(t, direction.reverse());
+        for ack in t.wire.packets_to(direction).filter(|p| p.is_pure_ack()) {
+            let Some(acked) = acked_segment(&data, ack) else {
+                continue;
+            };
+            let Some(arrived) = acked.delivered_us() else {
+                continue;
+            };
+            let delay_us = ack.sent_us.saturating_sub(arrived);
+            if delay_us >= DELAYED_AT_LEAST_US {
+                delayed.push(DelayedAck {
+                    direction,
+                    packet: ack.number,
+                    acked_packet: acked.number,
+                    delay_us,
+                });
+            }
+        }
+    }
+    delayed
+}
+
+/// An ACK sent this long after its data arrived was held back on purpose (Linux's delayed-ACK
+/// timer starts at 40 ms); an immediate ACK leaves within microseconds.
+const DELAYED_AT_LEAST_US: u64 = 5_000;
+
+/// Data segments travelling `direction`, first transmissions only, in the order they left.
+fn first_data(t: &Transcript, direction: Direction) -> Vec<&WirePacket> {
+    t.wire
+        .packets_to(direction)
+        .filter(|p| p.is_data() && !p.retransmission && p.duplicate_of.is_none())
+        .collect()
+}
+
+/// The data segment (among `data`) that ends where `ack` points.
+fn acked_segment<'a>(data: &[&'a WirePacket], ack: &WirePacket) -> Option<&'a WirePacket> {
+    let end = u64::from(ack.tcp?.rel_ack?.checked_sub(1)?);
+    data.iter()
+        .find(|d| d.offset.map(|o| o + d.payload_len as u64) == Some(end))
+        .copied()
 }

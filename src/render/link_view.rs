@@ -107,15 +107,14 @@ pub fn segment_cell(
         Direction::ToClient => "←",
     };
     let mut lines = if packet.payload_len == 0 {
-        vec![Line::of(ack_words(t, packet, arrow), Look::Dim)]
+        wrap_words(&ack_words(t, packet, arrow), width)
+            .into_iter()
+            .map(|l| Line::of(l, Look::Dim))
+            .collect()
     } else if packet.direction == Direction::ToServer {
-        bytes_cell_led(
-            t,
-            event,
-            options,
-            width,
-            format!("{arrow}{:>4} B ", event.bytes.len()),
-        )
+        // The column is narrow: piece labels start under the arrow, not under the bytes.
+        let lead = format!("{arrow}{:>4} B ", event.bytes.len());
+        bytes_cell_led(t, event, options, width, lead, 1)
     } else {
         // The spans describe the client's stream only: a reply is shown without labels.
         let text = String::from_utf8_lossy(&event.bytes).into_owned();

@@ -10,6 +10,7 @@ pub mod progress;
 mod report;
 pub mod reuseaddr_view;
 pub mod side_by_side;
+pub mod stall_view;
 pub mod struct_view;
 mod style;
 mod text;

@@ -378,17 +378,20 @@ fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         Op::Segment => "",
         _ => "recv",
     };
-    bytes_cell_led(t, event, options, width, prefix(op, event.bytes.len()))
+    let lead = prefix(op, event.bytes.len());
+    let indent = lead.width();
+    bytes_cell_led(t, event, options, width, lead, indent)
 }
 
 /// The bytes of a send, recv or segment after `lead`, coloured by message, with the labels
-/// of the pieces they hold.
+/// of the pieces they hold `label_indent` columns in.
 pub(super) fn bytes_cell_led(
     t: &Transcript,
     event: &Event,
     options: ViewOptions,
     width: usize,
     lead: String,
+    label_indent: usize,
 ) -> Vec<Line> {
     let offset = event.offset.unwrap_or(0);
     let pieces = t.pieces(offset, event.bytes.len());
@@ -405,11 +408,12 @@ pub(super) fn bytes_cell_led(
     }
     let indent = lead.width();
     let mut lines = with_prefix(lead, &runs, options, width);
+    let label_at = label_indent;
     // The labels say in words what the colours say: essential without colour.
     let single_whole_payload =
         pieces.len() == 1 && pieces[0].whole && pieces[0].part == Part::Payload;
     if event.op == Op::Recv || !single_whole_payload {
-        lines.extend(piece_labels(t, &pieces, indent, width));
+        lines.extend(piece_labels(t, &pieces, label_at, width));
     }
     if let Some(note) = event.detail.as_deref().filter(|_| event.op == Op::Segment) {
         lines.push(Line::of(
