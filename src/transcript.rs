@@ -605,6 +605,11 @@ impl Recorder {
         Some(number)
     }
 
+    /// Count packets seen but not described once the wire was full.
+    pub fn count_packets_not_kept(&self, n: u64) {
+        self.wire_log().wire.packets_not_kept += n;
+    }
+
     /// Say what became of a recorded packet (delivered, dropped).
     pub fn set_packet_fate(&self, number: usize, fate: Fate) {
         if let Some(packet) = self.wire_log().wire.packets.get_mut(number.wrapping_sub(1)) {

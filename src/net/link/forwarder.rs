@@ -1,10 +1,11 @@
 //! The link's one thread: it reads packets from both TUN devices, lets each direction's
 //! [`Path`] decide what becomes of them, and writes them into the other namespace when they
-//! are due — recording every packet in the transcript's wire model as it goes, and the ones a
-//! lesson's view shows (data, and ACKs of data) as `segment` events.
+//! are due — having the [`LinkRecorder`] write each one down as it goes.
 //!
-//! A packet's `segment` event is recorded when the link reads it, before it is written on:
-//! so it is listed after the send() that made it and before the recv() that returns its bytes.
+//! A packet is recorded when the link reads it, before it is written on: so its `segment`
+//! event is listed after the send() that made it and before the recv() that returns its bytes.
+//! With offload (see [`super::gso`]) one read may be a super-packet standing for many
+//! segments: it is recorded segment by segment and forwarded whole.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -13,14 +14,14 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use std::ops::Range;
+
+use super::gso::{self, VNET_HEADER_LEN, VnetHeader};
 use super::path::{Outcome, Path, identity_of};
+use super::record::LinkRecorder;
 use super::spec::NetSpec;
 use super::tun::Tun;
-use crate::net::packet::parse_ipv4;
-use crate::net::tracker::ConnectionTracker;
-use crate::transcript::{
-    Direction, Fate, PACKET_BYTES_BUDGET, Recorder, Side, WirePacket, WireSource,
-};
+use crate::transcript::{Direction, Fate, Recorder, WirePacket, WireSource};
 
 /// Packets read from one device before the other gets its turn.
 const READ_BATCH: usize = 64;
@@ -79,10 +80,11 @@ struct Pending {
     due_ns: u64,
     /// Arrival order on the link: ties go first come, first served.
     order: u64,
-    /// The packet's number in the wire model, when it was kept.
-    number: Option<usize>,
+    /// The numbers in the wire model of the packets it stands for (empty when not kept).
+    numbers: Range<usize>,
     /// A second copy made by `duplicate`: the description to record when it is delivered.
     copy: Option<Box<WirePacket>>,
+    /// What was read from the device (with offload, the virtio-net header first).
     bytes: Vec<u8>,
 }
 
@@ -110,54 +112,49 @@ impl Ord for Pending {
     }
 }
 
+/// What the path decided for one read, and what was recorded of it.
+struct Taken {
+    outcome: Outcome,
+    numbers: Range<usize>,
+    copy: Option<WirePacket>,
+}
+
 /// The forwarding loop and everything it keeps.
 pub struct Forwarder {
     /// The client's device, then the server's: what is read from `tuns[i]` is written to the
     /// other one.
     tuns: [Tun; 2],
+    /// The devices carry a virtio-net header before each packet (segmentation offload).
+    offload: bool,
     paths: [Path; 2],
     pending: [BinaryHeap<Reverse<Pending>>; 2],
-    tracker: ConnectionTracker,
-    rec: Recorder,
+    notes: LinkRecorder,
     started: Instant,
     /// Arrival order of the next packet.
     order: u64,
     /// The latest arrival order delivered each way, to tell a reordered delivery.
     latest_delivered: [Option<u64>; 2],
-    /// Just past the last data byte each side has sent: an ACK below it acknowledges data.
-    data_end: [u64; 2],
-    /// Payload bytes given to `segment` events so far (bounded like the wire's bytes).
-    event_bytes: usize,
     /// How long to wait, after a stop, for packets still on the path.
     linger: Duration,
     stats: LinkStats,
 }
 
-fn direction_of(side: usize) -> Direction {
-    if side == 0 {
-        Direction::ToServer
-    } else {
-        Direction::ToClient
-    }
-}
-
 impl Forwarder {
     pub fn new(tuns: [Tun; 2], spec: &NetSpec, seed: u64, rec: Recorder) -> Forwarder {
         rec.set_wire_source(WireSource::Link);
+        let offload = tuns[0].offload();
         Forwarder {
             tuns,
+            offload,
             paths: [
                 Path::new(spec, seed, Direction::ToServer),
                 Path::new(spec, seed, Direction::ToClient),
             ],
             pending: [BinaryHeap::new(), BinaryHeap::new()],
-            tracker: ConnectionTracker::new(),
-            rec,
+            notes: LinkRecorder::new(rec),
             started: Instant::now(),
             order: 0,
             latest_delivered: [None; 2],
-            data_end: [0; 2],
-            event_bytes: 0,
             linger: spec.delay
                 + spec.jitter
                 + 2 * super::spec::REORDER_HOLD
@@ -168,10 +165,8 @@ impl Forwarder {
 
     /// Forward until `stop` is asked for and the path is empty (or `linger` has passed).
     pub fn run(mut self, stop: &StopSignal) -> LinkStats {
-        // Wake-ups as precise as the kernel gives: the default slack is 50 µs.
-        // SAFETY: prctl on this thread only.
-        unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1_000u64) };
-        let mut buf = vec![0u8; 65_536];
+        keep_time();
+        let mut buf = vec![0u8; VNET_HEADER_LEN + 65_536];
         let mut stop_by: Option<Instant> = None;
         loop {
             self.deliver_due();
@@ -181,6 +176,7 @@ impl Forwarder {
             let now = Instant::now();
             let empty = self.pending.iter().all(BinaryHeap::is_empty);
             if stop_by.is_some_and(|at| empty || now >= at) {
+                self.notes.finish();
                 return self.stats;
             }
             let mut wait = self
@@ -223,103 +219,135 @@ impl Forwarder {
         }
     }
 
-    /// One packet read from `side`'s device: describe it, record it, let the path decide.
-    fn take(&mut self, side: usize, bytes: &[u8]) {
-        let Some(packet) = parse_ipv4(bytes) else {
+    /// One read from `side`'s device: record it, let the path decide, deliver or queue it.
+    fn take(&mut self, side: usize, read: &[u8]) {
+        let (header, packet) = match self.offload {
+            true if read.len() >= VNET_HEADER_LEN => {
+                (VnetHeader::parse(read), &read[VNET_HEADER_LEN..])
+            }
+            _ => (None, read),
+        };
+        if packet.first().map(|b| b >> 4) != Some(4) {
             self.stats.not_ipv4 += 1;
             return;
-        };
+        }
         self.stats.packets[side] += 1;
-        self.stats.bytes[side] += bytes.len() as u64;
-        let direction = direction_of(side);
-        let mut described = self
-            .tracker
-            .describe(&packet, bytes, direction, self.rec.now_us());
+        self.stats.bytes[side] += packet.len() as u64;
         let now_ns = self.now_ns();
-        let outcome = self.paths[side].admit(now_ns, identity_of(&described), bytes.len());
-        if let Outcome::Drop(cause) = outcome {
-            described.fate = Fate::Dropped { cause };
-        }
-        if described.is_data() {
-            let end = described.offset.unwrap_or(0) + described.payload_len as u64;
-            self.data_end[side] = self.data_end[side].max(end);
-        }
-        let shown = self.shows_as_event(&described);
-        let payload_at = bytes.len() - described.payload_len;
-        let copy = match outcome {
-            Outcome::Deliver {
-                copy_due_ns: Some(_),
-                ..
-            } => Some(described.clone()),
-            _ => None,
+        let taken = match header {
+            Some(header) => self.take_offloaded(side, &header, packet, now_ns),
+            None => self.take_one(side, packet, now_ns),
         };
-        let offset = described.offset;
-        let number = self.rec.record_packet(described);
-        if shown && number.is_some() {
-            self.record_event(side, offset, &bytes[payload_at..], number);
-        }
         let Outcome::Deliver {
             due_ns,
             copy_due_ns,
             ..
-        } = outcome
+        } = taken.outcome
         else {
             return;
         };
         self.order += 1;
         let order = self.order;
-        if due_ns <= now_ns && self.pending[side].is_empty() && copy.is_none() {
-            self.deliver(side, order, number, None, bytes);
+        if due_ns <= now_ns && self.pending[side].is_empty() && taken.copy.is_none() {
+            self.deliver(side, order, taken.numbers, None, read);
             return;
         }
+        let original = (!taken.numbers.is_empty()).then_some(taken.numbers.start);
         self.pending[side].push(Reverse(Pending {
             due_ns,
             order,
-            number,
+            numbers: taken.numbers,
             copy: None,
-            bytes: bytes.to_vec(),
+            bytes: read.to_vec(),
         }));
-        if let (Some(copy_due_ns), Some(mut copy)) = (copy_due_ns, copy) {
-            copy.duplicate_of = number;
+        if let (Some(copy_due_ns), Some(mut copy)) = (copy_due_ns, taken.copy) {
+            copy.duplicate_of = original;
             self.pending[side].push(Reverse(Pending {
                 due_ns: copy_due_ns,
                 order,
-                number: None,
+                numbers: 0..0,
                 copy: Some(Box::new(copy)),
-                bytes: bytes.to_vec(),
+                bytes: read.to_vec(),
             }));
         }
     }
 
-    /// Data, and ACKs of data, are what a lesson's view shows on the wire; the handshake,
-    /// FINs and their ACKs are only in the wire model.
-    fn shows_as_event(&self, packet: &WirePacket) -> bool {
-        if packet.payload_len > 0 {
-            return packet.tcp.is_some() || packet.protocol == crate::net::packet::PROTO_UDP;
+    /// A plain packet: described first, since the path's draws depend on what it is.
+    fn take_one(&mut self, side: usize, packet: &[u8], now_ns: u64) -> Taken {
+        let path = &mut self.paths[side];
+        // Once the wire keeps no more, a path that draws nothing needs no description.
+        if self.notes.is_full() && !path.draws_anything() {
+            self.notes.skip(1);
+            let outcome = path.admit(now_ns, 0, packet.len());
+            return Taken {
+                outcome,
+                numbers: 0..0,
+                copy: None,
+            };
         }
-        let peer = 1 - side_of(packet.direction);
-        let acked = packet.tcp.and_then(|t| t.rel_ack).unwrap_or(0);
-        packet.is_pure_ack() && acked >= 2 && u64::from(acked) - 1 <= self.data_end[peer]
+        let sent_us = self.notes.now_us();
+        let Some(mut described) = self.notes.describe(side, packet, sent_us) else {
+            let outcome = self.paths[side].admit(now_ns, 0, packet.len());
+            return Taken {
+                outcome,
+                numbers: 0..0,
+                copy: None,
+            };
+        };
+        let outcome = self.paths[side].admit(now_ns, identity_of(&described), packet.len());
+        let copy = match outcome {
+            Outcome::Drop(cause) => {
+                described.fate = Fate::Dropped { cause };
+                None
+            }
+            Outcome::Deliver {
+                copy_due_ns: Some(_),
+                ..
+            } => Some(described.clone()),
+            Outcome::Deliver { .. } => None,
+        };
+        let numbers = self.notes.keep(described).map_or(0..0, |n| n..n + 1);
+        Taken {
+            outcome,
+            numbers,
+            copy,
+        }
     }
 
-    fn record_event(
+    /// A read with a virtio-net header (a path that draws nothing): recorded as the packets
+    /// it stands for on the wire, decided and forwarded as one.
+    fn take_offloaded(
         &mut self,
         side: usize,
-        offset: Option<u64>,
-        payload: &[u8],
-        number: Option<usize>,
-    ) {
-        if self.event_bytes + payload.len() > PACKET_BYTES_BUDGET {
-            return;
+        header: &VnetHeader,
+        packet: &[u8],
+        now_ns: u64,
+    ) -> Taken {
+        let outcome = self.paths[side].admit(now_ns, 0, packet.len());
+        if self.notes.is_full() {
+            self.notes.skip(gso::segment_count(header, packet) as u64);
+            return Taken {
+                outcome,
+                numbers: 0..0,
+                copy: None,
+            };
         }
-        self.event_bytes += payload.len();
-        let sender = if side == 0 {
-            Side::Client
-        } else {
-            Side::Server
-        };
-        self.rec
-            .record_link_segment(sender, offset.unwrap_or(0), payload, number);
+        let sent_us = self.notes.now_us();
+        let mut numbers: Option<Range<usize>> = None;
+        for wire_packet in gso::wire_packets(header, packet) {
+            let Some(described) = self.notes.describe(side, &wire_packet, sent_us) else {
+                continue;
+            };
+            if let Some(n) = self.notes.keep(described) {
+                let first = numbers.map_or(n, |r| r.start);
+                numbers = Some(first..n + 1);
+            }
+        }
+        Taken {
+            outcome,
+            numbers: numbers.unwrap_or(0..0),
+            copy: None,
+        }
     }
 
     /// Deliver every packet whose time has come, each way.
@@ -333,50 +361,55 @@ impl Forwarder {
                 let Some(Reverse(p)) = self.pending[side].pop() else {
                     break;
                 };
-                self.deliver(side, p.order, p.number, p.copy.map(|c| *c), &p.bytes);
+                self.deliver(side, p.order, p.numbers, p.copy.map(|c| *c), &p.bytes);
             }
         }
     }
 
-    /// Write a packet into the other namespace and record when.
+    /// Write a read into the other namespace and record when.
     fn deliver(
         &mut self,
         side: usize,
         order: u64,
-        number: Option<usize>,
+        numbers: Range<usize>,
         copy: Option<WirePacket>,
         bytes: &[u8],
     ) {
+        // The time of handing over, before the receiving stack runs inside write().
+        let at_us = self.notes.now_us();
         // A write fails only when the device is gone: the run is ending anyway.
         let _ = self.tuns[1 - side].write(bytes);
-        let at_us = self.rec.now_us();
-        let number = match copy {
-            Some(mut copy) => {
-                copy.fate = Fate::Delivered { at_us };
-                self.rec.record_packet(copy)
+        let numbers = match copy {
+            Some(copy) => {
+                let original = copy.duplicate_of;
+                self.notes
+                    .keep_copy(copy, original, at_us)
+                    .map_or(0..0, |n| n..n + 1)
             }
             None => {
-                if let Some(n) = number {
-                    self.rec.set_packet_fate(n, Fate::Delivered { at_us });
-                }
-                number
+                self.notes.delivered(numbers.clone(), at_us);
+                numbers
             }
         };
         match self.latest_delivered[side] {
-            Some(latest) if order < latest => {
-                if let Some(n) = number {
-                    self.rec.mark_reordered(n);
-                }
-            }
+            Some(latest) if order < latest => self.notes.reordered(numbers),
             _ => self.latest_delivered[side] = Some(order),
         }
     }
 }
 
-fn side_of(direction: Direction) -> usize {
-    match direction {
-        Direction::ToServer => 0,
-        Direction::ToClient => 1,
+/// Make this thread wake on time: timers as precise as the kernel gives (the default slack is
+/// 50 µs), and ahead of ordinary work on a busy machine — the lowest real-time priority where
+/// allowed (root), else nice -10, else as it is. Only this thread; it sleeps whenever no
+/// packet is due, and the kernel keeps real-time threads from taking a whole CPU.
+fn keep_time() {
+    let lowest = libc::sched_param { sched_priority: 1 };
+    // SAFETY: prctl, sched_setscheduler and setpriority on this thread only (tid 0 = self).
+    unsafe {
+        libc::prctl(libc::PR_SET_TIMERSLACK, 1_000u64);
+        if libc::sched_setscheduler(0, libc::SCHED_FIFO, &lowest) != 0 {
+            libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, -10);
+        }
     }
 }
 

@@ -16,11 +16,14 @@
 //! devices are not persistent, so they go when the last descriptor closes, however lab exits.
 //!
 //! One job per file: [`spec`] reads `--net`, [`namespace`] makes and enters namespaces,
-//! [`tun`] makes the devices, [`path`] decides each packet's fate, [`forwarder`] moves them.
+//! [`tun`] makes the devices, [`path`] decides each packet's fate, [`forwarder`] moves them,
+//! [`record`] writes them down, [`gso`] cuts an offloaded super-packet into its segments.
 
 pub mod forwarder;
+pub mod gso;
 pub mod namespace;
 pub mod path;
+pub mod record;
 pub mod spec;
 pub mod tun;
 
@@ -132,8 +135,11 @@ pub struct Link {
 impl Link {
     /// Make both namespaces and devices and start carrying packets, recording each in `rec`.
     pub fn start(spec: &NetSpec, rec: &Recorder) -> Result<Link, LinkError> {
-        let (client, client_tun) = namespace_with_tun(CLIENT_ADDR, spec.mtu)?;
-        let (server, server_tun) = namespace_with_tun(SERVER_ADDR, spec.mtu)?;
+        // A path that leaves nothing to chance may forward whole offloaded super-packets;
+        // one that drops, reorders or paces needs every segment on its own.
+        let offload = spec.leaves_nothing_to_chance();
+        let (client, client_tun) = namespace_with_tun(CLIENT_ADDR, spec.mtu, offload)?;
+        let (server, server_tun) = namespace_with_tun(SERVER_ADDR, spec.mtu, offload)?;
         // Short enough to type back: `seed=4711`.
         let seed = spec.seed.unwrap_or_else(|| fastrand::u64(1..100_000));
         let stop = Arc::new(StopSignal::new().map_err(LinkError::Setup)?);
@@ -188,7 +194,11 @@ impl Drop for Link {
 }
 
 /// A new namespace with its device up at `addr`.
-fn namespace_with_tun(addr: Ipv4Addr, mtu: u32) -> Result<(NetNamespace, Tun), LinkError> {
+fn namespace_with_tun(
+    addr: Ipv4Addr,
+    mtu: u32,
+    offload: bool,
+) -> Result<(NetNamespace, Tun), LinkError> {
     let ns = NetNamespace::create().map_err(|source| {
         if source.kind() == io::ErrorKind::PermissionDenied {
             LinkError::Namespace {
@@ -200,7 +210,7 @@ fn namespace_with_tun(addr: Ipv4Addr, mtu: u32) -> Result<(NetNamespace, Tun), L
         }
     })?;
     let tun = ns
-        .run(|| Tun::create(addr, PREFIX, mtu))
+        .run(|| Tun::create(addr, PREFIX, mtu, offload))
         .map_err(LinkError::Setup)?
         .map_err(|e| match e {
             TunError::Open(e) | TunError::Create(e) => LinkError::Tun(e),

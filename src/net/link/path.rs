@@ -64,13 +64,18 @@ impl Path {
     /// Decide the fate of a packet of `ip_len` bytes with identity `identity` (see
     /// [`identity_of`]) that arrived at `now_ns`.
     pub fn admit(&mut self, now_ns: u64, identity: u64, ip_len: usize) -> Outcome {
-        if self.seen.len() >= MAX_IDENTITIES {
-            self.seen.clear();
-        }
-        let repeat = self.seen.entry(identity).or_insert(0);
-        *repeat += 1;
-        let draw = Draws {
-            key: mix(self.seed, mix(identity, u64::from(*repeat))),
+        let draw = if self.draws_anything() {
+            if self.seen.len() >= MAX_IDENTITIES {
+                self.seen.clear();
+            }
+            let repeat = self.seen.entry(identity).or_insert(0);
+            *repeat += 1;
+            Draws {
+                key: mix(self.seed, mix(identity, u64::from(*repeat))),
+            }
+        } else {
+            // Nothing left to chance: no need to remember who went by.
+            Draws { key: 0 }
         };
         if draw.happens(self.spec.loss, 1) {
             return Outcome::Drop(DropCause::Loss);
@@ -96,6 +101,12 @@ impl Path {
             copy_due_ns,
             held_back,
         }
+    }
+
+    /// Whether any knob is left to chance (loss, reorder, duplicate, jitter).
+    pub fn draws_anything(&self) -> bool {
+        let s = &self.spec;
+        !(s.loss.is_zero() && s.reorder.is_zero() && s.duplicate.is_zero() && s.jitter.is_zero())
     }
 
     /// When a packet arriving at `now_ns` has gone through the rate limiter, or `None` when

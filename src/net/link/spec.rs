@@ -75,6 +75,18 @@ pub struct NetSpec {
 /// How much longer `reorder` holds a packet back.
 pub const REORDER_HOLD: Duration = Duration::from_millis(10);
 
+impl NetSpec {
+    /// Nothing is lost, reordered, copied, jittered or paced: every packet's fate follows
+    /// from its arrival time alone.
+    pub fn leaves_nothing_to_chance(&self) -> bool {
+        self.loss.is_zero()
+            && self.reorder.is_zero()
+            && self.duplicate.is_zero()
+            && self.jitter.is_zero()
+            && self.rate.is_none()
+    }
+}
+
 impl Default for NetSpec {
     fn default() -> Self {
         NetSpec {

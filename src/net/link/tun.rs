@@ -21,12 +21,15 @@ pub const TUN_NAME: &CStr = c"lab0";
 #[derive(Debug)]
 pub struct Tun {
     fd: OwnedFd,
+    /// Packets come and go with a virtio-net header (segmentation offload on).
+    offload: bool,
 }
 
 impl Tun {
     /// Make `lab0` in the calling thread's namespace: `addr`/`prefix`, `mtu`, up — and bring the
-    /// namespace's loopback up too.
-    pub fn create(addr: Ipv4Addr, prefix: u8, mtu: u32) -> Result<Tun, TunError> {
+    /// namespace's loopback up too. With `offload`, the device takes and gives TCP
+    /// super-packets, each behind a virtio-net header (see [`super::gso`]).
+    pub fn create(addr: Ipv4Addr, prefix: u8, mtu: u32, offload: bool) -> Result<Tun, TunError> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -35,10 +38,28 @@ impl Tun {
             .map_err(TunError::Open)?;
         let fd = OwnedFd::from(file);
         let mut request = ifreq(TUN_NAME);
-        request.ifr_ifru.ifru_flags = (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short;
+        let vnet = if offload { libc::IFF_VNET_HDR } else { 0 };
+        request.ifr_ifru.ifru_flags = (libc::IFF_TUN | libc::IFF_NO_PI | vnet) as libc::c_short;
         // SAFETY: TUNSETIFF reads (and fills in) an ifreq that outlives the call.
         if unsafe { libc::ioctl(fd.as_raw_fd(), libc::TUNSETIFF, &mut request) } != 0 {
             return Err(TunError::Create(io::Error::last_os_error()));
+        }
+        if offload {
+            let features = libc::TUN_F_CSUM | libc::TUN_F_TSO4;
+            // SAFETY: TUNSETOFFLOAD takes the feature bits as its argument.
+            if unsafe {
+                libc::ioctl(
+                    fd.as_raw_fd(),
+                    libc::TUNSETOFFLOAD,
+                    features as libc::c_ulong,
+                )
+            } != 0
+            {
+                return Err(TunError::Configure {
+                    call: "TUNSETOFFLOAD",
+                    source: io::Error::last_os_error(),
+                });
+            }
         }
         let control = Control::open().map_err(|source| TunError::Configure {
             call: "socket(AF_INET)",
@@ -49,7 +70,12 @@ impl Tun {
         control.set_mtu(TUN_NAME, mtu)?;
         control.set_up(TUN_NAME)?;
         control.set_up(c"lo")?;
-        Ok(Tun { fd })
+        Ok(Tun { fd, offload })
+    }
+
+    /// Whether packets come and go behind a virtio-net header.
+    pub fn offload(&self) -> bool {
+        self.offload
     }
 
     /// One packet, if one is waiting: its length in `buf`.
