@@ -97,24 +97,23 @@ pub fn connect(addr: SocketAddr, nodelay: bool, rec: &Recorder) -> Result<Record
     socket
         .set_tcp_nodelay(nodelay)
         .map_err(|e| Error::io("setsockopt(TCP_NODELAY)", e))?;
-    rec.record(
-        Side::Client,
-        Op::Sockopt,
-        format!(
-            "TCP_NODELAY {}",
-            if nodelay {
-                "on (Nagle off)"
-            } else {
-                "off (Nagle on)"
-            }
-        ),
-    );
+    rec.record(Side::Client, Op::Sockopt, nodelay_detail(nodelay));
     socket
         .connect_timeout(&SockAddr::from(addr), LESSON_TIMEOUT)
         .map_err(|e| Error::io(format!("connect({addr})"), e))?;
     let local = local_addr(&socket)?;
     rec.record(Side::Client, Op::Connect, format!("{addr} from {local}"));
     RecordedStream::new(socket.into(), Side::Client, rec.clone())
+}
+
+/// The sockopt event's words for TCP_NODELAY.
+fn nodelay_detail(nodelay: bool) -> String {
+    let state = if nodelay {
+        "on (Nagle off)"
+    } else {
+        "off (Nagle on)"
+    };
+    format!("TCP_NODELAY {state}")
 }
 
 /// accept() one connection, recorded on the server side.
@@ -258,13 +257,8 @@ impl RecordedStream {
         self.stream
             .set_nodelay(nodelay)
             .map_err(|e| Error::io("setsockopt(TCP_NODELAY)", e))?;
-        let state = if nodelay {
-            "on (Nagle off)"
-        } else {
-            "off (Nagle on)"
-        };
         self.rec
-            .record(self.side, Op::Sockopt, format!("TCP_NODELAY {state}"));
+            .record(self.side, Op::Sockopt, nodelay_detail(nodelay));
         Ok(())
     }
 

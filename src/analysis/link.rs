@@ -246,7 +246,7 @@ pub struct DelayedAck {
     pub delay_us: u64,
 }
 
-/// ACKs that left at least [`DELAYED_AT_LEAST_US`] after the data they acknowledge arrived.
+/// ACKs that left at least 5 ms after the data they acknowledge arrived (`DELAYED_AT_LEAST_US`).
 pub fn delayed_acks(t: &Transcript) -> Vec<DelayedAck> {
     let mut delayed = Vec::new();
     for direction in [Direction::ToServer, Direction::ToClient] {

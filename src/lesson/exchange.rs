@@ -4,6 +4,7 @@
 //! The lesson decides what bytes each send() carries and what the server does with the bytes
 //! it receives ([`Receiver`]); this file only drives the real sockets and the timing knobs.
 
+use std::net::{SocketAddr, TcpListener};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::thread;
@@ -68,25 +69,11 @@ pub fn run_exchange(
     rec: &Recorder,
 ) -> Result<ExchangeOptions, Error> {
     let (link, as_run) = start_link(options, rec)?;
-    let listen = match &link {
-        Some(_) => ListenOptions {
-            addr: std::net::SocketAddr::from((SERVER_ADDR, 0)),
-            ..ListenOptions::loopback()
-        },
-        None => ListenOptions::loopback(),
-    };
-    let listener = inside(link.as_ref().map(Link::server), || {
-        net::open_listener(&listen, rec)
-    })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::io("getsockname()", e))?;
+    let (listener, addr) = listen(link.as_ref(), rec)?;
     // Connect before accepting: the kernel completes the handshake from the listen queue,
     // so a failed connect can never leave the server blocked in accept().
     let tap = options.wire.then(|| open_tap(addr.port(), rec)).flatten();
-    let mut client = inside(link.as_ref().map(Link::client), || {
-        net::connect(addr, options.nodelay, rec)
-    })?;
+    let mut client = connect_client(link.as_ref(), addr, options.nodelay, rec)?;
     let mut server = net::accept(&listener, rec)?;
     drop(listener);
     if let Some(tap) = &tap {
@@ -139,6 +126,33 @@ pub fn start_link(
     let link = Link::start(spec, rec).map_err(Error::Link)?;
     spec.seed = Some(link.seed());
     Ok((Some(link), as_run))
+}
+
+/// The lesson's listening socket and its address: on loopback, or — across a link — at the
+/// server's address, opened in the server's namespace.
+pub fn listen(link: Option<&Link>, rec: &Recorder) -> Result<(TcpListener, SocketAddr), Error> {
+    let options = match link {
+        Some(_) => ListenOptions {
+            addr: SocketAddr::from((SERVER_ADDR, 0)),
+            ..ListenOptions::loopback()
+        },
+        None => ListenOptions::loopback(),
+    };
+    let listener = inside(link.map(Link::server), || net::open_listener(&options, rec))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("getsockname()", e))?;
+    Ok((listener, addr))
+}
+
+/// The lesson's client, connected to `addr` — across a link, from the client's namespace.
+pub fn connect_client(
+    link: Option<&Link>,
+    addr: SocketAddr,
+    nodelay: bool,
+    rec: &Recorder,
+) -> Result<RecordedStream, Error> {
+    inside(link.map(Link::client), || net::connect(addr, nodelay, rec))
 }
 
 /// Run `f` inside `namespace` when there is one (sockets it opens belong there for good),

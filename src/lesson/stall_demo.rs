@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::exchange::{ExchangeOptions, inside, start_link};
+use super::exchange::{ExchangeOptions, connect_client, listen, start_link};
 use crate::error::Error;
-use crate::net::link::{Link, NetSpec, SERVER_ADDR};
-use crate::net::{self, ListenOptions, RecordedStream};
+use crate::net::link::NetSpec;
+use crate::net::{self, RecordedStream};
 use crate::structfmt::ConstFormat;
 use crate::transcript::{Recorder, Transcript, layout_spans};
 
@@ -121,22 +121,8 @@ fn run_variant(variant: Variant, options: &StallOptions) -> Result<VariantRun, E
         ..ExchangeOptions::default()
     };
     let (link, as_run) = start_link(&exchange, &rec)?;
-    let listen = match &link {
-        Some(_) => ListenOptions {
-            addr: std::net::SocketAddr::from((SERVER_ADDR, 0)),
-            ..ListenOptions::loopback()
-        },
-        None => ListenOptions::loopback(),
-    };
-    let listener = inside(link.as_ref().map(Link::server), || {
-        net::open_listener(&listen, &rec)
-    })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::io("getsockname()", e))?;
-    let mut client = inside(link.as_ref().map(Link::client), || {
-        net::connect(addr, variant.client_nodelay, &rec)
-    })?;
+    let (listener, addr) = listen(link.as_ref(), &rec)?;
+    let mut client = connect_client(link.as_ref(), addr, variant.client_nodelay, &rec)?;
     let mut server = net::accept(&listener, &rec)?;
     drop(listener);
     server.set_nodelay(variant.server_nodelay)?;

@@ -2,7 +2,8 @@
 //! run (needs root, or a user namespace and /dev/net/tun):
 //!
 //! - bulk TCP through a clean link (MTU 1500, no delay), every packet recorded as a lesson
-//!   records it, next to the same transfer on loopback;
+//!   records it, next to the same transfer on loopback — and through a link that may drop
+//!   packets (1 in 100 000), which handles every segment on its own;
 //! - a configured one-way delay of 20, 50 and 100 ms: 1-byte ping-pongs with TCP_NODELAY,
 //!   each round trip timed by the client (one way = half of it), and each packet's own time on
 //!   the link from the wire model.
@@ -36,6 +37,14 @@ fn main() {
         "bulk TCP, {} MiB, --net (MTU 1500):      {:>6.2} Gbit/s",
         bytes >> 20,
         linked
+    );
+    // A path that may drop anything handles every segment on its own (no offload).
+    let per_segment: NetSpec = "loss=0.001%,seed=1".parse().expect("a spec");
+    let slow = bulk(Some(&per_segment), bytes);
+    println!(
+        "bulk TCP, {} MiB, --net loss=0.001%:     {:>6.2} Gbit/s (every segment on its own)",
+        bytes >> 20,
+        slow
     );
     for ms in [20u64, 50, 100] {
         delay_accuracy(ms, pings);

@@ -119,6 +119,17 @@ struct Taken {
     copy: Option<WirePacket>,
 }
 
+impl Taken {
+    /// An outcome with nothing recorded.
+    fn bare(outcome: Outcome) -> Taken {
+        Taken {
+            outcome,
+            numbers: 0..0,
+            copy: None,
+        }
+    }
+}
+
 /// The forwarding loop and everything it keeps.
 pub struct Forwarder {
     /// The client's device, then the server's: what is read from `tuns[i]` is written to the
@@ -278,21 +289,11 @@ impl Forwarder {
         // Once the wire keeps no more, a path that draws nothing needs no description.
         if self.notes.is_full() && !path.draws_anything() {
             self.notes.skip(1);
-            let outcome = path.admit(now_ns, 0, packet.len());
-            return Taken {
-                outcome,
-                numbers: 0..0,
-                copy: None,
-            };
+            return Taken::bare(path.admit(now_ns, 0, packet.len()));
         }
         let sent_us = self.notes.now_us();
         let Some(mut described) = self.notes.describe(side, packet, sent_us) else {
-            let outcome = self.paths[side].admit(now_ns, 0, packet.len());
-            return Taken {
-                outcome,
-                numbers: 0..0,
-                copy: None,
-            };
+            return Taken::bare(self.paths[side].admit(now_ns, 0, packet.len()));
         };
         let outcome = self.paths[side].admit(now_ns, identity_of(&described), packet.len());
         let copy = match outcome {
@@ -326,11 +327,7 @@ impl Forwarder {
         let outcome = self.paths[side].admit(now_ns, 0, packet.len());
         if self.notes.is_full() {
             self.notes.skip(gso::segment_count(header, packet) as u64);
-            return Taken {
-                outcome,
-                numbers: 0..0,
-                copy: None,
-            };
+            return Taken::bare(outcome);
         }
         let sent_us = self.notes.now_us();
         let mut numbers: Option<Range<usize>> = None;
