@@ -244,7 +244,62 @@ fn without_permission_to_make_namespaces_one_error_line_says_what_to_run() {
     assert!(err.contains("run lab as root"), "{err}");
 }
 
-/// What the machine's network looks like from outside lab: interfaces and named namespaces.
+#[test]
+fn a_user_who_is_not_root_gets_a_user_namespace_or_one_error_line() {
+    // setpriv (util-linux) runs lab as nobody; only root can do that.
+    let output = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .args([
+            env!("CARGO_BIN_EXE_lab"),
+            "sticky-demo",
+            "--net",
+            "--reader-delay",
+            "0",
+        ])
+        .args(["--json"])
+        .output();
+    let Ok(output) = output else {
+        eprintln!("skipped: no setpriv to run lab as another user");
+        return;
+    };
+    let err = stderr(&output);
+    if output.status.code() == Some(127) || err.contains("setpriv:") {
+        eprintln!("skipped: cannot run lab as nobody here: {}", err.trim());
+        return;
+    }
+    if nobody_could_make_a_link() {
+        // The kernel allows unprivileged user namespaces and /dev/net/tun opens to anyone:
+        // lab must find its way through.
+        assert!(output.status.success(), "{err}");
+        assert!(
+            stdout(&output).contains("\"link\":{"),
+            "{}",
+            stdout(&output)
+        );
+    } else {
+        assert_eq!(output.status.code(), Some(1), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: --net needs"), "{err}");
+    }
+}
+
+/// Whether `nobody` may make a user namespace with a network namespace (util-linux's unshare
+/// tries) and open /dev/net/tun.
+fn nobody_could_make_a_link() -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let tun_open_to_all =
+        std::fs::metadata("/dev/net/tun").is_ok_and(|m| m.permissions().mode() & 0o006 == 0o006);
+    let namespaces = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .args(["unshare", "--user", "--map-root-user", "--net", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    tun_open_to_all && namespaces
+}
+
+/// What the machine's network looks like from outside lab: its TUN devices' name among the
+/// interfaces (other programs on a shared machine may add and remove their own meanwhile),
+/// and the named namespaces.
 fn network_outside() -> Option<(String, String)> {
     let run = |args: &[&str]| {
         let out = Command::new("ip").args(args).output().ok()?;
@@ -252,7 +307,11 @@ fn network_outside() -> Option<(String, String)> {
             .success()
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     };
-    Some((run(&["-o", "link"])?, run(&["netns", "list"])?))
+    let links: String = run(&["-o", "link"])?
+        .lines()
+        .filter(|l| l.contains(": lab"))
+        .collect();
+    Some((links, run(&["netns", "list"])?))
 }
 
 #[test]
