@@ -2,7 +2,7 @@
 CARGO ?= cargo
 LAB    = $(CARGO) run --quiet --
 
-.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench bench-upload load demo-times man install pictures
+.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench bench-upload bench-net load demo-times man install pictures
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS  = struct_format length_decoder delimiter_decoder fixed_decoder
@@ -68,6 +68,14 @@ demo-times:
 ## bench-upload: upload 1 GiB over loopback next to a plain byte copy (BYTES=… to change)
 bench-upload:
 	bash scripts/bench-upload.sh
+
+## bench-net: the --net link's bulk TCP throughput next to loopback's, and how closely it keeps
+## a 20/50/100 ms delay (needs root, or a user namespace with /dev/net/tun)
+NET_BYTES ?= 1073741824
+NET_PINGS ?= 20
+bench-net:
+	$(CARGO) build --release --quiet -p lab-bench --bin net
+	target/release/net $(NET_BYTES) $(NET_PINGS)
 
 ## fuzz: each cargo-fuzz target for FUZZ_SECONDS (needs a nightly toolchain; not in `make test`)
 fuzz:

@@ -4,6 +4,9 @@
 //! Every figure here is counted from recorded events; the lesson's prediction is kept apart
 //! and compared with them, never used in their place.
 
+pub mod link;
+pub mod stall;
+
 use std::time::Duration;
 
 use serde::Serialize;
@@ -90,6 +93,10 @@ pub struct Summary {
     /// The way framing put the boundaries back, in words (for the verdict).
     #[serde(skip)]
     pub boundary_rule: String,
+    /// `--net`: what the link carried and did to it (packets, losses, the round trip, the
+    /// segments held back for an ACK).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<link::LinkFacts>,
 }
 
 /// Count everything the summary holds from the run's transcript.
@@ -215,6 +222,12 @@ pub fn summarize(run: &LessonRun) -> Summary {
             Some(Framing::Fixed(codec)) => format!("the {}-byte records", codec.record_size()),
             None => String::new(),
         },
+        link: run
+            .options
+            .net
+            .as_ref()
+            .filter(|_| t.wire.source == Some(crate::transcript::WireSource::Link))
+            .map(|spec| link::link_facts(t, spec)),
     };
     summary.verdict = if framed {
         framed_verdict(&summary)
@@ -290,12 +303,26 @@ fn count_split_messages(messages: usize, per_recv: &[Vec<usize>]) -> usize {
 /// bytes as fit: ceil(total / recv size). Otherwise timing decides, and we predict nothing.
 fn predict_recvs(run: &LessonRun, total: u64) -> Option<usize> {
     // UDP: one recvfrom() per datagram, whatever the timing.
+    // Across a link that loses or copies datagrams, chance decides.
     if run.transport == Transport::Udp {
-        return Some(run.transcript.messages.len());
+        let chancy = run
+            .options
+            .net
+            .as_ref()
+            .is_some_and(|n| !(n.loss.is_zero() && n.duplicate.is_zero() && n.rate.is_none()));
+        return (!chancy).then_some(run.transcript.messages.len());
     }
     let o = &run.options;
     let gaps = run.transcript.messages.len().saturating_sub(1) as u32;
-    let sender_done = o.send_gap * gaps + PREDICTION_MARGIN;
+    let mut sender_done = o.send_gap * gaps + PREDICTION_MARGIN;
+    if let Some(net) = &o.net {
+        // Across a link the bytes arrive a few round trips later (Nagle waits for one), and
+        // a lossy or slow path makes arrival a matter of chance: predict nothing then.
+        if !(net.loss.is_zero() && net.reorder.is_zero() && net.rate.is_none()) {
+            return None;
+        }
+        sender_done += 6 * (net.delay + net.jitter);
+    }
     if o.reader_delay < sender_done || total > PREDICTABLE_BYTES || total == 0 {
         return None;
     }
@@ -326,6 +353,12 @@ fn sticky_verdict(s: &Summary) -> String {
     );
     if let Some(error) = &s.error {
         return format!("{arrived}, then the exchange failed: {error}");
+    }
+    if s.messages_sent == 1 && s.split_messages > 0 {
+        return format!(
+            "{arrived}: the one message came in pieces (半包) — recv() returns what has \
+             arrived so far, and the bytes arrived a few segments at a time."
+        );
     }
     if s.messages_sent == 1 {
         return format!(

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::lesson::Lang;
 use crate::lesson::framed_demo::Corruption;
 use crate::lesson::reuseaddr_demo::Closer;
+use crate::net::link::NetSpec;
 use crate::render::ColorChoice;
 use crate::render::human_bytes;
 use crate::tools::Reply;
@@ -61,6 +62,8 @@ pub enum Command {
     UdpDemo(StickyArgs),
     /// Python's struct module, byte for byte: pack, unpack, calcsize.
     Struct(StructArgs),
+    /// The 40 ms stall in the notes' fix: header and body as two send()s, timed round trips.
+    StallDemo(StallArgs),
     /// "Address already in use": SO_REUSEADDR and TIME_WAIT, every combination measured.
     ReuseaddrDemo(ReuseaddrArgs),
     /// listen(n) as a waiting room (半连接池): who gets in before accept(), measured.
@@ -339,6 +342,25 @@ pub struct ProxyArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct StallArgs {
+    /// Request/reply round trips for each way of sending.
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rounds: u32,
+
+    /// Bytes in the body of each request and each reply.
+    #[arg(long, value_name = "BYTES", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=16_384))]
+    pub size: u32,
+
+    /// Run both ends across lab's link (see lab sticky-demo --help): with a delay, every
+    /// segment that waited for an ACK is shown, and every ACK held back.
+    #[arg(long, value_name = "SPEC", num_args = 0..=1, default_missing_value = "",
+          value_parser = parse_net_spec)]
+    pub net: Option<NetSpec>,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct BacklogArgs {
     /// The backlog passed to listen().
     #[arg(long, value_name = "N", default_value_t = 2,
@@ -406,6 +428,13 @@ pub struct ExchangeArgs {
     #[arg(long = "message", value_name = "TEXT", value_parser = non_empty_message)]
     pub messages: Vec<String>,
 
+    /// Also send a message of this many bytes (the letters a–z over and over), after the
+    /// --message ones; alone, it is the only message. Large ones show the network splitting
+    /// a message (with --net). A size: 60000, 64KiB …
+    #[arg(long, value_name = "SIZE",
+          value_parser = size_between(1, MAX_MESSAGE_SIZE))]
+    pub message_size: Option<u64>,
+
     /// The buffer size of each recv() call (small values split messages: 半包); a size:
     /// 4, 1024, 64KiB …
     #[arg(long, value_name = "SIZE", default_value = "1024",
@@ -435,6 +464,15 @@ pub struct ExchangeArgs {
     #[arg(long)]
     pub wire: bool,
 
+    /// Put a real network path between the two ends: each in its own network namespace,
+    /// joined by lab's link, which does to every packet what SPEC says — knob=value pairs
+    /// such as delay=20ms,loss=2%,seed=7 (knobs: mtu, delay, rtt, jitter, loss, reorder,
+    /// duplicate, rate, queue, seed). Alone, a clean link at MTU 1500. Needs root, or a user
+    /// namespace where the kernel allows one.
+    #[arg(long, value_name = "SPEC", num_args = 0..=1, default_missing_value = "",
+          value_parser = parse_net_spec)]
+    pub net: Option<NetSpec>,
+
     /// Run the lesson N times and show histograms of recv() calls and segments per run.
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u32).range(1..=500))]
@@ -455,6 +493,8 @@ pub struct ExchangeArgs {
     pub pcap: Option<std::path::PathBuf>,
 }
 
+/// Largest --message-size: 16 MiB.
+pub const MAX_MESSAGE_SIZE: u64 = 16 * 1024 * 1024;
 /// Largest recv() buffer a lesson allocates: 16 MiB.
 pub const MAX_RECV_SIZE: u64 = 16 * 1024 * 1024;
 /// Largest `--max-frame`: the biggest length a 4-byte header can claim.
@@ -515,6 +555,12 @@ pub enum FramingKind {
     Fixed,
 }
 
+/// `--net SPEC`, read by the link's own parser (which names the knob that is wrong).
+fn parse_net_spec(text: &str) -> Result<NetSpec, String> {
+    text.parse()
+        .map_err(|e: crate::net::link::spec::SpecError| e.to_string())
+}
+
 /// A message must have at least one byte: send(b"") sends nothing at all, so there would be
 /// nothing to see (and the notes' server would take it for end of stream).
 fn non_empty_message(text: &str) -> Result<String, String> {
@@ -537,6 +583,7 @@ impl Command {
             Command::Struct(_) => "struct",
             Command::ReuseaddrDemo(_) => "reuseaddr-demo",
             Command::BacklogDemo(_) => "backlog-demo",
+            Command::StallDemo(_) => "stall-demo",
             Command::Serve(_) => "serve",
             Command::Chat(_) => "chat",
             Command::Proxy(_) => "proxy",
@@ -551,6 +598,20 @@ impl Command {
 }
 
 impl Cli {
+    /// Whether the command will build a `--net` link (for `main`, which must prepare a user
+    /// namespace before any thread starts when the user is not root).
+    pub fn wants_link(&self) -> bool {
+        match &self.command {
+            Command::StickyDemo(a) | Command::UdpDemo(a) => a.exchange.net.is_some(),
+            Command::FramedDemo(a) => a.exchange.net.is_some(),
+            Command::StallDemo(a) => a.net.is_some(),
+            Command::Lesson(a) if a.run => crate::lesson::find(&a.name)
+                .and_then(|l| l.run)
+                .is_some_and(|argv| argv.contains(&"--net")),
+            _ => false,
+        }
+    }
+
     /// `--json` and `--color` written after `lab struct pack` values arrive among the values
     /// (values may start with '-'); take them back out as the global options they are.
     pub fn lift_global_options(&mut self) {

@@ -27,6 +27,8 @@ pub enum Error {
     Unavailable(String),
     /// The user stopped the command (Ctrl-C at a `--step` prompt): no message, exit 130.
     Interrupted,
+    /// `--net` could not build its link (namespaces, TUN devices), and what to do about it.
+    Link(crate::net::link::LinkError),
 }
 
 impl Error {
@@ -44,7 +46,8 @@ impl Error {
             | Error::Struct(_)
             | Error::Output(_)
             | Error::Refused(_)
-            | Error::Unavailable(_) => EXIT_FAILURE,
+            | Error::Unavailable(_)
+            | Error::Link(_) => EXIT_FAILURE,
             Error::Usage(_) => EXIT_USAGE,
             Error::Interrupted => EXIT_INTERRUPTED,
         }
@@ -61,6 +64,7 @@ impl fmt::Display for Error {
             Error::Interrupted => f.write_str("interrupted"),
             Error::Output(e) => write!(f, "writing the output failed: {e}"),
             Error::Refused(reason) => write!(f, "the server refused: {reason}"),
+            Error::Link(e) => e.fmt(f),
         }
     }
 }
@@ -73,6 +77,7 @@ impl std::error::Error for Error {
             | Error::Struct(_)
             | Error::Refused(_)
             | Error::Unavailable(_)
+            | Error::Link(_)
             | Error::Interrupted => None,
         }
     }

@@ -190,7 +190,7 @@ pub(crate) fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
 pub(crate) fn exchange_options(
     args: &ExchangeArgs,
 ) -> Result<(Vec<String>, ExchangeOptions), Error> {
-    let messages: Vec<String> = if args.messages.is_empty() {
+    let mut messages: Vec<String> = if args.messages.is_empty() && args.message_size.is_none() {
         lesson::sticky_demo::DEFAULT_MESSAGES
             .iter()
             .map(|m| m.to_string())
@@ -198,6 +198,9 @@ pub(crate) fn exchange_options(
     } else {
         args.messages.clone()
     };
+    if let Some(size) = args.message_size {
+        messages.push(('a'..='z').cycle().take(size as usize).collect());
+    }
     let send_gap = Duration::from_millis(args.send_gap);
     let gaps = messages.len().saturating_sub(1);
     if send_gap.saturating_mul(gaps as u32) > MAX_SENDING_TIME {
@@ -209,6 +212,13 @@ pub(crate) fn exchange_options(
             MAX_SENDING_TIME.as_secs()
         )));
     }
+    if args.wire && args.net.is_some() {
+        return Err(Error::Usage(
+            "--wire captures on loopback, which --net does not use; drop --wire: the link \
+             records every packet itself"
+                .into(),
+        ));
+    }
     let options = ExchangeOptions {
         recv_size: args.recv_size as usize,
         reader_delay: Duration::from_millis(args.reader_delay),
@@ -216,6 +226,7 @@ pub(crate) fn exchange_options(
         nodelay: args.nodelay,
         // --pcap writes the packets --wire captures.
         wire: args.wire || args.pcap.is_some(),
+        net: args.net.clone(),
     };
     Ok((messages, options))
 }

@@ -2,8 +2,9 @@
 //!
 //! TCP moves a stream of bytes, not messages. Three send() calls can come out of one recv()
 //! (粘包, sticky packets), and one message can be spread over several recv() calls (半包).
-//! Each lesson here opens real sockets on loopback, records every send() and recv() into a
-//! [`transcript::Transcript`], and hands it to a view that shows the bytes side by side.
+//! Each lesson here opens real sockets on loopback (or across `--net`'s link between two
+//! network namespaces), records every send() and recv() into a [`transcript::Transcript`],
+//! and hands it to a view that shows the bytes side by side.
 //!
 //! Data flows one way:
 //!
@@ -21,21 +22,24 @@
 //! - [`transcript`] — events, sides, spans: what every lesson produces.
 //! - [`net`] — socket2 builders and a stream that records each send() and recv();
 //!   `net::packet` reads IPv4/TCP/UDP headers, `net::tracker` follows a connection's packets
-//!   into the transcript's wire model.
+//!   into the transcript's wire model; `net::link` is `--net`: two network namespaces joined
+//!   by a link lab carries itself (spec, namespace, tun, path, forwarder, record, gso).
 //! - [`kernel`] — what the running kernel says: /proc/net/tcp, somaxconn, TCP_INFO.
 //! - [`capture`] — `--wire`: the connection's packets, captured on loopback.
 //! - [`framing`] — sans-IO decoders that cut a byte stream back into messages.
 //! - [`structfmt`] — Python's struct format language, byte for byte.
 //! - [`struct_command`] — `lab struct pack|unpack|calcsize`.
 //! - [`lesson`] — the lesson registry and one module per lesson.
-//! - [`analysis`] — counts and verdicts measured from a transcript.
+//! - [`analysis`] — counts and verdicts measured from a transcript; `analysis::link` the
+//!   link's facts (losses, flights, segments Nagle held, delayed ACKs), `analysis::stall`
+//!   stall-demo's figures.
 //! - [`tools`], [`live`] — `lab serve`, `lab chat`, `lab proxy` and the events they stream.
 //! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick.
 //! - [`signal`] — Ctrl-C as a flag the long-running tools poll.
 //! - `exchange_run`, `classroom`, `live_run` — turning command-line arguments into runs;
 //!   `picture_files` writes the files `--svg`, `--html` and `--pcap` ask for (whole or not at
 //!   all: a temporary name, then a rename).
-//! - [`render`] — the views (side by side, struct, matrices, histograms), their words and
+//! - [`render`] — the views (side by side with the link's column, struct, matrices, histograms, stall-demo's table), their words and
 //!   colours, the JSON Lines output, and the terminal: its width, the pager, `--step`'s keys;
 //!   `render::chart` draws a run as a sequence diagram (SVG, or an HTML page with the table,
 //!   Next/Back and the JSON), `render::pcapng` writes the wire model for Wireshark.
@@ -242,6 +246,21 @@ fn render_command(cli: &Cli, width: usize) -> Result<String, Error> {
             })
         }
         Command::Struct(args) => run_struct(&args.action, cli.json, width),
+        Command::StallDemo(args) => {
+            let run = lesson::stall_demo::run(&lesson::stall_demo::StallOptions {
+                rounds: args.rounds as usize,
+                size: args.size as usize,
+                net: args.net.clone(),
+            })?;
+            let facts = analysis::stall::stall_facts(&run);
+            // The spec as run: the seed the link drew, when none was given.
+            let net = run.variants.first().and_then(|v| v.net.as_ref());
+            Ok(if cli.json {
+                render::stall_view::render_json(&facts, net)
+            } else {
+                render::stall_view::render(&facts, net)
+            })
+        }
         Command::BacklogDemo(args) => {
             let run = lesson::backlog_demo::run(lesson::backlog_demo::BacklogOptions {
                 backlog: args.backlog,

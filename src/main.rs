@@ -19,6 +19,10 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     cli.lift_global_options();
+    // Still one thread: the only moment a user namespace can be entered, if one is needed.
+    if cli.wants_link() {
+        sticky_lab::net::link::prepare_unprivileged();
+    }
     render::init_color(cli.color);
     let mut stdout = io::stdout().lock();
     match sticky_lab::run(&cli, &mut stdout) {

@@ -5,11 +5,13 @@
 //! `TcpStream::write`/`read` map one to one onto them on Linux, and nothing is buffered in
 //! between, so what the transcript shows is what the kernel was asked and answered.
 
+pub mod link;
 pub mod packet;
 pub mod tracker;
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -95,24 +97,23 @@ pub fn connect(addr: SocketAddr, nodelay: bool, rec: &Recorder) -> Result<Record
     socket
         .set_tcp_nodelay(nodelay)
         .map_err(|e| Error::io("setsockopt(TCP_NODELAY)", e))?;
-    rec.record(
-        Side::Client,
-        Op::Sockopt,
-        format!(
-            "TCP_NODELAY {}",
-            if nodelay {
-                "on (Nagle off)"
-            } else {
-                "off (Nagle on)"
-            }
-        ),
-    );
+    rec.record(Side::Client, Op::Sockopt, nodelay_detail(nodelay));
     socket
         .connect_timeout(&SockAddr::from(addr), LESSON_TIMEOUT)
         .map_err(|e| Error::io(format!("connect({addr})"), e))?;
     let local = local_addr(&socket)?;
     rec.record(Side::Client, Op::Connect, format!("{addr} from {local}"));
     RecordedStream::new(socket.into(), Side::Client, rec.clone())
+}
+
+/// The sockopt event's words for TCP_NODELAY.
+fn nodelay_detail(nodelay: bool) -> String {
+    let state = if nodelay {
+        "on (Nagle off)"
+    } else {
+        "off (Nagle on)"
+    };
+    format!("TCP_NODELAY {state}")
 }
 
 /// accept() one connection, recorded on the server side.
@@ -228,6 +229,16 @@ impl RecordedStream {
             .and_then(|info| info.data_segs_out)
     }
 
+    /// Wait until the peer has acknowledged every byte sent (SIOCOUTQ is 0), at most
+    /// `limit`: a sender that closes at once makes the kernel push out whatever Nagle holds,
+    /// and over a slow link that would hide the wait for an ACK.
+    pub fn wait_until_acknowledged(&self, limit: Duration) {
+        let deadline = std::time::Instant::now() + limit;
+        while unacknowledged_bytes(&self.stream) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_micros(500));
+        }
+    }
+
     /// shutdown(SHUT_WR) but keep the socket open, so TCP_INFO can still be read.
     pub fn shutdown_write(&mut self) {
         self.rec.record_now(self.side, Op::Close);
@@ -244,6 +255,28 @@ impl RecordedStream {
         self.rec.record_segments(self.side, count, detail);
     }
 
+    /// TCP_NODELAY on or off (Nagle's algorithm off or on), recorded on this side.
+    pub fn set_nodelay(&self, nodelay: bool) -> Result<(), Error> {
+        self.stream
+            .set_nodelay(nodelay)
+            .map_err(|e| Error::io("setsockopt(TCP_NODELAY)", e))?;
+        self.rec
+            .record(self.side, Op::Sockopt, nodelay_detail(nodelay));
+        Ok(())
+    }
+
+    /// recv() until exactly `buf.len()` bytes came; `false` when the peer closed first.
+    pub fn recv_exact(&mut self, buf: &mut [u8]) -> io::Result<bool> {
+        let mut at = 0;
+        while at < buf.len() {
+            match self.recv(&mut buf[at..])? {
+                0 => return Ok(false),
+                n => at += n,
+            }
+        }
+        Ok(true)
+    }
+
     /// This end's address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.stream.local_addr()
@@ -258,6 +291,15 @@ impl RecordedStream {
     pub fn error(&self, text: impl Into<String>) {
         self.rec.record(self.side, Op::Error, text.into());
     }
+}
+
+/// Bytes sent on `stream` but not yet acknowledged (or not yet sent): SIOCOUTQ. 0 when the
+/// call fails, so a caller waiting for 0 never waits on an error.
+fn unacknowledged_bytes(stream: &TcpStream) -> libc::c_int {
+    let mut queued: libc::c_int = 0;
+    // SAFETY: SIOCOUTQ (TIOCOUTQ) writes one int into the given pointer.
+    let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut queued) };
+    if rc == 0 { queued } else { 0 }
 }
 
 /// Wait until `socket` has something to read (for a listener: a connection to accept), at

@@ -522,6 +522,27 @@ impl Recorder {
         events[slot.0].packet = packet;
     }
 
+    /// Record a segment the `--net` link carried from `side`: its stream offset, its payload
+    /// (empty for an ACK) and its packet in the wire.
+    pub fn record_link_segment(
+        &self,
+        side: Side,
+        offset: u64,
+        payload: &[u8],
+        packet: Option<usize>,
+    ) {
+        let slot = self.push(
+            side,
+            Op::Segment,
+            Some(offset),
+            payload.to_vec(),
+            None,
+            None,
+        );
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        events[slot.0].packet = packet;
+    }
+
     /// Record a decoded frame: message number, its payload and where its header started.
     pub fn record_frame(&self, message: usize, offset: u64, payload: &[u8]) {
         self.push(
@@ -629,6 +650,11 @@ impl Recorder {
         let number = packet.number;
         log.wire.packets.push(packet);
         Some(number)
+    }
+
+    /// Count packets seen but not described once the wire was full.
+    pub fn count_packets_not_kept(&self, n: u64) {
+        self.wire_log().wire.packets_not_kept += n;
     }
 
     /// Say what became of a recorded packet (delivered, dropped).

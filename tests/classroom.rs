@@ -27,8 +27,12 @@ fn lessons_lists_every_lesson_in_order_name_first() {
             "struct",
             "framed-demo",
             "other-framings",
+            "stall-demo",
             "upload-demo",
-            "udp-demo"
+            "udp-demo",
+            "nagle",
+            "network-splits",
+            "lost-packets"
         ]
     );
     let json: Value = serde_json::from_str(&stdout(&lab(&["lessons", "--json"]))).unwrap();

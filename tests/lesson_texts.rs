@@ -48,8 +48,13 @@ fn every_command_in_the_lesson_texts_runs() {
                     let words = shell_words(command);
                     let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
                     let out = lab(&args);
-                    (!out.status.success())
-                        .then(|| format!("{lesson}: `{command}` failed: {}", stderr(&out)))
+                    let err = stderr(&out);
+                    // --net needs namespaces: where they are not permitted, say so and go on.
+                    if !out.status.success() && err.contains("--net needs") {
+                        eprintln!("skipped `{command}`: {}", err.trim());
+                        return None;
+                    }
+                    (!out.status.success()).then(|| format!("{lesson}: `{command}` failed: {err}"))
                 })
             })
             .collect();

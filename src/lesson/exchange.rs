@@ -4,6 +4,7 @@
 //! The lesson decides what bytes each send() carries and what the server does with the bytes
 //! it receives ([`Receiver`]); this file only drives the real sockets and the timing knobs.
 
+use std::net::{SocketAddr, TcpListener};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::thread;
@@ -11,8 +12,13 @@ use std::time::Duration;
 
 use crate::capture::WireTap;
 use crate::error::Error;
+use crate::net::link::{Link, NetNamespace, NetSpec, SERVER_ADDR};
 use crate::net::{self, ListenOptions, RecordedStream};
 use crate::transcript::{Op, Recorder, Side};
+
+/// Across a link, how long the client waits at most for its bytes to be acknowledged before
+/// it closes (a lossy link may need a few retransmissions).
+const ACK_WAIT: Duration = Duration::from_secs(5);
 
 /// The knobs every exchange lesson shares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +33,9 @@ pub struct ExchangeOptions {
     pub nodelay: bool,
     /// Capture the segments on the wire (`--wire`).
     pub wire: bool,
+    /// `--net`: the two ends in two network namespaces joined by lab's own link, which does
+    /// what the spec says to every packet; `None`: both ends on loopback.
+    pub net: Option<NetSpec>,
 }
 
 impl Default for ExchangeOptions {
@@ -38,6 +47,7 @@ impl Default for ExchangeOptions {
             send_gap: Duration::ZERO,
             nodelay: false,
             wire: false,
+            net: None,
         }
     }
 }
@@ -51,20 +61,19 @@ pub trait Receiver: Send {
 }
 
 /// Run the exchange: `messages[i]` is the list of send() buffers for message `i + 1`.
+/// Returns the options as run (with `--net`, the seed it drew when none was given).
 pub fn run_exchange(
     options: &ExchangeOptions,
     messages: &[Vec<Vec<u8>>],
     receiver: &mut dyn Receiver,
     rec: &Recorder,
-) -> Result<(), Error> {
-    let listener = net::open_listener(&ListenOptions::loopback(), rec)?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::io("getsockname()", e))?;
+) -> Result<ExchangeOptions, Error> {
+    let (link, as_run) = start_link(options, rec)?;
+    let (listener, addr) = listen(link.as_ref(), rec)?;
     // Connect before accepting: the kernel completes the handshake from the listen queue,
     // so a failed connect can never leave the server blocked in accept().
     let tap = options.wire.then(|| open_tap(addr.port(), rec)).flatten();
-    let mut client = net::connect(addr, options.nodelay, rec)?;
+    let mut client = connect_client(link.as_ref(), addr, options.nodelay, rec)?;
     let mut server = net::accept(&listener, rec)?;
     drop(listener);
     if let Some(tap) = &tap {
@@ -76,7 +85,8 @@ pub fn run_exchange(
     }
 
     thread::scope(|scope| {
-        let sender = scope.spawn(|| send_messages(client, messages, options.send_gap));
+        let linked = link.is_some();
+        let sender = scope.spawn(move || send_messages(client, messages, options.send_gap, linked));
         read_until_eof(&mut server, options, receiver);
         server.close();
         // Read the sender's segment count once the receiver has everything: by then every
@@ -85,6 +95,10 @@ pub fn run_exchange(
             client.record_segments();
         }
     });
+    if let Some(link) = link {
+        // The closing FINs and ACKs are still crossing: let them arrive.
+        link.finish();
+    }
     if let Some(tap) = tap {
         tap.drain(rec);
         let drops = tap.drops();
@@ -96,7 +110,61 @@ pub fn run_exchange(
             );
         }
     }
-    Ok(())
+    Ok(as_run)
+}
+
+/// The `--net` link, started, and the options as run: the seed it uses is written in, so a
+/// view can say how to see the same losses again. Without `--net`, no link.
+pub fn start_link(
+    options: &ExchangeOptions,
+    rec: &Recorder,
+) -> Result<(Option<Link>, ExchangeOptions), Error> {
+    let mut as_run = options.clone();
+    let Some(spec) = &mut as_run.net else {
+        return Ok((None, as_run));
+    };
+    let link = Link::start(spec, rec).map_err(Error::Link)?;
+    spec.seed = Some(link.seed());
+    Ok((Some(link), as_run))
+}
+
+/// The lesson's listening socket and its address: on loopback, or — across a link — at the
+/// server's address, opened in the server's namespace.
+pub fn listen(link: Option<&Link>, rec: &Recorder) -> Result<(TcpListener, SocketAddr), Error> {
+    let options = match link {
+        Some(_) => ListenOptions {
+            addr: SocketAddr::from((SERVER_ADDR, 0)),
+            ..ListenOptions::loopback()
+        },
+        None => ListenOptions::loopback(),
+    };
+    let listener = inside(link.map(Link::server), || net::open_listener(&options, rec))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("getsockname()", e))?;
+    Ok((listener, addr))
+}
+
+/// The lesson's client, connected to `addr` — across a link, from the client's namespace.
+pub fn connect_client(
+    link: Option<&Link>,
+    addr: SocketAddr,
+    nodelay: bool,
+    rec: &Recorder,
+) -> Result<RecordedStream, Error> {
+    inside(link.map(Link::client), || net::connect(addr, nodelay, rec))
+}
+
+/// Run `f` inside `namespace` when there is one (sockets it opens belong there for good),
+/// else right here.
+pub fn inside<T: Send>(
+    namespace: Option<&NetNamespace>,
+    f: impl FnOnce() -> Result<T, Error> + Send,
+) -> Result<T, Error> {
+    match namespace {
+        Some(ns) => ns.run(f).map_err(|e| Error::io("setns(CLONE_NEWNET)", e))?,
+        None => f(),
+    }
 }
 
 /// A wire tap for `--wire`, or a note saying why there is none (the lesson goes on).
@@ -120,10 +188,13 @@ fn open_tap(server_port: u16, rec: &Recorder) -> Option<Arc<WireTap>> {
 }
 
 /// Send every message, then shut down the write side; the stream comes back still open.
+/// Across a link (`linked`), the client first waits for its bytes to be acknowledged, as a
+/// client that waits for a reply would: closing at once would push out what Nagle holds.
 fn send_messages(
     mut client: RecordedStream,
     messages: &[Vec<Vec<u8>>],
     gap: Duration,
+    linked: bool,
 ) -> RecordedStream {
     for (i, sends) in messages.iter().enumerate() {
         if i > 0 && !gap.is_zero() {
@@ -138,6 +209,9 @@ fn send_messages(
                 return client;
             }
         }
+    }
+    if linked {
+        client.wait_until_acknowledged(ACK_WAIT);
     }
     client.shutdown_write();
     client

@@ -63,11 +63,11 @@ pub fn run(
         framing: framing.clone(),
         rec: rec.clone(),
     };
-    run_exchange(options, &sends, &mut receiver, &rec)?;
+    let as_run = run_exchange(options, &sends, &mut receiver, &rec)?;
     Ok(LessonRun {
         lesson: "framed-demo",
         transport: super::Transport::Tcp,
-        options: options.clone(),
+        options: as_run,
         framing: Some(framing),
         corrupt,
         transcript: Transcript {

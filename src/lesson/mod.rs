@@ -7,6 +7,7 @@ pub mod backlog_demo;
 pub mod exchange;
 pub mod framed_demo;
 pub mod reuseaddr_demo;
+pub mod stall_demo;
 pub mod sticky_demo;
 pub mod udp_demo;
 
@@ -138,6 +139,12 @@ pub const LESSONS: &[LessonInfo] = &[
         Some(&["framed-demo", "--framing", "delimiter"])
     ),
     lesson!(
+        "stall-demo",
+        "The 40 ms stall in the notes' own fix: header and body in two send()s",
+        "lab stall-demo",
+        Some(&["stall-demo"])
+    ),
+    lesson!(
         "upload-demo",
         "Uploading a large file (大文件上传): header, chunks, checks",
         "lab upload-demo --size 8MiB",
@@ -148,6 +155,42 @@ pub const LESSONS: &[LessonInfo] = &[
         "UDP for contrast: boundaries kept, bytes lost",
         "lab udp-demo",
         Some(&["udp-demo"])
+    ),
+    lesson!(
+        "nagle",
+        "Nagle's algorithm on a real path: small sends wait for an ACK",
+        "lab sticky-demo --net delay=20ms",
+        Some(&["sticky-demo", "--net", "delay=20ms"])
+    ),
+    lesson!(
+        "network-splits",
+        "The network splits a message (半包): MTU, segments, slow start",
+        "lab sticky-demo --net delay=20ms --message-size 60000 --reader-delay 0 --recv-size 65536",
+        Some(&[
+            "sticky-demo",
+            "--net",
+            "delay=20ms",
+            "--message-size",
+            "60000",
+            "--reader-delay",
+            "0",
+            "--recv-size",
+            "65536"
+        ])
+    ),
+    lesson!(
+        "lost-packets",
+        "Lost packets: TCP sends them again, every byte arrives",
+        "lab sticky-demo --net delay=5ms,loss=8%,seed=4 --message-size 30000 --reader-delay 0",
+        Some(&[
+            "sticky-demo",
+            "--net",
+            "delay=5ms,loss=8%,seed=4",
+            "--message-size",
+            "30000",
+            "--reader-delay",
+            "0"
+        ])
     ),
 ];
 

@@ -17,11 +17,11 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
     let messages: Vec<Vec<u8>> = messages.iter().map(|m| m.as_bytes().to_vec()).collect();
     let sends: Vec<Vec<Vec<u8>>> = messages.iter().map(|m| vec![m.clone()]).collect();
     let rec = Recorder::new();
-    run_exchange(options, &sends, &mut NaiveReceiver, &rec)?;
+    let as_run = run_exchange(options, &sends, &mut NaiveReceiver, &rec)?;
     Ok(LessonRun {
         lesson: "sticky-demo",
         transport: super::Transport::Tcp,
-        options: options.clone(),
+        options: as_run,
         framing: None,
         corrupt: None,
         transcript: Transcript {

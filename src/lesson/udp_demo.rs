@@ -3,14 +3,15 @@
 //! rest is gone, and MSG_TRUNC tells how much.
 
 use std::io;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::thread;
 use std::time::Duration;
 
 use super::LessonRun;
-use super::exchange::ExchangeOptions;
+use super::exchange::{ExchangeOptions, inside, start_link};
 use crate::error::Error;
+use crate::net::link::{CLIENT_ADDR, Link, SERVER_ADDR};
 use crate::transcript::{Op, Recorder, Side, Transcript, layout_spans};
 
 /// After the last datagram, how long the receiver waits for one more before it stops: UDP
@@ -21,8 +22,14 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
     let messages: Vec<Vec<u8>> = messages.iter().map(|m| m.as_bytes().to_vec()).collect();
     let spans = layout_spans(&messages, 0);
     let rec = Recorder::new();
-    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    let receiver = UdpSocket::bind(loopback).map_err(|e| Error::io("bind()", e))?;
+    let (link, as_run) = start_link(options, &rec)?;
+    let (client_ip, server_ip) = match &link {
+        Some(_) => (CLIENT_ADDR, SERVER_ADDR),
+        None => (Ipv4Addr::LOCALHOST, Ipv4Addr::LOCALHOST),
+    };
+    let receiver = inside(link.as_ref().map(Link::server), || {
+        UdpSocket::bind(SocketAddr::from((server_ip, 0))).map_err(|e| Error::io("bind()", e))
+    })?;
     let to = receiver
         .local_addr()
         .map_err(|e| Error::io("getsockname()", e))?;
@@ -31,7 +38,9 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
         Op::Bind,
         format!("{to} (UDP: no listen, no accept)"),
     );
-    let sender = UdpSocket::bind(loopback).map_err(|e| Error::io("bind()", e))?;
+    let sender = inside(link.as_ref().map(Link::client), || {
+        UdpSocket::bind(SocketAddr::from((client_ip, 0))).map_err(|e| Error::io("bind()", e))
+    })?;
     sender
         .connect(to)
         .map_err(|e| Error::io(format!("connect({to})"), e))?;
@@ -64,12 +73,15 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
                 }
             }
         });
-        receive_datagrams(&receiver, options, messages.len(), &offsets, &rec)
+        receive_datagrams(&receiver, options, &messages, &offsets, &rec)
     })?;
+    if let Some(link) = link {
+        link.finish();
+    }
     Ok(LessonRun {
         lesson: "udp-demo",
         transport: super::Transport::Udp,
-        options: options.clone(),
+        options: as_run,
         framing: None,
         corrupt: None,
         transcript: Transcript {
@@ -81,12 +93,12 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
     })
 }
 
-/// recvfrom() until every datagram came or none came for a while. The k-th datagram is
-/// message k: loopback keeps their order.
+/// recvfrom() until every datagram came or none came for a while. Each datagram is matched
+/// to the message it carries (loopback keeps their order; a lossy link may not).
 fn receive_datagrams(
     socket: &UdpSocket,
     options: &ExchangeOptions,
-    expected: usize,
+    messages: &[Vec<u8>],
     offsets: &[u64],
     rec: &Recorder,
 ) -> Result<(), Error> {
@@ -101,11 +113,16 @@ fn receive_datagrams(
         );
         thread::sleep(options.reader_delay);
     }
+    // Across a link, a datagram may still be on its way (delayed, held back) for a while.
+    let on_the_way = options.net.as_ref().map_or(Duration::ZERO, |net| {
+        2 * (net.delay + net.jitter) + crate::net::link::spec::REORDER_HOLD
+    });
     socket
-        .set_read_timeout(Some(QUIET.max(options.send_gap * 2)))
+        .set_read_timeout(Some(QUIET.max(options.send_gap * 2) + on_the_way))
         .map_err(|e| Error::io("setsockopt(SO_RCVTIMEO)", e))?;
     let mut buf = vec![0u8; options.recv_size];
-    for &offset in offsets.iter().take(expected) {
+    let mut received = vec![false; messages.len()];
+    while received.iter().any(|r| !r) {
         let called_us = rec.now_us();
         let whole = match recv_truncating(socket, &mut buf) {
             Ok(whole) => whole,
@@ -120,10 +137,12 @@ fn receive_datagrams(
             Err(e) => return Err(Error::io("recvfrom()", e)),
         };
         let kept = whole.min(buf.len());
+        let k = which_message(messages, &received, &buf[..kept], whole);
+        received[k] = true;
         rec.record_returned(
             Side::Server,
             Op::Recv,
-            Some(offset),
+            Some(offsets[k]),
             &buf[..kept],
             called_us,
         );
@@ -136,6 +155,17 @@ fn receive_datagrams(
         }
     }
     Ok(())
+}
+
+/// The message a datagram carries: the first one not yet received with this length and these
+/// first bytes; else (a copy the link made) the first with them at all; else the next one.
+fn which_message(messages: &[Vec<u8>], received: &[bool], kept: &[u8], whole: usize) -> usize {
+    let carries = |m: &Vec<u8>| m.len() == whole && m.starts_with(kept);
+    (0..messages.len())
+        .find(|&k| !received[k] && carries(&messages[k]))
+        .or_else(|| (0..messages.len()).find(|&k| carries(&messages[k])))
+        .or_else(|| received.iter().position(|r| !r))
+        .unwrap_or(0)
 }
 
 /// recv() with MSG_TRUNC: copies what fits and returns the datagram's full length.

@@ -3,7 +3,8 @@
 //! Stable for graders: every event has `seq`, `t_us`, `side` and `op`; `send`, `recv` and
 //! `frame` events add `len` and `hex`; `send` and `recv` events add `messages` (which messages
 //! their bytes came from, numbered from 1) and `pieces` (which bytes of which part). The last
-//! line has `"op":"summary"`.
+//! line has `"op":"summary"`. With `--net`, each `segment` event adds `packet` (the link's
+//! record of it: direction, TCP fields, times, fate) and the summary adds `link`.
 
 use std::fmt::Write as _;
 
@@ -12,7 +13,7 @@ use serde::Serialize;
 use crate::analysis::Summary;
 use crate::lesson::LessonRun;
 pub use crate::transcript::hex;
-use crate::transcript::{Event, Op, Piece, Transcript};
+use crate::transcript::{Event, Op, Piece, Transcript, WirePacket, WireSource};
 
 #[derive(Serialize)]
 struct JsonEvent<'a> {
@@ -26,6 +27,10 @@ struct JsonEvent<'a> {
     messages: Option<Vec<usize>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pieces: Option<Vec<Piece>>,
+    /// `--net`: the packet a segment event is, as the link saw it (direction, TCP fields,
+    /// when it left, its fate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    packet: Option<&'a WirePacket>,
 }
 
 /// Render every event and the summary as JSON Lines.
@@ -41,7 +46,7 @@ pub fn render(run: &LessonRun, summary: &Summary) -> String {
     out
 }
 
-fn json_event<'a>(t: &Transcript, event: &'a Event) -> JsonEvent<'a> {
+fn json_event<'a>(t: &'a Transcript, event: &'a Event) -> JsonEvent<'a> {
     let carries_bytes = matches!(event.op, Op::Send | Op::Recv | Op::Frame | Op::Segment);
     let on_stream = matches!(event.op, Op::Send | Op::Recv | Op::Segment);
     let offset = event.offset.unwrap_or(0);
@@ -51,5 +56,9 @@ fn json_event<'a>(t: &Transcript, event: &'a Event) -> JsonEvent<'a> {
         hex: carries_bytes.then(|| hex(&event.bytes)),
         messages: on_stream.then(|| t.messages_in(offset, event.bytes.len())),
         pieces: on_stream.then(|| t.pieces(offset, event.bytes.len())),
+        packet: event
+            .packet
+            .filter(|_| t.wire.source == Some(WireSource::Link))
+            .and_then(|n| t.wire.packet(n)),
     }
 }

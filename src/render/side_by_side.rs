@@ -13,6 +13,7 @@ use super::text::{
 };
 use super::{ViewOptions, human_bytes};
 use crate::analysis::Summary;
+use crate::analysis::link::HeldSegment;
 use crate::framing::Framing;
 use crate::lesson::{Lang, LessonRun, Transport};
 use crate::structfmt::bytes_repr;
@@ -57,19 +58,20 @@ pub struct Parts {
 pub fn render_parts(run: &LessonRun, summary: &Summary, options: ViewOptions) -> Parts {
     let mut head = String::new();
     heading(run, options.width, &mut head);
-    let events = table(run, options, &mut head);
+    let held = summary.link.as_ref().map_or(&[][..], |l| &l.held[..]);
+    let events = table(run, held, options, &mut head);
     let mut foot = String::from("\n");
-    footer(summary, options.width, &mut foot);
+    footer(summary, run.transport, options.width, &mut foot);
     Parts { head, events, foot }
 }
 
 fn heading(run: &LessonRun, width: usize, out: &mut String) {
     let t = &run.transcript;
     let udp = run.transport == Transport::Udp;
-    let carrier = if udp {
-        "UDP datagrams on loopback"
-    } else {
-        "one TCP connection on loopback"
+    let carrier = match (&run.options.net, udp) {
+        (Some(_), _) => super::link_view::carrier(!udp),
+        (None, true) => "UDP datagrams on loopback",
+        (None, false) => "one TCP connection on loopback",
     };
     let title = format!("lab {} — client → server over {carrier}", run.lesson);
     out.push_str(&paint_wrapped(&Line::of(title, Look::Heading), width, 0));
@@ -88,6 +90,10 @@ fn heading(run: &LessonRun, width: usize, out: &mut String) {
         o.send_gap.as_millis(),
     );
     out.push_str(&paint_wrapped(&Line::of(knobs, Look::Dim), width, 0));
+    if let Some(spec) = &run.options.net {
+        let line = Line::of(super::link_view::spec_line(spec), Look::Dim);
+        out.push_str(&paint_wrapped(&line, width, 0));
+    }
     if let Some(framing) = &run.framing {
         let text = describe_framing(framing);
         for l in wrap_words(&text, width) {
@@ -219,7 +225,12 @@ fn column_of(event: &Event, columns: usize) -> usize {
 }
 
 /// The table's header rows go to `out`; each event's rows come back as one block.
-fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String> {
+fn table(
+    run: &LessonRun,
+    held: &[HeldSegment],
+    options: ViewOptions,
+    out: &mut String,
+) -> Vec<String> {
     let t = &run.transcript;
     let widths = column_widths(t, options.width);
     let mut titles = vec![Line::of("client: send()", Look::Heading)];
@@ -272,7 +283,8 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String>
             continue;
         }
         let column = column_of(event, widths.len());
-        let mut cell = event_cell(t, event, options, widths[column]);
+        let mut cell = super::link_view::segment_cell(t, event, held, options, widths[column])
+            .unwrap_or_else(|| event_cell(t, event, options, widths[column]));
         if let (Op::Send, Some(now), false) = (event.op, event.data_segs_out, captured) {
             let new = now.saturating_sub(segments_before);
             segments_before = now;
@@ -373,6 +385,21 @@ fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         Op::Segment => "",
         _ => "recv",
     };
+    let lead = prefix(op, event.bytes.len());
+    let indent = lead.width();
+    bytes_cell_led(t, event, options, width, lead, indent)
+}
+
+/// The bytes of a send, recv or segment after `lead`, coloured by message, with the labels
+/// of the pieces they hold `label_indent` columns in.
+pub(super) fn bytes_cell_led(
+    t: &Transcript,
+    event: &Event,
+    options: ViewOptions,
+    width: usize,
+    lead: String,
+    label_indent: usize,
+) -> Vec<Line> {
     let offset = event.offset.unwrap_or(0);
     let pieces = t.pieces(offset, event.bytes.len());
     let mut runs = Vec::with_capacity(pieces.len());
@@ -386,14 +413,14 @@ fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         });
         at += len;
     }
-    let lead = prefix(op, event.bytes.len());
     let indent = lead.width();
     let mut lines = with_prefix(lead, &runs, options, width);
+    let label_at = label_indent;
     // The labels say in words what the colours say: essential without colour.
     let single_whole_payload =
         pieces.len() == 1 && pieces[0].whole && pieces[0].part == Part::Payload;
     if event.op == Op::Recv || !single_whole_payload {
-        lines.extend(piece_labels(t, &pieces, indent, width));
+        lines.extend(piece_labels(t, &pieces, label_at, width));
     }
     if let Some(note) = event.detail.as_deref().filter(|_| event.op == Op::Segment) {
         lines.push(Line::of(
@@ -490,10 +517,20 @@ pub(super) fn verdict_look(s: &Summary) -> Look {
     }
 }
 
-fn footer(s: &Summary, width: usize, out: &mut String) {
+fn footer(s: &Summary, transport: Transport, width: usize, out: &mut String) {
     let figures = Words(Lang::En).figures(s);
     labelled(out, width, "measured", &figures, Look::Plain);
     labelled(out, width, "wire", &s.wire, Look::Plain);
+    if let Some(link) = &s.link {
+        let intact = s.bytes_received == s.bytes_sent;
+        let tcp = transport == Transport::Tcp;
+        for (i, (text, look)) in super::link_view::footer_lines(link, tcp, intact)
+            .into_iter()
+            .enumerate()
+        {
+            labelled(out, width, if i == 0 { "link" } else { "" }, &text, look);
+        }
+    }
     labelled(out, width, "verdict", &s.verdict, verdict_look(s));
     let call = if s.truncated.is_some() {
         "recvfrom()"

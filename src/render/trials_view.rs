@@ -72,6 +72,10 @@ pub fn render(lesson: &str, runs: &[Summary], width: usize) -> String {
         )
     };
     out.push_str(&paint_wrapped(&Line::of(title, Look::Heading), width, 0));
+    if let Some(link) = &first.link {
+        let line = Line::of(super::link_view::trials_line(link), Look::Dim);
+        out.push_str(&paint_wrapped(&line, width, 0));
+    }
     out.push('\n');
     let recvs = histogram(runs.iter().map(|s| s.recvs as u64));
     let (calls, sends) = if udp {
