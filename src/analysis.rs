@@ -4,6 +4,8 @@
 //! Every figure here is counted from recorded events; the lesson's prediction is kept apart
 //! and compared with them, never used in their place.
 
+pub mod stream;
+
 use std::time::Duration;
 
 use serde::Serialize;
@@ -224,6 +226,68 @@ pub fn summarize(run: &LessonRun) -> Summary {
         sticky_verdict(&summary)
     };
     summary.hint = hint(&summary, framed);
+    summary
+}
+
+/// What a traced stream (one direction of one connection, `lab trace`) came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamFacts {
+    pub counts: stream::StreamCounts,
+    /// send() calls that moved bytes: each one a message.
+    pub messages: usize,
+    /// The sender's TCP_INFO count, read as it closed.
+    pub data_segments_out: Option<u32>,
+    /// The sender turned Nagle off.
+    pub nodelay: bool,
+    /// The first failed call: `syscall: ERRNO`.
+    pub error: Option<String>,
+    /// The largest buffer a recv() asked for.
+    pub largest_recv: usize,
+}
+
+/// The summary of a traced stream, judged exactly as sticky-demo judges its run: a traced
+/// program's send() calls are its messages.
+pub fn stream_summary(facts: &StreamFacts) -> Summary {
+    let c = &facts.counts;
+    let mut summary = Summary {
+        op: "summary",
+        lesson: "trace",
+        sends: c.sends,
+        recvs: c.recvs,
+        bytes_sent: c.bytes_sent,
+        bytes_received: c.bytes_received,
+        messages_sent: facts.messages,
+        messages_received: c.recvs,
+        merged_recvs: c.merged_recvs,
+        split_messages: c.split_messages,
+        intact_frames: 0,
+        most_messages_in_one_recv: c.most_messages_in_one_recv,
+        intact: c.one_whole_message_each && facts.error.is_none(),
+        data_segments_out: facts.data_segments_out,
+        segments_captured: None,
+        // Without the sender's own count there is nothing to say about the wire.
+        wire: match facts.data_segments_out {
+            Some(n) => wire_words(c.sends, c.recvs, Some(n), None, facts.nodelay),
+            None => String::new(),
+        },
+        predicted_recvs: None,
+        verdict: String::new(),
+        hint: String::new(),
+        error: facts.error.clone(),
+        recv_size: facts.largest_recv,
+        reader_delay_ms: 0,
+        send_gap_ms: 0,
+        nodelay: facts.nodelay,
+        framing: None,
+        header: None,
+        delimiter: None,
+        record_size: None,
+        max_frame: None,
+        truncated: None,
+        corrupt: None,
+        boundary_rule: String::new(),
+    };
+    summary.verdict = sticky_verdict(&summary);
     summary
 }
 
@@ -542,6 +606,8 @@ mod tests {
             message: None,
             detail: None,
             data_segs_out: None,
+            direction: None,
+            call: None,
         }
     }
 

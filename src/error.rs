@@ -20,6 +20,8 @@ pub enum Error {
     Output(io::Error),
     /// The peer refused what was asked (an upload), with its reason.
     Refused(String),
+    /// `lab trace` could not start tracing.
+    Trace(crate::trace::TraceError),
 }
 
 impl Error {
@@ -33,9 +35,11 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Io { .. } | Error::Struct(_) | Error::Output(_) | Error::Refused(_) => {
-                EXIT_FAILURE
-            }
+            Error::Io { .. }
+            | Error::Struct(_)
+            | Error::Output(_)
+            | Error::Refused(_)
+            | Error::Trace(_) => EXIT_FAILURE,
             Error::Usage(_) => EXIT_USAGE,
         }
     }
@@ -48,6 +52,7 @@ impl fmt::Display for Error {
             Error::Usage(text) | Error::Struct(text) => f.write_str(text),
             Error::Output(e) => write!(f, "writing the output failed: {e}"),
             Error::Refused(reason) => write!(f, "the server refused: {reason}"),
+            Error::Trace(e) => f.write_str(&crate::render::trace_words::error_text(e)),
         }
     }
 }
@@ -56,7 +61,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } | Error::Output(source) => Some(source),
-            Error::Usage(_) | Error::Struct(_) | Error::Refused(_) => None,
+            Error::Usage(_) | Error::Struct(_) | Error::Refused(_) | Error::Trace(_) => None,
         }
     }
 }

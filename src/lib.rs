@@ -52,6 +52,8 @@ pub mod signal;
 pub mod struct_command;
 pub mod structfmt;
 pub mod tools;
+pub mod trace;
+mod trace_run;
 pub mod transcript;
 pub mod upload;
 
@@ -93,6 +95,7 @@ pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
             .map_err(Error::Output),
         Command::Chat(args) => live_run::run_chat(args, cli.json, out),
         Command::Proxy(args) => live_run::run_proxy(args, cli.json, out),
+        Command::Trace(args) => trace_run::run_trace(args, cli.json, out),
         _ => {
             let text = render_command(cli)?;
             if is_paced(cli) && !cli.json {
@@ -114,6 +117,7 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
         | Command::Chat(_)
         | Command::Proxy(_)
         | Command::Lesson(_)
+        | Command::Trace(_)
         | Command::Completions { .. }
         | Command::Man => unreachable!("these write as they go: run() runs them"),
         Command::Lessons => Ok(lessons_list(cli.json)),

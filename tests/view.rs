@@ -26,6 +26,8 @@ fn event(
         message: None,
         detail: detail.map(str::to_string),
         data_segs_out: None,
+        direction: None,
+        call: None,
     }
 }
 

@@ -31,7 +31,7 @@ pub fn render_line(event: &LiveEvent) -> Option<String> {
             message: n,
             part: Part::Payload,
         }];
-        let lines = text_lines(&runs, BYTES_WIDTH, 1);
+        let lines = text_lines(&runs, 0, BYTES_WIDTH, 1);
         let cut = lines.len() > 1 || payload.len() > crate::live::PREVIEW;
         for chunk in lines.into_iter().next().unwrap_or_default().chunks {
             line.chunks.push(chunk);

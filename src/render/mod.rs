@@ -12,6 +12,9 @@ pub mod side_by_side;
 pub mod struct_view;
 mod style;
 mod text;
+pub mod trace_live;
+pub mod trace_view;
+pub mod trace_words;
 pub mod trials_view;
 pub mod upload_view;
 

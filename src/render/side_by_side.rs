@@ -29,8 +29,8 @@ const HEX_PER_LINE: usize = 8;
 const MAX_ROWS: usize = 240;
 const HEAD_ROWS: usize = 160;
 /// Width of the labels before the verdict and the other footer lines.
-const FOOTER_LABEL: usize = 9;
-const VIEW_WIDTH: usize = TIME_WIDTH + 2 * COLUMN_WIDTH + 6;
+pub(super) const FOOTER_LABEL: usize = 9;
+pub(super) const VIEW_WIDTH: usize = TIME_WIDTH + 2 * COLUMN_WIDTH + 6;
 
 /// Render the whole view: heading, table, figures and verdict.
 pub fn render(run: &LessonRun, summary: &Summary, options: ViewOptions) -> String {
@@ -55,7 +55,7 @@ pub struct Parts {
 pub fn render_parts(run: &LessonRun, summary: &Summary, options: ViewOptions) -> Parts {
     let mut head = String::new();
     heading(run, &mut head);
-    let events = table(run, options, &mut head);
+    let events = table(&lesson_table(run), options, &mut head);
     let mut foot = String::from("\n");
     footer(summary, &mut foot);
     Parts { head, events, foot }
@@ -102,7 +102,7 @@ fn heading(run: &LessonRun, out: &mut String) {
 }
 
 /// Socket set-up in one line: the table is for the bytes. (`--json` lists every call.)
-fn setup_summary(t: &Transcript) -> Option<String> {
+pub(super) fn setup_summary(t: &Transcript) -> Option<String> {
     let detail = |side, op| t.events_of(side, op).next().and_then(|e| e.detail.clone());
     let server: Vec<String> = [
         detail(Side::Server, Op::Bind).map(|a| format!("bind {a}")),
@@ -175,7 +175,7 @@ fn push_legend(t: &Transcript, out: &mut String) {
             message: n,
             part: Part::Payload,
         }];
-        let preview = text_lines(&runs, 24, 1)
+        let preview = text_lines(&runs, 0, 24, 1)
             .into_iter()
             .reduce(|mut a, b| {
                 a.chunks.extend(b.chunks);
@@ -219,12 +219,22 @@ fn column_of(event: &Event, columns: usize) -> usize {
     }
 }
 
-/// The table's header rows go to `out`; each event's rows come back as one block.
-fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String> {
+/// What the table shows: a transcript, its column titles, and the events left out of it.
+pub(super) struct Table<'a> {
+    pub transcript: &'a Transcript,
+    /// Client, (wire,) server.
+    pub titles: Vec<Line>,
+    /// Events already dropped from the transcript: (after how many, how many).
+    pub dropped: Option<(usize, usize)>,
+    /// µs subtracted from every row's time (a traced connection counts from its first call).
+    pub origin_us: u64,
+}
+
+/// A lesson's table: the client's send() calls, (the wire,) the server's recv() calls.
+fn lesson_table(run: &LessonRun) -> Table<'_> {
     let t = &run.transcript;
-    let widths = column_widths(t);
     let mut titles = vec![Line::of("client: send()", Look::Heading)];
-    if widths.len() == 3 {
+    if column_widths(t).len() == 3 {
         titles.push(Line::of("wire: segments", Look::Heading));
     }
     let call = if run.transport == Transport::Udp {
@@ -236,6 +246,19 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String>
         format!("server: {call}({})", run.options.recv_size),
         Look::Heading,
     ));
+    Table {
+        transcript: t,
+        titles,
+        dropped: None,
+        origin_us: 0,
+    }
+}
+
+/// The table's header rows go to `out`; each event's rows come back as one block.
+pub(super) fn table(table: &Table<'_>, options: ViewOptions, out: &mut String) -> Vec<String> {
+    let t = table.transcript;
+    let widths = column_widths(t);
+    let titles = &table.titles;
     let time_title = Line::of(format!("{:>TIME_WIDTH$}", "t ms"), Look::Dim);
     push_row(
         out,
@@ -250,14 +273,15 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String>
     let _ = writeln!(out, "{}", super::style::dim(&rule.join("─┼─")));
     let events = &t.events;
     let skipped = events.len().saturating_sub(MAX_ROWS);
+    let (note_at, left_out) = table.dropped.unwrap_or((HEAD_ROWS, skipped));
     // Data segments counted before each send, to show what each send() put on the wire
     // (unless --wire captured the segments themselves).
     let mut segments_before = 0u32;
     let captured = widths.len() == 3;
     let mut blocks = Vec::new();
     for (i, event) in events.iter().enumerate() {
-        if skipped > 0 && i == HEAD_ROWS {
-            let note = format!("… {skipped} events not shown here (--json lists every one) …");
+        if left_out > 0 && i == note_at {
+            let note = format!("… {left_out} events not shown here (--json lists every one) …");
             let mut block = String::new();
             push_line(&mut block, &Line::of(note, Look::Dim));
             blocks.push(block);
@@ -285,7 +309,7 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String>
             };
             cell.push(Line::of(text, Look::Dim));
         }
-        let ms = event.t_us as f64 / 1000.0;
+        let ms = row_time(event).saturating_sub(table.origin_us) as f64 / 1000.0;
         // Tenths of a millisecond while they matter; whole milliseconds past a second, so
         // the column never overflows.
         let time = if ms < 1000.0 {
@@ -307,11 +331,19 @@ fn table(run: &LessonRun, options: ViewOptions, out: &mut String) -> Vec<String>
     blocks
 }
 
+/// A send is placed at its call, anything else where it returned (a traced recv may wait).
+fn row_time(event: &Event) -> u64 {
+    match &event.call {
+        Some(call) if event.op != Op::Send => call.t_return_us,
+        _ => event.t_us,
+    }
+}
+
 /// Set-up calls are summed up above the table, and the final segment count below it.
 fn is_summed_up(event: &Event) -> bool {
     let setup = matches!(
         event.op,
-        Op::Sockopt | Op::Bind | Op::Listen | Op::Connect | Op::Accept
+        Op::Sockopt | Op::Bind | Op::Listen | Op::Connect | Op::Accept | Op::Socket
     );
     setup || (event.op == Op::Note && event.data_segs_out.is_some())
 }
@@ -319,6 +351,9 @@ fn is_summed_up(event: &Event) -> bool {
 /// The lines one event takes in its side's column.
 fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize) -> Vec<Line> {
     let words = |text: &str, look| words(text, look, width);
+    if let Some(lines) = super::trace_words::call_cell(t, event, options, width) {
+        return lines;
+    }
     match event.op {
         Op::Send | Op::Recv | Op::Segment => bytes_cell(t, event, options, width),
         Op::Frame => frame_cell(t, event, options, width),
@@ -331,7 +366,17 @@ fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         Op::Truncated => words(&format!("truncated: {}", detail(event)), Look::Bad),
         Op::Error => words(&format!("error: {}", detail(event)), Look::Bad),
         Op::Note => words(detail(event), Look::Dim),
-        Op::Sockopt | Op::Bind | Op::Listen | Op::Connect | Op::Accept => words(
+        Op::Sockopt
+        | Op::Bind
+        | Op::Listen
+        | Op::Connect
+        | Op::Accept
+        | Op::Socket
+        | Op::Shutdown
+        | Op::Fork
+        | Op::Thread
+        | Op::Exec
+        | Op::Exit => words(
             &format!("{:?} {}", event.op, detail(event)).to_lowercase(),
             Look::Dim,
         ),
@@ -342,7 +387,7 @@ fn detail(event: &Event) -> &str {
     event.detail.as_deref().unwrap_or("")
 }
 
-fn words(text: &str, look: Look, width: usize) -> Vec<Line> {
+pub(super) fn words(text: &str, look: Look, width: usize) -> Vec<Line> {
     wrap_words(text, width)
         .into_iter()
         .map(|l| Line::of(l, look))
@@ -351,7 +396,7 @@ fn words(text: &str, look: Look, width: usize) -> Vec<Line> {
 
 /// `send    5 B  ` — the op, the byte count, then the bytes. A segment, alone in the wire
 /// column, needs only its size.
-fn prefix(op: &str, len: usize) -> String {
+pub(super) fn prefix(op: &str, len: usize) -> String {
     if op.is_empty() {
         format!("{len:>3} B ")
     } else {
@@ -359,18 +404,23 @@ fn prefix(op: &str, len: usize) -> String {
     }
 }
 
-fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize) -> Vec<Line> {
+pub(super) fn bytes_cell(
+    t: &Transcript,
+    event: &Event,
+    options: ViewOptions,
+    width: usize,
+) -> Vec<Line> {
     let op = match event.op {
         Op::Send => "send",
         Op::Segment => "",
         _ => "recv",
     };
-    let offset = event.offset.unwrap_or(0);
-    let pieces = t.pieces(offset, event.bytes.len());
+    let pieces = t.pieces_of(event);
     let mut runs = Vec::with_capacity(pieces.len());
     let mut at = 0;
     for p in &pieces {
-        let len = (p.to - p.from) as usize;
+        // A traced call keeps only the first bytes: the runs stop where they stop.
+        let len = ((p.to - p.from) as usize).min(event.bytes.len() - at);
         runs.push(Run {
             bytes: &event.bytes[at..at + len],
             message: p.message,
@@ -378,13 +428,21 @@ fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         });
         at += len;
     }
-    let lead = prefix(op, event.bytes.len());
+    if pieces.is_empty() && !event.bytes.is_empty() {
+        // Bytes from a sender lab did not trace: no message to colour them by.
+        runs.push(Run {
+            bytes: &event.bytes,
+            message: 0,
+            part: Part::Payload,
+        });
+    }
+    let lead = prefix(op, event.len());
     let indent = lead.width();
-    let mut lines = with_prefix(lead, &runs, options, width);
+    let mut lines = with_prefix(lead, &runs, event.len(), options, width);
     // The labels say in words what the colours say: essential without colour.
     let single_whole_payload =
         pieces.len() == 1 && pieces[0].whole && pieces[0].part == Part::Payload;
-    if event.op == Op::Recv || !single_whole_payload {
+    if !pieces.is_empty() && (event.op == Op::Recv || !single_whole_payload) {
         lines.extend(piece_labels(t, &pieces, indent, width));
     }
     if let Some(note) = event.detail.as_deref().filter(|_| event.op == Op::Segment) {
@@ -403,7 +461,8 @@ fn frame_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         message: n,
         part: Part::Payload,
     }];
-    let mut lines = with_prefix(prefix("frame", event.bytes.len()), &runs, options, width);
+    let total = event.bytes.len();
+    let mut lines = with_prefix(prefix("frame", total), &runs, total, options, width);
     let indent = " ".repeat(prefix("frame", 0).len());
     let mut check = Line::of(format!("{indent}⇒ "), Look::Plain);
     check.push(format!("m{n}"), Look::Label(n));
@@ -417,14 +476,21 @@ fn frame_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
 }
 
 /// The prefix, then the bytes as text after it (wrapped under it) or as hex lines below it.
-fn with_prefix(prefix: String, runs: &[Run<'_>], options: ViewOptions, width: usize) -> Vec<Line> {
+/// `total`: the bytes the call moved (the runs may hold only the first of them).
+fn with_prefix(
+    prefix: String,
+    runs: &[Run<'_>],
+    total: usize,
+    options: ViewOptions,
+    width: usize,
+) -> Vec<Line> {
     let indent = prefix.width();
     if options.hex {
         let mut lines = vec![Line::of(prefix, Look::Plain)];
-        lines.extend(hex_lines(runs, HEX_PER_LINE, MAX_BYTE_LINES));
+        lines.extend(hex_lines(runs, total, HEX_PER_LINE, MAX_BYTE_LINES));
         return lines;
     }
-    let mut lines = text_lines(runs, width - indent, MAX_BYTE_LINES);
+    let mut lines = text_lines(runs, total, width - indent, MAX_BYTE_LINES);
     for (k, line) in lines.iter_mut().enumerate() {
         let lead = if k == 0 {
             prefix.clone()
@@ -473,8 +539,9 @@ fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -
     lines
 }
 
-fn footer(s: &Summary, out: &mut String) {
-    let figures = format!(
+/// `3 send() · 1 recv() with data · …`: the measured figures in one line.
+pub(super) fn figures(s: &Summary) -> String {
+    format!(
         "{} send() · {} recv() with data · {} B sent, {} B received · {} merged recv() · {} \
          split message{}",
         s.sends,
@@ -484,15 +551,23 @@ fn footer(s: &Summary, out: &mut String) {
         s.merged_recvs,
         s.split_messages,
         if s.split_messages == 1 { "" } else { "s" }
-    );
-    labelled(out, "measured", &figures, Look::Plain);
-    let verdict_look = if s.error.is_some() {
+    )
+}
+
+/// Red for an error, green for intact, bold for boundaries lost.
+pub(super) fn verdict_look(s: &Summary) -> Look {
+    if s.error.is_some() {
         Look::Bad
     } else if s.intact {
         Look::Good
     } else {
         Look::Heading
-    };
+    }
+}
+
+fn footer(s: &Summary, out: &mut String) {
+    labelled(out, "measured", &figures(s), Look::Plain);
+    let verdict_look = verdict_look(s);
     labelled(out, "wire", &s.wire, Look::Plain);
     labelled(out, "verdict", &s.verdict, verdict_look);
     if let Some(predicted) = s.predicted_recvs {
@@ -520,7 +595,7 @@ fn footer(s: &Summary, out: &mut String) {
 }
 
 /// `label    text…`, the text wrapped under itself.
-fn labelled(out: &mut String, label: &str, text: &str, look: Look) {
+pub(super) fn labelled(out: &mut String, label: &str, text: &str, look: Look) {
     for (k, l) in wrap_words(text, VIEW_WIDTH - FOOTER_LABEL)
         .into_iter()
         .enumerate()
@@ -535,7 +610,7 @@ fn labelled(out: &mut String, label: &str, text: &str, look: Look) {
     }
 }
 
-fn push_line(out: &mut String, line: &Line) {
+pub(super) fn push_line(out: &mut String, line: &Line) {
     let _ = writeln!(out, "{}", line.paint());
 }
 

@@ -174,8 +174,9 @@ pub struct Run<'a> {
 }
 
 /// Show runs as text, wrapped to `width` columns, at most `max_lines` lines; what does not
-/// fit is summed up as `… +N B`.
-pub fn text_lines(runs: &[Run<'_>], width: usize, max_lines: usize) -> Vec<Line> {
+/// fit is summed up as `… +N B` out of `total` (the runs may be only the first bytes; 0: the
+/// runs are all there is).
+pub fn text_lines(runs: &[Run<'_>], total: usize, width: usize, max_lines: usize) -> Vec<Line> {
     // Every token takes at least one column and at most 4 bytes (a UTF-8 character), so
     // this many bytes always fill the lines: an 8 MiB recv costs no more than a short one.
     let mut budget = 4 * width * max_lines;
@@ -185,7 +186,7 @@ pub fn text_lines(runs: &[Run<'_>], width: usize, max_lines: usize) -> Vec<Line>
         text_tokens(&run.bytes[..take], run.message, run.part, &mut tokens);
         budget -= take;
     }
-    let total: usize = runs.iter().map(|r| r.bytes.len()).sum();
+    let total = total.max(runs.iter().map(|r| r.bytes.len()).sum());
     let mut lines = vec![Line::new()];
     let mut shown = 0;
     for token in tokens {
@@ -206,9 +207,10 @@ pub fn text_lines(runs: &[Run<'_>], width: usize, max_lines: usize) -> Vec<Line>
     lines
 }
 
-/// Show runs as hex, `per_line` bytes a line, each line followed by its printable ASCII.
-pub fn hex_lines(runs: &[Run<'_>], per_line: usize, max_lines: usize) -> Vec<Line> {
-    let total: usize = runs.iter().map(|r| r.bytes.len()).sum();
+/// Show runs as hex, `per_line` bytes a line, each line followed by its printable ASCII; what
+/// is left out is counted against `total`.
+pub fn hex_lines(runs: &[Run<'_>], total: usize, per_line: usize, max_lines: usize) -> Vec<Line> {
+    let total = total.max(runs.iter().map(|r| r.bytes.len()).sum());
     let bytes: Vec<(u8, Look)> = runs
         .iter()
         .flat_map(|r| {
@@ -301,23 +303,23 @@ mod tests {
     #[test]
     fn a_cut_chinese_character_shows_its_bytes_as_escapes() {
         // "你好" is e4 bd a0 e5 a5 bd; a recv that ends after 4 bytes cuts "好".
-        let lines = text_lines(&[run(&"你好".as_bytes()[..4])], 40, 4);
+        let lines = text_lines(&[run(&"你好".as_bytes()[..4])], 0, 40, 4);
         assert_eq!(plain(&lines), vec!["你\\xe5"]);
-        let lines = text_lines(&[run(&"你好".as_bytes()[4..])], 40, 4);
+        let lines = text_lines(&[run(&"你好".as_bytes()[4..])], 0, 40, 4);
         assert_eq!(plain(&lines), vec!["\\xa5\\xbd"]);
     }
 
     #[test]
     fn control_bytes_are_escaped_like_python() {
-        let lines = text_lines(&[run(b"a\nb\x00")], 40, 4);
+        let lines = text_lines(&[run(b"a\nb\x00")], 0, 40, 4);
         assert_eq!(plain(&lines), vec!["a\\nb\\x00"]);
     }
 
     #[test]
     fn edge_spaces_and_invisible_characters_are_made_visible() {
-        let lines = text_lines(&[run(b" a b ")], 40, 4);
+        let lines = text_lines(&[run(b" a b ")], 0, 40, 4);
         assert_eq!(plain(&lines), vec!["␠a b␠"]);
-        let lines = text_lines(&[run("a\u{202e}b".as_bytes())], 40, 4);
+        let lines = text_lines(&[run("a\u{202e}b".as_bytes())], 0, 40, 4);
         assert_eq!(plain(&lines), vec!["a\\xe2\\x80\\xaeb"]);
     }
 
@@ -329,14 +331,14 @@ mod tests {
             part: Part::Header,
         };
         assert_eq!(
-            plain(&text_lines(&[header], 40, 4)),
+            plain(&text_lines(&[header], 0, 40, 4)),
             vec!["\\x00\\x00\\x00\\x09"]
         );
     }
 
     #[test]
     fn long_text_wraps_and_the_rest_is_counted() {
-        let lines = text_lines(&[run(&[b'x'; 100])], 10, 2);
+        let lines = text_lines(&[run(&[b'x'; 100])], 0, 10, 2);
         assert_eq!(
             plain(&lines),
             vec!["x".repeat(10), "x".repeat(10), "… +80 B".into()]
@@ -345,13 +347,13 @@ mod tests {
 
     #[test]
     fn double_width_characters_wrap_by_columns() {
-        let lines = text_lines(&[run("你好世界".as_bytes())], 4, 4);
+        let lines = text_lines(&[run("你好世界".as_bytes())], 0, 4, 4);
         assert_eq!(plain(&lines), vec!["你好", "世界"]);
     }
 
     #[test]
     fn hex_shows_bytes_and_printable_columns() {
-        let lines = hex_lines(&[run(b"\x00\x00\x00\x05hello")], 8, 4);
+        let lines = hex_lines(&[run(b"\x00\x00\x00\x05hello")], 0, 8, 4);
         assert_eq!(
             plain(&lines),
             vec![

@@ -77,7 +77,7 @@ pub fn render_demo(report: &DemoReport) -> String {
             part: Part::Payload,
         },
     ];
-    for l in hex_lines(&runs, 16, 3) {
+    for l in hex_lines(&runs, 0, 16, 3) {
         let _ = writeln!(out, "  {}", l.paint());
     }
     let _ = writeln!(
