@@ -287,7 +287,7 @@ pub fn stream_summary(facts: &StreamFacts) -> Summary {
         corrupt: None,
         boundary_rule: String::new(),
     };
-    summary.verdict = sticky_verdict(&summary);
+    summary.verdict = stream_verdict(&summary, ".");
     summary
 }
 
@@ -383,6 +383,11 @@ fn sent_phrase(s: &Summary) -> String {
 }
 
 fn sticky_verdict(s: &Summary) -> String {
+    stream_verdict(s, " — send two or more (--message a --message b).")
+}
+
+/// sticky-demo's verdict; `one_message`: what to suggest when there was a single message.
+fn stream_verdict(s: &Summary, one_message: &str) -> String {
     let arrived = format!(
         "{} arrived in {}",
         sent_phrase(s),
@@ -392,10 +397,7 @@ fn sticky_verdict(s: &Summary) -> String {
         return format!("{arrived}, then the exchange failed: {error}");
     }
     if s.messages_sent == 1 {
-        return format!(
-            "{arrived}: with a single message there is nothing to merge — send two or more \
-             (--message a --message b)."
-        );
+        return format!("{arrived}: with a single message there is nothing to merge{one_message}");
     }
     if s.intact && s.predicted_recvs.is_some() {
         return format!(

@@ -215,8 +215,9 @@ pub struct TraceArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub send_max: Option<u64>,
 
-    /// Milliseconds the server's first recv() on each connection waits after accept(): the
-    /// reader is late, so the client's sends merge.
+    /// Hold the server's first recv() on each connection until the client has sent nothing
+    /// for MS milliseconds (or closed, or waits for a reply): the reader is late, so the
+    /// client's sends merge — on a slow machine as on a fast one.
     #[arg(long, value_name = "MS", default_value_t = 0,
           value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
     pub reader_delay: u64,

@@ -77,6 +77,12 @@ impl StreamCounter {
     /// The send() of `message` returned: it moved `moved` bytes (a short send moves fewer
     /// than it asked; a failed one none). Later sends move back accordingly.
     pub fn sent(&mut self, message: usize, moved: u64) {
+        if moved > 0 {
+            self.counts.sends += 1;
+            self.counts.bytes_sent += moved;
+        }
+        // The receiver may have taken the whole message already (its recv returned before
+        // the send did): then there is nothing left to adjust.
         let Some(at) = self
             .in_flight
             .iter()
@@ -94,9 +100,6 @@ impl StreamCounter {
         self.sent -= shrink;
         if moved == 0 {
             self.in_flight.remove(at);
-        } else {
-            self.counts.sends += 1;
-            self.counts.bytes_sent += moved;
         }
     }
 
@@ -221,6 +224,17 @@ mod tests {
         assert_eq!(got.pieces.len(), 2);
         assert!(got.pieces.iter().all(|p| p.whole));
         assert_eq!(counter.counts(2).bytes_sent, 10);
+    }
+
+    #[test]
+    fn a_send_whose_bytes_were_received_before_it_returned_still_counts() {
+        let mut counter = StreamCounter::new();
+        counter.send(1, 3);
+        counter.recv(3, 10);
+        counter.sent(1, 3);
+        let c = counter.counts(1);
+        assert_eq!((c.sends, c.bytes_sent, c.recvs), (1, 3, 1));
+        assert!(c.one_whole_message_each);
     }
 
     #[test]

@@ -83,10 +83,12 @@ fn call_notes(event: &Event) -> Vec<String> {
             "the program asked for {original} B; {flag} made it {asked}"
         ));
     }
-    if event.op == Op::Send && call.asked.is_some_and(|a| a > moved) {
+    let wanted = call.asked_by_program.or(call.asked).unwrap_or(0);
+    if event.op == Op::Send && wanted > moved {
         notes.push(format!(
-            "a short send: {moved} of {} B went; the program must send the rest",
-            call.asked.unwrap_or(0)
+            "a short send: {moved} of {wanted} B went; the other {} B are the program's to \
+             send (sendall() does)",
+            wanted - moved
         ));
     }
     if call.unseen {
@@ -97,7 +99,7 @@ fn call_notes(event: &Event) -> Vec<String> {
     }
     if let Some(held) = call.held_us {
         notes.push(format!(
-            "lab held it {:.1} ms (--reader-delay)",
+            "lab held it {:.1} ms (--reader-delay): the reader came late",
             held as f64 / 1000.0
         ));
     }

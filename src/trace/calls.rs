@@ -20,6 +20,8 @@ use super::tracer::{State, Tracer, resume};
 /// The kernel's "restart this call" codes, seen only by a tracer at the call's exit.
 const RESTARTS: [i64; 4] = [512, 513, 514, 516];
 const CLOSE_RANGE_CLOEXEC: u64 = 4;
+/// `--reader-delay` never holds a recv longer than the delay and this.
+const HOLD_AT_MOST: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A call between its entry and its exit.
 #[derive(Debug)]
@@ -216,12 +218,11 @@ impl Tracer {
         let park = self.parking(&call);
         let task = self.tasks.get_mut(&tid).expect("known thread");
         task.call = Some(call);
-        match park {
-            Some(until) => task.state = State::Parked(until),
-            None => {
-                task.state = State::InCall;
-                resume(tid, true, 0);
-            }
+        if park {
+            task.state = State::Parked;
+        } else {
+            task.state = State::InCall;
+            resume(tid, true, 0);
         }
     }
 
@@ -297,16 +298,35 @@ impl Tracer {
         }
     }
 
-    /// `--reader-delay`: hold the server's first recv on a connection until the delay after
-    /// accept() has passed.
-    fn parking(&self, call: &Pending) -> Option<std::time::Instant> {
-        if self.reader_delay.is_zero() || call.syscall.flow() != Flow::Recv {
-            return None;
-        }
-        let accepted = self.rec.first_recv_pending(call.inode)?;
-        let due = accepted + self.reader_delay.as_micros() as u64;
+    /// `--reader-delay`: the server's first recv on a connection is held (see
+    /// [`Tracer::may_release`]).
+    fn parking(&self, call: &Pending) -> bool {
+        !self.reader_delay.is_zero()
+            && call.syscall.flow() == Flow::Recv
+            && self.rec.first_recv_pending(call.inode)
+    }
+
+    /// Whether a held recv may run now: the client has sent nothing for the delay, or has
+    /// closed, or waits for a reply itself — or it has been held far too long. Measured from
+    /// the client's last send, not from the clock alone, so a slow machine gives the same
+    /// lesson as a fast one.
+    pub(super) fn may_release(&self, call: &Pending) -> bool {
         let now = self.now_us();
-        (due > now).then(|| std::time::Instant::now() + std::time::Duration::from_micros(due - now))
+        let delay = self.reader_delay.as_micros() as u64;
+        let Some(peer) = self.rec.peer_of(call.inode) else {
+            return true;
+        };
+        let quiet = now >= peer.last_activity_us + delay;
+        let too_long = now >= peer.accepted_us + delay + HOLD_AT_MOST.as_micros() as u64;
+        let waits_for_reply = peer.inode.is_some_and(|inode| {
+            self.tasks.values().any(|t| {
+                t.state == State::InCall
+                    && t.call
+                        .as_ref()
+                        .is_some_and(|c| c.inode == inode && c.syscall.flow() == Flow::Recv)
+            })
+        });
+        quiet || peer.closed || waits_for_reply || too_long
     }
 
     /// A parked call's time has come: it runs now, and finds what is waiting now.

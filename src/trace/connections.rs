@@ -97,6 +97,12 @@ pub struct Connection {
     pub accepted_at: Option<u64>,
     /// Whether each side has made its first recv() yet.
     pub first_recv_done: [bool; 2],
+    /// Each end's socket (client, server), once seen.
+    pub inodes: [Option<u64>; 2],
+    /// When each end's latest send returned (µs).
+    pub last_send_us: [u64; 2],
+    /// Each end has closed (or shut down) its sending side.
+    pub closed: [bool; 2],
 }
 
 impl Connection {
@@ -150,6 +156,9 @@ impl Connections {
             window: Window::default(),
             accepted_at: None,
             first_recv_done: [false, false],
+            inodes: [None, None],
+            last_send_us: [0, 0],
+            closed: [false, false],
         });
         self.by_addresses.insert(key, index);
         index

@@ -203,6 +203,7 @@ impl Recorder {
         let nodelay = sock.nodelay;
         let conn = &mut self.conns.list[index];
         conn.pids[side_index(side)].get_or_insert(pid);
+        conn.inodes[side_index(side)] = Some(inode);
         conn.streams[direction_index(sending(side))].nodelay |= nodelay;
         for mut event in setup {
             if let Some(call) = event.call.as_mut() {
@@ -383,6 +384,7 @@ impl Recorder {
         if let Some((i, direction, message, offset)) = ticket.on {
             let conn = &mut self.conns.list[i];
             conn.stream(direction).counter.sent(message, moved);
+            conn.last_send_us[side_index(direction.sender())] = made.t_return;
             if moved == 0 && conn.next_message == message + 1 {
                 conn.next_message = message; // nothing sent: the number is free again
             } else {
@@ -452,6 +454,9 @@ impl Recorder {
     }
 
     pub fn shutdown(&mut self, made: &Made, inode: u64, how: &'static str) {
+        if how != "SHUT_RD" {
+            self.mark_closed(inode);
+        }
         let mut event = self.event(made, Op::Shutdown, None);
         event.detail = Some(how.to_string());
         self.emit(inode, event);
@@ -471,6 +476,9 @@ impl Recorder {
         if let (Some((i, side)), Some(n)) = (self.placed(inode), data_segs_out) {
             self.conns.list[i].stream(sending(side)).data_segs_out = Some(n);
         }
+        if held_by.is_none() {
+            self.mark_closed(inode);
+        }
         let mut event = self.event(made, Op::Close, None);
         let call = event.call.as_mut().expect("traced events have a call");
         call.still_open_in = held_by;
@@ -480,12 +488,32 @@ impl Recorder {
         }
     }
 
-    /// Whether the server side of the connection of `inode` still waits for its first recv,
-    /// and since when (µs) it was accepted.
-    pub fn first_recv_pending(&self, inode: u64) -> Option<u64> {
+    fn mark_closed(&mut self, inode: u64) {
+        if let Some((i, side)) = self.placed(inode) {
+            self.conns.list[i].closed[side_index(side)] = true;
+        }
+    }
+
+    /// Whether `inode` is the server's end of a connection that has not had its first recv.
+    pub fn first_recv_pending(&self, inode: u64) -> bool {
+        self.placed(inode).is_some_and(|(i, side)| {
+            let conn = &self.conns.list[i];
+            side == Side::Server && !conn.first_recv_done[1] && conn.accepted_at.is_some()
+        })
+    }
+
+    /// The other end of the connection of `inode`, as far as lab has seen it.
+    pub fn peer_of(&self, inode: u64) -> Option<Peer> {
         let (i, side) = self.placed(inode)?;
         let conn = &self.conns.list[i];
-        (side == Side::Server && !conn.first_recv_done[1]).then_some(conn.accepted_at?)
+        let other = side_index(side) ^ 1;
+        let accepted_us = conn.accepted_at.unwrap_or(0);
+        Some(Peer {
+            inode: conn.inodes[other],
+            last_activity_us: conn.last_send_us[other].max(accepted_us),
+            accepted_us,
+            closed: conn.closed[other],
+        })
     }
 
     /// Open sockets of the server side that are connections (not listeners).
@@ -495,6 +523,17 @@ impl Recorder {
             .filter(|s| s.side == Some(side) && s.conn.is_some())
             .count()
     }
+}
+
+/// The far end of a connection, for `--reader-delay`.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    pub inode: Option<u64>,
+    /// When it last sent (or the connection was accepted), µs.
+    pub last_activity_us: u64,
+    pub accepted_us: u64,
+    /// It has closed or shut down its sending side.
+    pub closed: bool,
 }
 
 /// What a send or recv moved.

@@ -45,8 +45,8 @@ pub(super) enum State {
     Running,
     /// Resumed into a traced call; its exit stop comes next.
     InCall,
-    /// Held at a call's entry until then (`--reader-delay`).
-    Parked(Instant),
+    /// Held at a call's entry (`--reader-delay`).
+    Parked,
     /// Just spawned, waiting for the SIGTRAP that follows its exec.
     Spawned,
     /// Announced by its parent, its first stop not seen yet.
@@ -552,9 +552,7 @@ impl Tracer {
     }
 
     fn has_deadline(&self) -> bool {
-        self.tasks
-            .values()
-            .any(|t| matches!(t.state, State::Parked(_)))
+        self.tasks.values().any(|t| t.state == State::Parked)
             || self.waiting_client.is_some()
             || (self.client_ended.is_some() && self.server_alive())
     }
@@ -571,7 +569,8 @@ impl Tracer {
         let due: Vec<i32> = self
             .tasks
             .iter()
-            .filter(|(_, t)| matches!(t.state, State::Parked(at) if at <= now))
+            .filter(|(_, t)| t.state == State::Parked)
+            .filter(|(_, t)| t.call.as_ref().is_none_or(|c| self.may_release(c)))
             .map(|(&tid, _)| tid)
             .collect();
         for tid in due {
