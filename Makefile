@@ -2,7 +2,7 @@
 CARGO ?= cargo
 LAB    = $(CARGO) run --quiet --
 
-.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench bench-upload load demo-times man
+.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench bench-upload bench-trace load demo-times man
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS  = struct_format length_decoder delimiter_decoder fixed_decoder
@@ -58,6 +58,11 @@ demo-times:
 ## bench-upload: upload 1 GiB over loopback next to a plain byte copy (BYTES=… to change)
 bench-upload:
 	bash scripts/bench-upload.sh
+
+## bench-trace: 1 GiB in 64 KiB and 1 MiB calls, untraced, under a bare seccomp+ptrace loop in C,
+## and under lab trace (BYTES=…, RUNS=… to change)
+bench-trace:
+	bash scripts/bench-trace.sh
 
 ## fuzz: each cargo-fuzz target for FUZZ_SECONDS (needs a nightly toolchain; not in `make test`)
 fuzz:

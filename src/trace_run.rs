@@ -3,7 +3,7 @@
 //! then the final view.
 
 use std::io::Write;
-use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -12,13 +12,14 @@ use crate::error::Error;
 use crate::render::trace_live::LiveLog;
 use crate::render::{ViewOptions, trace_view};
 use crate::signal;
-use crate::trace::{self, Launch, Live, Note, Programs, TraceOptions};
+use crate::trace::{self, Launch, Live, LiveQueue, Note, Programs, TraceOptions};
 
-/// Events waiting to be written before the traced programs wait for the view: memory stays
-/// bounded however fast they talk.
-const QUEUE: usize = 1024;
+/// How often the live view takes what the tracer has handed over.
+const BATCH_EVERY: Duration = Duration::from_millis(25);
+/// Bytes of each call the text view keeps (a line's worth); `--json` keeps 4 KiB.
+const TEXT_PREVIEW: usize = 256;
 
-fn options(args: &TraceArgs) -> TraceOptions {
+fn options(args: &TraceArgs, json: bool) -> TraceOptions {
     let programs = match (&args.server, &args.client) {
         (Some(server), Some(client)) => Programs::Pair {
             server: Launch::shell(server),
@@ -31,39 +32,25 @@ fn options(args: &TraceArgs) -> TraceOptions {
         recv_max: args.recv_max,
         send_max: args.send_max,
         reader_delay: Duration::from_millis(args.reader_delay),
+        preview: if json { trace::PREVIEW } else { TEXT_PREVIEW },
     }
 }
 
 pub(crate) fn run_trace(args: &TraceArgs, json: bool, out: &mut dyn Write) -> Result<(), Error> {
-    let options = options(args);
+    let options = options(args, json);
     signal::install();
-    let (sender, receiver) = sync_channel::<Live>(QUEUE);
+    let queue = Arc::new(LiveQueue::default());
     let report = thread::scope(|scope| {
-        let tracer = scope.spawn(move || trace::run(options, sender));
-        let mut log = LiveLog::default();
-        let mut failed = None;
-        let mut told_interrupt = false;
-        for live in receiver {
-            if failed.is_some() {
-                continue; // keep draining so the tracer never blocks on a full queue
-            }
-            if signal::stop_requested() && !told_interrupt {
-                told_interrupt = true;
-                let _ = write_live(out, &mut log, &Live::Note(Note::Interrupted), json);
-            }
-            if let Err(e) = write_live(out, &mut log, &live, json) {
-                // Nobody reads any more: stop the programs, as Ctrl-C would.
-                signal::request();
-                failed = Some(e);
-            }
-        }
+        let tracer = {
+            let queue = Arc::clone(&queue);
+            scope.spawn(move || trace::run(options, queue))
+        };
+        let written = write_as_it_comes(&queue, out, json);
         let report = tracer
             .join()
             .unwrap_or(Err(trace::TraceError::System(nix::errno::Errno::EIO)));
-        match failed {
-            Some(e) => Err(Error::Output(e)),
-            None => report.map_err(Error::Trace),
-        }
+        written.map_err(Error::Output)?;
+        report.map_err(Error::Trace)
     })?;
     let text = if json {
         trace_view::render_json(&report)
@@ -73,6 +60,38 @@ pub(crate) fn run_trace(args: &TraceArgs, json: bool, out: &mut dyn Write) -> Re
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(Error::Output)
+}
+
+/// Write each live item as the tracer hands it over, a batch a few times a second, until the
+/// tracer is done. If the output fails, the programs are stopped as Ctrl-C would.
+fn write_as_it_comes(queue: &LiveQueue, out: &mut dyn Write, json: bool) -> std::io::Result<()> {
+    let mut log = LiveLog::default();
+    let mut told_interrupt = false;
+    while let Some(batch) = queue.take(BATCH_EVERY) {
+        if signal::stop_requested() && !told_interrupt {
+            told_interrupt = true;
+            batch_write(out, &mut log, &[Live::Note(Note::Interrupted)], json)?;
+        }
+        if let Err(e) = batch_write(out, &mut log, &batch, json) {
+            signal::request();
+            queue.abandon();
+            while queue.take(BATCH_EVERY).is_some() {}
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+fn batch_write(
+    out: &mut dyn Write,
+    log: &mut LiveLog,
+    batch: &[Live],
+    json: bool,
+) -> std::io::Result<()> {
+    for live in batch {
+        write_live(out, log, live, json)?;
+    }
+    out.flush()
 }
 
 fn write_live(
@@ -87,7 +106,7 @@ fn write_live(
         log.text(live)
     };
     match line {
-        Some(line) => writeln!(out, "{line}").and_then(|()| out.flush()),
+        Some(line) => writeln!(out, "{line}"),
         None => Ok(()),
     }
 }

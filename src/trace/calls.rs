@@ -9,7 +9,6 @@ use std::net::SocketAddr;
 use nix::sys::ptrace;
 use nix::unistd::Pid;
 
-use super::PREVIEW;
 use super::inspect::FdKind;
 use super::memory::{self, Iovec};
 use super::record::{Moved, SendTicket};
@@ -489,7 +488,7 @@ impl Tracer {
         } else {
             // The call filled (or took) the first `moved` bytes of its buffers, in order.
             let (_, iovecs) = buffers(pid, call.syscall, &call.args);
-            memory::gather(pid, &iovecs, (moved as usize).min(PREVIEW))
+            memory::gather(pid, &iovecs, (moved as usize).min(self.preview))
         };
         let outcome = Moved {
             moved,
@@ -515,7 +514,7 @@ impl Tracer {
             let moved = u64::from(len);
             let outcome = Moved {
                 moved,
-                preview: memory::gather(pid, &iovecs, (moved as usize).min(PREVIEW)),
+                preview: memory::gather(pid, &iovecs, (moved as usize).min(self.preview)),
                 asked: Some(iovecs.iter().map(|i| i.len).sum()),
                 ..Moved::default()
             };

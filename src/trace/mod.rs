@@ -16,6 +16,7 @@ mod calls;
 mod connections;
 mod fds;
 mod inspect;
+mod live_queue;
 mod memory;
 mod record;
 mod regs;
@@ -26,7 +27,6 @@ mod syscalls;
 mod tracer;
 
 use std::net::SocketAddr;
-use std::sync::mpsc::SyncSender;
 use std::time::Duration;
 
 use nix::errno::Errno;
@@ -34,9 +34,10 @@ use nix::errno::Errno;
 use crate::analysis::Summary;
 use crate::analysis::stream::StreamCounts;
 use crate::transcript::{Direction, Event, Transcript};
+pub use live_queue::LiveQueue;
 pub use spawn::Launch;
 
-/// Bytes of each send or recv kept in its event (`len` gives the full count).
+/// Bytes of each send or recv kept in its event at most (`len` gives the full count).
 pub const PREVIEW: usize = 4096;
 
 /// Which programs to run.
@@ -54,9 +55,12 @@ pub struct TraceOptions {
     pub recv_max: Option<u64>,
     /// `--send-max N`: send calls offering more are rewritten to offer N.
     pub send_max: Option<u64>,
-    /// `--reader-delay MS`: the server's first recv on each connection waits this long after
-    /// accept() returned.
+    /// `--reader-delay MS`: the server's first recv on each connection is held until the
+    /// client has been quiet this long.
     pub reader_delay: Duration,
+    /// Bytes of each send or recv to copy out of the program (at most [`PREVIEW`]): the text
+    /// view shows a line of them, `--json` the first 4 KiB.
+    pub preview: usize,
 }
 
 /// A program's part in the run.
@@ -210,7 +214,10 @@ pub enum TraceError {
 }
 
 /// Run the programs traced until they end (or Ctrl-C), streaming events to `live`.
-pub fn run(options: TraceOptions, live: SyncSender<Live>) -> Result<TraceReport, TraceError> {
+pub fn run(
+    options: TraceOptions,
+    live: std::sync::Arc<LiveQueue>,
+) -> Result<TraceReport, TraceError> {
     if !regs::SUPPORTED {
         return Err(TraceError::UnsupportedArchitecture);
     }
@@ -219,5 +226,7 @@ pub fn run(options: TraceOptions, live: SyncSender<Live>) -> Result<TraceReport,
             needs: "pidfd_getfd (Linux 5.6)",
         });
     }
-    tracer::trace(options, live)
+    let report = tracer::trace(options, std::sync::Arc::clone(&live));
+    live.close();
+    report
 }

@@ -10,11 +10,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::mpsc::SyncSender;
 
 use super::connections::{Connections, LEGEND_BYTES, LEGEND_MESSAGES, direction_index, side_index};
 use super::syscalls::Flow;
-use super::{Live, PREVIEW};
+use super::{Live, LiveQueue, PREVIEW};
 use crate::transcript::{Call, Direction, Event, Op, Part, Piece, Side};
 
 /// Pieces kept per recv for the views (a recv may hold thousands of tiny messages).
@@ -61,7 +60,7 @@ struct Sock {
 #[derive(Debug)]
 pub struct Recorder {
     next_seq: usize,
-    live: SyncSender<Live>,
+    live: std::sync::Arc<LiveQueue>,
     sockets: HashMap<u64, Sock>,
     pub conns: Connections,
     /// Local ports of the traced listeners: a socket found on one is a server's.
@@ -75,7 +74,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(live: SyncSender<Live>) -> Recorder {
+    pub fn new(live: std::sync::Arc<LiveQueue>) -> Recorder {
         Recorder {
             next_seq: 1,
             live,
@@ -149,7 +148,7 @@ impl Recorder {
 
     fn hand_on(&mut self, event: Event) {
         self.events += 1;
-        let _ = self.live.send(Live::Event(event));
+        self.live.push(Live::Event(event));
     }
 
     /// Hand on an event of socket `inode`: held back while its side is unknown, kept in its

@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -23,8 +22,8 @@ use super::fds::FdTables;
 use super::inspect::Inspector;
 use super::record::{Made, Recorder};
 use super::{
-    Live, Note, ProgramEnd, ProgramReport, Programs, Role, StopReason, TraceError, TraceOptions,
-    TraceReport, spawn,
+    Live, LiveQueue, Note, ProgramEnd, ProgramReport, Programs, Role, StopReason, TraceError,
+    TraceOptions, TraceReport, spawn,
 };
 use crate::transcript::{Op, Side};
 
@@ -86,6 +85,7 @@ pub(super) struct Tracer {
     pub recv_max: Option<u64>,
     pub send_max: Option<u64>,
     pub reader_delay: Duration,
+    pub preview: usize,
     pub tasks: HashMap<i32, Task>,
     pub processes: HashMap<u32, Process>,
     pub fds: FdTables,
@@ -99,12 +99,15 @@ pub(super) struct Tracer {
     /// Set by lab's Ctrl-C watcher; the processes to kill, shared with it.
     interrupted: Arc<AtomicBool>,
     alive: Arc<Mutex<Vec<i32>>>,
-    live: SyncSender<Live>,
+    live: std::sync::Arc<LiveQueue>,
     term_sent: Option<Instant>,
 }
 
 /// Trace the programs to their end.
-pub fn trace(options: TraceOptions, live: SyncSender<Live>) -> Result<TraceReport, TraceError> {
+pub fn trace(
+    options: TraceOptions,
+    live: std::sync::Arc<LiveQueue>,
+) -> Result<TraceReport, TraceError> {
     let (first, waiting_client, roles) = match options.programs {
         Programs::One(launch) => (launch, None, vec![Role::Program]),
         Programs::Pair { server, client } => {
@@ -116,11 +119,12 @@ pub fn trace(options: TraceOptions, live: SyncSender<Live>) -> Result<TraceRepor
         recv_max: options.recv_max,
         send_max: options.send_max,
         reader_delay: options.reader_delay,
+        preview: options.preview.min(super::PREVIEW),
         tasks: HashMap::new(),
         processes: HashMap::new(),
         fds: FdTables::default(),
         inspector: Inspector::default(),
-        rec: Recorder::new(live.clone()),
+        rec: Recorder::new(std::sync::Arc::clone(&live)),
         programs: roles
             .iter()
             .map(|&role| Program {
@@ -234,7 +238,7 @@ impl Tracer {
         self.add_process(raw as u32, index);
         let program = &mut self.programs[index];
         program.pid = Some(raw as u32);
-        let _ = self.live.send(Live::Note(Note::Started {
+        self.live.push(Live::Note(Note::Started {
             role: program.role,
             pid: raw as u32,
             command: program.command.clone(),
@@ -519,7 +523,7 @@ impl Tracer {
         match self.programs[index].role {
             Role::Server if self.waiting_client.is_some() => {
                 self.waiting_client = None;
-                let _ = self.live.send(Live::Note(Note::ServerEndedFirst));
+                self.live.push(Live::Note(Note::ServerEndedFirst));
             }
             Role::Client => self.client_ended = Some(Instant::now()),
             _ => {}
@@ -541,7 +545,7 @@ impl Tracer {
             client
                 .env
                 .push(("LAB_SERVER_ADDR".into(), addr.to_string().into()));
-            let _ = self.live.send(Live::Note(Note::ServerListening { addr }));
+            self.live.push(Live::Note(Note::ServerListening { addr }));
         }
         if self.interrupted.load(Ordering::SeqCst) {
             return;
@@ -579,7 +583,7 @@ impl Tracer {
         if self.waiting_client.is_some() && now - self.started > LISTEN_WAIT {
             self.waiting_client = None;
             self.programs[1].end = Some(ProgramEnd::NotStarted);
-            let _ = self.live.send(Live::Note(Note::ServerNeverListened {
+            self.live.push(Live::Note(Note::ServerNeverListened {
                 waited_ms: LISTEN_WAIT.as_millis() as u64,
             }));
             self.stop_server(StopReason::NeverListened);
@@ -587,7 +591,7 @@ impl Tracer {
         if let Some(ended) = self.client_ended.filter(|_| self.server_alive()) {
             if self.term_sent.is_none() && (now - ended > SERVER_LINGER || self.server_idle()) {
                 let idle = self.server_idle();
-                let _ = self.live.send(Live::Note(Note::StoppingServer { idle }));
+                self.live.push(Live::Note(Note::StoppingServer { idle }));
                 self.stop_server(StopReason::ClientEnded);
             }
         }
