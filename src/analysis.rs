@@ -265,8 +265,12 @@ pub fn stream_summary(facts: &StreamFacts) -> Summary {
         intact: c.one_whole_message_each && facts.error.is_none(),
         data_segments_out: facts.data_segments_out,
         segments_captured: None,
-        // Without the sender's own count there is nothing to say about the wire.
+        // Without the sender's own count there is nothing to say about the wire; when the
+        // receiver stopped early, nothing about where the merge happened either.
         wire: match facts.data_segments_out {
+            Some(n) if c.bytes_received < c.bytes_sent => {
+                wire_words(c.sends, c.sends, Some(n), None, facts.nodelay)
+            }
             Some(n) => wire_words(c.sends, c.recvs, Some(n), None, facts.nodelay),
             None => String::new(),
         },
@@ -287,7 +291,18 @@ pub fn stream_summary(facts: &StreamFacts) -> Summary {
         corrupt: None,
         boundary_rule: String::new(),
     };
-    summary.verdict = stream_verdict(&summary, ".");
+    summary.verdict = if c.bytes_received < c.bytes_sent && summary.error.is_none() {
+        format!(
+            "{}, but the receiver took only {} of the {} B, in {}, before it stopped: the rest \
+             was never read.",
+            sent_phrase(&summary),
+            c.bytes_received,
+            c.bytes_sent,
+            plural(c.recvs, "recv()", "recv() calls")
+        )
+    } else {
+        stream_verdict(&summary, ".")
+    };
     summary
 }
 

@@ -149,6 +149,20 @@ pub const LESSONS: &[LessonInfo] = &[
         "lab udp-demo",
         Some(&["udp-demo"])
     ),
+    lesson!(
+        "trace-your-code",
+        "Trace your own code: the notes' programs (and yours), side by side",
+        "lab trace --server 'python3 lessons/trace/sticky_server.py' --client 'python3 lessons/trace/sticky_client.py' --reader-delay 100",
+        Some(&[
+            "trace",
+            "--server",
+            "python3 lessons/trace/sticky_server.py",
+            "--client",
+            "python3 lessons/trace/sticky_client.py",
+            "--reader-delay",
+            "100"
+        ])
+    ),
 ];
 
 /// The lesson called `name`.

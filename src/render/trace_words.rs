@@ -91,6 +91,15 @@ fn call_notes(event: &Event) -> Vec<String> {
             wanted - moved
         ));
     }
+    if let Some(original) = call
+        .asked_by_program
+        .filter(|&o| event.op == Op::Recv && moved < o)
+    {
+        notes.push(format!(
+            "it got {moved} of the {original} B the program asked for: code that expects them \
+             all breaks here"
+        ));
+    }
     if call.unseen {
         notes.push(
             "the bytes went from a file to the socket inside the kernel, never through the program"
