@@ -26,13 +26,17 @@
 //! - [`structfmt`] — Python's struct format language, byte for byte.
 //! - [`struct_command`] — `lab struct pack|unpack|calcsize`.
 //! - [`lesson`] — the lesson registry and one module per lesson.
-//! - [`analysis`] — counts and verdicts measured from a transcript.
+//! - [`analysis`] — counts and verdicts measured from a transcript (or, for long traced
+//!   streams, counted as they flow: `analysis::stream`).
 //! - [`tools`], [`live`] — `lab serve`, `lab chat`, `lab proxy` and the events they stream.
 //! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick.
+//! - [`trace`] — `lab trace`: the student's own programs under ptrace + seccomp (spawn, the
+//!   filter, syscall decoding, fd tables, connection pairing, events), one job per file.
 //! - [`signal`] — Ctrl-C as a flag the long-running tools poll.
-//! - `exchange_run`, `classroom`, `live_run` — turning command-line arguments into runs.
-//! - [`render`] — the views (side by side, struct, matrices, histograms), their colours, and
-//!   the JSON Lines output.
+//! - `exchange_run`, `classroom`, `live_run`, `trace_run` — turning command-line arguments into
+//!   runs.
+//! - [`render`] — the views (side by side, struct, matrices, histograms, a trace's live log and
+//!   connections), their colours, and the JSON Lines output.
 
 pub mod analysis;
 pub mod capture;

@@ -27,7 +27,8 @@ fn lessons_lists_every_lesson_in_order_name_first() {
             "framed-demo",
             "other-framings",
             "upload-demo",
-            "udp-demo"
+            "udp-demo",
+            "trace-your-code"
         ]
     );
     let json: Value = serde_json::from_str(&stdout(&lab(&["lessons", "--json"]))).unwrap();

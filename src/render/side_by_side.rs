@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use unicode_width::UnicodeWidthStr;
 
 use super::ViewOptions;
-use super::text::{Line, Look, Run, hex_lines, text_lines, wrap_words};
+use super::text::{Line, Look, Run, hex_lines, runs_of, text_lines, wrap_words};
 use crate::analysis::Summary;
 use crate::framing::Framing;
 use crate::lesson::{LessonRun, Transport};
@@ -416,26 +416,7 @@ pub(super) fn bytes_cell(
         _ => "recv",
     };
     let pieces = t.pieces_of(event);
-    let mut runs = Vec::with_capacity(pieces.len());
-    let mut at = 0;
-    for p in &pieces {
-        // A traced call keeps only the first bytes: the runs stop where they stop.
-        let len = ((p.to - p.from) as usize).min(event.bytes.len() - at);
-        runs.push(Run {
-            bytes: &event.bytes[at..at + len],
-            message: p.message,
-            part: p.part,
-        });
-        at += len;
-    }
-    if pieces.is_empty() && !event.bytes.is_empty() {
-        // Bytes from a sender lab did not trace: no message to colour them by.
-        runs.push(Run {
-            bytes: &event.bytes,
-            message: 0,
-            part: Part::Payload,
-        });
-    }
+    let runs = runs_of(&pieces, &event.bytes);
     let lead = prefix(op, event.len());
     let indent = lead.width();
     let mut lines = with_prefix(lead, &runs, event.len(), options, width);

@@ -173,6 +173,31 @@ pub struct Run<'a> {
     pub part: Part,
 }
 
+/// Cut `bytes` (the first bytes of a call; maybe fewer than its pieces cover) into runs by
+/// the message parts they belong to. Bytes of a sender lab did not trace have no pieces: they
+/// come out as one run of no message.
+pub fn runs_of<'a>(pieces: &[crate::transcript::Piece], bytes: &'a [u8]) -> Vec<Run<'a>> {
+    let mut runs = Vec::with_capacity(pieces.len().max(1));
+    let mut at = 0;
+    for p in pieces {
+        let len = ((p.to - p.from) as usize).min(bytes.len() - at);
+        runs.push(Run {
+            bytes: &bytes[at..at + len],
+            message: p.message,
+            part: p.part,
+        });
+        at += len;
+    }
+    if pieces.is_empty() && !bytes.is_empty() {
+        runs.push(Run {
+            bytes,
+            message: 0,
+            part: Part::Payload,
+        });
+    }
+    runs
+}
+
 /// Show runs as text, wrapped to `width` columns, at most `max_lines` lines; what does not
 /// fit is summed up as `… +N B` out of `total` (the runs may be only the first bytes; 0: the
 /// runs are all there is).

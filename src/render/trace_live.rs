@@ -7,10 +7,10 @@
 
 use std::collections::HashMap;
 
-use super::text::{Line, Look, Run, text_lines};
+use super::text::{Line, Look, runs_of, text_lines};
 use super::trace_words::{failed_text, role_name};
 use crate::trace::{Live, Note};
-use crate::transcript::{Event, Op, Part, Side, Transcript};
+use crate::transcript::{Event, Op, Side, Transcript};
 
 /// send/recv lines shown live per connection.
 const LIVE_BYTE_LINES: usize = 60;
@@ -189,12 +189,7 @@ fn bytes_line(mut line: Line, event: &Event, syscall: &str, fd: &str) -> Line {
         .as_ref()
         .and_then(|c| c.pieces.clone())
         .unwrap_or_default();
-    let message = pieces.first().map_or(0, |p| p.message);
-    let runs = [Run {
-        bytes: &event.bytes,
-        message,
-        part: Part::Payload,
-    }];
+    let runs = runs_of(&pieces, &event.bytes);
     let shown = text_lines(&runs, len, BYTES_WIDTH, 1);
     if let Some(first) = shown.into_iter().next() {
         line.chunks.extend(first.chunks);

@@ -18,7 +18,7 @@ use crate::trace::{ConnectionReport, DirectionReport, TraceReport};
 use crate::transcript::{Direction, Op, Part};
 
 /// Connections shown side by side; the rest are counted (the JSON has them all).
-const MAX_CONNECTIONS: usize = 8;
+const MAX_CONNECTIONS: usize = crate::trace::CONNECTION_VIEWS;
 
 /// The whole final view.
 pub fn render(report: &TraceReport, options: ViewOptions) -> String {

@@ -25,12 +25,19 @@ pub struct Window {
     pub tail: VecDeque<Event>,
     /// Events that fell between the two.
     pub dropped: usize,
+    /// Past the first [`super::CONNECTION_VIEWS`] connections no view is drawn, and no events
+    /// are kept: a server with thousands of clients stays small.
+    pub off: bool,
 }
 
 impl Window {
     /// Keep `event` in its place by `seq` (a send is numbered when it starts and may arrive
     /// after later events).
     pub fn push(&mut self, event: Event) {
+        if self.off {
+            self.dropped += 1;
+            return;
+        }
         let head_full = self.head.len() == HEAD_EVENTS;
         if !head_full || self.head.last().is_some_and(|last| event.seq < last.seq) {
             let at = self.head.partition_point(|e| e.seq < event.seq);
@@ -153,7 +160,10 @@ impl Connections {
             pids: [None, None],
             next_message: 1,
             streams: [Stream::default(), Stream::default()],
-            window: Window::default(),
+            window: Window {
+                off: index >= super::CONNECTION_VIEWS,
+                ..Window::default()
+            },
             accepted_at: None,
             first_recv_done: [false, false],
             inodes: [None, None],

@@ -37,6 +37,10 @@ use crate::transcript::{Direction, Event, Transcript};
 pub use live_queue::LiveQueue;
 pub use spawn::Launch;
 
+/// Connections drawn side by side at the end (and whose events are kept for it); the rest
+/// are counted.
+pub const CONNECTION_VIEWS: usize = 8;
+
 /// Bytes of each send or recv kept in its event at most (`len` gives the full count).
 pub const PREVIEW: usize = 4096;
 

@@ -208,13 +208,18 @@ pub(super) fn signal_name(signal: i32) -> &'static str {
     nix::sys::signal::Signal::try_from(signal).map_or("SIGRT", |s| s.as_str())
 }
 
-/// The process a thread belongs to, from /proc.
-fn tgid_of(tid: i32) -> Option<u32> {
+/// A number field (`Tgid:`, `PPid:`) of /proc/TID/status.
+fn status_field(tid: i32, field: &str) -> Option<u32> {
     let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("Tgid:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().parse().ok())
+}
+
+/// The process a thread belongs to.
+fn tgid_of(tid: i32) -> Option<u32> {
+    status_field(tid, "Tgid:")
 }
 
 impl Tracer {
@@ -401,7 +406,7 @@ impl Tracer {
         let parent = if thread {
             tgid
         } else {
-            parent_of(tid).unwrap_or(tgid)
+            status_field(tid, "PPid:").unwrap_or(tgid)
         };
         self.register_child(tid, parent, thread);
         if let Some(task) = self.tasks.get_mut(&tid) {
@@ -669,13 +674,4 @@ impl Tracer {
             ..report
         }
     }
-}
-
-/// The parent process of `pid`, from /proc.
-fn parent_of(pid: i32) -> Option<u32> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("PPid:"))
-        .and_then(|v| v.trim().parse().ok())
 }
