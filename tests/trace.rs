@@ -318,6 +318,22 @@ fn a_failing_program_is_reported_and_lab_still_succeeds() {
 }
 
 #[test]
+fn a_program_that_crashes_mid_run_is_reported_and_never_hangs_lab() {
+    let Some(py) = python() else { return };
+    let crash = "import os, signal, socket\n\
+                 s = socket.socket()\n\
+                 s.bind(('127.0.0.1', 0))\n\
+                 os.kill(os.getpid(), signal.SIGSEGV)";
+    let out = lab(&["trace", "--", &py, "-c", crash]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        flat(&stdout(&out)).contains("was killed by SIGSEGV"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn recv_max_breaks_a_server_that_expects_a_whole_message_per_recv() {
     let Some(py) = python() else { return };
     let out = pair(

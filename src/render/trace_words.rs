@@ -275,3 +275,21 @@ pub fn error_text(e: &TraceError) -> String {
         TraceError::System(errno) => format!("starting the program failed: {}", errno.desc()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::errno::Errno;
+
+    #[test]
+    fn a_refused_ptrace_says_why_and_what_to_do() {
+        let denied = |scope| TraceError::PtraceDenied {
+            errno: Errno::EPERM,
+            ptrace_scope: scope,
+        };
+        assert!(error_text(&denied(Some(3))).contains("only a reboot undoes"));
+        assert!(error_text(&denied(Some(2))).contains("kernel.yama.ptrace_scope=1"));
+        assert!(error_text(&denied(Some(1))).contains("--cap-add SYS_PTRACE"));
+        assert!(!error_text(&denied(None)).contains('\n'));
+    }
+}
