@@ -2,7 +2,7 @@
 CARGO ?= cargo
 LAB    = $(CARGO) run --quiet --
 
-.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench bench-upload bench-net load demo-times man install pictures
+.PHONY: all build demo test fmt-check lint unit fmt clean fuzz bench bench-upload bench-net bench-trace load demo-times man install pictures
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS  = struct_format length_decoder delimiter_decoder fixed_decoder
@@ -76,6 +76,11 @@ NET_PINGS ?= 20
 bench-net:
 	$(CARGO) build --release --quiet -p lab-bench --bin net
 	target/release/net $(NET_BYTES) $(NET_PINGS)
+
+## bench-trace: 1 GiB in 64 KiB and 1 MiB calls, untraced, under a bare seccomp+ptrace loop in C,
+## and under lab trace (BYTES=…, RUNS=… to change)
+bench-trace:
+	bash scripts/bench-trace.sh
 
 ## fuzz: each cargo-fuzz target for FUZZ_SECONDS (needs a nightly toolchain; not in `make test`)
 fuzz:

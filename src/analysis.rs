@@ -6,6 +6,7 @@
 
 pub mod link;
 pub mod stall;
+pub mod stream;
 
 use std::time::Duration;
 
@@ -240,6 +241,84 @@ pub fn summarize(run: &LessonRun) -> Summary {
     summary
 }
 
+/// What a traced stream (one direction of one connection, `lab trace`) came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamFacts {
+    pub counts: stream::StreamCounts,
+    /// send() calls that moved bytes: each one a message.
+    pub messages: usize,
+    /// The sender's TCP_INFO count, read as it closed.
+    pub data_segments_out: Option<u32>,
+    /// The sender turned Nagle off.
+    pub nodelay: bool,
+    /// The first failed call: `syscall: ERRNO`.
+    pub error: Option<String>,
+    /// The largest buffer a recv() asked for.
+    pub largest_recv: usize,
+}
+
+/// The summary of a traced stream, judged exactly as sticky-demo judges its run: a traced
+/// program's send() calls are its messages.
+pub fn stream_summary(facts: &StreamFacts) -> Summary {
+    let c = &facts.counts;
+    let mut summary = Summary {
+        op: "summary",
+        lesson: "trace",
+        sends: c.sends,
+        recvs: c.recvs,
+        bytes_sent: c.bytes_sent,
+        bytes_received: c.bytes_received,
+        messages_sent: facts.messages,
+        messages_received: c.recvs,
+        merged_recvs: c.merged_recvs,
+        split_messages: c.split_messages,
+        intact_frames: 0,
+        most_messages_in_one_recv: c.most_messages_in_one_recv,
+        intact: c.one_whole_message_each && facts.error.is_none(),
+        data_segments_out: facts.data_segments_out,
+        segments_captured: None,
+        // Without the sender's own count there is nothing to say about the wire; when the
+        // receiver stopped early, nothing about where the merge happened either.
+        wire: match facts.data_segments_out {
+            Some(n) if c.bytes_received < c.bytes_sent => {
+                wire_words(c.sends, c.sends, Some(n), None, facts.nodelay)
+            }
+            Some(n) => wire_words(c.sends, c.recvs, Some(n), None, facts.nodelay),
+            None => String::new(),
+        },
+        predicted_recvs: None,
+        verdict: String::new(),
+        hint: String::new(),
+        error: facts.error.clone(),
+        recv_size: facts.largest_recv,
+        reader_delay_ms: 0,
+        send_gap_ms: 0,
+        nodelay: facts.nodelay,
+        framing: None,
+        header: None,
+        delimiter: None,
+        record_size: None,
+        max_frame: None,
+        truncated: None,
+        corrupt: None,
+        boundary_rule: String::new(),
+        link: None,
+    };
+    summary.verdict = if c.bytes_received < c.bytes_sent && summary.error.is_none() {
+        format!(
+            "{}, but the receiver took only {} of the {} B, in {}, before it stopped: the rest \
+             was never read.",
+            sent_phrase(&summary),
+            c.bytes_received,
+            c.bytes_sent,
+            plural(c.recvs, "recv()", "recv() calls")
+        )
+    } else {
+        stream_verdict(&summary, ".")
+    };
+    summary
+}
+
 /// Where the merging happened, from the sender's own segment count (TCP_INFO), or from the
 /// captured segments when the kernel does not count them.
 fn wire_words(
@@ -346,6 +425,11 @@ fn sent_phrase(s: &Summary) -> String {
 }
 
 fn sticky_verdict(s: &Summary) -> String {
+    stream_verdict(s, " — send two or more (--message a --message b).")
+}
+
+/// sticky-demo's verdict; `one_message`: what to suggest when there was a single message.
+fn stream_verdict(s: &Summary, one_message: &str) -> String {
     let arrived = format!(
         "{} arrived in {}",
         sent_phrase(s),
@@ -361,10 +445,7 @@ fn sticky_verdict(s: &Summary) -> String {
         );
     }
     if s.messages_sent == 1 {
-        return format!(
-            "{arrived}: with a single message there is nothing to merge — send two or more \
-             (--message a --message b)."
-        );
+        return format!("{arrived}: with a single message there is nothing to merge{one_message}");
     }
     if s.intact && s.predicted_recvs.is_some() {
         return format!(
@@ -577,6 +658,8 @@ mod tests {
             detail: None,
             data_segs_out: None,
             packet: None,
+            timing: None,
+            direction: None,
             call: None,
         }
     }

@@ -78,6 +78,8 @@ pub enum Command {
     Upload(UploadArgs),
     /// A large file upload on loopback, both ends: the header bytes, the chunks, the check.
     UploadDemo(UploadDemoArgs),
+    /// Run your own programs and see their socket calls side by side (any language).
+    Trace(TraceArgs),
     /// Print a shell completion script (bash, zsh, fish, …).
     Completions {
         #[arg(value_enum)]
@@ -219,6 +221,49 @@ pub struct ServeArgs {
     /// Log only clients joining and leaving, not every recv() and reply (for load tests).
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("programs").required(true).args(["command", "server"])))]
+pub struct TraceArgs {
+    /// The server, as a shell command line ('python3 server.py'); the client starts once it
+    /// listens.
+    #[arg(
+        long,
+        value_name = "CMD",
+        requires = "client",
+        conflicts_with = "command"
+    )]
+    pub server: Option<String>,
+
+    /// The client, as a shell command line; it finds the server's port in LAB_SERVER_PORT.
+    #[arg(long, value_name = "CMD", requires = "server")]
+    pub client: Option<String>,
+
+    /// Every recv() asks for at most N bytes (rewritten at the call): code that expects a
+    /// whole message per recv() meets half messages (半包).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub recv_max: Option<u64>,
+
+    /// Every send() offers at most N bytes (rewritten at the call): send() moves less than
+    /// it was given, and code without sendall() loses the rest.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub send_max: Option<u64>,
+
+    /// Hold the server's first recv() on each connection until the client has sent nothing
+    /// for MS milliseconds (or closed, or waits for a reply): the reader is late, so the
+    /// client's sends merge — on a slow machine as on a fast one.
+    #[arg(long, value_name = "MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
+    pub reader_delay: u64,
+
+    /// Show bytes as hex and printable columns instead of text.
+    #[arg(long)]
+    pub hex: bool,
+
+    /// The program to run and its arguments, after `--`.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -584,6 +629,7 @@ impl Command {
             Command::ReuseaddrDemo(_) => "reuseaddr-demo",
             Command::BacklogDemo(_) => "backlog-demo",
             Command::StallDemo(_) => "stall-demo",
+            Command::Trace(_) => "trace",
             Command::Serve(_) => "serve",
             Command::Chat(_) => "chat",
             Command::Proxy(_) => "proxy",

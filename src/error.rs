@@ -29,6 +29,8 @@ pub enum Error {
     Interrupted,
     /// `--net` could not build its link (namespaces, TUN devices), and what to do about it.
     Link(crate::net::link::LinkError),
+    /// `lab trace` could not start tracing.
+    Trace(crate::trace::TraceError),
 }
 
 impl Error {
@@ -47,7 +49,8 @@ impl Error {
             | Error::Output(_)
             | Error::Refused(_)
             | Error::Unavailable(_)
-            | Error::Link(_) => EXIT_FAILURE,
+            | Error::Link(_)
+            | Error::Trace(_) => EXIT_FAILURE,
             Error::Usage(_) => EXIT_USAGE,
             Error::Interrupted => EXIT_INTERRUPTED,
         }
@@ -65,6 +68,7 @@ impl fmt::Display for Error {
             Error::Output(e) => write!(f, "writing the output failed: {e}"),
             Error::Refused(reason) => write!(f, "the server refused: {reason}"),
             Error::Link(e) => e.fmt(f),
+            Error::Trace(e) => f.write_str(&crate::render::trace_words::error_text(e)),
         }
     }
 }
@@ -78,6 +82,7 @@ impl std::error::Error for Error {
             | Error::Refused(_)
             | Error::Unavailable(_)
             | Error::Link(_)
+            | Error::Trace(_)
             | Error::Interrupted => None,
         }
     }

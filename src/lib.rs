@@ -32,14 +32,16 @@
 //! - [`lesson`] — the lesson registry and one module per lesson.
 //! - [`analysis`] — counts and verdicts measured from a transcript; `analysis::link` the
 //!   link's facts (losses, flights, segments Nagle held, delayed ACKs), `analysis::stall`
-//!   stall-demo's figures.
+//!   stall-demo's figures, `analysis::stream` long traced streams counted as they flow.
 //! - [`tools`], [`live`] — `lab serve`, `lab chat`, `lab proxy` and the events they stream.
 //! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick.
+//! - [`trace`] — `lab trace`: the student's own programs under ptrace + seccomp (spawn, the
+//!   filter, syscall decoding, fd tables, connection pairing, events), one job per file.
 //! - [`signal`] — Ctrl-C as a flag the long-running tools poll.
-//! - `exchange_run`, `classroom`, `live_run` — turning command-line arguments into runs;
+//! - `exchange_run`, `classroom`, `live_run`, `trace_run` — turning command-line arguments into runs;
 //!   `picture_files` writes the files `--svg`, `--html` and `--pcap` ask for (whole or not at
 //!   all: a temporary name, then a rename).
-//! - [`render`] — the views (side by side with the link's column, struct, matrices, histograms, stall-demo's table), their words and
+//! - [`render`] — the views (side by side with the link's column, struct, matrices, histograms, stall-demo's table, a trace's live log and connections), their words and
 //!   colours, the JSON Lines output, and the terminal: its width, the pager, `--step`'s keys;
 //!   `render::chart` draws a run as a sequence diagram (SVG, or an HTML page with the table,
 //!   Next/Back and the JSON), `render::pcapng` writes the wire model for Wireshark.
@@ -63,6 +65,8 @@ pub mod signal;
 pub mod struct_command;
 pub mod structfmt;
 pub mod tools;
+pub mod trace;
+mod trace_run;
 pub mod transcript;
 pub mod upload;
 
@@ -107,6 +111,7 @@ pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> Result<(), Error> {
         Command::Man(args) => write_man(args, out),
         Command::Chat(args) => live_run::run_chat(args, cli.json, width, out),
         Command::Proxy(args) => live_run::run_proxy(args, cli.json, width, out),
+        Command::Trace(args) => trace_run::run_trace(args, cli.json, width, out),
         _ => {
             let text = render_command(cli, width)?;
             if is_paced(cli) && !cli.json {
@@ -186,6 +191,7 @@ fn render_command(cli: &Cli, width: usize) -> Result<String, Error> {
         | Command::Chat(_)
         | Command::Proxy(_)
         | Command::Lesson(_)
+        | Command::Trace(_)
         | Command::Completions { .. }
         | Command::Man(_) => unreachable!("these write as they go: run() runs them"),
         Command::Lessons => Ok(lessons_list(cli.json, width)),

@@ -69,6 +69,18 @@ pub enum Op {
     Truncated,
     Note,
     Error,
+    /// `lab trace`: a TCP socket created.
+    Socket,
+    /// `lab trace`: shutdown() of one or both directions.
+    Shutdown,
+    /// `lab trace`: a traced process forked a new process (`child`).
+    Fork,
+    /// `lab trace`: a traced process started a thread (`child` is its id).
+    Thread,
+    /// `lab trace`: a traced process ran a new program (`detail` is its path).
+    Exec,
+    /// `lab trace`: a traced process ended (`exit_code` or `signal`).
+    Exit,
 }
 
 /// One thing that happened on one side.
@@ -103,7 +115,14 @@ pub struct Event {
     /// the two (a send is recorded as it starts, a recv as it returns). Charts draw the call
     /// from one to the other.
     #[serde(skip)]
-    pub call: Option<CallSpan>,
+    pub timing: Option<CallSpan>,
+    /// Which way a send's, recv's or eof's bytes went, where the transcript carries both ways
+    /// (`lab trace`); `None` means client → server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    /// The system call of a traced program behind the event (`lab trace`).
+    #[serde(flatten)]
+    pub call: Option<Box<Call>>,
 }
 
 /// When a blocking call began and when it returned, on the transcript's clock.
@@ -111,6 +130,82 @@ pub struct Event {
 pub struct CallSpan {
     pub called_us: u64,
     pub returned_us: u64,
+}
+
+impl Event {
+    /// Bytes the call moved: `bytes` may hold only the first of them (a traced call's preview).
+    pub fn len(&self) -> usize {
+        match self.call.as_ref().and_then(|c| c.moved) {
+            Some(n) => n as usize,
+            None => self.bytes.len(),
+        }
+    }
+
+    /// Whether the event moved no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The stream direction of a send, recv or eof.
+    pub fn direction(&self) -> Direction {
+        self.direction.unwrap_or(Direction::ToServer)
+    }
+}
+
+/// A traced program's system call: who made it, on which descriptor, and what it returned.
+/// Everything here is a measured fact; the views put it into words.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Call {
+    /// The process (thread group) that made the call.
+    pub pid: u32,
+    /// The thread, when it is not the process's first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tid: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fd: Option<i32>,
+    /// The system call's name, e.g. `recvfrom`.
+    pub syscall: &'static str,
+    /// Microseconds since the trace started when the call returned (`t_us`: when it was made).
+    pub t_return_us: u64,
+    /// The connection, numbered from 1 in the order lab saw them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conn: Option<usize>,
+    /// The length a send or recv asked for (its buffer), after any rewrite.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asked: Option<u64>,
+    /// The length the program asked for before `--recv-max` / `--send-max` shrank it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asked_by_program: Option<u64>,
+    /// Bytes already waiting in the receive buffer when a recv ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<u64>,
+    /// Microseconds lab held the call before letting it run (`--reader-delay`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_us: Option<u64>,
+    /// The error a failed call returned, e.g. `ECONNREFUSED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errno: Option<&'static str>,
+    /// A new process or thread (fork, thread).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// The signal that ended a process, e.g. `SIGKILL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<&'static str>,
+    /// sendfile(): the bytes went from a file to the socket inside the kernel, unseen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unseen: bool,
+    /// close(): another traced process still holds the socket, so no FIN was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub still_open_in: Option<u32>,
+    /// Bytes moved when `bytes` holds only a preview (see [`Event::len`]).
+    #[serde(skip)]
+    pub moved: Option<u64>,
+    /// The pieces a send or recv holds, worked out when it happened (a traced run keeps no
+    /// stream layout); `None`: from the transcript's spans.
+    #[serde(skip)]
+    pub pieces: Option<Vec<Piece>>,
 }
 
 /// What a run of stream bytes is, from the sender's point of view.
@@ -172,25 +267,18 @@ impl Transcript {
 
     /// The spans' pieces that the stream bytes `offset..offset + len` hold, in stream order.
     pub fn pieces(&self, offset: u64, len: usize) -> Vec<Piece> {
-        let end = offset + len as u64;
         // Spans are in stream order: skip straight to the first one that ends after `offset`.
         let first = self.spans.partition_point(|s| s.range.end <= offset);
-        self.spans[first..]
-            .iter()
-            .take_while(|s| s.range.start < end)
-            .filter(|s| !s.range.is_empty())
-            .map(|s| {
-                let from = offset.max(s.range.start);
-                let to = end.min(s.range.end);
-                Piece {
-                    message: s.message,
-                    part: s.part,
-                    from: from - s.range.start,
-                    to: to - s.range.start,
-                    whole: from == s.range.start && to == s.range.end,
-                }
-            })
-            .collect()
+        pieces_in(&self.spans[first..], offset, len as u64)
+    }
+
+    /// The pieces an event's bytes hold: worked out when it happened (traced calls), or from
+    /// the spans.
+    pub fn pieces_of(&self, event: &Event) -> Vec<Piece> {
+        match event.call.as_ref().and_then(|c| c.pieces.as_ref()) {
+            Some(pieces) => pieces.clone(),
+            None => self.pieces(event.offset.unwrap_or(0), event.len()),
+        }
     }
 
     /// The message pieces a packet's payload holds. Spans describe the client→server stream
@@ -495,7 +583,7 @@ impl Recorder {
         let slot = self.push(side, op, offset, bytes.to_vec(), None, None);
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         let event = &mut events[slot.0];
-        event.call = Some(CallSpan {
+        event.timing = Some(CallSpan {
             called_us: called_us.min(event.t_us),
             returned_us: event.t_us,
         });
@@ -580,6 +668,8 @@ impl Recorder {
             detail,
             data_segs_out: None,
             packet: None,
+            timing: None,
+            direction: None,
             call: None,
         });
         Slot(seq - 1)
@@ -600,7 +690,7 @@ impl Recorder {
         let event = &mut events[slot.0];
         event.bytes = bytes.to_vec();
         event.data_segs_out = data_segs_out;
-        event.call = Some(CallSpan {
+        event.timing = Some(CallSpan {
             called_us: event.t_us,
             returned_us: returned_us.max(event.t_us),
         });
@@ -687,6 +777,34 @@ impl Recorder {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+}
+
+/// The pieces of `spans` (in stream order, without gaps) that the stream bytes
+/// `offset..offset + len` hold, in stream order.
+pub fn pieces_in<'a>(
+    spans: impl IntoIterator<Item = &'a Span>,
+    offset: u64,
+    len: u64,
+) -> Vec<Piece> {
+    let end = offset + len;
+    spans
+        .into_iter()
+        // Spans are in stream order: those that end before `offset` are skipped.
+        .skip_while(|s| s.range.end <= offset)
+        .take_while(|s| s.range.start < end)
+        .filter(|s| !s.range.is_empty())
+        .map(|s| {
+            let from = offset.max(s.range.start);
+            let to = end.min(s.range.end);
+            Piece {
+                message: s.message,
+                part: s.part,
+                from: from - s.range.start,
+                to: to - s.range.start,
+                whole: from == s.range.start && to == s.range.end,
+            }
+        })
+        .collect()
 }
 
 /// Lay messages out as stream spans: for each message an optional header of `header_len`

@@ -32,7 +32,8 @@ fn lessons_lists_every_lesson_in_order_name_first() {
             "udp-demo",
             "nagle",
             "network-splits",
-            "lost-packets"
+            "lost-packets",
+            "trace-your-code"
         ]
     );
     let json: Value = serde_json::from_str(&stdout(&lab(&["lessons", "--json"]))).unwrap();

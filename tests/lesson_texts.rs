@@ -39,30 +39,37 @@ fn every_command_in_the_lesson_texts_runs() {
         "only {} commands found in the lesson texts",
         all.len()
     );
+    let run = |lesson: &str, command: &str| {
+        let words = shell_words(command);
+        let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        let out = lab(&args);
+        let err = stderr(&out);
+        // --net needs namespaces: where they are not permitted, say so and go on.
+        if !out.status.success() && err.contains("--net needs") {
+            eprintln!("skipped `{command}`: {}", err.trim());
+            return None;
+        }
+        (!out.status.success()).then(|| format!("{lesson}: `{command}` failed: {err}"))
+    };
+    // The traced programs use the notes' fixed port 8080: one at a time.
+    let (traced, others): (Vec<_>, Vec<_>) =
+        all.iter().partition(|(_, c)| c.starts_with("lab trace "));
     // Most lessons wait on purpose (a late reader, a backlog); run them side by side.
-    let failures: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = all
+    let mut failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = others
             .iter()
-            .map(|(lesson, command)| {
-                scope.spawn(move || {
-                    let words = shell_words(command);
-                    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
-                    let out = lab(&args);
-                    let err = stderr(&out);
-                    // --net needs namespaces: where they are not permitted, say so and go on.
-                    if !out.status.success() && err.contains("--net needs") {
-                        eprintln!("skipped `{command}`: {}", err.trim());
-                        return None;
-                    }
-                    (!out.status.success()).then(|| format!("{lesson}: `{command}` failed: {err}"))
-                })
-            })
+            .map(|(lesson, command)| scope.spawn(move || run(lesson, command)))
             .collect();
         handles
             .into_iter()
             .filter_map(|h| h.join().unwrap())
             .collect()
     });
+    failures.extend(
+        traced
+            .iter()
+            .filter_map(|(lesson, command)| run(lesson, command)),
+    );
     assert!(failures.is_empty(), "{failures:#?}");
 }
 

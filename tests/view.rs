@@ -27,6 +27,8 @@ fn event(
         detail: detail.map(str::to_string),
         data_segs_out: None,
         packet: None,
+        timing: None,
+        direction: None,
         call: None,
     }
 }

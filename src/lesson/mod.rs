@@ -192,6 +192,20 @@ pub const LESSONS: &[LessonInfo] = &[
             "0"
         ])
     ),
+    lesson!(
+        "trace-your-code",
+        "Trace your own code: the notes' programs (and yours), side by side",
+        "lab trace --server 'python3 lessons/trace/sticky_server.py' --client 'python3 lessons/trace/sticky_client.py' --reader-delay 100",
+        Some(&[
+            "trace",
+            "--server",
+            "python3 lessons/trace/sticky_server.py",
+            "--client",
+            "python3 lessons/trace/sticky_client.py",
+            "--reader-delay",
+            "100"
+        ])
+    ),
 ];
 
 /// The text without its answers section (`## Answers` / `## 答案`, up to the next section):

@@ -37,25 +37,32 @@ struct JsonEvent<'a> {
 pub fn render(run: &LessonRun, summary: &Summary) -> String {
     let mut out = String::new();
     for event in &run.transcript.events {
-        let line = serde_json::to_string(&json_event(&run.transcript, event))
-            .expect("events serialize: plain fields only");
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", event_line(&run.transcript, event));
     }
     let line = serde_json::to_string(summary).expect("the summary serializes: plain fields only");
     let _ = writeln!(out, "{line}");
     out
 }
 
+/// One event as its JSON line (a traced event carries its own pieces; `t` gives the rest).
+pub fn event_line(t: &Transcript, event: &Event) -> String {
+    serde_json::to_string(&json_event(t, event)).expect("events serialize: plain fields only")
+}
+
 fn json_event<'a>(t: &'a Transcript, event: &'a Event) -> JsonEvent<'a> {
     let carries_bytes = matches!(event.op, Op::Send | Op::Recv | Op::Frame | Op::Segment);
     let on_stream = matches!(event.op, Op::Send | Op::Recv | Op::Segment);
-    let offset = event.offset.unwrap_or(0);
+    let pieces = on_stream.then(|| t.pieces_of(event));
     JsonEvent {
         event,
-        len: carries_bytes.then_some(event.bytes.len()),
+        len: carries_bytes.then_some(event.len()),
         hex: carries_bytes.then(|| hex(&event.bytes)),
-        messages: on_stream.then(|| t.messages_in(offset, event.bytes.len())),
-        pieces: on_stream.then(|| t.pieces(offset, event.bytes.len())),
+        messages: pieces.as_ref().map(|pieces| {
+            let mut numbers: Vec<usize> = pieces.iter().map(|p| p.message).collect();
+            numbers.dedup();
+            numbers
+        }),
+        pieces,
         packet: event
             .packet
             .filter(|_| t.wire.source == Some(WireSource::Link))

@@ -21,6 +21,9 @@ pub mod struct_view;
 mod style;
 pub mod terminal;
 mod text;
+pub mod trace_live;
+pub mod trace_view;
+pub mod trace_words;
 pub mod trials_view;
 pub mod upload_view;
 

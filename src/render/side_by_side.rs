@@ -9,7 +9,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::chart::Words;
 use super::text::{
-    Line, Look, Run, hex_lines, paint_wrapped, piece_name, text_lines, wrap_line, wrap_words,
+    Line, Look, Run, hex_lines, paint_wrapped, piece_name, runs_of, text_lines, wrap_line,
+    wrap_words,
 };
 use super::{ViewOptions, human_bytes};
 use crate::analysis::Summary;
@@ -33,7 +34,7 @@ const HEX_PER_LINE: usize = 8;
 const MAX_ROWS: usize = 240;
 const HEAD_ROWS: usize = 160;
 /// Width of the labels before the verdict and the other footer lines.
-const FOOTER_LABEL: usize = 9;
+pub(super) const FOOTER_LABEL: usize = 9;
 
 /// Render the whole view: heading, table, figures and verdict.
 pub fn render(run: &LessonRun, summary: &Summary, options: ViewOptions) -> String {
@@ -59,7 +60,7 @@ pub fn render_parts(run: &LessonRun, summary: &Summary, options: ViewOptions) ->
     let mut head = String::new();
     heading(run, options.width, &mut head);
     let held = summary.link.as_ref().map_or(&[][..], |l| &l.held[..]);
-    let events = table(run, held, options, &mut head);
+    let events = table(&lesson_table(run, held, options.width), options, &mut head);
     let mut foot = String::from("\n");
     footer(summary, run.transport, options.width, &mut foot);
     Parts { head, events, foot }
@@ -108,7 +109,7 @@ fn heading(run: &LessonRun, width: usize, out: &mut String) {
 }
 
 /// Socket set-up in one line: the table is for the bytes. (`--json` lists every call.)
-fn setup_summary(t: &Transcript) -> Option<String> {
+pub(super) fn setup_summary(t: &Transcript) -> Option<String> {
     let detail = |side, op| t.events_of(side, op).next().and_then(|e| e.detail.clone());
     let server: Vec<String> = [
         detail(Side::Server, Op::Bind).map(|a| format!("bind {a}")),
@@ -171,7 +172,7 @@ fn push_legend(t: &Transcript, width: usize, out: &mut String) {
             message: n,
             part: Part::Payload,
         }];
-        let preview = text_lines(&runs, 24, 1)
+        let preview = text_lines(&runs, 0, 24, 1)
             .into_iter()
             .reduce(|mut a, b| {
                 a.chunks.extend(b.chunks);
@@ -224,17 +225,24 @@ fn column_of(event: &Event, columns: usize) -> usize {
     }
 }
 
-/// The table's header rows go to `out`; each event's rows come back as one block.
-fn table(
-    run: &LessonRun,
-    held: &[HeldSegment],
-    options: ViewOptions,
-    out: &mut String,
-) -> Vec<String> {
+/// What the table shows: a transcript, its column titles, and the events left out of it.
+pub(super) struct Table<'a> {
+    pub transcript: &'a Transcript,
+    /// Client, (wire,) server.
+    pub titles: Vec<Line>,
+    /// Events already dropped from the transcript: (after how many, how many).
+    pub dropped: Option<(usize, usize)>,
+    /// µs subtracted from every row's time (a traced connection counts from its first call).
+    pub origin_us: u64,
+    /// The segments the link held back (`--net`), drawn in the wire column.
+    pub held: &'a [HeldSegment],
+}
+
+/// A lesson's table: the client's send() calls, (the wire,) the server's recv() calls.
+fn lesson_table<'a>(run: &'a LessonRun, held: &'a [HeldSegment], width: usize) -> Table<'a> {
     let t = &run.transcript;
-    let widths = column_widths(t, options.width);
     let mut titles = vec![Line::of("client: send()", Look::Heading)];
-    if widths.len() == 3 {
+    if column_widths(t, width).len() == 3 {
         titles.push(Line::of("wire: segments", Look::Heading));
     }
     let call = if run.transport == Transport::Udp {
@@ -246,6 +254,20 @@ fn table(
         format!("server: {call}({})", run.options.recv_size),
         Look::Heading,
     ));
+    Table {
+        transcript: t,
+        titles,
+        dropped: None,
+        origin_us: 0,
+        held,
+    }
+}
+
+/// The table's header rows go to `out`; each event's rows come back as one block.
+pub(super) fn table(table: &Table<'_>, options: ViewOptions, out: &mut String) -> Vec<String> {
+    let t = table.transcript;
+    let widths = column_widths(t, options.width);
+    let titles = &table.titles;
     let time_title = Line::of(format!("{:>TIME_WIDTH$}", "t ms"), Look::Dim);
     push_row(
         out,
@@ -260,14 +282,15 @@ fn table(
     let _ = writeln!(out, "{}", super::style::dim(&rule.join("─┼─")));
     let events = &t.events;
     let skipped = events.len().saturating_sub(MAX_ROWS);
+    let (note_at, left_out) = table.dropped.unwrap_or((HEAD_ROWS, skipped));
     // Data segments counted before each send, to show what each send() put on the wire
     // (unless --wire captured the segments themselves).
     let mut segments_before = 0u32;
     let captured = widths.len() == 3;
     let mut blocks = Vec::new();
     for (i, event) in events.iter().enumerate() {
-        if skipped > 0 && i == HEAD_ROWS {
-            let note = format!("… {skipped} events not shown here (--json lists every one) …");
+        if left_out > 0 && i == note_at {
+            let note = format!("… {left_out} events not shown here (--json lists every one) …");
             let mut block = String::new();
             push_line(&mut block, &Line::of(note, Look::Dim));
             blocks.push(block);
@@ -283,8 +306,9 @@ fn table(
             continue;
         }
         let column = column_of(event, widths.len());
-        let mut cell = super::link_view::segment_cell(t, event, held, options, widths[column])
-            .unwrap_or_else(|| event_cell(t, event, options, widths[column]));
+        let mut cell =
+            super::link_view::segment_cell(t, event, table.held, options, widths[column])
+                .unwrap_or_else(|| event_cell(t, event, options, widths[column]));
         if let (Op::Send, Some(now), false) = (event.op, event.data_segs_out, captured) {
             let new = now.saturating_sub(segments_before);
             segments_before = now;
@@ -298,7 +322,7 @@ fn table(
             let indent = " ".repeat(prefix("send", 0).len().min(room));
             cell.push(Line::of(format!("{indent}{text}"), Look::Dim));
         }
-        let ms = event.t_us as f64 / 1000.0;
+        let ms = row_time(event).saturating_sub(table.origin_us) as f64 / 1000.0;
         // Tenths of a millisecond while they matter; whole milliseconds past a second, so
         // the column never overflows.
         let time = if ms < 1000.0 {
@@ -320,11 +344,19 @@ fn table(
     blocks
 }
 
+/// A send is placed at its call, anything else where it returned (a traced recv may wait).
+fn row_time(event: &Event) -> u64 {
+    match &event.call {
+        Some(call) if event.op != Op::Send => call.t_return_us,
+        _ => event.t_us,
+    }
+}
+
 /// Set-up calls are summed up above the table, and the final segment count below it.
 fn is_summed_up(event: &Event) -> bool {
     let setup = matches!(
         event.op,
-        Op::Sockopt | Op::Bind | Op::Listen | Op::Connect | Op::Accept
+        Op::Sockopt | Op::Bind | Op::Listen | Op::Connect | Op::Accept | Op::Socket
     );
     setup || (event.op == Op::Note && event.data_segs_out.is_some())
 }
@@ -332,6 +364,9 @@ fn is_summed_up(event: &Event) -> bool {
 /// The lines one event takes in its side's column.
 fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize) -> Vec<Line> {
     let words = |text: &str, look| words(text, look, width);
+    if let Some(lines) = super::trace_words::call_cell(t, event, options, width) {
+        return lines;
+    }
     match event.op {
         Op::Send | Op::Recv | Op::Segment => bytes_cell(t, event, options, width),
         Op::Frame => frame_cell(t, event, options, width),
@@ -351,7 +386,17 @@ fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         Op::Truncated => words(&format!("truncated: {}", detail(event)), Look::Bad),
         Op::Error => words(&format!("error: {}", detail(event)), Look::Bad),
         Op::Note => words(detail(event), Look::Dim),
-        Op::Sockopt | Op::Bind | Op::Listen | Op::Connect | Op::Accept => words(
+        Op::Sockopt
+        | Op::Bind
+        | Op::Listen
+        | Op::Connect
+        | Op::Accept
+        | Op::Socket
+        | Op::Shutdown
+        | Op::Fork
+        | Op::Thread
+        | Op::Exec
+        | Op::Exit => words(
             &format!("{:?} {}", event.op, detail(event)).to_lowercase(),
             Look::Dim,
         ),
@@ -362,7 +407,7 @@ fn detail(event: &Event) -> &str {
     event.detail.as_deref().unwrap_or("")
 }
 
-fn words(text: &str, look: Look, width: usize) -> Vec<Line> {
+pub(super) fn words(text: &str, look: Look, width: usize) -> Vec<Line> {
     wrap_words(text, width)
         .into_iter()
         .map(|l| Line::of(l, look))
@@ -371,7 +416,7 @@ fn words(text: &str, look: Look, width: usize) -> Vec<Line> {
 
 /// `send    5 B  ` — the op, the byte count, then the bytes. A segment, alone in the wire
 /// column, needs only its size.
-fn prefix(op: &str, len: usize) -> String {
+pub(super) fn prefix(op: &str, len: usize) -> String {
     if op.is_empty() {
         format!("{len:>3} B ")
     } else {
@@ -379,13 +424,18 @@ fn prefix(op: &str, len: usize) -> String {
     }
 }
 
-fn bytes_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize) -> Vec<Line> {
+pub(super) fn bytes_cell(
+    t: &Transcript,
+    event: &Event,
+    options: ViewOptions,
+    width: usize,
+) -> Vec<Line> {
     let op = match event.op {
         Op::Send => "send",
         Op::Segment => "",
         _ => "recv",
     };
-    let lead = prefix(op, event.bytes.len());
+    let lead = prefix(op, event.len());
     let indent = lead.width();
     bytes_cell_led(t, event, options, width, lead, indent)
 }
@@ -400,27 +450,15 @@ pub(super) fn bytes_cell_led(
     lead: String,
     label_indent: usize,
 ) -> Vec<Line> {
-    let offset = event.offset.unwrap_or(0);
-    let pieces = t.pieces(offset, event.bytes.len());
-    let mut runs = Vec::with_capacity(pieces.len());
-    let mut at = 0;
-    for p in &pieces {
-        let len = (p.to - p.from) as usize;
-        runs.push(Run {
-            bytes: &event.bytes[at..at + len],
-            message: p.message,
-            part: p.part,
-        });
-        at += len;
-    }
+    let pieces = t.pieces_of(event);
+    let runs = runs_of(&pieces, &event.bytes);
     let indent = lead.width();
-    let mut lines = with_prefix(lead, &runs, options, width);
-    let label_at = label_indent;
+    let mut lines = with_prefix(lead, &runs, event.len(), options, width);
     // The labels say in words what the colours say: essential without colour.
     let single_whole_payload =
         pieces.len() == 1 && pieces[0].whole && pieces[0].part == Part::Payload;
-    if event.op == Op::Recv || !single_whole_payload {
-        lines.extend(piece_labels(t, &pieces, label_at, width));
+    if !pieces.is_empty() && (event.op == Op::Recv || !single_whole_payload) {
+        lines.extend(piece_labels(t, &pieces, label_indent, width));
     }
     if let Some(note) = event.detail.as_deref().filter(|_| event.op == Op::Segment) {
         lines.push(Line::of(
@@ -438,7 +476,8 @@ fn frame_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         message: n,
         part: Part::Payload,
     }];
-    let mut lines = with_prefix(prefix("frame", event.bytes.len()), &runs, options, width);
+    let total = event.bytes.len();
+    let mut lines = with_prefix(prefix("frame", total), &runs, total, options, width);
     let mut check = Line::of("⇒ ", Look::Plain);
     check.push(format!("m{n}"), Look::Label(n));
     if t.messages.get(n.wrapping_sub(1)) == Some(&event.bytes) {
@@ -461,16 +500,28 @@ fn frame_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
 }
 
 /// The prefix, then the bytes as text after it (wrapped under it) or as hex lines below it.
-fn with_prefix(prefix: String, runs: &[Run<'_>], options: ViewOptions, width: usize) -> Vec<Line> {
+/// `total`: the bytes the call moved (the runs may hold only the first of them).
+fn with_prefix(
+    prefix: String,
+    runs: &[Run<'_>],
+    total: usize,
+    options: ViewOptions,
+    width: usize,
+) -> Vec<Line> {
     let indent = prefix.width();
     if options.hex {
         let mut lines = vec![Line::of(prefix, Look::Plain)];
         // Each byte takes three columns of hex and one of text: fewer a line when narrow.
         let per_line = (width / 4).clamp(2, HEX_PER_LINE);
-        lines.extend(hex_lines(runs, per_line, MAX_BYTE_LINES));
+        lines.extend(hex_lines(runs, total, per_line, MAX_BYTE_LINES));
         return lines;
     }
-    let mut lines = text_lines(runs, width.saturating_sub(indent).max(4), MAX_BYTE_LINES);
+    let mut lines = text_lines(
+        runs,
+        total,
+        width.saturating_sub(indent).max(4),
+        MAX_BYTE_LINES,
+    );
     for (k, line) in lines.iter_mut().enumerate() {
         let lead = if k == 0 {
             prefix.clone()
@@ -506,6 +557,11 @@ fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -
     lines
 }
 
+/// `3 send() · 1 recv() with data · …`: the measured figures in one line.
+pub(super) fn figures(s: &Summary) -> String {
+    Words(Lang::En).figures(s)
+}
+
 /// How the verdict looks: red after an error, green when intact, bold otherwise.
 pub(super) fn verdict_look(s: &Summary) -> Look {
     if s.error.is_some() {
@@ -518,8 +574,7 @@ pub(super) fn verdict_look(s: &Summary) -> Look {
 }
 
 fn footer(s: &Summary, transport: Transport, width: usize, out: &mut String) {
-    let figures = Words(Lang::En).figures(s);
-    labelled(out, width, "measured", &figures, Look::Plain);
+    labelled(out, width, "measured", &figures(s), Look::Plain);
     labelled(out, width, "wire", &s.wire, Look::Plain);
     if let Some(link) = &s.link {
         let intact = s.bytes_received == s.bytes_sent;
@@ -562,7 +617,7 @@ fn footer(s: &Summary, transport: Transport, width: usize, out: &mut String) {
 }
 
 /// `label    text…`, the text wrapped under itself.
-fn labelled(out: &mut String, width: usize, label: &str, text: &str, look: Look) {
+pub(super) fn labelled(out: &mut String, width: usize, label: &str, text: &str, look: Look) {
     for (k, l) in wrap_words(text, width.saturating_sub(FOOTER_LABEL))
         .into_iter()
         .enumerate()
@@ -577,7 +632,7 @@ fn labelled(out: &mut String, width: usize, label: &str, text: &str, look: Look)
     }
 }
 
-fn push_line(out: &mut String, line: &Line) {
+pub(super) fn push_line(out: &mut String, line: &Line) {
     let _ = writeln!(out, "{}", line.paint());
 }
 

@@ -183,9 +183,35 @@ pub struct Run<'a> {
     pub part: Part,
 }
 
+/// Cut `bytes` (the first bytes of a call; maybe fewer than its pieces cover) into runs by
+/// the message parts they belong to. Bytes of a sender lab did not trace have no pieces: they
+/// come out as one run of no message.
+pub fn runs_of<'a>(pieces: &[crate::transcript::Piece], bytes: &'a [u8]) -> Vec<Run<'a>> {
+    let mut runs = Vec::with_capacity(pieces.len().max(1));
+    let mut at = 0;
+    for p in pieces {
+        let len = ((p.to - p.from) as usize).min(bytes.len() - at);
+        runs.push(Run {
+            bytes: &bytes[at..at + len],
+            message: p.message,
+            part: p.part,
+        });
+        at += len;
+    }
+    if pieces.is_empty() && !bytes.is_empty() {
+        runs.push(Run {
+            bytes,
+            message: 0,
+            part: Part::Payload,
+        });
+    }
+    runs
+}
+
 /// Show runs as text, wrapped to `width` columns, at most `max_lines` lines; what does not
-/// fit is summed up as `… +N B`.
-pub fn text_lines(runs: &[Run<'_>], width: usize, max_lines: usize) -> Vec<Line> {
+/// fit is summed up as `… +N B` out of `total` (the runs may be only the first bytes; 0: the
+/// runs are all there is).
+pub fn text_lines(runs: &[Run<'_>], total: usize, width: usize, max_lines: usize) -> Vec<Line> {
     // Every token takes at least one column and at most 4 bytes (a UTF-8 character), so
     // this many bytes always fill the lines: an 8 MiB recv costs no more than a short one.
     let mut budget = 4 * width * max_lines;
@@ -196,7 +222,7 @@ pub fn text_lines(runs: &[Run<'_>], width: usize, max_lines: usize) -> Vec<Line>
         budget -= take;
     }
     mark_edge_spaces(&mut tokens);
-    let total: usize = runs.iter().map(|r| r.bytes.len()).sum();
+    let total = total.max(runs.iter().map(|r| r.bytes.len()).sum());
     let mut lines = vec![Line::new()];
     let mut shown = 0;
     for token in tokens {
@@ -217,9 +243,10 @@ pub fn text_lines(runs: &[Run<'_>], width: usize, max_lines: usize) -> Vec<Line>
     lines
 }
 
-/// Show runs as hex, `per_line` bytes a line, each line followed by its printable ASCII.
-pub fn hex_lines(runs: &[Run<'_>], per_line: usize, max_lines: usize) -> Vec<Line> {
-    let total: usize = runs.iter().map(|r| r.bytes.len()).sum();
+/// Show runs as hex, `per_line` bytes a line, each line followed by its printable ASCII; what
+/// is left out is counted against `total`.
+pub fn hex_lines(runs: &[Run<'_>], total: usize, per_line: usize, max_lines: usize) -> Vec<Line> {
+    let total = total.max(runs.iter().map(|r| r.bytes.len()).sum());
     let bytes: Vec<(u8, Look)> = runs
         .iter()
         .flat_map(|r| {
@@ -421,23 +448,23 @@ mod tests {
     #[test]
     fn a_cut_chinese_character_shows_its_bytes_as_escapes() {
         // "你好" is e4 bd a0 e5 a5 bd; a recv that ends after 4 bytes cuts "好".
-        let lines = text_lines(&[run(&"你好".as_bytes()[..4])], 40, 4);
+        let lines = text_lines(&[run(&"你好".as_bytes()[..4])], 0, 40, 4);
         assert_eq!(plain(&lines), vec!["你\\xe5"]);
-        let lines = text_lines(&[run(&"你好".as_bytes()[4..])], 40, 4);
+        let lines = text_lines(&[run(&"你好".as_bytes()[4..])], 0, 40, 4);
         assert_eq!(plain(&lines), vec!["\\xa5\\xbd"]);
     }
 
     #[test]
     fn control_bytes_are_escaped_like_python() {
-        let lines = text_lines(&[run(b"a\nb\x00")], 40, 4);
+        let lines = text_lines(&[run(b"a\nb\x00")], 0, 40, 4);
         assert_eq!(plain(&lines), vec!["a\\nb\\x00"]);
     }
 
     #[test]
     fn edge_spaces_and_invisible_characters_are_made_visible() {
-        let lines = text_lines(&[run(b" a b ")], 40, 4);
+        let lines = text_lines(&[run(b" a b ")], 0, 40, 4);
         assert_eq!(plain(&lines), vec!["␠a b␠"]);
-        let lines = text_lines(&[run("a\u{202e}b".as_bytes())], 40, 4);
+        let lines = text_lines(&[run("a\u{202e}b".as_bytes())], 0, 40, 4);
         assert_eq!(plain(&lines), vec!["a\\xe2\\x80\\xaeb"]);
     }
 
@@ -454,7 +481,7 @@ mod tests {
         };
         for run in [header, payload] {
             assert_eq!(
-                plain(&text_lines(&[run], 40, 4)),
+                plain(&text_lines(&[run], 0, 40, 4)),
                 vec!["\\x00\\x00\\x00\\t"]
             );
         }
@@ -463,12 +490,12 @@ mod tests {
     #[test]
     fn only_the_spaces_at_the_edges_of_what_is_shown_are_marked() {
         let pieces = [run(b"a b "), run(b" c ")];
-        assert_eq!(plain(&text_lines(&pieces, 40, 4)), vec!["a b  c␠"]);
+        assert_eq!(plain(&text_lines(&pieces, 0, 40, 4)), vec!["a b  c␠"]);
     }
 
     #[test]
     fn long_text_wraps_and_the_rest_is_counted() {
-        let lines = text_lines(&[run(&[b'x'; 100])], 10, 2);
+        let lines = text_lines(&[run(&[b'x'; 100])], 0, 10, 2);
         assert_eq!(
             plain(&lines),
             vec!["x".repeat(10), "x".repeat(10), "… +80 B".into()]
@@ -477,7 +504,7 @@ mod tests {
 
     #[test]
     fn double_width_characters_wrap_by_columns() {
-        let lines = text_lines(&[run("你好世界".as_bytes())], 4, 4);
+        let lines = text_lines(&[run("你好世界".as_bytes())], 0, 4, 4);
         assert_eq!(plain(&lines), vec!["你好", "世界"]);
     }
 
@@ -525,7 +552,7 @@ mod tests {
 
     #[test]
     fn hex_shows_bytes_and_printable_columns() {
-        let lines = hex_lines(&[run(b"\x00\x00\x00\x05hello")], 8, 4);
+        let lines = hex_lines(&[run(b"\x00\x00\x00\x05hello")], 0, 8, 4);
         assert_eq!(
             plain(&lines),
             vec![

@@ -82,7 +82,7 @@ pub fn render_demo(report: &DemoReport, width: usize) -> String {
     ];
     // 16 bytes a line when there is room: 3 columns of hex and 1 of text each.
     let per_line = (width.saturating_sub(3) / 4).clamp(4, 16);
-    for l in hex_lines(&runs, per_line, 48 / per_line) {
+    for l in hex_lines(&runs, 0, per_line, 48 / per_line) {
         let _ = writeln!(out, "  {}", l.paint());
     }
     line(

@@ -565,7 +565,7 @@ fn header(caption: &Caption, t: &Transcript, words: Words) -> Vec<Line> {
             message: i + 1,
             part: Part::Payload,
         }];
-        let preview = text_lines(&runs, 20, 1)
+        let preview = text_lines(&runs, 0, 20, 1)
             .into_iter()
             .next()
             .unwrap_or_default();

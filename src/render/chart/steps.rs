@@ -113,6 +113,9 @@ fn step_of(t: &Transcript, e: &Event, words: Words, udp: bool) -> Option<Step> {
     };
     Some(match e.op {
         Op::Sockopt | Op::Bind | Op::Listen => return None,
+        // A traced program's own life (socket(), fork, exec, exit) is the log's, not the chart's.
+        Op::Socket | Op::Fork | Op::Thread | Op::Exec | Op::Exit => return None,
+        Op::Shutdown => text(one(format!("shutdown {detail}"), Look::Dim), "shutdown"),
         Op::Note if e.data_segs_out.is_some() => return None,
         Op::Send | Op::Recv | Op::Eof => call_step(t, e, words, udp),
         Op::Segment => Step {
@@ -193,7 +196,7 @@ fn call_step(t: &Transcript, e: &Event, words: Words, udp: bool) -> Step {
                 message: 0,
                 part: Part::Payload,
             }];
-            lines.extend(text_lines(&runs, LABEL_COLUMNS, PREVIEW_LINES));
+            lines.extend(text_lines(&runs, 0, LABEL_COLUMNS, PREVIEW_LINES));
             vec![Band {
                 share: 1.0,
                 message: 0,
@@ -202,7 +205,7 @@ fn call_step(t: &Transcript, e: &Event, words: Words, udp: bool) -> Step {
         }
         None => Vec::new(),
     };
-    let call = e.call.unwrap_or(CallSpan {
+    let call = e.timing.unwrap_or(CallSpan {
         called_us: e.t_us,
         returned_us: e.t_us,
     });
@@ -239,7 +242,7 @@ pub fn preview(bytes: &[u8], pieces: &[Piece]) -> Vec<Line> {
         });
         at += len;
     }
-    text_lines(&runs, LABEL_COLUMNS, PREVIEW_LINES)
+    text_lines(&runs, 0, LABEL_COLUMNS, PREVIEW_LINES)
 }
 
 /// `m1[3..5] h2=6 m2[0..1]`, each name in its message's colour, cut to `columns`.

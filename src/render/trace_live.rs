@@ -1,0 +1,208 @@
+//! `lab trace` as it happens: one line per socket call, each starting `lab│` so lab's lines
+//! stand apart from the traced programs' own output on the same terminal (which passes
+//! through untouched); or, with `--json`, one JSON object per event.
+//!
+//! A bulk transfer makes thousands of calls: after the first ones of a connection, its sends
+//! and recvs are left out of the live log (the final view and `--json` count them all).
+
+use std::collections::HashMap;
+
+use super::text::{Line, Look, runs_of, text_lines};
+use super::trace_words::{failed_text, role_name};
+use crate::trace::{Live, Note};
+use crate::transcript::{Event, Op, Side, Transcript};
+
+/// send/recv lines shown live per connection.
+const LIVE_BYTE_LINES: usize = 60;
+/// Columns of bytes a live line shows.
+const BYTES_WIDTH: usize = 32;
+
+/// What lab marks its own lines with.
+pub const MARK: &str = "lab│";
+
+/// The live log's memory: how many byte lines each connection has had.
+#[derive(Debug, Default)]
+pub struct LiveLog {
+    byte_lines: HashMap<usize, usize>,
+}
+
+impl LiveLog {
+    /// The line for one live item, if it gets one.
+    pub fn text(&mut self, live: &Live) -> Option<String> {
+        let line = match live {
+            Live::Note(note) => note_line(note),
+            Live::Event(event) => {
+                let conn = event.call.as_ref().and_then(|c| c.conn);
+                if let (Some(conn), Op::Send | Op::Recv | Op::Eof) = (conn, event.op) {
+                    let shown = self.byte_lines.entry(conn).or_default();
+                    *shown += 1;
+                    if *shown == LIVE_BYTE_LINES + 1 {
+                        let text = format!(
+                            "#{conn}: more send() and recv() calls are left out here; the view \
+                             at the end counts them all"
+                        );
+                        return Some(mark(Line::of(text, Look::Dim)));
+                    }
+                    if *shown > LIVE_BYTE_LINES {
+                        return None;
+                    }
+                }
+                event_line(event)
+            }
+        };
+        Some(mark(line))
+    }
+
+    /// The JSON line for one live item.
+    pub fn json(&self, live: &Live) -> String {
+        match live {
+            Live::Event(event) => super::json::event_line(&Transcript::default(), event),
+            Live::Note(note) => note_json(note).to_string(),
+        }
+    }
+}
+
+fn mark(line: Line) -> String {
+    let mut marked = Line::of(format!("{MARK} "), Look::Dim);
+    marked.chunks.extend(line.chunks);
+    marked.paint()
+}
+
+fn note_line(note: &Note) -> Line {
+    let text = match note {
+        Note::Started { role, pid, command } => {
+            format!("{} started: {command} (pid {pid})", role_name(*role))
+        }
+        Note::ServerListening { addr } => format!(
+            "the server listens on {addr}: starting the client (LAB_SERVER_PORT={})",
+            addr.port()
+        ),
+        Note::ServerEndedFirst => {
+            "the server ended before it listened: the client is not started".into()
+        }
+        Note::ServerNeverListened { waited_ms } => format!(
+            "the server did not listen within {} s: the client is not started",
+            waited_ms / 1000
+        ),
+        Note::StoppingServer { idle: true } => {
+            "the client has ended and the server waits in accept() for the next: lab stops it"
+                .into()
+        }
+        Note::StoppingServer { idle: false } => {
+            "the client has ended and the server still runs: lab stops it".into()
+        }
+        Note::Interrupted => "Ctrl-C: stopping the traced programs".into(),
+    };
+    Line::of(text, Look::Heading)
+}
+
+fn note_json(note: &Note) -> serde_json::Value {
+    use serde_json::json;
+    match note {
+        Note::Started { role, pid, command } => {
+            json!({"op": "run", "event": "started", "role": role_name(*role), "pid": pid, "command": command})
+        }
+        Note::ServerListening { addr } => {
+            json!({"op": "run", "event": "server_listening", "addr": addr.to_string()})
+        }
+        Note::ServerEndedFirst => json!({"op": "run", "event": "server_ended_first"}),
+        Note::ServerNeverListened { waited_ms } => {
+            json!({"op": "run", "event": "server_never_listened", "waited_ms": waited_ms})
+        }
+        Note::StoppingServer { idle } => {
+            json!({"op": "run", "event": "stopping_server", "idle": idle})
+        }
+        Note::Interrupted => json!({"op": "run", "event": "interrupted"}),
+    }
+}
+
+/// `  12.3 ms  server 1234  #1  recvfrom fd 4    20 B  hellobyebyeagain,bye`
+fn event_line(event: &Event) -> Line {
+    let call = event.call.as_deref().cloned().unwrap_or_default();
+    let colour = match event.side {
+        Side::Client => 1,
+        Side::Server => 2,
+    };
+    let side = match event.side {
+        Side::Client => "client",
+        Side::Server => "server",
+    };
+    let t = match event.op {
+        Op::Send => event.t_us,
+        _ => call.t_return_us,
+    } as f64
+        / 1000.0;
+    let mut line = Line::of(format!("{t:>9.1} ms  "), Look::Dim);
+    let who = match call.tid {
+        Some(tid) => format!("{side} {}/{tid}", call.pid),
+        None => format!("{side} {}", call.pid),
+    };
+    line.push(format!("{who:<13} "), Look::Label(colour));
+    let conn = call.conn.map_or(String::new(), |c| format!("#{c}"));
+    line.push(format!("{conn:<4}"), Look::Dim);
+    let fd = call.fd.map_or(String::new(), |fd| format!("fd {fd}"));
+    let detail = event.detail.as_deref().unwrap_or("");
+    let text = match event.op {
+        Op::Send | Op::Recv | Op::Eof => return bytes_line(line, event, call.syscall, &fd),
+        Op::Socket => format!("socket() → {fd}"),
+        Op::Bind => format!("bind({fd}, {detail})"),
+        Op::Listen => format!("listen({fd}, {detail})"),
+        Op::Accept => format!("accept() → {fd}, {detail}"),
+        Op::Connect => format!("connect({fd}, {detail})"),
+        Op::Sockopt => format!("setsockopt({fd}, {detail})"),
+        Op::Shutdown => format!("shutdown({fd}, {detail})"),
+        Op::Close if call.syscall == "exit" => format!("{fd} closed as the process ended"),
+        Op::Close => match call.still_open_in {
+            Some(pid) => format!("close({fd}) — pid {pid} still has the socket"),
+            None => format!("close({fd})"),
+        },
+        Op::Error => return with(line, failed_text(event), Look::Bad),
+        Op::Fork => format!("fork() → pid {}", call.child.unwrap_or(0)),
+        Op::Thread => format!("new thread {}", call.child.unwrap_or(0)),
+        Op::Exec => format!("exec {detail}"),
+        Op::Exit => match (call.exit_code, call.signal) {
+            (Some(code), _) => format!("exited with status {code}"),
+            (None, Some(signal)) => format!("killed by {signal}"),
+            _ => "exited".into(),
+        },
+        _ => detail.to_string(),
+    };
+    with(line, text, Look::Plain)
+}
+
+fn with(mut line: Line, text: String, look: Look) -> Line {
+    line.push(text, look);
+    line
+}
+
+/// `recvfrom fd 4    20 B  hellobyebyeagain,bye  = m1 m2 m3`
+fn bytes_line(mut line: Line, event: &Event, syscall: &str, fd: &str) -> Line {
+    let len = event.len();
+    line.push(format!("{syscall:<8} {fd:<6}{len:>7} B  "), Look::Plain);
+    if event.op == Op::Eof {
+        line.push("b''", Look::Bad);
+        line.push("  end of stream", Look::Dim);
+        return line;
+    }
+    let pieces = event
+        .call
+        .as_ref()
+        .and_then(|c| c.pieces.clone())
+        .unwrap_or_default();
+    let runs = runs_of(&pieces, &event.bytes);
+    let shown = text_lines(&runs, len, BYTES_WIDTH, 1);
+    if let Some(first) = shown.into_iter().next() {
+        line.chunks.extend(first.chunks);
+    }
+    if pieces.len() > 1 || event.op == Op::Recv {
+        let mut numbers: Vec<usize> = pieces.iter().map(|p| p.message).collect();
+        numbers.dedup();
+        if !numbers.is_empty() {
+            line.push("  =", Look::Dim);
+            for n in numbers.into_iter().take(6) {
+                line.push(format!(" m{n}"), Look::Label(n));
+            }
+        }
+    }
+    line
+}

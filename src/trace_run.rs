@@ -1,0 +1,123 @@
+//! Running `lab trace` from its command-line arguments: the tracer works on its own thread
+//! (the one that starts and traces the programs), this thread writes each event as it comes,
+//! then the final view.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use crate::cli::TraceArgs;
+use crate::error::Error;
+use crate::render::trace_live::LiveLog;
+use crate::render::{ViewOptions, trace_view};
+use crate::signal;
+use crate::trace::{self, Launch, Live, LiveQueue, Note, Programs, TraceOptions};
+
+/// How often the live view takes what the tracer has handed over.
+const BATCH_EVERY: Duration = Duration::from_millis(25);
+/// Bytes of each call the text view keeps (a line's worth); `--json` keeps 4 KiB.
+const TEXT_PREVIEW: usize = 256;
+
+fn options(args: &TraceArgs, json: bool) -> TraceOptions {
+    let programs = match (&args.server, &args.client) {
+        (Some(server), Some(client)) => Programs::Pair {
+            server: Launch::shell(server),
+            client: Launch::shell(client),
+        },
+        _ => Programs::One(Launch::command(args.command.clone())),
+    };
+    TraceOptions {
+        programs,
+        recv_max: args.recv_max,
+        send_max: args.send_max,
+        reader_delay: Duration::from_millis(args.reader_delay),
+        preview: if json { trace::PREVIEW } else { TEXT_PREVIEW },
+    }
+}
+
+pub(crate) fn run_trace(
+    args: &TraceArgs,
+    json: bool,
+    width: usize,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let options = options(args, json);
+    signal::install();
+    let queue = Arc::new(LiveQueue::default());
+    let report = thread::scope(|scope| {
+        let tracer = {
+            let queue = Arc::clone(&queue);
+            scope.spawn(move || trace::run(options, queue))
+        };
+        let written = write_as_it_comes(&queue, out, json);
+        let report = tracer
+            .join()
+            .unwrap_or(Err(trace::TraceError::System(nix::errno::Errno::EIO)));
+        written.map_err(Error::Output)?;
+        report.map_err(Error::Trace)
+    })?;
+    let text = if json {
+        trace_view::render_json(&report)
+    } else {
+        trace_view::render(
+            &report,
+            ViewOptions {
+                hex: args.hex,
+                width,
+            },
+        )
+    };
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Error::Output)
+}
+
+/// Write each live item as the tracer hands it over, a batch a few times a second, until the
+/// tracer is done. If the output fails, the programs are stopped as Ctrl-C would.
+fn write_as_it_comes(queue: &LiveQueue, out: &mut dyn Write, json: bool) -> std::io::Result<()> {
+    let mut log = LiveLog::default();
+    let mut told_interrupt = false;
+    while let Some(batch) = queue.take(BATCH_EVERY) {
+        if signal::stop_requested() && !told_interrupt {
+            told_interrupt = true;
+            batch_write(out, &mut log, &[Live::Note(Note::Interrupted)], json)?;
+        }
+        if let Err(e) = batch_write(out, &mut log, &batch, json) {
+            signal::request();
+            queue.abandon();
+            while queue.take(BATCH_EVERY).is_some() {}
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+fn batch_write(
+    out: &mut dyn Write,
+    log: &mut LiveLog,
+    batch: &[Live],
+    json: bool,
+) -> std::io::Result<()> {
+    for live in batch {
+        write_live(out, log, live, json)?;
+    }
+    out.flush()
+}
+
+fn write_live(
+    out: &mut dyn Write,
+    log: &mut LiveLog,
+    live: &Live,
+    json: bool,
+) -> std::io::Result<()> {
+    let line = if json {
+        Some(log.json(live))
+    } else {
+        log.text(live)
+    };
+    match line {
+        Some(line) => writeln!(out, "{line}"),
+        None => Ok(()),
+    }
+}
