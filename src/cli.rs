@@ -723,6 +723,7 @@ mod tests {
                 "proxy" => &["--to", "127.0.0.1:1"][..],
                 "completions" => &["bash"][..],
                 "copy-recv" => &["--out", "file"][..],
+                "trace" => &["--", "true"][..],
                 _ => &[][..],
             });
             let cli = Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));

@@ -55,6 +55,7 @@ fn commands() -> Vec<String> {
 fn is_template(words: &[String]) -> bool {
     words.iter().any(|w| {
         w.contains('|')
+            || w.starts_with('[')
             || w.contains('…')
             || w.contains("...")
             || (w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase()))
