@@ -27,9 +27,10 @@
 //! - [`struct_command`] — `lab struct pack|unpack|calcsize`.
 //! - [`lesson`] — the lesson registry and one module per lesson.
 //! - [`analysis`] — counts and verdicts measured from a transcript.
-//! - [`tools`], [`live`] — `lab serve`, `lab chat`, `lab proxy` and the events they stream.
+//! - [`tools`], [`live`] — `lab serve`, `lab chat`, `lab proxy` and the events they stream;
+//!   `tools::stoppable` holds the socket waits that Ctrl-C ends at once.
 //! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick.
-//! - [`signal`] — Ctrl-C as a flag the long-running tools poll.
+//! - [`signal`] — Ctrl-C as a flag the long-running tools poll, and a descriptor they poll().
 //! - `exchange_run`, `classroom`, `live_run` — turning command-line arguments into runs.
 //! - [`render`] — the views (side by side, struct, matrices, histograms), their colours, and
 //!   the JSON Lines output.
@@ -119,7 +120,14 @@ fn render_command(cli: &Cli) -> Result<String, Error> {
         Command::Lessons => Ok(lessons_list(cli.json)),
         Command::Upload(args) => {
             let progress = render::progress::ProgressView::new("send", None);
-            let sent = upload::send::upload(&args.file, args.to, args.name.as_deref(), &progress)?;
+            let timeout = live_run::seconds(args.timeout, "--timeout")?;
+            let sent = upload::send::upload_within(
+                &args.file,
+                args.to,
+                args.name.as_deref(),
+                timeout,
+                &progress,
+            )?;
             Ok(if cli.json {
                 render::upload_view::sent_json(&sent)
             } else {

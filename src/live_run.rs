@@ -34,7 +34,7 @@ fn wire_mode(args: &WireArgs) -> Result<WireMode, Error> {
     })
 }
 
-fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
+pub(crate) fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
     if value.is_finite() && value > 0.0 && value <= 86_400.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
@@ -110,18 +110,20 @@ pub fn run_serve(args: &ServeArgs, json: bool, out: &mut dyn Write) -> Result<()
     signal::install();
     stream(json, args.quiet, out, |emit| {
         let served = serve::serve(&options, emit)?;
-        emit.emit(
-            None,
-            LiveKind::Stopped {
-                clients: served.clients,
-                bytes_in: served.totals.bytes_in,
-                bytes_out: served.totals.bytes_out,
-                recv_calls: served.totals.recv_calls,
-                messages: served.totals.messages,
-            },
-        );
+        emit.emit(None, stopped(&served));
         Ok(())
     })
+}
+
+/// The last event of a server or a proxy: what the whole run served.
+fn stopped(served: &serve::Served) -> LiveKind {
+    LiveKind::Stopped {
+        clients: served.clients,
+        bytes_in: served.totals.bytes_in,
+        bytes_out: served.totals.bytes_out,
+        recv_calls: served.totals.recv_calls,
+        messages: served.totals.messages,
+    }
 }
 
 /// The upload directory must exist and be a directory; uploads land nowhere else.
@@ -163,5 +165,9 @@ pub fn run_proxy(args: &ProxyArgs, json: bool, out: &mut dyn Write) -> Result<()
         coalesce: args.coalesce.map(Duration::from_millis),
     };
     signal::install();
-    stream(json, false, out, |emit| proxy::proxy(&options, emit))
+    stream(json, false, out, |emit| {
+        let served = proxy::proxy(&options, emit)?;
+        emit.emit(None, stopped(&served));
+        Ok(())
+    })
 }

@@ -4,15 +4,15 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::upload_wire::{read_status, send_json, sha256};
 use common::{lab, stderr};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 struct Server {
     child: Child,
@@ -97,29 +97,6 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     fs::write(&path, bytes).unwrap();
     path
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn send_json(stream: &mut TcpStream, value: &Value) {
-    let json = serde_json::to_vec(value).unwrap();
-    stream
-        .write_all(&(json.len() as u32).to_be_bytes())
-        .unwrap();
-    stream.write_all(&json).unwrap();
-}
-
-fn read_status(stream: &mut TcpStream) -> Value {
-    let mut len = [0u8; 4];
-    stream.read_exact(&mut len).unwrap();
-    let mut json = vec![0u8; u32::from_be_bytes(len) as usize];
-    stream.read_exact(&mut json).unwrap();
-    serde_json::from_slice(&json).unwrap()
 }
 
 fn connect(addr: SocketAddr) -> TcpStream {
@@ -315,7 +292,18 @@ fn only_regular_files_are_sent() {
 fn names_that_would_garble_a_listing_are_refused() {
     let server = Server::start(&[]);
     let good = sha256(b"x");
-    for name in ["\u{1b}[31mred", "a\nb", "\u{202e}gpj.exe", " ", "-rf"] {
+    for name in [
+        "\u{1b}[31mred",
+        "a\nb",
+        "\u{202e}gpj.exe",
+        " ",
+        "-rf",
+        // Invisible: these would store a name that looks exactly like "notes.pdf".
+        "notes\u{200b}.pdf",
+        "\u{feff}notes.pdf",
+        "notes.pdf\u{2028}",
+        "notes\u{2060}.pdf",
+    ] {
         let mut client = connect(server.addr);
         send_json(
             &mut client,

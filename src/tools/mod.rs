@@ -4,6 +4,7 @@
 pub mod chat;
 pub mod proxy;
 pub mod serve;
+pub(crate) mod stoppable;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -32,11 +33,30 @@ pub(crate) fn listen(
     Ok(listener)
 }
 
+/// EADDRINUSE gets the reason and the two ways out, naming the `flag` that chose `addr`.
+pub(crate) fn explain_bind_error(e: Error, flag: &str, addr: SocketAddr, reuseaddr: bool) -> Error {
+    match &e {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
+            Error::Usage(format!(
+                "{flag} {addr}: address already in use — another server holds the port, or a \
+                 TIME_WAIT left by the last one{} (see lab reuseaddr-demo)",
+                if reuseaddr {
+                    ""
+                } else {
+                    "; without --no-reuseaddr it could bind past a TIME_WAIT"
+                }
+            ))
+        }
+        _ => e,
+    }
+}
+
 /// How often the tools' loops look at the stop flag.
 pub(crate) const TICK: Duration = Duration::from_millis(100);
 
-/// The next connection, or `None` after at most a tick with none (so the caller can look
-/// at the stop flag). poll() wakes at once for a connection. Accept errors — out of
+/// The next connection, or `None` after at most a tick with none, or at once when a stop is
+/// asked for (so the caller can look at the stop flag). poll() wakes at once for a
+/// connection. Accept errors — out of
 /// descriptors (EMFILE), a connection reset before accept() — are not the server's fault:
 /// they are logged at most once a second (`last_error`) and followed by a short back-off.
 pub(crate) fn accept_next(
@@ -44,7 +64,7 @@ pub(crate) fn accept_next(
     emit: &Emitter,
     last_error: &mut Option<Instant>,
 ) -> Option<(TcpStream, SocketAddr)> {
-    if !net::wait_readable(listener, TICK) {
+    if stoppable::wait(listener, stoppable::Want::Read, Some(TICK)) != stoppable::Waited::Ready {
         return None;
     }
     match listener.accept() {

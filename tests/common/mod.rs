@@ -1,6 +1,9 @@
 //! Helpers for tests that run the real `lab` binary.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod tool;
+pub mod upload_wire;
+
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -8,7 +8,6 @@ mod messages;
 mod outbox;
 mod uploads;
 
-use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -49,7 +48,7 @@ pub struct Served {
 }
 
 impl Served {
-    fn add(&mut self, client: &Totals) {
+    pub(crate) fn add(&mut self, client: &Totals) {
         self.clients += 1;
         self.totals.bytes_in += client.bytes_in;
         self.totals.bytes_out += client.bytes_out;
@@ -95,21 +94,7 @@ fn reply_name(reply: Reply) -> String {
 
 /// EADDRINUSE gets the reason and the two ways out.
 fn explain_bind_error(e: Error, options: &ServeOptions) -> Error {
-    match &e {
-        Error::Io { source, .. } if source.kind() == io::ErrorKind::AddrInUse => {
-            Error::Usage(format!(
-                "--addr {}: address already in use — another server holds the port, or a \
-                 TIME_WAIT left by the last one{} (see lab reuseaddr-demo)",
-                options.addr,
-                if options.reuseaddr {
-                    ""
-                } else {
-                    "; without --no-reuseaddr it could bind past a TIME_WAIT"
-                }
-            ))
-        }
-        _ => e,
-    }
+    super::explain_bind_error(e, "--addr", options.addr, options.reuseaddr)
 }
 
 /// Why a client over `--max-clients` is turned away.
