@@ -101,10 +101,7 @@ fn an_upload_cannot_replace_another_uploads_unfinished_file() {
     let server_pid = server.child.id();
     let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     let mut first = connect(server.addr);
-    send_json(
-        &mut first,
-        &json!({"name": "mine.bin", "size": body.len(), "sha256": sha256(&body)}),
-    );
+    send_json(&mut first, &json!({"name": "mine.bin", "size": body.len()}));
     assert_eq!(read_status(&mut first)["ok"], true);
     first.write_all(&body[..100_000]).unwrap();
     server.wait_for(|e| e["op"] == "note" && e["detail"].as_str().unwrap().contains("receiving"));
@@ -115,17 +112,16 @@ fn an_upload_cannot_replace_another_uploads_unfinished_file() {
     let evil = b"evil".to_vec();
     for name in names {
         let mut thief = connect(server.addr);
-        send_json(
-            &mut thief,
-            &json!({"name": name, "size": evil.len(), "sha256": sha256(&evil)}),
-        );
+        send_json(&mut thief, &json!({"name": name, "size": evil.len()}));
         if read_status(&mut thief)["ok"] == true {
             thief.write_all(&evil).unwrap();
+            send_json(&mut thief, &json!({"sha256": sha256(&evil)}));
             let _ = read_status(&mut thief);
         }
     }
 
     first.write_all(&body[100_000..]).unwrap();
+    send_json(&mut first, &json!({"sha256": sha256(&body)}));
     let status = read_status(&mut first);
     assert_eq!(status["ok"], true, "{status}");
     let stored = fs::read(dir.0.join("mine.bin")).unwrap();
@@ -149,10 +145,7 @@ fn names_kept_for_uploads_in_progress_are_refused() {
     let server = serve_uploads(&dir, &["--overwrite"]);
     for name in [".lab-upload-0123456789abcdef.part", ".LAB-UPLOAD-x"] {
         let mut client = connect(server.addr);
-        send_json(
-            &mut client,
-            &json!({"name": name, "size": 1, "sha256": sha256(b"x")}),
-        );
+        send_json(&mut client, &json!({"name": name, "size": 1}));
         let status = read_status(&mut client);
         assert_eq!(status["ok"], false, "{name}: {status}");
         assert!(
@@ -175,9 +168,7 @@ fn ctrl_c_stops_an_upload_server_while_a_header_trickles_in() {
     let dir = Dir::new("stop-header");
     let mut server = serve_uploads(&dir, &[]);
     let client = connect(server.addr);
-    let header =
-        serde_json::to_vec(&json!({"name": "slow", "size": 10, "sha256": sha256(b"0123456789")}))
-            .unwrap();
+    let header = serde_json::to_vec(&json!({"name": "slow", "size": 10})).unwrap();
     let mut wire = (header.len() as u32).to_be_bytes().to_vec();
     wire.extend(header);
     let (stop, sender) = trickle(client, wire, Duration::from_millis(50));
@@ -206,7 +197,7 @@ fn ctrl_c_stops_an_upload_server_while_a_body_trickles_in() {
     let mut client = connect(server.addr);
     send_json(
         &mut client,
-        &json!({"name": "slow.bin", "size": body.len(), "sha256": sha256(&body)}),
+        &json!({"name": "slow.bin", "size": body.len()}),
     );
     assert_eq!(read_status(&mut client)["ok"], true);
     let (stop, sender) = trickle(client, body, Duration::from_millis(50));
@@ -533,10 +524,7 @@ fn a_refused_upload_counts_the_bytes_that_arrived() {
     let mut server = serve_uploads(&dir, &[]);
     let body = vec![3u8; 2 << 20];
     let mut client = connect(server.addr);
-    send_json(
-        &mut client,
-        &json!({"name": "cut", "size": body.len(), "sha256": sha256(&body)}),
-    );
+    send_json(&mut client, &json!({"name": "cut", "size": body.len()}));
     assert_eq!(read_status(&mut client)["ok"], true);
     client.write_all(&body[..1 << 20]).unwrap();
     drop(client);

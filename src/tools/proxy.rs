@@ -202,15 +202,7 @@ fn totals_event(peer: SocketAddr, emit: &Emitter, there: &Flow, back: &Flow) -> 
         recv_calls: there.reads + back.reads,
         messages: 0,
     };
-    emit.emit(
-        Some(peer),
-        LiveKind::Totals {
-            bytes_in: totals.bytes_in,
-            bytes_out: totals.bytes_out,
-            recv_calls: totals.recv_calls,
-            messages: totals.messages,
-        },
-    );
+    emit.emit(Some(peer), totals.event());
     totals
 }
 

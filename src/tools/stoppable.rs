@@ -116,22 +116,8 @@ pub(crate) fn read(
 ) -> io::Result<usize> {
     loop {
         match socket.read(buf) {
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if not_yet(&e) => wait_or_fail(socket, Want::Read, idle)?,
             other => return other,
-        }
-        match wait(socket, Want::Read, idle) {
-            Waited::Ready => {}
-            Waited::Stop => return Err(stopping()),
-            Waited::TimedOut => {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "nothing arrived in time",
-                ));
-            }
         }
     }
 }
@@ -147,29 +133,35 @@ pub(crate) fn write_all(
     while !bytes.is_empty() {
         match socket.write(bytes) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => {
-                bytes = &bytes[n..];
-                continue;
-            }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) => {}
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if not_yet(&e) => wait_or_fail(socket, Want::Write, stall)?,
             Err(e) => return Err(e),
-        }
-        match wait(socket, Want::Write, stall) {
-            Waited::Ready => {}
-            Waited::Stop => return Err(stopping()),
-            Waited::TimedOut => {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the peer took no bytes in time",
-                ));
-            }
         }
     }
     Ok(())
+}
+
+/// The socket cannot take the call now: wait, then try again.
+fn not_yet(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+    )
+}
+
+/// [`wait`], with a stop or a timeout as the error that ends the call.
+fn wait_or_fail(socket: &TcpStream, want: Want, timeout: Option<Duration>) -> io::Result<()> {
+    match wait(socket, want, timeout) {
+        Waited::Ready => Ok(()),
+        Waited::Stop => Err(stopping()),
+        Waited::TimedOut => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            match want {
+                Want::Read => "nothing arrived in time",
+                Want::Write => "the peer took no bytes in time",
+            },
+        )),
+    }
 }
 
 /// Sleep for `pause`, or less if a stop is asked for; `false` if it was.

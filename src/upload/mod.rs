@@ -1,18 +1,20 @@
 //! Uploading a large file (大文件上传): a length-prefixed JSON header, then exactly `size`
-//! body bytes, streamed in fixed-size chunks and hashed on both sides.
+//! body bytes, streamed in fixed-size chunks and hashed on both sides as they go, then the
+//! client's hash of what it sent — so the file is read once.
 //!
 //! ```text
 //! client → server   [len: 4 bytes, !I][header: len bytes of JSON]
-//!                   {"name":"notes.pdf","size":1048576,"sha256":"9f86…"}
+//!                   {"name":"notes.pdf","size":1048576}
 //! server → client   [len][{"ok":true}]                  — or {"ok":false,"error":"…"}: stop
 //! client → server   [body: exactly size bytes, in chunks]
+//! client → server   [len][{"sha256":"9f86…"}]          — the trailer: the body's hash
 //! server → client   [len][{"ok":true,"stored":"notes.pdf",…}] — or the reason it was refused
 //! ```
 //!
 //! The server checks the header's length before reading it and the size before any body byte;
 //! it writes the body to a file with no name yet (a temporary one on file systems that need
-//! one) and gives it its final name only after the hash matched, so an interrupted or
-//! corrupted upload never leaves a file under the final name.
+//! one) and gives it its final name only after the trailer's hash matched its own, so an
+//! interrupted or corrupted upload never leaves a file under the final name.
 
 pub mod demo;
 mod part_file;
@@ -49,11 +51,19 @@ impl Progress for NoProgress {
     fn finish(&self) {}
 }
 
-/// What the client announces before the body.
+/// What the client announces before the body. Unknown fields are refused, so a client
+/// that puts the hash here (where it would have to read the file twice) hears why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UploadHeader {
     pub name: String,
     pub size: u64,
+}
+
+/// What the client sends after the body: the hash of the bytes it sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadTrailer {
     /// The body's SHA-256, lowercase hex.
     pub sha256: String,
 }
@@ -117,16 +127,16 @@ pub enum ReadJsonError {
     Invalid(String),
 }
 
-impl std::fmt::Display for ReadJsonError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ReadJsonError {
+    /// The reason in words, naming `what` was being read ("the header", "the trailer").
+    pub fn about(&self, what: &str) -> String {
         match self {
-            ReadJsonError::Io(e) => write!(f, "{e}"),
-            ReadJsonError::TooLong(n) => write!(
-                f,
-                "the header claims {n} bytes, over the limit of {MAX_HEADER}; refused before \
+            ReadJsonError::Io(e) => format!("{what}: {e}"),
+            ReadJsonError::TooLong(n) => format!(
+                "{what} claims {n} bytes, over the limit of {MAX_HEADER}; refused before \
                  reading it"
             ),
-            ReadJsonError::Invalid(why) => write!(f, "the header is not valid: {why}"),
+            ReadJsonError::Invalid(why) => format!("{what} is not valid: {why}"),
         }
     }
 }
@@ -332,11 +342,19 @@ mod tests {
     }
 
     #[test]
+    fn a_header_that_carries_the_hash_is_refused_by_name() {
+        let mut wire = Vec::new();
+        let old_style = serde_json::json!({"name": "a", "size": 1, "sha256": "00"});
+        write_json(&mut wire, &old_style).unwrap();
+        let err = read_json::<UploadHeader>(&mut wire.as_slice()).unwrap_err();
+        assert!(err.about("the header").contains("unknown field `sha256`"));
+    }
+
+    #[test]
     fn headers_round_trip() {
         let header = UploadHeader {
             name: "a.bin".into(),
             size: 3,
-            sha256: "00".into(),
         };
         let mut wire = Vec::new();
         write_json(&mut wire, &header).unwrap();

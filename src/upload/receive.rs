@@ -1,6 +1,6 @@
 //! The receiving side of an upload: check the header, stream the body into a file without a
-//! final name while hashing it, and give it its name only if the hash matches (and no stop
-//! was asked for).
+//! final name while hashing it, read the client's hash after the body, and give the file its
+//! name only if the two match (and no stop was asked for).
 
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use super::part_file::PartFile;
 use super::{
-    CHUNK, HashPipe, Progress, ReadJsonError, Status, UploadHeader, check_name, read_json,
-    write_json,
+    CHUNK, HashPipe, Progress, ReadJsonError, Status, UploadHeader, UploadTrailer, check_name,
+    read_json, write_json,
 };
 use crate::signal;
 
@@ -54,7 +54,7 @@ pub fn receive(
     let header: UploadHeader = match read_json(stream) {
         Ok(header) => header,
         Err(ReadJsonError::Io(e)) => return Err(gone(stream, "before its header was complete", e)),
-        Err(e) => return Err(refuse(stream, e.to_string())),
+        Err(e) => return Err(refuse(stream, e.about("the header"))),
     };
     check_header(&header, options).map_err(|why| refuse(stream, why))?;
     let target = options.dir.join(&header.name);
@@ -78,12 +78,13 @@ pub fn receive(
     progress.start(&header.name, header.size);
     let body = receive_body(stream, header.size, &mut part, &hasher, progress)?;
     let digest = hasher.finish();
-    if !digest.eq_ignore_ascii_case(&header.sha256) {
+    let claimed = read_trailer(stream)?;
+    if !digest.eq_ignore_ascii_case(&claimed) {
         return Err(refuse(
             stream,
             format!(
-                "sha256 mismatch: the header says {}, the body hashes to {digest}; nothing kept",
-                header.sha256
+                "sha256 mismatch: the client sent {claimed}, the body hashes to {digest}; \
+                 nothing kept"
             ),
         ));
     }
@@ -177,6 +178,28 @@ fn receive_body(
     Ok(reads)
 }
 
+/// The client's hash of the body, from the trailer after it.
+fn read_trailer(stream: &mut (impl Read + Write)) -> Result<String, Refusal> {
+    let trailer: UploadTrailer = match read_json(stream) {
+        Ok(trailer) => trailer,
+        Err(ReadJsonError::Io(e)) => {
+            return Err(gone(
+                stream,
+                "before the sha256 after the body (nothing kept)",
+                e,
+            ));
+        }
+        Err(e) => return Err(refuse(stream, e.about("the trailer after the body"))),
+    };
+    if trailer.sha256.len() != 64 || !trailer.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(refuse(
+            stream,
+            "the trailer's sha256 must be 64 hex digits; nothing kept".into(),
+        ));
+    }
+    Ok(trailer.sha256)
+}
+
 /// Name, size and an existing file: all checked before any body byte is read.
 fn check_header(header: &UploadHeader, options: &ReceiveOptions) -> Result<(), String> {
     check_name(&header.name)?;
@@ -185,9 +208,6 @@ fn check_header(header: &UploadHeader, options: &ReceiveOptions) -> Result<(), S
             "{} bytes is over the server's limit of {} (--max-size)",
             header.size, options.max_size
         ));
-    }
-    if header.sha256.len() != 64 || !header.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err("sha256 must be 64 hex digits".into());
     }
     // symlink_metadata: a dangling symlink counts as taken too.
     if !options.overwrite && options.dir.join(&header.name).symlink_metadata().is_ok() {

@@ -285,15 +285,7 @@ impl Server<'_> {
         };
         let peer = Some(client.peer);
         let totals = &client.totals;
-        let events = [
-            LiveKind::Left { reason, detail },
-            LiveKind::Totals {
-                bytes_in: totals.bytes_in,
-                bytes_out: totals.bytes_out,
-                recv_calls: totals.recv_calls,
-                messages: totals.messages,
-            },
-        ];
+        let events = [LiveKind::Left { reason, detail }, totals.event()];
         for kind in events {
             if signal::stop_requested() {
                 // Serving is over: the record of who was still here is worth a wait.

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::{Reply, WireMode};
 use crate::error::Error;
-use crate::live::Emitter;
+use crate::live::{Emitter, LiveKind};
 use crate::net::ListenOptions;
 use crate::upload::receive::ReceiveOptions;
 
@@ -38,6 +38,18 @@ pub struct Totals {
     pub bytes_out: u64,
     pub recv_calls: u64,
     pub messages: u64,
+}
+
+impl Totals {
+    /// The `totals` event of one client.
+    pub(crate) fn event(&self) -> LiveKind {
+        LiveKind::Totals {
+            bytes_in: self.bytes_in,
+            bytes_out: self.bytes_out,
+            recv_calls: self.recv_calls,
+            messages: self.messages,
+        }
+    }
 }
 
 /// What the whole run served: counters only, so a server that runs for days stays bounded.

@@ -44,15 +44,7 @@ pub(super) fn accept_loop(
             let finished = &finished;
             let spawned = thread::Builder::new().spawn_scoped(scope, move || {
                 let totals = serve_upload(stream, peer, upload, options.idle_timeout, emit);
-                emit.emit(
-                    Some(peer),
-                    LiveKind::Totals {
-                        bytes_in: totals.bytes_in,
-                        bytes_out: totals.bytes_out,
-                        recv_calls: totals.recv_calls,
-                        messages: totals.messages,
-                    },
-                );
+                emit.emit(Some(peer), totals.event());
                 if let Ok(mut served) = finished.lock() {
                     served.add(&totals);
                 }
