@@ -54,10 +54,13 @@ fn stream<T: Send>(
     let (sender, receiver) = sync_channel::<LiveEvent>(QUEUE);
     let prompts = !json && io::stdin().is_terminal() && io::stdout().is_terminal();
     thread::scope(|scope| {
-        let worker = scope.spawn(move || {
-            let emitter = Emitter::new(sender).quiet(quiet);
-            work(&emitter)
-        });
+        // No thread for the tool (out of threads at start-up) is an error, not a panic.
+        let worker = thread::Builder::new()
+            .spawn_scoped(scope, move || {
+                let emitter = Emitter::new(sender).quiet(quiet);
+                work(&emitter)
+            })
+            .map_err(|e| Error::io("starting the tool's thread", e))?;
         let mut failed = None;
         for event in receiver {
             if failed.is_some() {
