@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench-upload: upload BYTES (default 1 GiB) over loopback with `lab upload` to
-# `lab serve --upload-dir`, next to a plain byte copy of the same file over a loopback TCP
-# connection, measured in the same run; both sides' peak RSS from GNU time.
+# `lab serve --upload-dir`, next to the two limits it cannot beat, measured in the same run:
+# a plain byte copy of the same file over a loopback TCP connection (no header, no hash) and
+# `sha256sum` of the same file. The upload is held to 90 % of the slower of the two. Peak RSS
+# of every lab process from GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BYTES=${BYTES:-1073741824}
@@ -33,7 +35,14 @@ cmp -s "$work/file.bin" "$work/copy.out" || { echo "plain copy differs" >&2; exi
 rm -f "$work/copy.out"
 sync
 
-# Upload: header, sha256 on both sides, temporary name until the check.
+# Hashing alone: the file read once and hashed, as the upload must.
+command -v sha256sum > /dev/null || { echo "bench-upload needs sha256sum (coreutils)" >&2; exit 1; }
+t4=$(now)
+sha256sum "$work/file.bin" > /dev/null
+t5=$(now)
+
+# Upload: header, body hashed on both sides as it goes, hash after the body, no name until
+# the check.
 "$TIME" -f %M -o "$work/serve.rss" "$LAB" --json serve --addr 127.0.0.1:0 --upload-dir "$work/up" > "$work/serve.log" &
 wait_line "$work/serve.log"
 addr=$(head -1 "$work/serve.log" | sed -n 's/.*"addr":"\([^"]*\)".*/\1/p')
@@ -46,13 +55,15 @@ cmp -s "$work/file.bin" "$work/up/file.bin" || { echo "uploaded file differs" >&
 
 transfer=$(sed -n 's/.*"seconds":\([0-9.e-]*\).*/\1/p' "$work/upload.json")
 awk -v bytes="$BYTES" -v copy="$(echo "$t1 - $t0" | bc -l)" -v up="$(echo "$t3 - $t2" | bc -l)" \
-    -v transfer="$transfer" \
+    -v hash="$(echo "$t5 - $t4" | bc -l)" -v transfer="$transfer" \
     -v crss="$(cat "$work/copy-send.rss")" -v rrss="$(cat "$work/copy-recv.rss")" \
     -v urss="$(cat "$work/upload.rss")" -v srss="$(cat "$work/serve.rss")" 'BEGIN {
   mib = bytes / 1048576
-  printf "file: %.0f MiB on %s\n", mib, "loopback"
+  limit = copy > hash ? copy : hash
+  printf "file: %.0f MiB over loopback\n", mib
   printf "plain copy          %7.1f MiB/s  (%.2f s)   peak RSS: sender %5.1f MiB, receiver %5.1f MiB\n", mib / copy, copy, crss / 1024, rrss / 1024
+  printf "sha256sum           %7.1f MiB/s  (%.2f s)\n", mib / hash, hash
+  printf "upload (transfer)   %7.1f MiB/s  (%.2f s, connect to verdict)\n", mib / transfer, transfer
   printf "upload (whole run)  %7.1f MiB/s  (%.2f s)   peak RSS: client %5.1f MiB, server   %5.1f MiB\n", mib / up, up, urss / 1024, srss / 1024
-  printf "upload (transfer)   %7.1f MiB/s  (%.2f s, after hashing the file once)\n", mib / transfer, transfer
-  printf "upload / plain copy: %.0f%% (whole run), %.0f%% (transfer)\n", 100 * copy / up, 100 * copy / transfer
+  printf "upload / min(plain copy, sha256sum): %.0f%% (transfer), %.0f%% (whole run); target >= 90%%\n", 100 * limit / transfer, 100 * limit / up
 }'

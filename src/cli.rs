@@ -279,6 +279,10 @@ pub struct UploadArgs {
     /// Store it under this name instead of the file's own.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+
+    /// Seconds the server may take no bytes and send no answer before the upload gives up.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Clone, Args)]

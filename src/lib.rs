@@ -33,11 +33,12 @@
 //! - [`analysis`] — counts and verdicts measured from a transcript; `analysis::link` the
 //!   link's facts (losses, flights, segments Nagle held, delayed ACKs), `analysis::stall`
 //!   stall-demo's figures, `analysis::stream` long traced streams counted as they flow.
-//! - [`tools`], [`live`] — `lab serve`, `lab chat`, `lab proxy` and the events they stream.
+//! - [`tools`], [`live`] — `lab serve`, `lab chat`, `lab proxy` and the events they stream;
+//!   `tools::stoppable` holds the socket waits that Ctrl-C ends at once.
 //! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick.
 //! - [`trace`] — `lab trace`: the student's own programs under ptrace + seccomp (spawn, the
 //!   filter, syscall decoding, fd tables, connection pairing, events), one job per file.
-//! - [`signal`] — Ctrl-C as a flag the long-running tools poll.
+//! - [`signal`] — Ctrl-C as a flag the long-running tools poll, and a descriptor they poll().
 //! - `exchange_run`, `classroom`, `live_run`, `trace_run` — turning command-line arguments into runs;
 //!   `picture_files` writes the files `--svg`, `--html` and `--pcap` ask for (whole or not at
 //!   all: a temporary name, then a rename).
@@ -197,7 +198,14 @@ fn render_command(cli: &Cli, width: usize) -> Result<String, Error> {
         Command::Lessons => Ok(lessons_list(cli.json, width)),
         Command::Upload(args) => {
             let progress = render::progress::ProgressView::new("send", None);
-            let sent = upload::send::upload(&args.file, args.to, args.name.as_deref(), &progress)?;
+            let timeout = live_run::seconds(args.timeout, "--timeout")?;
+            let sent = upload::send::upload_within(
+                &args.file,
+                args.to,
+                args.name.as_deref(),
+                timeout,
+                &progress,
+            )?;
             Ok(if cli.json {
                 render::upload_view::sent_json(&sent)
             } else {

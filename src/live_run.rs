@@ -35,7 +35,7 @@ fn wire_mode(args: &WireArgs) -> Result<WireMode, Error> {
     })
 }
 
-fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
+pub(crate) fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
     if value.is_finite() && value > 0.0 && value <= 86_400.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
@@ -56,10 +56,13 @@ fn stream<T: Send>(
     let (sender, receiver) = sync_channel::<LiveEvent>(QUEUE);
     let prompts = !json && io::stdin().is_terminal() && io::stdout().is_terminal();
     thread::scope(|scope| {
-        let worker = scope.spawn(move || {
-            let emitter = Emitter::new(sender).quiet(quiet);
-            work(&emitter)
-        });
+        // No thread for the tool (out of threads at start-up) is an error, not a panic.
+        let worker = thread::Builder::new()
+            .spawn_scoped(scope, move || {
+                let emitter = Emitter::new(sender).quiet(quiet);
+                work(&emitter)
+            })
+            .map_err(|e| Error::io("starting the tool's thread", e))?;
         let mut failed = None;
         let mut prompt_shown = false;
         for event in receiver {
@@ -124,18 +127,20 @@ pub fn run_serve(
     signal::install();
     stream(json, args.quiet, width, out, |emit| {
         let served = serve::serve(&options, emit)?;
-        emit.emit(
-            None,
-            LiveKind::Stopped {
-                clients: served.clients,
-                bytes_in: served.totals.bytes_in,
-                bytes_out: served.totals.bytes_out,
-                recv_calls: served.totals.recv_calls,
-                messages: served.totals.messages,
-            },
-        );
+        emit.emit(None, stopped(&served));
         Ok(())
     })
+}
+
+/// The last event of a server or a proxy: what the whole run served.
+fn stopped(served: &serve::Served) -> LiveKind {
+    LiveKind::Stopped {
+        clients: served.clients,
+        bytes_in: served.totals.bytes_in,
+        bytes_out: served.totals.bytes_out,
+        recv_calls: served.totals.recv_calls,
+        messages: served.totals.messages,
+    }
 }
 
 /// The upload directory must exist and be a directory; uploads land nowhere else.
@@ -192,5 +197,9 @@ pub fn run_proxy(
         coalesce: args.coalesce.map(Duration::from_millis),
     };
     signal::install();
-    stream(json, false, width, out, |emit| proxy::proxy(&options, emit))
+    stream(json, false, width, out, |emit| {
+        let served = proxy::proxy(&options, emit)?;
+        emit.emit(None, stopped(&served));
+        Ok(())
+    })
 }

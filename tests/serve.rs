@@ -6,99 +6,11 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+use common::tool::{Tool, WAIT};
 use common::{lab, lab_with_input, stderr};
 use serde_json::Value;
-
-/// How long a test waits for an event before failing: bounded, generous for a busy machine.
-const WAIT: Duration = Duration::from_secs(15);
-
-/// A `lab serve` or `lab proxy` child speaking JSON Lines.
-struct Tool {
-    child: Child,
-    lines: Receiver<Value>,
-    addr: SocketAddr,
-    seen: Vec<Value>,
-}
-
-impl Tool {
-    fn start(args: &[&str]) -> Tool {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
-            .args(args)
-            .arg("--json")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("lab starts");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                    if tx.send(v).is_err() {
-                        break;
-                    }
-                }
-            }
-        });
-        let mut tool = Tool {
-            child,
-            lines: rx,
-            addr: "0.0.0.0:0".parse().unwrap(),
-            seen: Vec::new(),
-        };
-        let listening = tool.wait_for(|e| e["op"] == "listening");
-        tool.addr = listening["addr"].as_str().unwrap().parse().unwrap();
-        tool
-    }
-
-    /// The first event (seen or still to come) that matches.
-    fn wait_for(&mut self, want: impl Fn(&Value) -> bool) -> Value {
-        if let Some(e) = self.seen.iter().find(|e| want(e)) {
-            return e.clone();
-        }
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(e) => {
-                    self.seen.push(e.clone());
-                    if want(&e) {
-                        return e;
-                    }
-                }
-                Err(_) => panic!("event not seen within {WAIT:?}; saw {:#?}", self.seen),
-            }
-        }
-    }
-
-    /// Ctrl-C, then the exit status and the remaining events.
-    fn interrupt(mut self) -> (std::process::ExitStatus, Vec<Value>) {
-        // SAFETY: sending a signal to our own child process.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
-        let deadline = Instant::now() + WAIT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "lab did not stop on Ctrl-C");
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        // The reader thread ends when the child's output closes: take every last line.
-        while let Ok(e) = self.lines.recv_timeout(WAIT) {
-            self.seen.push(e);
-        }
-        (status, std::mem::take(&mut self.seen))
-    }
-}
-
-impl Drop for Tool {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
 
 fn framed(payload: &[u8]) -> Vec<u8> {
     let mut out = (payload.len() as u32).to_be_bytes().to_vec();

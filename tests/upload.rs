@@ -4,15 +4,15 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::upload_wire::{read_status, send_json, sha256};
 use common::{lab, stderr};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 struct Server {
     child: Child,
@@ -99,29 +99,6 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn send_json(stream: &mut TcpStream, value: &Value) {
-    let json = serde_json::to_vec(value).unwrap();
-    stream
-        .write_all(&(json.len() as u32).to_be_bytes())
-        .unwrap();
-    stream.write_all(&json).unwrap();
-}
-
-fn read_status(stream: &mut TcpStream) -> Value {
-    let mut len = [0u8; 4];
-    stream.read_exact(&mut len).unwrap();
-    let mut json = vec![0u8; u32::from_be_bytes(len) as usize];
-    stream.read_exact(&mut json).unwrap();
-    serde_json::from_slice(&json).unwrap()
-}
-
 fn connect(addr: SocketAddr) -> TcpStream {
     let s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -162,37 +139,20 @@ fn tempdir() -> PathBuf {
 fn every_bad_header_is_refused_with_its_reason_and_the_server_goes_on() {
     let server = Server::start(&["--max-size", "1KiB"]);
     fs::write(server.dir.join("taken"), b"old").unwrap();
-    let good = sha256(b"x");
     let cases = [
+        (json!({"name": "../escape", "size": 1}), "no directories"),
+        (json!({"name": "/etc/passwd", "size": 1}), "no directories"),
+        (json!({"name": "a\u{0}b", "size": 1}), "no directories"),
+        (json!({"name": "..", "size": 1}), "not a file name"),
+        (json!({"name": "x".repeat(300), "size": 1}), "at most 255"),
+        (json!({"name": "huge", "size": 2048}), "--max-size"),
+        (json!({"name": "taken", "size": 1}), "already exists"),
+        (json!({"name": "nosize"}), "not valid"),
+        // The hash goes after the body now: a header that still carries it hears why.
         (
-            json!({"name": "../escape", "size": 1, "sha256": good}),
-            "no directories",
+            json!({"name": "old", "size": 1, "sha256": sha256(b"x")}),
+            "unknown field `sha256`",
         ),
-        (
-            json!({"name": "/etc/passwd", "size": 1, "sha256": good}),
-            "no directories",
-        ),
-        (
-            json!({"name": "a\u{0}b", "size": 1, "sha256": good}),
-            "no directories",
-        ),
-        (
-            json!({"name": "..", "size": 1, "sha256": good}),
-            "not a file name",
-        ),
-        (
-            json!({"name": "x".repeat(300), "size": 1, "sha256": good}),
-            "at most 255",
-        ),
-        (
-            json!({"name": "huge", "size": 2048, "sha256": good}),
-            "--max-size",
-        ),
-        (
-            json!({"name": "taken", "size": 1, "sha256": good}),
-            "already exists",
-        ),
-        (json!({"name": "nohash", "size": 1}), "not valid"),
     ];
     for (header, reason) in cases {
         let mut client = connect(server.addr);
@@ -228,10 +188,7 @@ fn a_disconnect_mid_body_leaves_no_file_at_all() {
     let server = Server::start(&[]);
     let body = vec![7u8; 100_000];
     let mut client = connect(server.addr);
-    send_json(
-        &mut client,
-        &json!({"name": "half", "size": body.len(), "sha256": sha256(&body)}),
-    );
+    send_json(&mut client, &json!({"name": "half", "size": body.len()}));
     assert_eq!(read_status(&mut client)["ok"], true);
     client.write_all(&body[..40_000]).unwrap();
     drop(client);
@@ -242,12 +199,10 @@ fn a_disconnect_mid_body_leaves_no_file_at_all() {
 fn a_hash_mismatch_is_refused_and_nothing_is_kept() {
     let server = Server::start(&[]);
     let mut client = connect(server.addr);
-    send_json(
-        &mut client,
-        &json!({"name": "forged", "size": 5, "sha256": sha256(b"other")}),
-    );
+    send_json(&mut client, &json!({"name": "forged", "size": 5}));
     assert_eq!(read_status(&mut client)["ok"], true);
     client.write_all(b"hello").unwrap();
+    send_json(&mut client, &json!({"sha256": sha256(b"other")}));
     let status = read_status(&mut client);
     assert_eq!(status["ok"], false);
     assert!(
@@ -258,6 +213,38 @@ fn a_hash_mismatch_is_refused_and_nothing_is_kept() {
         "{status}"
     );
     server.wait_files(&[]);
+}
+
+/// The body arrived whole, but its hash did not: a client that leaves without the trailer,
+/// or sends one that is not a hash, stores nothing.
+#[test]
+fn without_a_valid_hash_after_the_body_nothing_is_kept() {
+    let server = Server::start(&[]);
+    let trailers: [Option<Value>; 3] = [
+        None,
+        Some(json!({"sha256": "not hex"})),
+        Some(json!({"md5": sha256(b"hello")})),
+    ];
+    for trailer in trailers {
+        let mut client = connect(server.addr);
+        send_json(&mut client, &json!({"name": "unsure", "size": 5}));
+        assert_eq!(read_status(&mut client)["ok"], true);
+        client.write_all(b"hello").unwrap();
+        match &trailer {
+            None => drop(client),
+            Some(trailer) => {
+                send_json(&mut client, trailer);
+                let status = read_status(&mut client);
+                assert_eq!(status["ok"], false, "{trailer}: {status}");
+                assert!(
+                    status["error"].as_str().unwrap().contains("nothing kept")
+                        || status["error"].as_str().unwrap().contains("not valid"),
+                    "{status}"
+                );
+            }
+        }
+        server.wait_files(&[]);
+    }
 }
 
 #[test]
@@ -298,6 +285,24 @@ fn the_demo_checks_both_sides() {
     assert_eq!(s["sha256_sent"], s["sha256_received"]);
     assert_eq!(s["size"], 3 * 1024 * 1024);
     assert!(s["header_hex"].as_str().unwrap().starts_with("000000"));
+    // The hash travels after the body, framed like the header: the file is read once.
+    let wire = |field: &str| -> Value {
+        let hex = s[field].as_str().unwrap();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        assert_eq!(
+            u32::from_be_bytes(bytes[..4].try_into().unwrap()) as usize,
+            bytes.len() - 4
+        );
+        serde_json::from_slice(&bytes[4..]).unwrap()
+    };
+    assert_eq!(
+        wire("header_hex"),
+        json!({"name": "lesson.bin", "size": 3 * 1024 * 1024})
+    );
+    assert_eq!(wire("trailer_hex"), json!({"sha256": s["sha256_sent"]}));
 }
 
 #[test]
@@ -314,13 +319,20 @@ fn only_regular_files_are_sent() {
 #[test]
 fn names_that_would_garble_a_listing_are_refused() {
     let server = Server::start(&[]);
-    let good = sha256(b"x");
-    for name in ["\u{1b}[31mred", "a\nb", "\u{202e}gpj.exe", " ", "-rf"] {
+    for name in [
+        "\u{1b}[31mred",
+        "a\nb",
+        "\u{202e}gpj.exe",
+        " ",
+        "-rf",
+        // Invisible: these would store a name that looks exactly like "notes.pdf".
+        "notes\u{200b}.pdf",
+        "\u{feff}notes.pdf",
+        "notes.pdf\u{2028}",
+        "notes\u{2060}.pdf",
+    ] {
         let mut client = connect(server.addr);
-        send_json(
-            &mut client,
-            &json!({"name": name, "size": 1, "sha256": good}),
-        );
+        send_json(&mut client, &json!({"name": name, "size": 1}));
         let status = read_status(&mut client);
         assert_eq!(status["ok"], false, "{name:?}: {status}");
     }

@@ -326,6 +326,26 @@ mod tests {
     }
 
     #[test]
+    fn a_reader_gone_quiet_gives_its_big_buffer_back_and_keeps_a_partial_frame() {
+        let mut stream = Vec::new();
+        codec().encode(&vec![7u8; 1 << 20], &mut stream).unwrap();
+        stream.extend_from_slice(b"\x00\x00"); // half the next header
+        let mut reader = FrameReader::new(codec());
+        reader.feed(&stream);
+        assert_eq!(reader.next_frame().unwrap().unwrap().payload.len(), 1 << 20);
+        assert_eq!(reader.next_frame().unwrap(), None);
+        assert!(reader.buffer_capacity() > 1 << 20);
+        reader.shrink_to(0);
+        assert!(
+            reader.buffer_capacity() < 64,
+            "{}",
+            reader.buffer_capacity()
+        );
+        reader.feed(b"\x00\x02hi");
+        assert_eq!(reader.next_frame().unwrap().unwrap().payload, b"hi");
+    }
+
+    #[test]
     fn read_incomplete_head_needs_more_then_ends_with_header_error() {
         let mut reader = FrameReader::new(codec());
         reader.feed(&[0, 0]);

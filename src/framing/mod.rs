@@ -245,6 +245,15 @@ impl<D: Decoder> FrameReader<D> {
         self.frames
     }
 
+    /// Drop the bytes of frames already returned and give back the buffer's capacity beyond
+    /// `keep` bytes (or beyond the pending bytes, if more): for a connection gone quiet after
+    /// a big frame, so memory follows what is in flight, not what once was.
+    pub fn shrink_to(&mut self, keep: usize) {
+        self.buf.drain(..self.start);
+        self.start = 0;
+        self.buf.shrink_to(keep);
+    }
+
     /// Capacity of the internal buffer (to check that memory stays bounded).
     pub fn buffer_capacity(&self) -> usize {
         self.buf.capacity()

@@ -18,13 +18,11 @@ fn rate(size: u64, elapsed: Duration) -> f64 {
 /// `uploaded NAME: SIZE B in T s (X MiB/s), sha256 …`, wrapped to `width`.
 pub fn final_line(sent: &Sent, width: usize) -> String {
     let text = format!(
-        "uploaded {:?}: {} B in {:.2} s ({:.1} MiB/s; hashing it first took {:.2} s), sha256 \
-         {} verified by the server",
+        "uploaded {:?}: {} B in {:.2} s ({:.1} MiB/s), sha256 {} verified by the server",
         sent.name,
         sent.size,
         sent.elapsed.as_secs_f64(),
         rate(sent.size, sent.elapsed),
-        sent.hashing.as_secs_f64(),
         sent.sha256
     );
     paint_wrapped(&Line::of(text, Look::Plain), width, 2)
@@ -39,7 +37,6 @@ pub fn sent_json(sent: &Sent) -> String {
             "size": sent.size,
             "sha256": sent.sha256,
             "seconds": sent.elapsed.as_secs_f64(),
-            "hashing_seconds": sent.hashing.as_secs_f64(),
             "mib_per_s": rate(sent.size, sent.elapsed),
             "chunks": sent.chunks,
         })
@@ -67,33 +64,7 @@ pub fn render_demo(report: &DemoReport, width: usize) -> String {
         "the header on the wire (4-byte !I length, then JSON):".into(),
         Look::Heading,
     );
-    let (length, json) = report.sent.header_bytes.split_at(4);
-    let runs = [
-        Run {
-            bytes: length,
-            message: 1,
-            part: Part::Header,
-        },
-        Run {
-            bytes: json,
-            message: 1,
-            part: Part::Payload,
-        },
-    ];
-    // 16 bytes a line when there is room: 3 columns of hex and 1 of text each.
-    let per_line = (width.saturating_sub(3) / 4).clamp(4, 16);
-    for l in hex_lines(&runs, 0, per_line, 48 / per_line) {
-        let _ = writeln!(out, "  {}", l.paint());
-    }
-    line(
-        &mut out,
-        format!(
-            "  length {} → {}",
-            crate::upload::LENGTH.unpack(&[length[0], length[1], length[2], length[3]])[0],
-            String::from_utf8_lossy(json)
-        ),
-        Look::Plain,
-    );
+    length_prefixed_json(&mut out, &report.sent.header_bytes, 1, width);
     out.push('\n');
     line(&mut out, "the body, in chunks:".into(), Look::Heading);
     let r = &report.received;
@@ -118,6 +89,13 @@ pub fn render_demo(report: &DemoReport, width: usize) -> String {
         Look::Plain,
     );
     out.push('\n');
+    line(
+        &mut out,
+        "after the body, the client's sha256 of what it sent (the same framing):".into(),
+        Look::Heading,
+    );
+    length_prefixed_json(&mut out, &report.sent.trailer_bytes, 2, width);
+    out.push('\n');
     line(&mut out, "the checks:".into(), Look::Heading);
     let matches = report.sent.sha256 == r.sha256;
     let verdict = |ok: bool| if ok { Look::Good } else { Look::Bad };
@@ -133,7 +111,7 @@ pub fn render_demo(report: &DemoReport, width: usize) -> String {
     line(
         &mut out,
         format!(
-            "  stored as {:?} only after the check (written to a temporary name first); {}",
+            "  stored as {:?} only after the check (written to a file without a name first); {}",
             r.name,
             if report.identical {
                 "byte for byte identical to the original"
@@ -148,6 +126,37 @@ pub fn render_demo(report: &DemoReport, width: usize) -> String {
     out
 }
 
+/// A `!I` length and its JSON, as hex (the first lines) and as the value it decodes to;
+/// `message` picks the colour.
+fn length_prefixed_json(out: &mut String, bytes: &[u8], message: usize, width: usize) {
+    let (length, json) = bytes.split_at(4.min(bytes.len()));
+    let runs = [
+        Run {
+            bytes: length,
+            message,
+            part: Part::Header,
+        },
+        Run {
+            bytes: json,
+            message,
+            part: Part::Payload,
+        },
+    ];
+    // 16 bytes a line when there is room: 3 columns of hex and 1 of text each.
+    let per_line = (width.saturating_sub(3) / 4).clamp(4, 16);
+    for l in hex_lines(&runs, 0, per_line, 48 / per_line) {
+        let _ = writeln!(out, "  {}", l.paint());
+    }
+    if let Ok(length) = <[u8; 4]>::try_from(length) {
+        let _ = writeln!(
+            out,
+            "  length {} → {}",
+            crate::upload::LENGTH.unpack(&length)[0],
+            String::from_utf8_lossy(json)
+        );
+    }
+}
+
 pub fn render_demo_json(report: &DemoReport) -> String {
     let r = &report.received;
     format!(
@@ -157,6 +166,7 @@ pub fn render_demo_json(report: &DemoReport) -> String {
             "lesson": "upload-demo",
             "size": report.size,
             "header_hex": crate::render::json::hex(&report.sent.header_bytes),
+            "trailer_hex": crate::render::json::hex(&report.sent.trailer_bytes),
             "sha256_sent": report.sent.sha256,
             "sha256_received": r.sha256,
             "client_chunks": report.sent.chunks,

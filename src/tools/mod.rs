@@ -4,6 +4,7 @@
 pub mod chat;
 pub mod proxy;
 pub mod serve;
+pub(crate) mod stoppable;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -44,8 +45,9 @@ pub(crate) fn listen(
 /// How often the tools' loops look at the stop flag.
 pub(crate) const TICK: Duration = Duration::from_millis(100);
 
-/// The next connection, or `None` after at most a tick with none (so the caller can look
-/// at the stop flag). poll() wakes at once for a connection. Accept errors — out of
+/// The next connection, or `None` after at most a tick with none, or at once when a stop is
+/// asked for (so the caller can look at the stop flag). poll() wakes at once for a
+/// connection. Accept errors — out of
 /// descriptors (EMFILE), a connection reset before accept() — are not the server's fault:
 /// they are logged at most once a second (`last_error`) and followed by a short back-off.
 pub(crate) fn accept_next(
@@ -53,7 +55,7 @@ pub(crate) fn accept_next(
     emit: &Emitter,
     last_error: &mut Option<Instant>,
 ) -> Option<(TcpStream, SocketAddr)> {
-    if !net::wait_readable(listener, TICK) {
+    if stoppable::wait(listener, stoppable::Want::Read, Some(TICK)) != stoppable::Waited::Ready {
         return None;
     }
     match listener.accept() {

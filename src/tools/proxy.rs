@@ -3,12 +3,15 @@
 //! together (`--coalesce`) — so raw mode breaks visibly and framed mode keeps working, across
 //! real processes.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::TICK;
+use super::serve::{Served, Totals};
+use super::stoppable;
 use crate::error::Error;
 use crate::live::{Emitter, Leave, LiveKind};
 use crate::net::ListenOptions;
@@ -31,8 +34,9 @@ pub struct ProxyOptions {
     pub coalesce: Option<Duration>,
 }
 
-/// Accept connections until a stop is requested; each gets its own upstream connection.
-pub fn proxy(options: &ProxyOptions, emit: &Emitter) -> Result<(), Error> {
+/// Accept connections until a stop is requested; each gets its own upstream connection,
+/// made on its own thread. The sums of every client's totals come back.
+pub fn proxy(options: &ProxyOptions, emit: &Emitter) -> Result<Served, Error> {
     let listen_on = ListenOptions {
         addr: options.listen,
         reuseaddr: true,
@@ -44,8 +48,7 @@ pub fn proxy(options: &ProxyOptions, emit: &Emitter) -> Result<(), Error> {
         trouble(options)
     );
     let listener = super::listen(&listen_on, detail, emit)?;
-    accept_loop(&listener, options, emit);
-    Ok(())
+    Ok(accept_loop(&listener, options, emit))
 }
 
 fn trouble(options: &ProxyOptions) -> String {
@@ -61,7 +64,15 @@ fn trouble(options: &ProxyOptions) -> String {
     }
 }
 
-fn accept_loop(listener: &TcpListener, options: &ProxyOptions, emit: &Emitter) {
+/// How long a client's upstream connect() may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Accept clients and give each a thread; nothing a client or the server does (a full
+/// accept queue upstream, a peer that never reads, no thread to be had) holds up the next
+/// client or a stop.
+fn accept_loop(listener: &TcpListener, options: &ProxyOptions, emit: &Emitter) -> Served {
+    let active = AtomicUsize::new(0);
+    let served = Mutex::new(Served::default());
     thread::scope(|scope| {
         let mut connection = 0u64;
         let mut last_error = None;
@@ -70,128 +81,305 @@ fn accept_loop(listener: &TcpListener, options: &ProxyOptions, emit: &Emitter) {
                 continue;
             };
             connection += 1;
-            let upstream = match TcpStream::connect_timeout(&options.to, Duration::from_secs(5)) {
-                Ok(s) => s,
-                Err(e) => {
-                    emit.emit(
-                        Some(peer),
-                        LiveKind::Left {
-                            reason: Leave::Error,
-                            detail: format!("cannot reach {}: {e}; client closed", options.to),
-                        },
-                    );
-                    continue;
-                }
-            };
-            emit.emit(Some(peer), LiveKind::Accepted { clients: 1 });
             let seed = options
                 .seed
                 .wrapping_add(connection.wrapping_mul(1_000_003));
-            let (Ok(client_r), Ok(upstream_r)) = (client.try_clone(), upstream.try_clone()) else {
-                continue;
-            };
-            scope.spawn(move || pump(client_r, upstream, true, peer, seed, options, emit));
-            scope.spawn(move || pump(upstream_r, client, false, peer, seed ^ 1, options, emit));
+            let clients = active.fetch_add(1, Ordering::SeqCst) + 1;
+            let (active, served) = (&active, &served);
+            let spawned = thread::Builder::new().spawn_scoped(scope, move || {
+                emit.emit(Some(peer), LiveKind::Accepted { clients });
+                let totals = session(&client, peer, seed, options, emit);
+                if let Ok(mut served) = served.lock() {
+                    served.add(&totals);
+                }
+                active.fetch_sub(1, Ordering::SeqCst);
+            });
+            if let Err(e) = spawned {
+                // The client went with the closure: closed. Its place is free again.
+                active.fetch_sub(1, Ordering::SeqCst);
+                let detail = format!("no thread to serve it ({e}); connection closed");
+                emit.emit(Some(peer), LiveKind::Refused { detail });
+            }
         }
     });
+    served.into_inner().unwrap_or_default()
 }
 
-/// Copy one direction, making the trouble asked for; at end of stream, pass the FIN on.
-fn pump(
-    mut from: TcpStream,
-    mut to: TcpStream,
-    to_server: bool,
+/// One client: connect upstream, forward both ways, then say how it ended and what went
+/// through.
+fn session(
+    client: &TcpStream,
     peer: SocketAddr,
     seed: u64,
     options: &ProxyOptions,
     emit: &Emitter,
-) {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let _ = from.set_read_timeout(Some(TICK));
-    let mut buf = vec![0u8; 65_536];
-    let mut held: Vec<u8> = Vec::new();
-    let mut held_since: Option<Instant> = None;
-    let forward = |to: &mut TcpStream, bytes: &[u8]| -> io::Result<()> {
-        to.write_all(bytes)?;
-        emit.emit(
-            Some(peer),
+) -> Totals {
+    let left = |reason: Leave, detail: String| {
+        emit.emit(Some(peer), LiveKind::Left { reason, detail });
+    };
+    let upstream = match open_upstream(client, options) {
+        Ok(upstream) => upstream,
+        Err(end) => {
+            left(end.reason(), format!("{end}; client closed"));
+            return totals_event(peer, emit, &Flow::default(), &Flow::default());
+        }
+    };
+    let pump = |from, to, to_server, seed| Pump {
+        from,
+        to,
+        to_server,
+        peer,
+        seed,
+        options,
+        emit,
+    };
+    let (there, back) = forward_both_ways(
+        pump(client, &upstream, true, seed),
+        pump(&upstream, client, false, seed ^ 1),
+    );
+    let reason = [&there.end, &back.end]
+        .iter()
+        .map(|end| end.reason())
+        .max_by_key(severity)
+        .unwrap_or(Leave::Closed);
+    left(
+        reason,
+        format!(
+            "client → server: {}; server → client: {}",
+            there.end, back.end
+        ),
+    );
+    totals_event(peer, emit, &there, &back)
+}
+
+/// The server's end of a client's connection, both made non-blocking.
+fn open_upstream(client: &TcpStream, options: &ProxyOptions) -> Result<TcpStream, End> {
+    let upstream = stoppable::connect(options.to, CONNECT_TIMEOUT).map_err(|e| {
+        if stoppable::is_stopping(&e) {
+            End::Stopped
+        } else {
+            End::Error(format!("cannot reach {}: {e}", options.to))
+        }
+    })?;
+    client
+        .set_nonblocking(true)
+        .map_err(|e| End::Error(format!("cannot make the connection non-blocking ({e})")))?;
+    Ok(upstream)
+}
+
+/// Run `there` on this thread and `back` on a second one, until both have ended.
+fn forward_both_ways(there: Pump, back: Pump) -> (Flow, Flow) {
+    thread::scope(|scope| {
+        let reverse = thread::Builder::new().spawn_scoped(scope, || back.run());
+        let reverse = match reverse {
+            Ok(reverse) => reverse,
+            Err(e) => {
+                let end = End::Error(format!("no thread for the way back ({e})"));
+                return (
+                    Flow {
+                        end,
+                        ..Flow::default()
+                    },
+                    Flow::default(),
+                );
+            }
+        };
+        let there = there.run();
+        let back = reverse.join().unwrap_or_else(|_| Flow {
+            end: End::Error("the forwarding thread failed".into()),
+            ..Flow::default()
+        });
+        (there, back)
+    })
+}
+
+/// The client's totals, logged and returned: what it sent, what came back to it.
+fn totals_event(peer: SocketAddr, emit: &Emitter, there: &Flow, back: &Flow) -> Totals {
+    let totals = Totals {
+        bytes_in: there.bytes,
+        bytes_out: back.bytes,
+        recv_calls: there.reads + back.reads,
+        messages: 0,
+    };
+    emit.emit(Some(peer), totals.event());
+    totals
+}
+
+/// The reason a session leaves with is its worst direction's.
+fn severity(reason: &Leave) -> u8 {
+    match reason {
+        Leave::Closed => 0,
+        Leave::Idle | Leave::ProtocolError => 1,
+        Leave::Reset => 2,
+        Leave::Error => 3,
+        Leave::Shutdown => 4,
+    }
+}
+
+/// How one direction ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum End {
+    /// The sender closed its side (its FIN was passed on).
+    #[default]
+    Closed,
+    Reset,
+    /// Ctrl-C.
+    Stopped,
+    Error(String),
+}
+
+impl End {
+    fn reason(&self) -> Leave {
+        match self {
+            End::Closed => Leave::Closed,
+            End::Reset => Leave::Reset,
+            End::Stopped => Leave::Shutdown,
+            End::Error(_) => Leave::Error,
+        }
+    }
+}
+
+impl std::fmt::Display for End {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            End::Closed => f.write_str("closed"),
+            End::Reset => f.write_str("reset (RST)"),
+            End::Stopped => f.write_str("stopped (Ctrl-C)"),
+            End::Error(why) => write!(f, "failed: {why}"),
+        }
+    }
+}
+
+/// What went one way.
+#[derive(Debug, Clone, Default)]
+struct Flow {
+    bytes: u64,
+    /// recv() calls that brought bytes.
+    reads: u64,
+    end: End,
+}
+
+/// One direction of a session, on non-blocking sockets shared with the other direction.
+struct Pump<'a> {
+    from: &'a TcpStream,
+    to: &'a TcpStream,
+    to_server: bool,
+    peer: SocketAddr,
+    seed: u64,
+    options: &'a ProxyOptions,
+    emit: &'a Emitter,
+}
+
+impl Pump<'_> {
+    /// Copy until the sender closes (then pass the FIN on), a failure, or a stop, making the
+    /// trouble asked for.
+    fn run(&self) -> Flow {
+        let mut flow = Flow::default();
+        let mut rng = fastrand::Rng::with_seed(self.seed);
+        let mut buf = vec![0u8; 65_536];
+        let mut held: Vec<u8> = Vec::new();
+        let mut held_since: Option<Instant> = None;
+        flow.end = loop {
+            // Coalescing: wait for more only until what is held is due.
+            let due = match (self.options.coalesce, held_since) {
+                (Some(window), Some(since)) => Some(window.saturating_sub(since.elapsed())),
+                _ => None,
+            };
+            let read = match due {
+                Some(due) if due.is_zero() => Err(io::ErrorKind::TimedOut.into()),
+                _ => stoppable::read(self.from, &mut buf, due),
+            };
+            let n = match read {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                    if let Err(end) = self.forward(&held) {
+                        break end;
+                    }
+                    held.clear();
+                    held_since = None;
+                    continue;
+                }
+                Err(e) => break ended(&e),
+            };
+            if n == 0 {
+                if let Err(end) = self.forward(&held) {
+                    break end;
+                }
+                let _ = self.to.shutdown(Shutdown::Write);
+                break End::Closed;
+            }
+            flow.bytes += n as u64;
+            flow.reads += 1;
+            let bytes = &buf[..n];
+            let result = if self.options.stammer {
+                self.stammer(bytes, &mut rng)
+            } else if self.options.coalesce.is_some() {
+                held.extend_from_slice(bytes);
+                held_since.get_or_insert_with(Instant::now);
+                if held.len() >= MAX_HELD {
+                    let result = self.forward(&held);
+                    held.clear();
+                    held_since = None;
+                    result
+                } else {
+                    Ok(())
+                }
+            } else {
+                self.forward(bytes)
+            };
+            if let Err(end) = result {
+                break end;
+            }
+        };
+        if flow.end != End::Closed {
+            // Broken one way: end the other way too, rather than leave it half alive.
+            let _ = self.from.shutdown(Shutdown::Both);
+            let _ = self.to.shutdown(Shutdown::Both);
+        }
+        flow
+    }
+
+    /// Send `bytes` on (nothing if empty) and log them.
+    fn forward(&self, bytes: &[u8]) -> Result<(), End> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        stoppable::write_all(self.to, bytes, None).map_err(|e| ended(&e))?;
+        self.emit.emit(
+            Some(self.peer),
             LiveKind::Forward {
-                to_server,
+                to_server: self.to_server,
                 len: bytes.len(),
                 bytes: bytes.to_vec(),
             },
         );
         Ok(())
-    };
-    loop {
-        if signal::stop_requested() {
-            break;
-        }
-        // Coalescing: forward what is held once its window has passed.
-        if let (Some(window), Some(since)) = (options.coalesce, held_since) {
-            if since.elapsed() >= window {
-                if forward(&mut to, &held).is_err() {
-                    break;
-                }
-                held.clear();
-                held_since = None;
+    }
+
+    /// Forward `bytes` as random pieces of 1..=max_chunk bytes, pausing between them.
+    fn stammer(&self, mut bytes: &[u8], rng: &mut fastrand::Rng) -> Result<(), End> {
+        while !bytes.is_empty() {
+            let n = rng.usize(1..=self.options.max_chunk).min(bytes.len());
+            self.forward(&bytes[..n])?;
+            bytes = &bytes[n..];
+            if !self.options.pause.is_zero() && !stoppable::sleep(self.options.pause) {
+                return Err(End::Stopped);
             }
         }
-        let n = match from.read(&mut buf) {
-            Ok(n) => n,
-            Err(e) if crate::net::timed_out(&e) => {
-                continue;
-            }
-            Err(_) => 0,
-        };
-        if n == 0 {
-            if !held.is_empty() {
-                let _ = forward(&mut to, &held);
-            }
-            let _ = to.shutdown(Shutdown::Write);
-            break;
-        }
-        let bytes = &buf[..n];
-        let result = if options.stammer {
-            stammer(&mut to, bytes, &mut rng, options, &forward)
-        } else if options.coalesce.is_some() {
-            held.extend_from_slice(bytes);
-            held_since.get_or_insert_with(Instant::now);
-            if held.len() >= MAX_HELD {
-                let result = forward(&mut to, &held);
-                held.clear();
-                held_since = None;
-                result
-            } else {
-                Ok(())
-            }
-        } else {
-            forward(&mut to, bytes)
-        };
-        if result.is_err() {
-            break;
-        }
+        Ok(())
     }
 }
 
-/// Forward `bytes` as random pieces of 1..=max_chunk bytes, pausing between them.
-fn stammer(
-    to: &mut TcpStream,
-    mut bytes: &[u8],
-    rng: &mut fastrand::Rng,
-    options: &ProxyOptions,
-    forward: &dyn Fn(&mut TcpStream, &[u8]) -> io::Result<()>,
-) -> io::Result<()> {
-    while !bytes.is_empty() {
-        if signal::stop_requested() {
-            return Err(io::Error::other("stopping"));
-        }
-        let n = rng.usize(1..=options.max_chunk).min(bytes.len());
-        forward(to, &bytes[..n])?;
-        bytes = &bytes[n..];
-        if !options.pause.is_zero() {
-            thread::sleep(options.pause);
-        }
+/// How a failed socket call ended a direction.
+fn ended(e: &io::Error) -> End {
+    if stoppable::is_stopping(e) {
+        End::Stopped
+    } else if matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+    ) {
+        End::Reset
+    } else {
+        End::Error(e.to_string())
     }
-    Ok(())
 }

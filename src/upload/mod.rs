@@ -1,20 +1,23 @@
 //! Uploading a large file (大文件上传): a length-prefixed JSON header, then exactly `size`
-//! body bytes, streamed in fixed-size chunks and hashed on both sides.
+//! body bytes, streamed in fixed-size chunks and hashed on both sides as they go, then the
+//! client's hash of what it sent — so the file is read once.
 //!
 //! ```text
 //! client → server   [len: 4 bytes, !I][header: len bytes of JSON]
-//!                   {"name":"notes.pdf","size":1048576,"sha256":"9f86…"}
+//!                   {"name":"notes.pdf","size":1048576}
 //! server → client   [len][{"ok":true}]                  — or {"ok":false,"error":"…"}: stop
 //! client → server   [body: exactly size bytes, in chunks]
+//! client → server   [len][{"sha256":"9f86…"}]          — the trailer: the body's hash
 //! server → client   [len][{"ok":true,"stored":"notes.pdf",…}] — or the reason it was refused
 //! ```
 //!
 //! The server checks the header's length before reading it and the size before any body byte;
-//! it writes the body to a temporary name in the upload directory and gives it its final name
-//! only after the hash matched, so an interrupted or corrupted upload never leaves a file
-//! under the final name.
+//! it writes the body to a file with no name yet (a temporary one on file systems that need
+//! one) and gives it its final name only after the trailer's hash matched its own, so an
+//! interrupted or corrupted upload never leaves a file under the final name.
 
 pub mod demo;
+mod part_file;
 pub mod plain;
 pub mod receive;
 pub mod send;
@@ -50,11 +53,19 @@ impl Progress for NoProgress {
     fn finish(&self) {}
 }
 
-/// What the client announces before the body.
+/// What the client announces before the body. Unknown fields are refused, so a client
+/// that puts the hash here (where it would have to read the file twice) hears why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UploadHeader {
     pub name: String,
     pub size: u64,
+}
+
+/// What the client sends after the body: the hash of the bytes it sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadTrailer {
     /// The body's SHA-256, lowercase hex.
     pub sha256: String,
 }
@@ -118,16 +129,16 @@ pub enum ReadJsonError {
     Invalid(String),
 }
 
-impl std::fmt::Display for ReadJsonError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ReadJsonError {
+    /// The reason in words, naming `what` was being read ("the header", "the trailer").
+    pub fn about(&self, what: &str) -> String {
         match self {
-            ReadJsonError::Io(e) => write!(f, "{e}"),
-            ReadJsonError::TooLong(n) => write!(
-                f,
-                "the header claims {n} bytes, over the limit of {MAX_HEADER}; refused before \
+            ReadJsonError::Io(e) => format!("{what}: {e}"),
+            ReadJsonError::TooLong(n) => format!(
+                "{what} claims {n} bytes, over the limit of {MAX_HEADER}; refused before \
                  reading it"
             ),
-            ReadJsonError::Invalid(why) => write!(f, "the header is not valid: {why}"),
+            ReadJsonError::Invalid(why) => format!("{what} is not valid: {why}"),
         }
     }
 }
@@ -163,11 +174,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
             "{name:?} holds {c:?}: a file name only, no directories"
         ));
     }
-    // Control characters and bidi overrides would garble `ls` or disguise the name.
-    if let Some(c) = name
-        .chars()
-        .find(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
-    {
+    // Control characters, invisible ones and bidi controls would garble `ls` or let a stored
+    // name look exactly like another.
+    if let Some(c) = name.chars().find(|&c| c.is_control() || is_invisible(c)) {
         return Err(format!(
             "{name:?} holds the invisible or control character {c:?}"
         ));
@@ -175,10 +184,44 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if name.trim().is_empty() || name.starts_with('-') {
         return Err(format!("{name:?} is not a usable file name"));
     }
-    if name.starts_with(".part-") || name.starts_with('.') && name.contains(".part-") {
-        return Err(format!("{name:?} looks like an upload in progress"));
+    // ASCII case ignored: on a case-insensitive file system `.LAB-UPLOAD-…` is the same file.
+    let prefix = TEMP_PREFIX.as_bytes();
+    if name.len() >= prefix.len() && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        return Err(format!(
+            "{name:?} starts with {TEMP_PREFIX:?}, which is kept for uploads in progress"
+        ));
     }
     Ok(())
+}
+
+/// Where a temporary upload file's name starts, when the upload directory cannot hold a file
+/// without a name (O_TMPFILE); no upload may be stored under a name that starts so.
+pub const TEMP_PREFIX: &str = ".lab-upload-";
+
+/// Characters that show as nothing, or move the text around them: Unicode's default
+/// ignorable code points (zero-width spaces and joiners, bidi marks and controls, the BOM,
+/// variation selectors, fillers, tags) and the line and paragraph separators.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{34f}'
+            | '\u{61c}'
+            | '\u{115f}'..='\u{1160}'
+            | '\u{17b4}'..='\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff0}'..='\u{fff8}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
 }
 
 /// SHA-256 on a second thread, so hashing overlaps the socket and the disk. Buffers go round
@@ -193,26 +236,30 @@ pub struct HashPipe {
 pub const PIPE_BUFFERS: usize = 4;
 
 impl HashPipe {
-    pub fn start() -> Self {
+    /// Start the hashing thread; an error when no thread can be made (the caller refuses
+    /// the upload rather than fall over).
+    pub fn start() -> io::Result<Self> {
         use sha2::{Digest, Sha256};
         let (to_hasher, work) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPE_BUFFERS);
         let (give_back, free) = std::sync::mpsc::sync_channel(PIPE_BUFFERS);
         for _ in 0..PIPE_BUFFERS {
             let _ = give_back.send(vec![0u8; CHUNK]);
         }
-        let hasher = std::thread::spawn(move || {
-            let mut sha = Sha256::new();
-            for buf in work {
-                sha.update(&buf);
-                let _ = give_back.send(buf);
-            }
-            hex(&sha.finalize())
-        });
-        HashPipe {
+        let hasher = std::thread::Builder::new()
+            .name("sha256".into())
+            .spawn(move || {
+                let mut sha = Sha256::new();
+                for buf in work {
+                    sha.update(&buf);
+                    let _ = give_back.send(buf);
+                }
+                hex(&sha.finalize())
+            })?;
+        Ok(HashPipe {
             to_hasher: Some(to_hasher),
             free,
             hasher,
-        }
+        })
     }
 
     /// A free chunk-sized buffer (waits while all are being hashed).
@@ -264,6 +311,32 @@ mod tests {
     }
 
     #[test]
+    fn names_that_look_like_other_names_are_refused() {
+        for bad in [
+            "a\u{200b}b",
+            "a\u{200f}b",
+            "a\u{2028}b",
+            "a\u{2029}b",
+            "\u{feff}notes.pdf",
+            "a\u{2060}b",
+            "a\u{2066}b",
+            "a\u{61c}b",
+            "a\u{ad}b",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn no_name_can_address_a_temporary_file() {
+        for bad in [".lab-upload-0123.part", ".LAB-Upload-x", ".lab-upload-"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_name(".lab-uploads").is_ok());
+        assert!(check_name(".bashrc").is_ok());
+    }
+
+    #[test]
     fn a_header_over_the_limit_is_refused_before_reading_it() {
         let mut input: &[u8] = &[0xff, 0xff, 0xff, 0xff];
         let err = read_json::<UploadHeader>(&mut input).unwrap_err();
@@ -271,11 +344,19 @@ mod tests {
     }
 
     #[test]
+    fn a_header_that_carries_the_hash_is_refused_by_name() {
+        let mut wire = Vec::new();
+        let old_style = serde_json::json!({"name": "a", "size": 1, "sha256": "00"});
+        write_json(&mut wire, &old_style).unwrap();
+        let err = read_json::<UploadHeader>(&mut wire.as_slice()).unwrap_err();
+        assert!(err.about("the header").contains("unknown field `sha256`"));
+    }
+
+    #[test]
     fn headers_round_trip() {
         let header = UploadHeader {
             name: "a.bin".into(),
             size: 3,
-            sha256: "00".into(),
         };
         let mut wire = Vec::new();
         write_json(&mut wire, &header).unwrap();

@@ -1,16 +1,17 @@
-//! The receiving side of an upload: check the header, stream the body into a temporary file
-//! while hashing it, and give the file its final name only if the hash matches.
+//! The receiving side of an upload: check the header, stream the body into a file without a
+//! final name while hashing it, read the client's hash after the body, and give the file its
+//! name only if the two match (and no stop was asked for).
 
-use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::part_file::PartFile;
 use super::{
-    CHUNK, HashPipe, Progress, ReadJsonError, Status, UploadHeader, check_name, read_json,
-    write_json,
+    CHUNK, HashPipe, Progress, ReadJsonError, Status, UploadHeader, UploadTrailer, check_name,
+    read_json, write_json,
 };
+use crate::signal;
 
 /// Where uploads go and what is allowed.
 #[derive(Debug, Clone)]
@@ -42,58 +43,6 @@ pub struct Refusal {
     pub told_client: bool,
 }
 
-/// A temporary file that deletes itself unless it was given its final name.
-struct PartFile {
-    path: PathBuf,
-    file: File,
-    kept: bool,
-}
-
-impl Drop for PartFile {
-    fn drop(&mut self) {
-        if !self.kept {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// Distinguishes temporary files of uploads running at the same time.
-static NEXT_PART: AtomicU64 = AtomicU64::new(0);
-
-impl PartFile {
-    fn create(dir: &Path, name: &str) -> io::Result<PartFile> {
-        let n = NEXT_PART.fetch_add(1, Ordering::SeqCst);
-        // A fixed-length name: any name the header may carry (255 bytes) still fits.
-        let _ = name;
-        let path = dir.join(format!(".upload-{}-{n}.part", std::process::id()));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        Ok(PartFile {
-            path,
-            file,
-            kept: false,
-        })
-    }
-
-    /// Give the file its final name: never replacing a file unless asked to.
-    fn finish(mut self, target: &Path, overwrite: bool) -> io::Result<()> {
-        self.file.flush()?;
-        // On disk before it gets its name: a power cut never leaves a short file there.
-        self.file.sync_all()?;
-        if overwrite {
-            fs::rename(&self.path, target)?;
-        } else {
-            // A hard link fails if the name exists, even if it appeared during the upload.
-            fs::hard_link(&self.path, target)?;
-            let _ = fs::remove_file(&self.path);
-        }
-        self.kept = true;
-        Ok(())
-    }
-}
-
 /// Receive one upload on `stream`. Every refusal is sent to the client as a status, when the
 /// client is still there to read it.
 pub fn receive(
@@ -104,77 +53,43 @@ pub fn receive(
     let started = Instant::now();
     let header: UploadHeader = match read_json(stream) {
         Ok(header) => header,
-        Err(ReadJsonError::Io(e)) => {
-            return Err(Refusal {
-                reason: format!("left before its header was complete ({e})"),
-                told_client: false,
-            });
-        }
-        Err(e) => return Err(refuse(stream, e.to_string())),
+        Err(ReadJsonError::Io(e)) => return Err(gone(stream, "before its header was complete", e)),
+        Err(e) => return Err(refuse(stream, e.about("the header"))),
     };
     check_header(&header, options).map_err(|why| refuse(stream, why))?;
     let target = options.dir.join(&header.name);
-    let mut part = PartFile::create(&options.dir, &header.name).map_err(|e| {
+    let mut part = PartFile::create(&options.dir).map_err(|e| {
         refuse(
             stream,
             format!("cannot create a file in the upload directory: {e}"),
         )
     })?;
-    write_json(stream, &Status::ok()).map_err(|e| Refusal {
-        reason: format!("left before the header was answered ({e})"),
-        told_client: false,
+    // Every resource the upload needs is had before the go-ahead: past it, only the client
+    // or a stop can end it.
+    let hasher = HashPipe::start().map_err(|e| {
+        refuse(
+            stream,
+            format!("the server cannot start a thread to hash the upload ({e}); try again later"),
+        )
     })?;
+    write_json(stream, &Status::ok())
+        .map_err(|e| gone(stream, "before the header was answered", e))?;
 
     progress.start(&header.name, header.size);
-    let hasher = HashPipe::start();
-    let (mut got, mut recv_calls, mut smallest, mut largest) = (0u64, 0u64, usize::MAX, 0usize);
-    while got < header.size {
-        let want = (header.size - got).min(CHUNK as u64) as usize;
-        let mut buf = hasher.buffer();
-        let n = match stream.read(&mut buf[..want]) {
-            Ok(0) => {
-                return Err(Refusal {
-                    reason: format!(
-                        "left after {got} of {} body bytes; nothing kept",
-                        header.size
-                    ),
-                    told_client: false,
-                });
-            }
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(Refusal {
-                    reason: format!(
-                        "the body stopped after {got} of {} bytes ({e}); nothing kept",
-                        header.size
-                    ),
-                    told_client: false,
-                });
-            }
-        };
-        part.file.write_all(&buf[..n]).map_err(|e| {
-            refuse(
-                stream,
-                format!("writing the upload failed: {e}; nothing kept"),
-            )
-        })?;
-        hasher.hash(buf, n);
-        got += n as u64;
-        recv_calls += 1;
-        smallest = smallest.min(n);
-        largest = largest.max(n);
-        progress.advance(n as u64);
-    }
+    let body = receive_body(stream, header.size, &mut part, &hasher, progress)?;
     let digest = hasher.finish();
-    if !digest.eq_ignore_ascii_case(&header.sha256) {
+    let claimed = read_trailer(stream)?;
+    if !digest.eq_ignore_ascii_case(&claimed) {
         return Err(refuse(
             stream,
             format!(
-                "sha256 mismatch: the header says {}, the body hashes to {digest}; nothing kept",
-                header.sha256
+                "sha256 mismatch: the client sent {claimed}, the body hashes to {digest}; \
+                 nothing kept"
             ),
         ));
+    }
+    if signal::stop_requested() {
+        return Err(refuse(stream, SHUTTING_DOWN.into()));
     }
     part.finish(&target, options.overwrite)
         .map_err(|e| refuse(stream, format!("cannot store {:?}: {e}", header.name)))?;
@@ -194,10 +109,95 @@ pub fn receive(
         size: header.size,
         sha256: digest,
         elapsed,
-        recv_calls,
-        smallest_recv: if recv_calls == 0 { 0 } else { smallest },
-        largest_recv: largest,
+        recv_calls: body.recv_calls,
+        smallest_recv: body.smallest,
+        largest_recv: body.largest,
     })
+}
+
+/// What the client is told when a stop ends its upload.
+const SHUTTING_DOWN: &str = "the server is shutting down; nothing kept";
+
+/// recv() calls of a body, and their smallest and largest sizes.
+struct BodyReads {
+    recv_calls: u64,
+    smallest: usize,
+    largest: usize,
+}
+
+/// Exactly `size` bytes into `part`, each chunk hashed on the way.
+fn receive_body(
+    stream: &mut (impl Read + Write),
+    size: u64,
+    part: &mut PartFile,
+    hasher: &HashPipe,
+    progress: &dyn Progress,
+) -> Result<BodyReads, Refusal> {
+    let mut reads = BodyReads {
+        recv_calls: 0,
+        smallest: 0,
+        largest: 0,
+    };
+    while part.len() < size {
+        let got = part.len();
+        let want = (size - got).min(CHUNK as u64) as usize;
+        let mut buf = hasher.buffer();
+        let n = match stream.read(&mut buf[..want]) {
+            Ok(0) => {
+                let why = format!("left after {got} of {size} body bytes; nothing kept");
+                return Err(Refusal {
+                    reason: why,
+                    told_client: false,
+                });
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted && !signal::stop_requested() => {
+                continue;
+            }
+            Err(e) => {
+                let when = format!("after {got} of {size} body bytes (nothing kept)");
+                return Err(gone(stream, &when, e));
+            }
+        };
+        part.write_all(&buf[..n]).map_err(|e| {
+            refuse(
+                stream,
+                format!("writing the upload failed: {e}; nothing kept"),
+            )
+        })?;
+        hasher.hash(buf, n);
+        reads.smallest = if reads.recv_calls == 0 {
+            n
+        } else {
+            reads.smallest.min(n)
+        };
+        reads.largest = reads.largest.max(n);
+        reads.recv_calls += 1;
+        progress.advance(n as u64);
+    }
+    Ok(reads)
+}
+
+/// The client's hash of the body, from the trailer after it.
+fn read_trailer(stream: &mut (impl Read + Write)) -> Result<String, Refusal> {
+    let trailer: UploadTrailer = match read_json(stream) {
+        Ok(trailer) => trailer,
+        Err(ReadJsonError::Io(e)) => {
+            return Err(gone(
+                stream,
+                "before the sha256 after the body (nothing kept)",
+                e,
+            ));
+        }
+        Err(e) => return Err(refuse(stream, e.about("the trailer after the body"))),
+    };
+    if trailer.sha256.len() != 64 || !trailer.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(refuse(
+            stream,
+            "the trailer's sha256 must be 64 hex digits; nothing kept".into(),
+        ));
+    }
+    Ok(trailer.sha256)
 }
 
 /// Name, size and an existing file: all checked before any body byte is read.
@@ -209,9 +209,6 @@ fn check_header(header: &UploadHeader, options: &ReceiveOptions) -> Result<(), S
             header.size, options.max_size
         ));
     }
-    if header.sha256.len() != 64 || !header.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err("sha256 must be 64 hex digits".into());
-    }
     // symlink_metadata: a dangling symlink counts as taken too.
     if !options.overwrite && options.dir.join(&header.name).symlink_metadata().is_ok() {
         return Err(format!(
@@ -220,6 +217,18 @@ fn check_header(header: &UploadHeader, options: &ReceiveOptions) -> Result<(), S
         ));
     }
     Ok(())
+}
+
+/// The connection failed `when`: a stop is told to the client (if it still listens), anything
+/// else means the client is gone.
+fn gone(stream: &mut impl Write, when: &str, e: io::Error) -> Refusal {
+    if signal::stop_requested() {
+        return refuse(stream, SHUTTING_DOWN.into());
+    }
+    Refusal {
+        reason: format!("the connection failed {when}: {e}"),
+        told_client: false,
+    }
 }
 
 /// Tell the client why, and say whether that worked.

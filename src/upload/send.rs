@@ -1,16 +1,21 @@
-//! The sending side of an upload: hash the file, announce it, wait for the go-ahead, stream
-//! the body in fixed-size chunks, and read the verdict.
+//! The sending side of an upload: announce the file, wait for the go-ahead, stream the body
+//! in fixed-size chunks, hashing each as it goes, send the hash after the body, and read the
+//! verdict. The file is read once.
 
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::{CHUNK, Progress, ReadJsonError, Status, UploadHeader, hex, read_json, write_json};
+use super::{
+    CHUNK, Progress, ReadJsonError, Status, UploadHeader, UploadTrailer, hex, read_json, write_json,
+};
 use crate::error::Error;
+use crate::tools::stoppable;
 
 /// What an upload did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,36 +25,33 @@ pub struct Sent {
     pub sha256: String,
     /// The length-prefixed header exactly as it went on the wire.
     pub header_bytes: Vec<u8>,
+    /// The length-prefixed trailer (the hash) exactly as it went on the wire.
+    pub trailer_bytes: Vec<u8>,
     /// write() calls of the body (each at most one chunk).
     pub chunks: u64,
     /// From connect to the server's verdict.
     pub elapsed: Duration,
-    /// Reading the file once to hash it, before connecting.
-    pub hashing: Duration,
 }
 
-/// The SHA-256 of the first `size` bytes of `file`, read in chunks.
-pub fn hash_file(file: &mut File, size: u64) -> io::Result<String> {
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
-    let mut limited = file.take(size);
-    loop {
-        let n = limited.read(&mut buf)?;
-        if n == 0 {
-            return Ok(hex(&hasher.finalize()));
-        }
-        hasher.update(&buf[..n]);
-    }
-}
-
-/// How long the client waits for the server to take bytes or answer.
-const PEER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the client waits, by default, for the server to take bytes or answer.
+pub const PEER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Upload `path` to `to`, stored under `name` (the file's own name by default).
 pub fn upload(
     path: &Path,
     to: SocketAddr,
     name: Option<&str>,
+    progress: &dyn Progress,
+) -> Result<Sent, Error> {
+    upload_within(path, to, name, PEER_TIMEOUT, progress)
+}
+
+/// [`upload`], giving up when the server takes no byte and sends no answer for `timeout`.
+pub fn upload_within(
+    path: &Path,
+    to: SocketAddr,
+    name: Option<&str>,
+    timeout: Duration,
     progress: &dyn Progress,
 ) -> Result<Sent, Error> {
     let name = match name {
@@ -62,65 +64,34 @@ pub fn upload(
             })?
             .to_string(),
     };
-    let file_error = |e: io::Error| Error::io(format!("reading {}", path.display()), e);
-    let mut file = File::open(path).map_err(file_error)?;
-    let meta = file.metadata().map_err(file_error)?;
-    if !meta.is_file() {
-        // /dev/zero never ends and a FIFO cannot be read twice: only regular files.
-        return Err(Error::Usage(format!(
-            "{}: not a regular file; lab uploads files whose size is known",
-            path.display()
-        )));
-    }
-    let size = meta.len();
-    // The header carries the hash, so the file is read once before the upload starts — the
-    // same open file, exactly `size` bytes, then rewound for sending.
-    let hashing_started = Instant::now();
-    let sha256 = hash_file(&mut file, size).map_err(file_error)?;
-    let hashing = hashing_started.elapsed();
-    file.seek(SeekFrom::Start(0)).map_err(file_error)?;
-
+    let (mut file, size) = open_regular_file(path)?;
     let started = Instant::now();
-    let mut stream = TcpStream::connect_timeout(&to, Duration::from_secs(5))
+    let stream = TcpStream::connect_timeout(&to, Duration::from_secs(5))
         .map_err(|e| Error::io(format!("connect({to})"), e))?;
+    // Non-blocking, every wait bounded by `timeout` since the server last took a byte.
     stream
-        .set_read_timeout(Some(PEER_TIMEOUT))
-        .and_then(|()| stream.set_write_timeout(Some(PEER_TIMEOUT)))
-        .map_err(|e| Error::io("setsockopt(SO_RCVTIMEO/SO_SNDTIMEO)", e))?;
+        .set_nonblocking(true)
+        .map_err(|e| Error::io("fcntl(O_NONBLOCK)", e))?;
+    let mut server = Server {
+        stream: &stream,
+        timeout,
+    };
     let header = UploadHeader {
         name: name.clone(),
         size,
-        sha256: sha256.clone(),
     };
-    let header_bytes = write_json(&mut stream, &header).map_err(|e| Error::io("send()", e))?;
-    expect_ok(read_status(&mut stream)?)?;
+    let header_bytes =
+        write_json(&mut server, &header).map_err(|e| server.send_error(e, 0, size))?;
+    expect_ok(read_status(&mut server)?)?;
 
     progress.start(&name, size);
-    let mut buf = vec![0u8; CHUNK];
-    let (mut sent, mut chunks) = (0u64, 0u64);
-    while sent < size {
-        let want = (size - sent).min(CHUNK as u64) as usize;
-        let n = file.read(&mut buf[..want]).map_err(file_error)?;
-        if n == 0 {
-            return Err(Error::io(
-                format!("reading {}", path.display()),
-                io::Error::other(format!(
-                    "it shrank while being sent ({sent} of {size} bytes)"
-                )),
-            ));
-        }
-        if let Err(e) = stream.write_all(&buf[..n]) {
-            // The server may have refused mid-way: its reason beats our broken pipe.
-            return Err(match read_status(&mut stream) {
-                Ok(status) if !status.ok => refused(status),
-                _ => Error::io("send()", e),
-            });
-        }
-        sent += n as u64;
-        chunks += 1;
-        progress.advance(n as u64);
-    }
-    let status = read_status(&mut stream)?;
+    let (chunks, sha256) = send_body(&mut file, path, size, &mut server, progress)?;
+    let trailer = UploadTrailer {
+        sha256: sha256.clone(),
+    };
+    let trailer_bytes =
+        write_json(&mut server, &trailer).map_err(|e| server.send_error(e, size, size))?;
+    let status = read_status(&mut server)?;
     let elapsed = started.elapsed();
     expect_ok(status)?;
     progress.finish();
@@ -129,20 +100,142 @@ pub fn upload(
         size,
         sha256,
         header_bytes,
+        trailer_bytes,
         chunks,
         elapsed,
-        hashing,
     })
 }
 
-fn read_status(stream: &mut TcpStream) -> Result<Status, Error> {
-    let peer = stream
+/// Exactly `size` bytes of `file` to the server, each chunk hashed once it is sent: the
+/// write() calls it took, and the hash. One buffer, one thread: the client's memory stays
+/// what a plain copy needs, and SHA-256 (about 1.6 GiB/s with the CPU's SHA extensions) is
+/// rarely what limits an upload.
+fn send_body(
+    file: &mut File,
+    path: &Path,
+    size: u64,
+    server: &mut Server,
+    progress: &dyn Progress,
+) -> Result<(u64, String), Error> {
+    let file_error = |e: io::Error| Error::io(format!("reading {}", path.display()), e);
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    let (mut sent, mut chunks) = (0u64, 0u64);
+    while sent < size {
+        let want = (size - sent).min(CHUNK as u64) as usize;
+        let n = file.read(&mut buf[..want]).map_err(file_error)?;
+        if n == 0 {
+            return Err(file_error(io::Error::other(format!(
+                "it shrank while being sent ({sent} of {size} bytes)"
+            ))));
+        }
+        if let Err(e) = server.write_all(&buf[..n]) {
+            return Err(server.send_error(e, sent, size));
+        }
+        sha.update(&buf[..n]);
+        sent += n as u64;
+        chunks += 1;
+        progress.advance(n as u64);
+    }
+    Ok((chunks, hex(&sha.finalize())))
+}
+
+/// Open `path` for reading, if it is a regular file, and its size. Checked before opening
+/// (a FIFO would block the open until a writer came), opened without blocking all the same
+/// (the path may change in between), and checked again on what was opened.
+fn open_regular_file(path: &Path) -> Result<(File, u64), Error> {
+    let not_regular = || {
+        // /dev/zero never ends and a FIFO cannot be read twice: only regular files.
+        Error::Usage(format!(
+            "{}: not a regular file; lab uploads files whose size is known",
+            path.display()
+        ))
+    };
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::Usage(format!("{}: {}", path.display(), plain_words(&e))))?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    Ok((file, meta.len()))
+}
+
+/// An io::Error's words without the `(os error N)` tail.
+fn plain_words(e: &io::Error) -> String {
+    let words = e.to_string();
+    words
+        .split(" (os error")
+        .next()
+        .unwrap_or(&words)
+        .to_lowercase()
+}
+
+/// The connection to the server: every wait ends after `timeout` without progress.
+struct Server<'a> {
+    stream: &'a TcpStream,
+    timeout: Duration,
+}
+
+impl Read for Server<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        stoppable::read(self.stream, buf, Some(self.timeout))
+    }
+}
+
+impl Write for Server<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        stoppable::write_all(self.stream, buf, Some(self.timeout))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Server<'_> {
+    /// Why sending failed after `sent` of `size` body bytes: a server that stopped taking
+    /// bytes, its refusal (which beats our broken pipe), or the socket's error.
+    fn send_error(&mut self, e: io::Error, sent: u64, size: u64) -> Error {
+        if e.kind() == io::ErrorKind::TimedOut {
+            return Error::io(
+                "send()",
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "the server took no bytes for {} s, {sent} of {size} body bytes sent; \
+                         giving up (--timeout)",
+                        self.timeout.as_secs_f64()
+                    ),
+                ),
+            );
+        }
+        match read_status(self) {
+            Ok(status) if !status.ok => refused(status),
+            _ => Error::io("send()", e),
+        }
+    }
+}
+
+fn read_status(server: &mut Server) -> Result<Status, Error> {
+    let peer = server
+        .stream
         .peer_addr()
         .map_or_else(|_| "the server".to_string(), |a| a.to_string());
     let not_upload = || {
         format!("{peer} did not answer like an upload server (is it `lab serve --upload-dir DIR`?)")
     };
-    read_json(stream).map_err(|e| match e {
+    read_json(server).map_err(|e| match e {
         ReadJsonError::Io(e) if crate::net::timed_out(&e) => Error::io(
             "waiting for the server's answer",
             io::Error::new(e.kind(), not_upload()),

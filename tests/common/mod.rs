@@ -2,6 +2,8 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod tmux;
+pub mod tool;
+pub mod upload_wire;
 
 use std::io::Read;
 use std::process::{Command, Output, Stdio};

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::{Reply, WireMode};
 use crate::error::Error;
-use crate::live::Emitter;
+use crate::live::{Emitter, LiveKind};
 use crate::net::ListenOptions;
 use crate::upload::receive::ReceiveOptions;
 
@@ -40,6 +40,18 @@ pub struct Totals {
     pub messages: u64,
 }
 
+impl Totals {
+    /// The `totals` event of one client.
+    pub(crate) fn event(&self) -> LiveKind {
+        LiveKind::Totals {
+            bytes_in: self.bytes_in,
+            bytes_out: self.bytes_out,
+            recv_calls: self.recv_calls,
+            messages: self.messages,
+        }
+    }
+}
+
 /// What the whole run served: counters only, so a server that runs for days stays bounded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Served {
@@ -48,7 +60,7 @@ pub struct Served {
 }
 
 impl Served {
-    fn add(&mut self, client: &Totals) {
+    pub(crate) fn add(&mut self, client: &Totals) {
         self.clients += 1;
         self.totals.bytes_in += client.bytes_in;
         self.totals.bytes_out += client.bytes_out;

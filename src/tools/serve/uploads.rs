@@ -6,15 +6,15 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{ServeOptions, Served, Totals};
 use crate::error::Error;
 use crate::live::{Emitter, Leave, LiveKind};
 use crate::signal;
-use crate::tools::TICK;
-use crate::upload::Progress;
+use crate::tools::stoppable;
 use crate::upload::receive::{ReceiveOptions, receive};
+use crate::upload::{Progress, Status, write_json};
 
 /// The connection loop for uploads: accept, hand each upload its own thread (it writes a
 /// file, which would stall an event loop), never stop for a client.
@@ -25,7 +25,7 @@ pub(super) fn accept_loop(
     emit: &Emitter,
 ) -> Result<Served, Error> {
     let active = Arc::new(AtomicUsize::new(0));
-    let finished = Arc::new(Mutex::new(Served::default()));
+    let finished = Mutex::new(Served::default());
     let mut last_error = None;
     thread::scope(|scope| {
         while !signal::stop_requested() {
@@ -34,49 +34,67 @@ pub(super) fn accept_loop(
                 continue;
             };
             if active.load(Ordering::SeqCst) >= options.max_clients {
-                emit.emit(
-                    Some(peer),
-                    LiveKind::Refused {
-                        detail: super::refusal(options.max_clients),
-                    },
-                );
-                drop(stream);
+                turn_away(stream, peer, super::refusal(options.max_clients), emit);
                 continue;
             }
-            let now = active.fetch_add(1, Ordering::SeqCst) + 1;
-            emit.emit(Some(peer), LiveKind::Accepted { clients: now });
-            let (active_here, finished) = (Arc::clone(&active), Arc::clone(&finished));
+            // Kept to tell the client why, should no thread take the upload.
+            let spare = stream.try_clone();
+            let place = Place::take(&active);
+            emit.emit(Some(peer), LiveKind::Accepted { clients: place.now });
+            let finished = &finished;
             let spawned = thread::Builder::new().spawn_scoped(scope, move || {
                 let totals = serve_upload(stream, peer, upload, options.idle_timeout, emit);
-                emit.emit(
-                    Some(peer),
-                    LiveKind::Totals {
-                        bytes_in: totals.bytes_in,
-                        bytes_out: totals.bytes_out,
-                        recv_calls: totals.recv_calls,
-                        messages: totals.messages,
-                    },
-                );
+                emit.emit(Some(peer), totals.event());
                 if let Ok(mut served) = finished.lock() {
                     served.add(&totals);
                 }
-                active_here.fetch_sub(1, Ordering::SeqCst);
+                drop(place);
             });
             if let Err(e) = spawned {
-                // No thread for this client: close it, keep serving the others.
-                active.fetch_sub(1, Ordering::SeqCst);
-                emit.emit(
-                    Some(peer),
-                    LiveKind::Left {
-                        reason: Leave::Error,
-                        detail: format!("no thread to serve it ({e}); connection closed"),
-                    },
-                );
+                // The closure, its stream and its place are gone with the failed spawn: the
+                // place is free again, and the spare copy of the stream says why.
+                let why = format!("no thread to serve it ({e}); try again later");
+                match spare {
+                    Ok(spare) => turn_away(spare, peer, why, emit),
+                    Err(_) => emit.emit(Some(peer), LiveKind::Refused { detail: why }),
+                }
             }
         }
     });
     let served = finished.lock().map(|s| s.clone()).unwrap_or_default();
     Ok(served)
+}
+
+/// A place under `--max-clients`, given back when dropped — however its thread ends.
+struct Place {
+    active: Arc<AtomicUsize>,
+    /// Clients now connected, this one included.
+    now: usize,
+}
+
+impl Place {
+    fn take(active: &Arc<AtomicUsize>) -> Place {
+        let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+        Place {
+            active: Arc::clone(active),
+            now,
+        }
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Refuse a connection with its reason: logged, and sent as the upload protocol's status so
+/// `lab upload` can say it (a fresh socket always has room for these few bytes; if not, the
+/// client just sees the close).
+fn turn_away(stream: TcpStream, peer: SocketAddr, why: String, emit: &Emitter) {
+    let _ = stream.set_nonblocking(true);
+    let _ = write_json(&mut &stream, &Status::refused(why.clone()));
+    emit.emit(Some(peer), LiveKind::Refused { detail: why });
 }
 
 /// One upload: receive it, and say what became of it.
@@ -87,10 +105,26 @@ fn serve_upload(
     idle: Duration,
     emit: &Emitter,
 ) -> Totals {
-    let _ = stream.set_read_timeout(Some(TICK));
-    let mut patient = Patient { stream, idle };
+    // Non-blocking, every wait a poll() that Ctrl-C ends at once (see `stoppable`).
+    if let Err(e) = stream.set_nonblocking(true) {
+        emit.emit(
+            Some(peer),
+            LiveKind::Left {
+                reason: Leave::Error,
+                detail: format!("cannot make the connection non-blocking ({e}); closed"),
+            },
+        );
+        return Totals::default();
+    }
+    let mut patient = Patient {
+        stream,
+        idle,
+        totals: Totals::default(),
+    };
     let progress = EventProgress::new(emit, peer);
-    match receive(&mut patient, upload, &progress) {
+    let outcome = receive(&mut patient, upload, &progress);
+    let mut totals = patient.totals;
+    match outcome {
         Ok(got) => {
             let secs = got.elapsed.as_secs_f64().max(1e-9);
             emit.emit(
@@ -115,12 +149,7 @@ fn serve_upload(
                     detail: "upload complete".into(),
                 },
             );
-            Totals {
-                bytes_in: got.size,
-                recv_calls: got.recv_calls,
-                messages: 1,
-                ..Totals::default()
-            }
+            totals.messages = 1;
         }
         Err(refusal) => {
             let told = if refusal.told_client {
@@ -128,54 +157,59 @@ fn serve_upload(
             } else {
                 ""
             };
+            let reason = if signal::stop_requested() {
+                Leave::Shutdown
+            } else {
+                Leave::ProtocolError
+            };
             emit.emit(
                 Some(peer),
                 LiveKind::Left {
-                    reason: Leave::ProtocolError,
+                    reason,
                     detail: format!("upload refused: {}{told}", refusal.reason),
                 },
             );
-            Totals::default()
         }
     }
+    totals
 }
 
-/// A stream whose reads wait out the short poll timeout (so Ctrl-C is noticed) and give up
-/// only after the idle timeout.
+/// The client's non-blocking stream: reads wait at most the idle timeout, any wait ends at
+/// once on Ctrl-C, and every byte that arrives or leaves is counted — refused uploads too.
 struct Patient {
     stream: TcpStream,
     idle: Duration,
+    totals: Totals,
 }
 
 impl Read for Patient {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let started = Instant::now();
-        loop {
-            match self.stream.read(buf) {
-                Err(e) if crate::net::timed_out(&e) => {
-                    if signal::stop_requested() {
-                        return Err(io::Error::other("the server is shutting down"));
-                    }
-                    if started.elapsed() >= self.idle {
-                        return Err(io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            format!("nothing for {} s (--idle-timeout)", self.idle.as_secs_f64()),
-                        ));
-                    }
-                }
-                other => return other,
+        let n = stoppable::read(&self.stream, buf, Some(self.idle)).map_err(|e| {
+            if e.kind() == io::ErrorKind::TimedOut {
+                let secs = self.idle.as_secs_f64();
+                io::Error::new(e.kind(), format!("nothing for {secs} s (--idle-timeout)"))
+            } else {
+                e
             }
+        })?;
+        if n > 0 {
+            self.totals.bytes_in += n as u64;
+            self.totals.recv_calls += 1;
         }
+        Ok(n)
     }
 }
 
 impl Write for Patient {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.write(buf)
+        // Status messages are small: all or an error, within the idle timeout.
+        stoppable::write_all(&self.stream, buf, Some(self.idle))?;
+        self.totals.bytes_out += buf.len() as u64;
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.stream.flush()
+        Ok(())
     }
 }
 
