@@ -148,12 +148,12 @@ fn length_prefixed_json(out: &mut String, bytes: &[u8], message: usize, width: u
         let _ = writeln!(out, "  {}", l.paint());
     }
     if let Ok(length) = <[u8; 4]>::try_from(length) {
-        let _ = writeln!(
-            out,
+        let text = format!(
             "  length {} → {}",
             crate::upload::LENGTH.unpack(&length)[0],
             String::from_utf8_lossy(json)
         );
+        out.push_str(&paint_wrapped(&Line::of(text, Look::Plain), width, 2));
     }
 }
 
