@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::framing::Framing;
-use crate::lesson::{LessonRun, Transport};
+use crate::lesson::{ExchangeRun, Transport};
 use crate::structfmt::bytes_repr;
 use crate::transcript::{Op, Side};
 
@@ -101,7 +101,7 @@ pub struct Summary {
 }
 
 /// Count everything the summary holds from the run's transcript.
-pub fn summarize(run: &LessonRun) -> Summary {
+pub fn summarize(run: &ExchangeRun) -> Summary {
     let t = &run.transcript;
     let sends: Vec<_> = t.events_of(Side::Client, Op::Send).collect();
     let recvs: Vec<_> = t.events_of(Side::Server, Op::Recv).collect();
@@ -380,7 +380,7 @@ fn count_split_messages(messages: usize, per_recv: &[Vec<usize>]) -> usize {
 
 /// With the reader asleep until every byte is queued, loopback hands each recv() as many
 /// bytes as fit: ceil(total / recv size). Otherwise timing decides, and we predict nothing.
-fn predict_recvs(run: &LessonRun, total: u64) -> Option<usize> {
+fn predict_recvs(run: &ExchangeRun, total: u64) -> Option<usize> {
     // UDP: one recvfrom() per datagram, whatever the timing.
     // Across a link that loses or copies datagrams, chance decides.
     if run.transport == Transport::Udp {
@@ -611,7 +611,7 @@ mod tests {
     use crate::lesson::exchange::ExchangeOptions;
     use crate::transcript::{Event, Transcript, layout_spans};
 
-    fn run_with_recvs(cuts: &[usize]) -> LessonRun {
+    fn run_with_recvs(cuts: &[usize]) -> ExchangeRun {
         let messages = vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()];
         let stream: Vec<u8> = messages.concat();
         let mut events = Vec::new();
@@ -631,7 +631,7 @@ mod tests {
             ));
             at += n;
         }
-        LessonRun {
+        ExchangeRun {
             lesson: "sticky-demo",
             transport: Transport::Tcp,
             options: ExchangeOptions::default(),

@@ -1,10 +1,9 @@
 //! The command line, declared with clap's derive and nothing else: `Cli`, the `Command`
-//! enum, one Args struct per subcommand. Turning arguments into lesson options (and refusing
-//! impossible ones) happens in `lib.rs`.
+//! enum, one Args struct per subcommand. Turning arguments into typed options (and refusing
+//! impossible ones) happens once, in `command/`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::lesson::Lang;
 use crate::lesson::framed_demo::Corruption;
 use crate::lesson::reuseaddr_demo::Closer;
 use crate::net::link::NetSpec;
@@ -43,6 +42,11 @@ pub struct Cli {
     /// Do not page long texts (`lab lesson` uses less on a terminal, as git does).
     #[arg(long, global = true)]
     pub no_pager: bool,
+
+    /// The language of every view and text: en or zh [default: from LC_ALL, LC_MESSAGES or
+    /// LANG — zh for a Chinese locale, else en]. JSON keeps its fields and codes.
+    #[arg(long, global = true, value_enum, value_name = "LANG")]
+    pub lang: Option<LangArg>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -121,10 +125,6 @@ pub struct LessonArgs {
     #[arg(value_name = "NAME", value_parser = lesson_names())]
     pub name: String,
 
-    /// The language of the text [default: from LC_ALL / LANG; zh for Chinese, else en].
-    #[arg(long, value_enum)]
-    pub lang: Option<Lang>,
-
     /// Run the lesson's demo after the text.
     #[arg(long)]
     pub run: bool,
@@ -138,6 +138,24 @@ pub struct LessonArgs {
 /// scripts offer them.
 fn lesson_names() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(crate::lesson::LESSONS.iter().map(|l| l.name))
+}
+
+/// `--lang`: clap's spelling of [`crate::lang::Lang`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Chinese (中文).
+    Zh,
+}
+
+impl From<LangArg> for crate::lang::Lang {
+    fn from(arg: LangArg) -> Self {
+        match arg {
+            LangArg::En => crate::lang::Lang::En,
+            LangArg::Zh => crate::lang::Lang::Zh,
+        }
+    }
 }
 
 /// `--mode`: how the two-terminal tools carry messages.

@@ -18,7 +18,7 @@ use base64::Engine as _;
 use common::{lab, stderr, stdout};
 use serde_json::Value;
 use sticky_lab::analysis::summarize;
-use sticky_lab::lesson::Lang;
+use sticky_lab::lang::Lang;
 use sticky_lab::render::{chart, pcapng};
 
 /// A test that cannot run here says so on the terminal, past the test harness's capture.

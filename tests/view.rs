@@ -3,7 +3,7 @@
 use sticky_lab::analysis::summarize;
 use sticky_lab::framing::{DEFAULT_MAX_FRAME, Framing, LengthCodec, LengthHeader};
 use sticky_lab::lesson::exchange::ExchangeOptions;
-use sticky_lab::lesson::{LessonRun, Transport};
+use sticky_lab::lesson::{ExchangeRun, Transport};
 use sticky_lab::render::{self, ColorChoice, ViewOptions};
 use sticky_lab::transcript::{Event, Op, Side, Transcript, layout_spans};
 
@@ -34,7 +34,7 @@ fn event(
 }
 
 /// The notes' run: three sends, one late recv of all 20 bytes, then end of stream.
-fn notes_run() -> LessonRun {
+fn notes_run() -> ExchangeRun {
     let messages = vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()];
     let mut events = vec![
         event(
@@ -101,7 +101,7 @@ fn notes_run() -> LessonRun {
     for (i, segments) in [(3, 1), (4, 2), (5, 3), (10, 3)] {
         events[i].data_segs_out = Some(segments);
     }
-    LessonRun {
+    ExchangeRun {
         lesson: "sticky-demo",
         transport: Transport::Tcp,
         options: ExchangeOptions::default(),
@@ -149,7 +149,7 @@ next     recv(N) returns whatever bytes have arrived, up to N; TCP keeps no
 ";
 
 /// framed-demo with recv(7): headers split across recvs, frames decoded intact.
-fn framed_run() -> LessonRun {
+fn framed_run() -> ExchangeRun {
     let messages = vec![b"hello".to_vec(), b"ok".to_vec()];
     let stream = b"\x00\x00\x00\x05hello\x00\x00\x00\x02ok";
     let mut events = vec![
@@ -207,7 +207,7 @@ fn framed_run() -> LessonRun {
     ];
     events[7].message = Some(1);
     events[9].message = Some(2);
-    LessonRun {
+    ExchangeRun {
         lesson: "framed-demo",
         transport: Transport::Tcp,
         options: ExchangeOptions {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::error::{Error, errno_text};
-use crate::kernel;
+use crate::net::kernel;
 use crate::net::{self, ListenOptions};
 use crate::transcript::{Op, Recorder, Side, Transcript};
 

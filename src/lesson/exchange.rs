@@ -10,11 +10,12 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use crate::capture::WireTap;
 use crate::error::Error;
+use crate::framing::Framing;
+use crate::net::capture::WireTap;
 use crate::net::link::{Link, NetNamespace, NetSpec, SERVER_ADDR};
 use crate::net::{self, ListenOptions, RecordedStream};
-use crate::transcript::{Op, Recorder, Side};
+use crate::transcript::{Op, Recorder, Side, Transcript};
 
 /// Across a link, how long the client waits at most for its bytes to be acknowledged before
 /// it closes (a lossy link may need a few retransmissions).
@@ -247,4 +248,27 @@ fn read_until_eof(
             }
         }
     }
+}
+
+/// What carried the messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// One TCP connection: a byte stream.
+    Tcp,
+    /// UDP datagrams: one per send().
+    Udp,
+}
+
+/// What an exchange lesson (sticky-demo, framed-demo, udp-demo) hands to the views: its
+/// name, its knobs and what its sockets did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExchangeRun {
+    pub lesson: &'static str,
+    pub transport: Transport,
+    pub options: ExchangeOptions,
+    /// `Some` for lessons that frame their messages.
+    pub framing: Option<Framing>,
+    /// How the sender was told to break the framing (`--corrupt`), if at all.
+    pub corrupt: Option<super::framed_demo::Corruption>,
+    pub transcript: Transcript,
 }

@@ -5,7 +5,7 @@
 
 use std::ops::ControlFlow;
 
-use super::LessonRun;
+use super::ExchangeRun;
 use super::exchange::{ExchangeOptions, Receiver, run_exchange};
 use crate::error::Error;
 use crate::framing::{Decoder, FrameReader, Framing, WirePiece};
@@ -30,7 +30,7 @@ pub fn run(
     options: &ExchangeOptions,
     framing: Framing,
     corrupt: Option<Corruption>,
-) -> Result<LessonRun, Error> {
+) -> Result<ExchangeRun, Error> {
     let messages: Vec<Vec<u8>> = messages.iter().map(|m| m.as_bytes().to_vec()).collect();
     let mut wire = Vec::with_capacity(messages.len());
     for (i, payload) in messages.iter().enumerate() {
@@ -64,7 +64,7 @@ pub fn run(
         rec: rec.clone(),
     };
     let as_run = run_exchange(options, &sends, &mut receiver, &rec)?;
-    Ok(LessonRun {
+    Ok(ExchangeRun {
         lesson: "framed-demo",
         transport: super::Transport::Tcp,
         options: as_run,

@@ -1,4 +1,5 @@
-//! Lessons: each one runs real sockets and returns a [`LessonRun`] — it never prints.
+//! Lessons: each one runs real sockets and returns what they did (the exchange lessons an
+//! [`ExchangeRun`]) — it never prints.
 //!
 //! A new lesson is one file here, named after its subcommand, plus a line in [`LESSONS`] and
 //! its text under `lessons/`.
@@ -11,9 +12,7 @@ pub mod stall_demo;
 pub mod sticky_demo;
 pub mod udp_demo;
 
-use crate::framing::Framing;
-use crate::transcript::Transcript;
-use exchange::ExchangeOptions;
+pub use exchange::{ExchangeRun, Transport};
 
 /// One lesson's registry entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,33 +31,11 @@ pub struct LessonInfo {
 
 impl LessonInfo {
     /// The text in the language asked for.
-    pub fn text(&self, lang: Lang) -> &'static str {
+    pub fn text(&self, lang: crate::lang::Lang) -> &'static str {
+        use crate::lang::Lang;
         match lang {
             Lang::En => self.text_en,
             Lang::Zh => self.text_zh,
-        }
-    }
-}
-
-/// `--lang`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    En,
-    Zh,
-}
-
-impl Lang {
-    /// From LC_ALL, LC_MESSAGES or LANG (the first one set): Chinese for `zh…`, else English.
-    pub fn from_env() -> Lang {
-        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .filter_map(|k| std::env::var(k).ok())
-            .find(|v| !v.is_empty())
-            .unwrap_or_default();
-        if locale.starts_with("zh") {
-            Lang::Zh
-        } else {
-            Lang::En
         }
     }
 }
@@ -227,26 +204,4 @@ pub fn without_answers(text: &str) -> String {
 /// The lesson called `name`.
 pub fn find(name: &str) -> Option<&'static LessonInfo> {
     LESSONS.iter().find(|l| l.name == name)
-}
-
-/// What carried the messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    /// One TCP connection: a byte stream.
-    Tcp,
-    /// UDP datagrams: one per send().
-    Udp,
-}
-
-/// What a lesson hands to the views: its name, its knobs and what its sockets did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LessonRun {
-    pub lesson: &'static str,
-    pub transport: Transport,
-    pub options: ExchangeOptions,
-    /// `Some` for lessons that frame their messages.
-    pub framing: Option<Framing>,
-    /// How the sender was told to break the framing (`--corrupt`), if at all.
-    pub corrupt: Option<framed_demo::Corruption>,
-    pub transcript: Transcript,
 }

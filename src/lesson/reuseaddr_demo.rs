@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::error::{Error, errno_text};
-use crate::kernel::{self, TcpState};
+use crate::net::kernel::{self, TcpState};
 use crate::net::{self, ListenOptions, RecordedStream};
 use crate::transcript::{Op, Recorder, Side, Transcript};
 

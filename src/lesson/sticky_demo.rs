@@ -3,7 +3,7 @@
 
 use std::ops::ControlFlow;
 
-use super::LessonRun;
+use super::ExchangeRun;
 use super::exchange::{ExchangeOptions, Receiver, run_exchange};
 use crate::error::Error;
 use crate::net::RecordedStream;
@@ -13,12 +13,12 @@ use crate::transcript::{Recorder, Transcript, layout_spans};
 pub const DEFAULT_MESSAGES: [&str; 3] = ["hello", "byebye", "again,bye"];
 
 /// Send each message with one send() call; read with recv(N) until end of stream.
-pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, Error> {
+pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<ExchangeRun, Error> {
     let messages: Vec<Vec<u8>> = messages.iter().map(|m| m.as_bytes().to_vec()).collect();
     let sends: Vec<Vec<Vec<u8>>> = messages.iter().map(|m| vec![m.clone()]).collect();
     let rec = Recorder::new();
     let as_run = run_exchange(options, &sends, &mut NaiveReceiver, &rec)?;
-    Ok(LessonRun {
+    Ok(ExchangeRun {
         lesson: "sticky-demo",
         transport: super::Transport::Tcp,
         options: as_run,

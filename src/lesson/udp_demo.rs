@@ -8,7 +8,7 @@ use std::os::fd::AsRawFd;
 use std::thread;
 use std::time::Duration;
 
-use super::LessonRun;
+use super::ExchangeRun;
 use super::exchange::{ExchangeOptions, inside, start_link};
 use crate::error::Error;
 use crate::net::link::{CLIENT_ADDR, Link, SERVER_ADDR};
@@ -18,7 +18,7 @@ use crate::transcript::{Op, Recorder, Side, Transcript, layout_spans};
 /// has no end of stream to tell it.
 const QUIET: Duration = Duration::from_millis(300);
 
-pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, Error> {
+pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<ExchangeRun, Error> {
     let messages: Vec<Vec<u8>> = messages.iter().map(|m| m.as_bytes().to_vec()).collect();
     let spans = layout_spans(&messages, 0);
     let rec = Recorder::new();
@@ -78,7 +78,7 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<LessonRun, 
     if let Some(link) = link {
         link.finish();
     }
-    Ok(LessonRun {
+    Ok(ExchangeRun {
         lesson: "udp-demo",
         transport: super::Transport::Udp,
         options: as_run,

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::analysis::Summary;
-use crate::lesson::LessonRun;
+use crate::lesson::ExchangeRun;
 pub use crate::transcript::hex;
 use crate::transcript::{Event, Op, Piece, Transcript, WirePacket, WireSource};
 
@@ -34,7 +34,7 @@ struct JsonEvent<'a> {
 }
 
 /// Render every event and the summary as JSON Lines.
-pub fn render(run: &LessonRun, summary: &Summary) -> String {
+pub fn render(run: &ExchangeRun, summary: &Summary) -> String {
     let mut out = String::new();
     for event in &run.transcript.events {
         let _ = writeln!(out, "{}", event_line(&run.transcript, event));

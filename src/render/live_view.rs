@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use super::text::{Line, Look, Run, paint_wrapped, text_lines};
-use crate::live::{Leave, LiveEvent, LiveKind};
+use crate::tools::live::{Leave, LiveEvent, LiveKind};
 use crate::transcript::Part;
 
 /// The fewest columns a line of bytes gets, however narrow the terminal.
@@ -36,7 +36,7 @@ pub fn render_line(event: &LiveEvent, width: usize) -> Option<String> {
         // Room for the " …" that says more bytes came than the line shows.
         let room = width.saturating_sub(line.width() + 2).max(MIN_BYTES_WIDTH);
         let lines = text_lines(&runs, 0, room, 1);
-        let cut = lines.len() > 1 || payload.len() > crate::live::PREVIEW;
+        let cut = lines.len() > 1 || payload.len() > crate::tools::live::PREVIEW;
         for chunk in lines.into_iter().next().unwrap_or_default().chunks {
             line.chunks.push(chunk);
         }

@@ -17,7 +17,7 @@
 
 use super::chart::{Words, packet_notes};
 use super::text::piece_name;
-use crate::lesson::Lang;
+use crate::lang::Lang;
 use crate::transcript::{Direction, Transcript, WirePacket, WireSource};
 
 const SECTION_HEADER: u32 = 0x0A0D_0D0A;

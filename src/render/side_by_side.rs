@@ -16,7 +16,8 @@ use super::{ViewOptions, human_bytes};
 use crate::analysis::Summary;
 use crate::analysis::link::HeldSegment;
 use crate::framing::Framing;
-use crate::lesson::{Lang, LessonRun, Transport};
+use crate::lang::Lang;
+use crate::lesson::{ExchangeRun, Transport};
 use crate::structfmt::bytes_repr;
 use crate::transcript::{Event, Op, Part, Piece, Side, Transcript};
 
@@ -37,7 +38,7 @@ const HEAD_ROWS: usize = 160;
 pub(super) const FOOTER_LABEL: usize = 9;
 
 /// Render the whole view: heading, table, figures and verdict.
-pub fn render(run: &LessonRun, summary: &Summary, options: ViewOptions) -> String {
+pub fn render(run: &ExchangeRun, summary: &Summary, options: ViewOptions) -> String {
     let parts = render_parts(run, summary, options);
     let mut out = parts.head;
     out.extend(parts.events);
@@ -56,7 +57,7 @@ pub struct Parts {
     pub foot: String,
 }
 
-pub fn render_parts(run: &LessonRun, summary: &Summary, options: ViewOptions) -> Parts {
+pub fn render_parts(run: &ExchangeRun, summary: &Summary, options: ViewOptions) -> Parts {
     let mut head = String::new();
     heading(run, options.width, &mut head);
     let held = summary.link.as_ref().map_or(&[][..], |l| &l.held[..]);
@@ -66,7 +67,7 @@ pub fn render_parts(run: &LessonRun, summary: &Summary, options: ViewOptions) ->
     Parts { head, events, foot }
 }
 
-fn heading(run: &LessonRun, width: usize, out: &mut String) {
+fn heading(run: &ExchangeRun, width: usize, out: &mut String) {
     let t = &run.transcript;
     let udp = run.transport == Transport::Udp;
     let carrier = match (&run.options.net, udp) {
@@ -239,7 +240,7 @@ pub(super) struct Table<'a> {
 }
 
 /// A lesson's table: the client's send() calls, (the wire,) the server's recv() calls.
-fn lesson_table<'a>(run: &'a LessonRun, held: &'a [HeldSegment], width: usize) -> Table<'a> {
+fn lesson_table<'a>(run: &'a ExchangeRun, held: &'a [HeldSegment], width: usize) -> Table<'a> {
     let t = &run.transcript;
     let mut titles = vec![Line::of("client: send()", Look::Heading)];
     if column_widths(t, width).len() == 3 {

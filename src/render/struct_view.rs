@@ -9,7 +9,7 @@ use serde_json::{Value as Json, json};
 
 use super::json::hex;
 use super::text::{Line, Look, paint_wrapped};
-use crate::struct_command::{Direction, StructReport};
+use crate::structfmt::report::{Direction, StructReport};
 use crate::structfmt::{
     ByteOrder, ItemKind, StructFormat, Value, bytes_repr, float_repr, tuple_repr, value_repr,
 };

@@ -24,6 +24,7 @@ mod layout;
 mod literal;
 mod pack;
 mod pyrepr;
+pub mod report;
 mod unpack;
 
 use std::fmt;

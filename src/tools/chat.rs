@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use super::WireMode;
 use crate::error::Error;
 use crate::framing::FrameReader;
-use crate::live::{Emitter, Leave, LiveKind};
 use crate::render::phrases;
+use crate::tools::live::{Emitter, Leave, LiveKind};
 
 /// In raw burst mode, the replies are over once the bytes stop for this long.
 const RAW_QUIET: Duration = Duration::from_millis(300);

@@ -1,9 +1,12 @@
 //! The two-terminal tools: `lab serve`, `lab chat`, `lab proxy`. They run until stopped and
-//! stream [`crate::live`] events to a view; they never print.
+//! stream [`crate::tools::live`] events to a view; they never print.
 
 pub mod chat;
+pub mod live;
+pub mod poller;
 pub mod proxy;
 pub mod serve;
+pub mod signal;
 pub(crate) mod stoppable;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -11,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::framing::LengthCodec;
-use crate::live::{Emitter, LiveKind};
 use crate::net::{self, ListenOptions};
+use crate::tools::live::{Emitter, LiveKind};
 use crate::transcript::Recorder;
 
 /// Open the listening socket, announce it (`listening` with the bound address and `detail`),

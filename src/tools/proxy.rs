@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use super::serve::{Served, Totals};
 use super::stoppable;
 use crate::error::Error;
-use crate::live::{Emitter, Leave, LiveKind};
 use crate::net::ListenOptions;
-use crate::signal;
+use crate::tools::live::{Emitter, Leave, LiveKind};
+use crate::tools::signal;
 
 /// `--coalesce` forwards early once this much is held: memory stays bounded.
 const MAX_HELD: usize = 1024 * 1024;

@@ -1,5 +1,5 @@
 //! Socket calls that Ctrl-C cuts short at once: every wait is a poll() on the socket *and*
-//! on the stop descriptor ([`crate::signal::stop_fd`]), on a non-blocking socket, so no
+//! on the stop descriptor ([`crate::tools::signal::stop_fd`]), on a non-blocking socket, so no
 //! thread of `lab serve` or `lab proxy` sits in a blocking call when a stop is asked for —
 //! whatever the peer does (sends a byte now and then, or never reads).
 
@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use super::TICK;
-use crate::signal;
+use crate::tools::signal;
 
 /// What a socket is awaited for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::os::fd::{FromRawFd, OwnedFd};
 
 use socket2::{Domain, SockRef, Type};
 
-use crate::kernel;
+use crate::net::kernel;
 
 /// What a descriptor of a traced process is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -178,7 +178,7 @@ fn watch_for_interrupt(
     let finished = Arc::clone(&done);
     std::thread::spawn(move || {
         while !finished.load(Ordering::SeqCst) {
-            if crate::signal::stop_requested() {
+            if crate::tools::signal::stop_requested() {
                 interrupted.store(true, Ordering::SeqCst);
                 for &pid in alive.lock().unwrap_or_else(PoisonError::into_inner).iter() {
                     // SAFETY: kill() with a pid lab traces; a stale pid fails harmlessly.

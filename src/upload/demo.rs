@@ -45,7 +45,7 @@ pub fn run(size: u64, progress: [&dyn Progress; 3]) -> Result<DemoReport, Error>
     let dir = private_dir()?;
     // From here on a signal removes the scratch directory before lab ends. Declared before
     // the scratch guard, so it is dropped after it: no signal finds the files unguarded.
-    let _cleanup = crate::signal::RemoveOnSignal::new(dir.clone()).map_err(|e| {
+    let _cleanup = crate::tools::signal::RemoveOnSignal::new(dir.clone()).map_err(|e| {
         let _ = fs::remove_dir(&dir);
         Error::io("starting the clean-up thread", e)
     })?;

@@ -11,7 +11,7 @@ use super::{
     CHUNK, HashPipe, Progress, ReadJsonError, Status, UploadHeader, UploadTrailer, check_name,
     read_json, write_json,
 };
-use crate::signal;
+use crate::tools::signal;
 
 /// Where uploads go and what is allowed.
 #[derive(Debug, Clone)]

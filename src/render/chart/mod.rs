@@ -21,14 +21,15 @@ pub use packets::{flag_names, head as packet_head, notes as packet_notes};
 pub use words::Words;
 
 use crate::analysis::Summary;
-use crate::lesson::{Lang, LessonRun, Transport};
+use crate::lang::Lang;
+use crate::lesson::{ExchangeRun, Transport};
 use crate::render::side_by_side::verdict_look;
 use crate::render::text::Look;
 use crate::transcript::Transcript;
 
 /// The caption of an exchange lesson's run: its title and knobs, what the arrows show, the
 /// measured figures and the verdict.
-pub fn run_caption(run: &LessonRun, summary: &Summary, words: Words) -> Caption {
+pub fn run_caption(run: &ExchangeRun, summary: &Summary, words: Words) -> Caption {
     let udp = run.transport == Transport::Udp;
     let o = &run.options;
     let nagle = (!udp).then_some(!o.nodelay);
@@ -68,7 +69,7 @@ pub fn chart(t: &Transcript, caption: Caption, lang: Lang, udp: bool) -> Chart {
     layout::lay_out(t, caption, Words(lang), udp)
 }
 
-fn run_chart(run: &LessonRun, summary: &Summary, lang: Lang) -> Chart {
+fn run_chart(run: &ExchangeRun, summary: &Summary, lang: Lang) -> Chart {
     let caption = run_caption(run, summary, Words(lang));
     chart(
         &run.transcript,
@@ -79,12 +80,12 @@ fn run_chart(run: &LessonRun, summary: &Summary, lang: Lang) -> Chart {
 }
 
 /// The run as an SVG document.
-pub fn run_svg(run: &LessonRun, summary: &Summary, lang: Lang) -> String {
+pub fn run_svg(run: &ExchangeRun, summary: &Summary, lang: Lang) -> String {
     svg::draw(&run_chart(run, summary, lang))
 }
 
 /// The run as one self-contained HTML page; `json` is what `--json` prints for it.
-pub fn run_html(run: &LessonRun, summary: &Summary, lang: Lang) -> String {
+pub fn run_html(run: &ExchangeRun, summary: &Summary, lang: Lang) -> String {
     let json = crate::render::json::render(run, summary);
     html::page(&run_chart(run, summary, lang), &json)
 }

@@ -266,7 +266,7 @@ pub fn piece_names(t: &Transcript, pieces: &[Piece], columns: usize) -> Line {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lesson::Lang;
+    use crate::lang::Lang;
     use crate::transcript::{Recorder, layout_spans};
 
     fn sticky() -> Transcript {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::analysis::Summary;
-use crate::lesson::Lang;
+use crate::lang::Lang;
 use crate::transcript::DropCause;
 
 /// The words of one language.

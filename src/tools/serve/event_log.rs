@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::net::SocketAddr;
 
-use crate::live::{Emitter, LiveKind};
+use crate::tools::live::{Emitter, LiveKind};
 
 /// Events for the view; those that find no room are counted, and the count is shown as
 /// soon as there is room again.

@@ -13,9 +13,9 @@ use super::outbox::{Outbox, Verdict};
 use super::{ServeOptions, Served, Totals};
 use crate::error::Error;
 use crate::framing::{FrameReader, LengthCodec};
-use crate::live::{Emitter, Leave, LiveKind, preview};
-use crate::poller::{Interest, Poller, Ready};
-use crate::signal;
+use crate::tools::live::{Emitter, Leave, LiveKind, preview};
+use crate::tools::poller::{Interest, Poller, Ready};
+use crate::tools::signal;
 use crate::tools::{TICK, WireMode, accept_error_note};
 
 /// The listening socket's token; clients count up from 0.

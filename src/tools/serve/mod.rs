@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use super::{Reply, WireMode};
 use crate::error::Error;
-use crate::live::{Emitter, LiveKind};
 use crate::net::ListenOptions;
+use crate::tools::live::{Emitter, LiveKind};
 use crate::upload::receive::ReceiveOptions;
 
 #[derive(Debug, Clone)]

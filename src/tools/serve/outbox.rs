@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::time::Instant;
 
 use super::Totals;
-use crate::live::Leave;
+use crate::tools::live::Leave;
 
 /// Why a connection must end, in the words of a `left` event.
 pub(super) type Verdict = Result<(), (Leave, String)>;

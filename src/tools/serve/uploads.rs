@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use super::{ServeOptions, Served, Totals};
 use crate::error::Error;
-use crate::live::{Emitter, Leave, LiveKind};
-use crate::signal;
+use crate::tools::live::{Emitter, Leave, LiveKind};
+use crate::tools::signal;
 use crate::tools::stoppable;
 use crate::upload::receive::{ReceiveOptions, receive};
 use crate::upload::{Progress, Status, write_json};

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::analysis::Summary;
 use crate::cli::ExchangeArgs;
 use crate::error::Error;
-use crate::lesson::{Lang, LessonRun, Transport};
+use crate::lang::Lang;
+use crate::lesson::{ExchangeRun, Transport};
 use crate::render::{chart, pcapng};
 
 /// The files asked for, checked before the run so a typo costs no run.
@@ -26,7 +27,7 @@ pub(crate) struct PictureFiles {
 
 impl PictureFiles {
     /// The files `--svg`, `--html` and `--pcap` name, each in a directory that exists.
-    pub(crate) fn from_args(args: &ExchangeArgs) -> Result<PictureFiles, Error> {
+    pub(crate) fn from_args(args: &ExchangeArgs, lang: Lang) -> Result<PictureFiles, Error> {
         for (flag, path) in [
             ("--svg", &args.svg),
             ("--html", &args.html),
@@ -45,12 +46,12 @@ impl PictureFiles {
             svg: args.svg.clone(),
             html: args.html.clone(),
             pcap: args.pcap.clone(),
-            lang: Lang::from_env(),
+            lang,
         })
     }
 
     /// Write one run's pictures. `--pcap` with no packets known is an error saying why.
-    pub(crate) fn write_run(&self, run: &LessonRun, summary: &Summary) -> Result<(), Error> {
+    pub(crate) fn write_run(&self, run: &ExchangeRun, summary: &Summary) -> Result<(), Error> {
         let lang = self.lang;
         let packets = match &self.pcap {
             Some(path) => Some((path, packets_of(run, lang)?)),
@@ -82,7 +83,7 @@ impl PictureFiles {
 }
 
 /// The run's packets as pcapng, or why there are none.
-fn packets_of(run: &LessonRun, lang: Lang) -> Result<Vec<u8>, Error> {
+fn packets_of(run: &ExchangeRun, lang: Lang) -> Result<Vec<u8>, Error> {
     let t = &run.transcript;
     if t.wire.packets.is_empty() {
         let why = if run.transport == Transport::Udp {

@@ -8,12 +8,13 @@ use std::sync::mpsc::sync_channel;
 use std::thread;
 use std::time::Duration;
 
+use super::Presentation;
 use crate::cli::{ChatArgs, ModeArg, ProxyArgs, ServeArgs, WireArgs};
 use crate::error::Error;
 use crate::framing::{LengthCodec, length_header_from_format};
-use crate::live::{Emitter, LiveEvent, LiveKind};
 use crate::render::live_view;
-use crate::signal;
+use crate::tools::live::{Emitter, LiveEvent, LiveKind};
+use crate::tools::signal;
 use crate::tools::{WireMode, chat, proxy, serve};
 use crate::upload::receive::ReceiveOptions;
 
@@ -35,7 +36,7 @@ fn wire_mode(args: &WireArgs) -> Result<WireMode, Error> {
     })
 }
 
-pub(crate) fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
+pub(super) fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
     if value.is_finite() && value > 0.0 && value <= 86_400.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
@@ -47,13 +48,13 @@ pub(crate) fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
 
 /// Run `work` on its own thread, writing every event it emits to `out` as it comes.
 fn stream<T: Send>(
-    json: bool,
+    present: &Presentation,
     quiet: bool,
-    width: usize,
     out: &mut dyn Write,
     work: impl FnOnce(&Emitter) -> Result<T, Error> + Send,
 ) -> Result<T, Error> {
     let (sender, receiver) = sync_channel::<LiveEvent>(QUEUE);
+    let (json, width) = (present.json, present.width);
     let prompts = !json && io::stdin().is_terminal() && io::stdout().is_terminal();
     thread::scope(|scope| {
         // No thread for the tool (out of threads at start-up) is an error, not a panic.
@@ -104,10 +105,9 @@ fn stream<T: Send>(
     })
 }
 
-pub fn run_serve(
+pub(super) fn serve(
     args: &ServeArgs,
-    json: bool,
-    width: usize,
+    present: &Presentation,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let options = serve::ServeOptions {
@@ -125,7 +125,7 @@ pub fn run_serve(
         },
     };
     signal::install();
-    stream(json, args.quiet, width, out, |emit| {
+    stream(present, args.quiet, out, |emit| {
         let served = serve::serve(&options, emit)?;
         emit.emit(None, stopped(&served));
         Ok(())
@@ -158,10 +158,9 @@ fn upload_dir(dir: &std::path::Path, args: &ServeArgs) -> Result<ReceiveOptions,
     })
 }
 
-pub fn run_chat(
+pub(super) fn chat(
     args: &ChatArgs,
-    json: bool,
-    width: usize,
+    present: &Presentation,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let options = chat::ChatOptions {
@@ -176,15 +175,14 @@ pub fn run_chat(
         .as_fd()
         .try_clone_to_owned()
         .map_err(|e| Error::io("dup(stdin)", e))?;
-    stream(json, false, width, out, |emit| {
+    stream(present, false, out, |emit| {
         chat::chat(&options, std::fs::File::from(input), emit)
     })
 }
 
-pub fn run_proxy(
+pub(super) fn proxy(
     args: &ProxyArgs,
-    json: bool,
-    width: usize,
+    present: &Presentation,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let options = proxy::ProxyOptions {
@@ -197,7 +195,7 @@ pub fn run_proxy(
         coalesce: args.coalesce.map(Duration::from_millis),
     };
     signal::install();
-    stream(json, false, width, out, |emit| {
+    stream(present, false, out, |emit| {
         let served = proxy::proxy(&options, emit)?;
         emit.emit(None, stopped(&served));
         Ok(())

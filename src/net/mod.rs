@@ -5,6 +5,8 @@
 //! `TcpStream::write`/`read` map one to one onto them on Linux, and nothing is buffered in
 //! between, so what the transcript shows is what the kernel was asked and answered.
 
+pub mod capture;
+pub mod kernel;
 pub mod link;
 pub mod packet;
 pub mod tracker;
@@ -17,8 +19,8 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use crate::capture::WireTap;
 use crate::error::Error;
+use crate::net::capture::WireTap;
 use crate::transcript::{Op, Recorder, Side};
 
 /// How long any lesson socket may wait for its peer before giving up: lessons are bounded.
@@ -224,7 +226,7 @@ impl RecordedStream {
 
     /// TCP_INFO's count of data segments this socket has sent, where the kernel has it.
     pub fn data_segs_out(&self) -> Option<u32> {
-        crate::kernel::tcp_info(&self.stream)
+        crate::net::kernel::tcp_info(&self.stream)
             .ok()
             .and_then(|info| info.data_segs_out)
     }

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use super::Presentation;
 use crate::cli::TraceArgs;
 use crate::error::Error;
 use crate::render::trace_live::LiveLog;
 use crate::render::{ViewOptions, trace_view};
-use crate::signal;
+use crate::tools::signal;
 use crate::trace::{self, Launch, Live, LiveQueue, Note, Programs, TraceOptions};
 
 /// How often the live view takes what the tracer has handed over.
@@ -36,12 +37,12 @@ fn options(args: &TraceArgs, json: bool) -> TraceOptions {
     }
 }
 
-pub(crate) fn run_trace(
+pub(super) fn run(
     args: &TraceArgs,
-    json: bool,
-    width: usize,
+    present: &Presentation,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
+    let (json, width) = (present.json, present.width);
     let options = options(args, json);
     signal::install();
     let queue = Arc::new(LiveQueue::default());

@@ -1,8 +1,8 @@
-//! `lab struct pack|unpack|calcsize`: run Python's struct on the command line's values and
-//! hand the result to a view. It computes; `render::struct_view` shows.
+//! `lab struct pack|unpack|calcsize` as facts: Python's struct run on the command line's values,
+//! with what network order would give instead. It computes; `render::struct_view` shows.
 
+use super::{ByteOrder, StructError, StructFormat, Value, parse_values_for};
 use crate::error::Error;
-use crate::structfmt::{ByteOrder, StructError, StructFormat, Value, parse_values_for};
 
 /// What `lab struct` computed, for the views.
 #[derive(Debug, Clone, PartialEq)]

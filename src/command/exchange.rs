@@ -1,17 +1,18 @@
-//! Running the exchange lessons (sticky-demo, framed-demo, udp-demo) from their command-line
-//! arguments: options and framing from the flags, one run or `--trials`, and the paced replay
-//! of `--step` and `--slow`.
+//! The exchange lessons (sticky-demo, framed-demo, udp-demo) from their command-line
+//! arguments: options and framing from the flags, one run or `--trials`, the paced replay of
+//! `--step` and `--slow`, and the picture files.
 
+use std::io::Write;
 use std::time::Duration;
 
+use super::Presentation;
+use super::pictures::PictureFiles;
 use crate::analysis;
-use crate::cli::{Cli, ExchangeArgs, FramedArgs, FramingKind};
+use crate::cli::{ExchangeArgs, FramedArgs, FramingKind, StickyArgs};
 use crate::error::Error;
 use crate::framing::{self, DelimiterCodec, FixedCodec, Framing, LengthCodec};
 use crate::lesson::exchange::ExchangeOptions;
-use crate::lesson::{self, LessonRun};
-use crate::picture_files::PictureFiles;
-use crate::render::pacing::Pacing;
+use crate::lesson::{self, ExchangeRun};
 use crate::render::{self, ViewOptions};
 use crate::structfmt;
 
@@ -19,70 +20,110 @@ use crate::structfmt;
 /// ends in bounded time.
 const MAX_SENDING_TIME: Duration = Duration::from_secs(30);
 
-/// `--step` or `--slow`: show the run one event at a time.
-pub(crate) fn is_paced(cli: &Cli) -> bool {
-    cli.step || cli.slow.is_some()
+/// `lab sticky-demo`.
+pub(super) fn sticky(
+    args: &StickyArgs,
+    present: &Presentation,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let (messages, options) = exchange_options(&args.exchange)?;
+    run_and_show(&args.exchange, present, out, || {
+        lesson::sticky_demo::run(&messages, &options)
+    })
+}
+
+/// `lab framed-demo`.
+pub(super) fn framed(
+    args: &FramedArgs,
+    present: &Presentation,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let (messages, options) = exchange_options(&args.exchange)?;
+    let framing = framing_of(args)?;
+    run_and_show(&args.exchange, present, out, || {
+        lesson::framed_demo::run(&messages, &options, framing.clone(), args.corrupt)
+    })
+}
+
+/// `lab udp-demo`.
+pub(super) fn udp(
+    args: &StickyArgs,
+    present: &Presentation,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    refuse_capture_for_udp(&args.exchange)?;
+    let (messages, options) = exchange_options(&args.exchange)?;
+    run_and_show(&args.exchange, present, out, || {
+        lesson::udp_demo::run(&messages, &options)
+    })
+}
+
+/// One run (shown at once or paced) or `--trials` runs (shown as histograms); the picture
+/// files written either way.
+fn run_and_show(
+    args: &ExchangeArgs,
+    present: &Presentation,
+    out: &mut dyn Write,
+    run_once: impl FnMut() -> Result<ExchangeRun, Error>,
+) -> Result<(), Error> {
+    let pictures = PictureFiles::from_args(args, present.lang)?;
+    let text = match (args.trials, present.pacing) {
+        (0 | 1, Some(_)) => {
+            let mut run_once = run_once;
+            return show_paced(&run_once()?, &pictures, present, args, out);
+        }
+        (_, Some(_)) => {
+            return Err(Error::Usage(
+                "--step and --slow show one run; drop --trials".into(),
+            ));
+        }
+        (_, None) => run_trials(args, &pictures, present, run_once)?,
+    };
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Error::Output)
 }
 
 /// Replay a finished run event by event: waiting for a key (`--step`) or a fixed pause
 /// (`--slow`). The sockets have done their work already; only the telling is paced.
-pub(crate) fn show_paced(
-    run: &LessonRun,
-    cli: &Cli,
+fn show_paced(
+    run: &ExchangeRun,
+    pictures: &PictureFiles,
+    present: &Presentation,
     args: &ExchangeArgs,
-    width: usize,
-    out: &mut dyn std::io::Write,
+    out: &mut dyn Write,
 ) -> Result<(), Error> {
-    if args.trials > 1 {
-        return Err(Error::Usage(
-            "--step and --slow show one run; drop --trials".into(),
-        ));
-    }
-    PictureFiles::from_args(args)?.write_run(run, &analysis::summarize(run))?;
-    if cli.json {
-        return out
-            .write_all(show(run, true, args, width).as_bytes())
-            .map_err(Error::Output);
-    }
     let summary = analysis::summarize(run);
+    pictures.write_run(run, &summary)?;
+    let (Some(pacing), false) = (present.pacing, present.json) else {
+        return out
+            .write_all(show(run, present, args).as_bytes())
+            .map_err(Error::Output);
+    };
     let view = ViewOptions {
         hex: args.hex,
-        width,
+        width: present.width,
     };
     let parts = render::side_by_side::render_parts(run, &summary, view);
     out.write_all(parts.head.as_bytes())
         .map_err(Error::Output)?;
-    pace(&parts.events, cli, out)?;
+    render::pacing::pace(&parts.events, pacing, out)?;
     out.write_all(parts.foot.as_bytes())
         .and_then(|()| out.flush())
         .map_err(Error::Output)
 }
 
-/// Write `blocks` one at a time, as `--step` or `--slow` asks.
-pub(crate) fn pace(
-    blocks: &[String],
-    cli: &Cli,
-    out: &mut dyn std::io::Write,
-) -> Result<(), Error> {
-    let pacing = match cli.slow {
-        Some(ms) if !cli.step => Pacing::Slow(Duration::from_millis(ms)),
-        _ => Pacing::Step,
-    };
-    render::pacing::pace(blocks, pacing, out)
-}
-
 /// Run an exchange lesson once (and show it) or `--trials` times (and show histograms).
-pub(crate) fn run_trials(
-    cli: &Cli,
+fn run_trials(
     args: &ExchangeArgs,
-    width: usize,
-    mut run_once: impl FnMut() -> Result<LessonRun, Error>,
+    pictures: &PictureFiles,
+    present: &Presentation,
+    mut run_once: impl FnMut() -> Result<ExchangeRun, Error>,
 ) -> Result<String, Error> {
-    let pictures = PictureFiles::from_args(args)?;
     if args.trials <= 1 {
         let run = run_once()?;
         pictures.write_run(&run, &analysis::summarize(&run))?;
-        return Ok(show(&run, cli.json, args, width));
+        return Ok(show(&run, present, args));
     }
     if args.wire {
         return Err(Error::Usage(
@@ -99,31 +140,32 @@ pub(crate) fn run_trials(
         summaries.push(analysis::summarize(&run));
     }
     pictures.write_trials(lesson, &summaries)?;
-    Ok(if cli.json {
+    Ok(if present.json {
         render::trials_view::render_json(lesson, &summaries)
     } else {
-        render::trials_view::render(lesson, &summaries, width)
+        render::trials_view::render(lesson, &summaries, present.width)
     })
 }
 
-pub(crate) fn show(run: &LessonRun, json: bool, args: &ExchangeArgs, width: usize) -> String {
+fn show(run: &ExchangeRun, present: &Presentation, args: &ExchangeArgs) -> String {
     let summary = analysis::summarize(run);
-    if json {
+    if present.json {
         render::json::render(run, &summary)
     } else {
         let view = ViewOptions {
             hex: args.hex,
-            width,
+            width: present.width,
         };
         render::side_by_side::render(run, &summary, view)
     }
 }
 
-/// udp-demo captures no packets: `--wire` and `--pcap` follow one TCP connection.
-pub(crate) fn refuse_capture_for_udp(args: &ExchangeArgs) -> Result<(), Error> {
+/// On loopback udp-demo captures no packets: `--wire` and `--pcap` follow one TCP connection
+/// there (across `--net` the link records the datagrams, so `--pcap` works).
+fn refuse_capture_for_udp(args: &ExchangeArgs) -> Result<(), Error> {
     let flag = if args.wire {
         "--wire"
-    } else if args.pcap.is_some() {
+    } else if args.pcap.is_some() && args.net.is_none() {
         "--pcap"
     } else {
         return Ok(());
@@ -134,7 +176,7 @@ pub(crate) fn refuse_capture_for_udp(args: &ExchangeArgs) -> Result<(), Error> {
 }
 
 /// The framing `--framing`, `--header`, `--delimiter`, `--record-size` and `--max-frame` ask for.
-pub(crate) fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
+fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
     let max_frame = args.max_frame as usize;
     // An option of another framing would be silently ignored: say so instead.
     let stray = [
@@ -187,9 +229,7 @@ pub(crate) fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
 }
 
 /// The messages to send and the lesson options, with the notes' messages by default.
-pub(crate) fn exchange_options(
-    args: &ExchangeArgs,
-) -> Result<(Vec<String>, ExchangeOptions), Error> {
+fn exchange_options(args: &ExchangeArgs) -> Result<(Vec<String>, ExchangeOptions), Error> {
     let mut messages: Vec<String> = if args.messages.is_empty() && args.message_size.is_none() {
         lesson::sticky_demo::DEFAULT_MESSAGES
             .iter()
@@ -224,8 +264,8 @@ pub(crate) fn exchange_options(
         reader_delay: Duration::from_millis(args.reader_delay),
         send_gap,
         nodelay: args.nodelay,
-        // --pcap writes the packets --wire captures.
-        wire: args.wire || args.pcap.is_some(),
+        // --pcap writes the packets --wire captures (across --net the link records them).
+        wire: args.wire || (args.pcap.is_some() && args.net.is_none()),
         net: args.net.clone(),
     };
     Ok((messages, options))

@@ -1,0 +1,107 @@
+//! `lab lessons` and `lab lesson NAME`: the lesson list, a lesson's text for a terminal
+//! (paged there, as git pages), and — with `--run` — the demo to run after it, handed back to
+//! the dispatcher.
+
+use std::io::Write;
+
+use clap::Parser;
+
+use super::Presentation;
+use crate::cli::{self, Cli};
+use crate::error::Error;
+use crate::lesson;
+use crate::render;
+
+/// `lab lessons`: name, title and command of each, fitted to the width; or JSON.
+pub(super) fn lessons_list(present: &Presentation) -> String {
+    if present.json {
+        let list: Vec<serde_json::Value> = lesson::LESSONS
+            .iter()
+            .map(|l| serde_json::json!({"name": l.name, "title": l.title, "command": l.command}))
+            .collect();
+        return format!("{}\n", serde_json::Value::Array(list));
+    }
+    render::lessons_view::render(lesson::LESSONS, present.width)
+}
+
+/// `lab lesson NAME`: the text, paged on a terminal. With `--run`, the lesson's demo as a
+/// command line to run next (the global flags carried over), or `None`.
+pub(super) fn show_lesson(
+    args: &cli::LessonArgs,
+    present: &Presentation,
+    out: &mut dyn Write,
+) -> Result<Option<Cli>, Error> {
+    // clap has checked the name against the registry already.
+    let info = lesson::find(&args.name).ok_or_else(|| Error::Usage(args.name.clone()))?;
+    let text = lesson_text(info, args, present);
+    match render::pager::Pager::start(!present.no_pager && !present.is_paced()) {
+        Some(mut pager) => {
+            let written = pager
+                .input()
+                .write_all(text.as_bytes())
+                .map_err(Error::Output);
+            let waited = pager.finish();
+            match written {
+                // The reader quit the pager before the end: nothing went wrong.
+                Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => waited?,
+                other => other.and(waited)?,
+            }
+        }
+        None => out
+            .write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(Error::Output)?,
+    }
+    if !args.run {
+        return Ok(None);
+    }
+    let Some(demo) = info.run else {
+        let note = render::lessons_view::needs_two_terminals(info.command);
+        out.write_all(note.as_bytes()).map_err(Error::Output)?;
+        return Ok(None);
+    };
+    out.write_all(render::lessons_view::demo_banner(demo).as_bytes())
+        .map_err(Error::Output)?;
+    let mut argv = vec!["lab"];
+    argv.extend(demo.iter().copied());
+    // The teacher's global flags (language, pacing, colour, width) apply to the demo too.
+    let flags = global_flags(present);
+    argv.extend(flags.iter().map(String::as_str));
+    Cli::try_parse_from(argv)
+        .map(Some)
+        .map_err(|e| Error::Usage(format!("the lesson's demo does not parse: {e}")))
+}
+
+/// The lesson's Markdown in the chosen language, answers left out if asked, rendered.
+fn lesson_text(
+    info: &lesson::LessonInfo,
+    args: &cli::LessonArgs,
+    present: &Presentation,
+) -> String {
+    let markdown = if args.no_answers {
+        lesson::without_answers(info.text(present.lang))
+    } else {
+        info.text(present.lang).to_string()
+    };
+    render::markdown::render(&markdown, present.width)
+}
+
+/// The global flags that shape how the demo is told, as arguments.
+fn global_flags(present: &Presentation) -> Vec<String> {
+    let mut flags = vec![
+        format!("--lang={}", present.lang.as_str()),
+        format!("--width={}", present.width),
+        "--no-pager".to_string(),
+    ];
+    if present.json {
+        flags.push("--json".into());
+    }
+    match present.pacing {
+        Some(render::pacing::Pacing::Step) => flags.push("--step".into()),
+        Some(render::pacing::Pacing::Slow(pause)) => {
+            flags.push(format!("--slow={}", pause.as_millis()))
+        }
+        None => {}
+    }
+    flags
+}
