@@ -683,42 +683,65 @@ impl Cli {
     /// `--json` and `--color` written after `lab struct pack` values arrive among the values
     /// (values may start with '-'); take them back out as the global options they are.
     pub fn lift_global_options(&mut self) {
-        let Command::Struct(StructArgs {
-            action: StructAction::Pack { values, .. },
-        }) = &mut self.command
-        else {
+        let Some(values) = self.pack_values().map(std::mem::take) else {
             return;
         };
         let mut kept = Vec::with_capacity(values.len());
-        let mut rest = std::mem::take(values).into_iter();
+        let mut rest = values.into_iter();
         while let Some(value) = rest.next() {
-            if value == "--width" || value.starts_with("--width=") {
-                let given = match value.strip_prefix("--width=") {
-                    Some(w) => Some(w.to_string()),
-                    None => rest.next(),
-                };
-                match given.as_deref().map(str::parse::<u16>) {
-                    Some(Ok(w)) if (MIN_WIDTH..=1000).contains(&w) => self.width = Some(w),
-                    // Not a width: they were values after all.
-                    _ if value == "--width" => kept.extend(std::iter::once(value).chain(given)),
-                    _ => kept.push(value),
-                }
+            if value == "--json" {
+                self.json = true;
                 continue;
             }
-            let color = match value.as_str() {
-                "--json" => {
-                    self.json = true;
-                    continue;
-                }
-                "--color" => rest.next(),
-                other => other.strip_prefix("--color=").map(str::to_string),
+            let (flag, inline) = match value.split_once('=') {
+                Some((flag, given)) => (flag.to_string(), Some(given.to_string())),
+                None => (value.clone(), None),
             };
-            match color.as_deref().map(|c| ColorChoice::from_str(c, false)) {
-                Some(Ok(choice)) => self.color = choice,
-                _ => kept.push(value),
+            if !["--width", "--color", "--lang"].contains(&flag.as_str()) {
+                kept.push(value);
+                continue;
+            }
+            let separate = inline.is_none();
+            let given = inline.or_else(|| rest.next());
+            if !given.as_deref().is_some_and(|g| self.lift_one(&flag, g)) {
+                // Not a value the flag takes: they were struct values after all.
+                kept.push(value);
+                kept.extend(given.filter(|_| separate));
             }
         }
-        *values = kept;
+        if let Some(values) = self.pack_values() {
+            *values = kept;
+        }
+    }
+
+    /// The values of `lab struct pack`, if that is the command.
+    fn pack_values(&mut self) -> Option<&mut Vec<String>> {
+        match &mut self.command {
+            Command::Struct(StructArgs {
+                action: StructAction::Pack { values, .. },
+            }) => Some(values),
+            _ => None,
+        }
+    }
+
+    /// Set a global flag found among `lab struct pack`'s values; false if `given` is not a
+    /// value it takes.
+    fn lift_one(&mut self, flag: &str, given: &str) -> bool {
+        match flag {
+            "--width" => match given.parse::<u16>() {
+                Ok(w) if (MIN_WIDTH..=1000).contains(&w) => self.width = Some(w),
+                _ => return false,
+            },
+            "--color" => match ColorChoice::from_str(given, false) {
+                Ok(choice) => self.color = choice,
+                Err(_) => return false,
+            },
+            _ => match LangArg::from_str(given, false) {
+                Ok(lang) => self.lang = Some(lang),
+                Err(_) => return false,
+            },
+        }
+        true
     }
 }
 

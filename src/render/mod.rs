@@ -26,6 +26,7 @@ pub mod trace_view;
 pub mod trace_words;
 pub mod trials_view;
 pub mod upload_view;
+pub mod words;
 
 pub use text::human_bytes;
 

@@ -7,11 +7,11 @@ use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthStr;
 
-use super::chart::Words;
 use super::text::{
     Line, Look, Run, hex_lines, paint_wrapped, piece_name, runs_of, text_lines, wrap_line,
     wrap_words,
 };
+use super::words::Words;
 use super::{ViewOptions, human_bytes};
 use crate::analysis::Summary;
 use crate::analysis::link::HeldSegment;

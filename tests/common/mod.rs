@@ -1,6 +1,7 @@
 //! Helpers for tests that run the real `lab` binary.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod english;
 pub mod tmux;
 pub mod tool;
 pub mod upload_wire;

@@ -8,9 +8,9 @@ use std::fmt::Write as _;
 use super::layout::Chart;
 use super::steps::Column;
 use super::svg::{self, escape};
-use super::words::Words;
 use crate::render::style::{bad_page_color, good_page_color};
 use crate::render::text::{Line, Look};
+use crate::render::words::Words;
 use crate::transcript::Part;
 
 const SCRIPT: &str = include_str!("page.js");

@@ -6,8 +6,8 @@
 use super::packets::{self, Group, PacketKind};
 use super::steps::{self, Band, CallKind, Shape, Step};
 use super::timeline::{self, Break, Key, Room};
-use super::words::Words;
 use crate::render::text::{Line, Look, Run, text_lines, wrap_words};
+use crate::render::words::Words;
 use crate::transcript::{Direction, Fate, Part, Side, Transcript, WirePacket};
 
 /// The page's width, and where the two lifelines stand.

@@ -14,11 +14,10 @@ mod steps;
 mod svg;
 mod timeline;
 mod trials;
-pub mod words;
 
+pub use crate::render::words::Words;
 pub use layout::{Caption, Chart};
 pub use packets::{flag_names, head as packet_head, notes as packet_notes};
-pub use words::Words;
 
 use crate::analysis::Summary;
 use crate::lang::Lang;

@@ -5,8 +5,8 @@
 //! reordered, how long it flew).
 
 use super::steps::{LABEL_COLUMNS, piece_names};
-use super::words::Words;
 use crate::render::text::{Line, Look};
+use crate::render::words::Words;
 use crate::transcript::{Direction, Fate, TcpFlags, Transcript, Wire, WirePacket};
 
 /// A run needs at least this many full-size segments to be drawn as one band.

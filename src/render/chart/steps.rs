@@ -3,8 +3,8 @@
 //! (a send() bar, a recv() box), a line of text, or a segment on the wire; the HTML page
 //! steps through them in order, as `--step` does.
 
-use super::words::Words;
 use crate::render::text::{Line, Look, Run, piece_name, text_lines, wrap_words};
+use crate::render::words::Words;
 use crate::transcript::{CallSpan, Direction, Event, Op, Part, Piece, Side, Transcript};
 
 /// Columns of label text beside a lifeline.

@@ -12,9 +12,9 @@ use super::layout::{
 };
 use super::packets::PacketKind;
 use super::steps::{Band, CallKind};
-use super::words::millis;
 use crate::render::style::{bad_page_color, good_page_color, message_page_color};
 use crate::render::text::{Line, Look, wrap_words};
+use crate::render::words::millis;
 use crate::transcript::{Direction, Part, Side};
 
 /// Monospace first (labels are measured in columns), then fonts that have Chinese.

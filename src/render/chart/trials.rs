@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 use super::html::{self, Page};
 use super::layout::{CHAR_W, LINE, PAGE_COLUMNS, WIDTH};
 use super::svg::{FONT_FAMILY, color_of, escape, text};
-use super::words::Words;
 use crate::analysis::Summary;
 use crate::render::text::{Line, Look, wrap_words};
 use crate::render::trials_view::{conclusion, render_json};
+use crate::render::words::Words;
 
 /// The longest bar, and where bars start (after the value column).
 const BAR_MAX: f64 = 560.0;

@@ -1,6 +1,12 @@
-//! Every word the pictures (charts, the HTML page, pcapng comments) show, in English and in
-//! Chinese. Numbers, call names (`send()`), flags (`SYN`) and piece names (`m1[0..3]`) are the
-//! same in both.
+//! Every word lab shows, in English and in Chinese: one [`Words`] value per language, its
+//! methods spread over this folder by view (this file: the exchange lessons' words, shared by
+//! the side-by-side view and the pictures). Numbers, call names (`send()`), flags (`SYN`),
+//! piece names (`m1[0..3]`) and Python literals are the same in both languages.
+//!
+//! Each sentence is one method with both languages side by side (`pick` for fixed text, a
+//! `match` for sentences with figures), so a sentence cannot exist in one language only. The
+//! Chinese follows the notes' and the lesson texts' terms: 粘包, 半包, 报头, 半连接池, 通信循环,
+//! 链接循环, 服务端, 客户端.
 
 use std::time::Duration;
 
@@ -13,14 +19,16 @@ use crate::transcript::DropCause;
 pub struct Words(pub Lang);
 
 impl Words {
-    fn pick(self, en: &'static str, zh: &'static str) -> &'static str {
+    /// The English or the Chinese of a fixed text.
+    pub(crate) fn pick(self, en: &'static str, zh: &'static str) -> &'static str {
         match self.0 {
             Lang::En => en,
             Lang::Zh => zh,
         }
     }
 
-    fn zh(self) -> bool {
+    /// Whether the words are Chinese.
+    pub(crate) fn zh(self) -> bool {
         self.0 == Lang::Zh
     }
 
