@@ -49,7 +49,9 @@ pub(super) fn run(
     let report = thread::scope(|scope| {
         let tracer = {
             let queue = Arc::clone(&queue);
-            scope.spawn(move || trace::run(options, queue))
+            thread::Builder::new()
+                .spawn_scoped(scope, move || trace::run(options, queue))
+                .map_err(|e| Error::io("starting the tracer's thread", e))?
         };
         let written = write_as_it_comes(&queue, out, json);
         let report = tracer

@@ -85,9 +85,22 @@ pub fn run_exchange(
         server.attach_tap(Arc::clone(tap));
     }
 
+    // The reader's nap is noted before the sender starts, so the note comes first in every
+    // run (it starts the moment the connection is accepted).
+    if !options.reader_delay.is_zero() {
+        server.note(format!(
+            "sleeps {} ms (--reader-delay)",
+            options.reader_delay.as_millis()
+        ));
+    }
     thread::scope(|scope| {
         let linked = link.is_some();
-        let sender = scope.spawn(move || send_messages(client, messages, options.send_gap, linked));
+        // No thread for the sender (none can be made) is an error, not a panic.
+        let sender = thread::Builder::new()
+            .spawn_scoped(scope, move || {
+                send_messages(client, messages, options.send_gap, linked)
+            })
+            .map_err(|e| Error::io("starting the sender's thread", e))?;
         read_until_eof(&mut server, options, receiver);
         server.close();
         // Read the sender's segment count once the receiver has everything: by then every
@@ -95,7 +108,8 @@ pub fn run_exchange(
         if let Ok(client) = sender.join() {
             client.record_segments();
         }
-    });
+        Ok::<(), Error>(())
+    })?;
     if let Some(link) = link {
         // The closing FINs and ACKs are still crossing: let them arrive.
         link.finish();
@@ -223,13 +237,7 @@ fn read_until_eof(
     options: &ExchangeOptions,
     receiver: &mut dyn Receiver,
 ) {
-    if !options.reader_delay.is_zero() {
-        server.note(format!(
-            "sleeps {} ms (--reader-delay)",
-            options.reader_delay.as_millis()
-        ));
-        thread::sleep(options.reader_delay);
-    }
+    thread::sleep(options.reader_delay);
     let mut buf = vec![0u8; options.recv_size];
     loop {
         match server.recv(&mut buf) {

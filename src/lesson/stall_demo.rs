@@ -128,7 +128,10 @@ fn run_variant(variant: Variant, options: &StallOptions) -> Result<VariantRun, E
     server.set_nodelay(variant.server_nodelay)?;
     let body = vec![b'x'; options.size];
     let latencies = thread::scope(|scope| {
-        let replies = scope.spawn(|| serve(&mut server, variant.sending));
+        // No thread for the server's replies (none can be made) is an error, not a panic.
+        let replies = thread::Builder::new()
+            .spawn_scoped(scope, || serve(&mut server, variant.sending))
+            .map_err(|e| Error::io("starting the server's thread", e))?;
         let latencies = ask(&mut client, variant.sending, &body, options.rounds);
         client.shutdown_write();
         let served = replies.join().unwrap_or(Ok(()));

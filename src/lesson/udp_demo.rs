@@ -55,24 +55,27 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<ExchangeRun
     let offsets: Vec<u64> = spans.iter().map(|s| s.range.start).collect();
 
     thread::scope(|scope| -> Result<(), Error> {
-        scope.spawn(|| {
-            for (i, message) in messages.iter().enumerate() {
-                if i > 0 && !options.send_gap.is_zero() {
-                    rec.record(
-                        Side::Client,
-                        Op::Note,
-                        format!("sleeps {} ms (--send-gap)", options.send_gap.as_millis()),
-                    );
-                    thread::sleep(options.send_gap);
+        // No thread for the sender (none can be made) is an error, not a panic.
+        thread::Builder::new()
+            .spawn_scoped(scope, || {
+                for (i, message) in messages.iter().enumerate() {
+                    if i > 0 && !options.send_gap.is_zero() {
+                        rec.record(
+                            Side::Client,
+                            Op::Note,
+                            format!("sleeps {} ms (--send-gap)", options.send_gap.as_millis()),
+                        );
+                        thread::sleep(options.send_gap);
+                    }
+                    // Reserved before the call, so the recvfrom() is never listed first.
+                    let slot = rec.begin(Side::Client, Op::Send, offsets[i]);
+                    match sender.send(message) {
+                        Ok(n) => rec.complete(slot, &message[..n], None),
+                        Err(e) => rec.abandon(slot, format!("send() failed: {e}")),
+                    }
                 }
-                // Reserved before the call, so the recvfrom() is never listed first.
-                let slot = rec.begin(Side::Client, Op::Send, offsets[i]);
-                match sender.send(message) {
-                    Ok(n) => rec.complete(slot, &message[..n], None),
-                    Err(e) => rec.abandon(slot, format!("send() failed: {e}")),
-                }
-            }
-        });
+            })
+            .map_err(|e| Error::io("starting the sender's thread", e))?;
         receive_datagrams(&receiver, options, &messages, &offsets, &rec)
     })?;
     if let Some(link) = link {

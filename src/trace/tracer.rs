@@ -148,9 +148,13 @@ pub fn trace(
     if let Some(client) = &waiting_client {
         tracer.programs[1].command = command_text(client);
     }
-    tracer.start(0, &first)?;
+    // The watcher first: without a thread for it (none can be made) no program starts.
+    let watcher = watch_for_interrupt(Arc::clone(&tracer.interrupted), Arc::clone(&tracer.alive))?;
+    if let Err(e) = tracer.start(0, &first) {
+        watcher.store(true, Ordering::SeqCst);
+        return Err(e);
+    }
     tracer.waiting_client = waiting_client;
-    let watcher = watch_for_interrupt(Arc::clone(&tracer.interrupted), Arc::clone(&tracer.alive));
     tracer.run_loop();
     watcher.store(true, Ordering::SeqCst);
     Ok(tracer.finish())
@@ -169,14 +173,14 @@ fn command_text(launch: &spawn::Launch) -> String {
 }
 
 /// A thread that, on Ctrl-C, kills every traced process (kill() may come from any thread;
-/// the tracer then sees them die). Returns the flag that ends it.
+/// the tracer then sees them die). Returns the flag that ends it, or why no thread was made.
 fn watch_for_interrupt(
     interrupted: Arc<AtomicBool>,
     alive: Arc<Mutex<Vec<i32>>>,
-) -> Arc<AtomicBool> {
+) -> Result<Arc<AtomicBool>, TraceError> {
     let done = Arc::new(AtomicBool::new(false));
     let finished = Arc::clone(&done);
-    std::thread::spawn(move || {
+    let watcher = std::thread::Builder::new().spawn(move || {
         while !finished.load(Ordering::SeqCst) {
             if crate::tools::signal::stop_requested() {
                 interrupted.store(true, Ordering::SeqCst);
@@ -188,7 +192,12 @@ fn watch_for_interrupt(
             std::thread::sleep(Duration::from_millis(10));
         }
     });
-    done
+    match watcher {
+        Ok(_) => Ok(done),
+        Err(e) => Err(TraceError::System(nix::errno::Errno::from_raw(
+            e.raw_os_error().unwrap_or(libc::EAGAIN),
+        ))),
+    }
 }
 
 /// Resume a stopped thread: on to the call's exit (`syscall`), or on (`cont`), delivering

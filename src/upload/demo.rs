@@ -66,8 +66,8 @@ pub fn run(size: u64, progress: [&dyn Progress; 3]) -> Result<DemoReport, Error>
         max_size: u64::MAX,
         overwrite: false,
     };
-    let (sent, received) = thread::scope(|scope| {
-        let server = scope.spawn(|| {
+    let (sent, received) = thread::scope(|scope| -> Result<_, Error> {
+        let server = thread::Builder::new().spawn_scoped(scope, || {
             // Never wait for ever: if the client fails before connecting, give up.
             if !net::wait_readable(&listener, Duration::from_secs(30)) {
                 return Err(Error::io(
@@ -78,6 +78,8 @@ pub fn run(size: u64, progress: [&dyn Progress; 3]) -> Result<DemoReport, Error>
             let (mut stream, _) = listener.accept().map_err(|e| Error::io("accept()", e))?;
             receive(&mut stream, &options, receive_progress).map_err(|r| Error::Refused(r.reason))
         });
+        // No thread for the receiver (none can be made): an error, and no client either.
+        let server = server.map_err(|e| Error::io("starting the receiving thread", e))?;
         let sent = upload(&file, addr, None, send_progress);
         let received = server.join().unwrap_or_else(|_| {
             Err(Error::io(
@@ -85,8 +87,8 @@ pub fn run(size: u64, progress: [&dyn Progress; 3]) -> Result<DemoReport, Error>
                 io::Error::other("panicked"),
             ))
         });
-        (sent, received)
-    });
+        Ok((sent, received))
+    })?;
     let (sent, received) = (sent?, received?);
     let identical = same_bytes(&file, &inbox.join(&received.name))
         .map_err(|e| Error::io("comparing the files", e))?;
