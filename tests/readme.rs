@@ -5,7 +5,7 @@
 mod common;
 
 use clap::Parser;
-use common::{lab, masked, shell_words, stderr, stdout};
+use common::{Scratch, lab, lab_in_dir, masked, shell_words, stderr, stdout};
 use sticky_lab::cli::Cli;
 
 const README: &str = include_str!("../README.md");
@@ -75,6 +75,7 @@ fn every_command_the_readme_shows_parses_and_the_standalone_ones_run() {
     let commands = commands();
     assert!(commands.len() > 30, "found only {commands:?}");
     let mut ran = 0;
+    let scratch = Scratch::new("readme");
     for command in &commands {
         let words = shell_words(command);
         if is_template(&words) {
@@ -101,7 +102,8 @@ fn every_command_the_readme_shows_parses_and_the_standalone_ones_run() {
             continue;
         }
         let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
-        let out = lab(&args);
+        // Pictures a command writes (`--html split.html`) land in a scratch directory.
+        let out = lab_in_dir(scratch.path(), &args);
         assert!(out.status.success(), "`{command}` failed: {}", stderr(&out));
         ran += 1;
     }

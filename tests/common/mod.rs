@@ -23,7 +23,21 @@ pub fn lab(args: &[&str]) -> Output {
 
 /// [`lab`], with `input` on its stdin.
 pub fn lab_with_input(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
+    lab_in(None, args, input)
+}
+
+/// [`lab`] run in the directory `dir` (the files a command writes by a relative name land
+/// there, not in the checkout).
+pub fn lab_in_dir(dir: &std::path::Path, args: &[&str]) -> Output {
+    lab_in(Some(dir), args, b"")
+}
+
+fn lab_in(dir: Option<&std::path::Path>, args: &[&str], input: &[u8]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lab"));
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let mut child = command
         .args(args)
         .env_remove("NO_COLOR")
         .env_remove("COLUMNS")
@@ -154,4 +168,27 @@ pub fn masked(text: &str) -> Vec<String> {
         })
         .filter(|l| !l.is_empty())
         .collect()
+}
+
+/// A scratch directory under the system's temporary directory, removed when dropped (also
+/// when the test fails), so no test leaves files behind.
+pub struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("lab-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        Scratch(dir)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
