@@ -39,13 +39,12 @@ fn wire_mode(args: &WireArgs) -> Result<WireMode, Error> {
     })
 }
 
-pub(super) fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
+/// A `--…-timeout` in seconds: above 0, at most a day.
+pub(super) fn seconds(value: f64, flag: &str, lang: Lang) -> Result<Duration, Error> {
     if value.is_finite() && value > 0.0 && value <= 86_400.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
-        Err(Error::Usage(format!(
-            "{flag} {value}: give a number of seconds above 0 and at most 86400"
-        )))
+        Err(Error::Usage(Words(lang).seconds_out_of_range(flag, value)))
     }
 }
 
@@ -121,7 +120,7 @@ pub(super) fn serve(
         recv_size: args.recv_size as usize,
         reply: args.reply,
         max_clients: args.max_clients as usize,
-        idle_timeout: seconds(args.idle_timeout, "--idle-timeout")?,
+        idle_timeout: seconds(args.idle_timeout, "--idle-timeout", present.lang)?,
         upload: match &args.upload_dir {
             Some(dir) => Some(upload_dir(dir, args, present.lang)?),
             None => None,
@@ -165,10 +164,7 @@ fn upload_dir(
     lang: Lang,
 ) -> Result<ReceiveOptions, Error> {
     if !dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "--upload-dir {}: not a directory (create it first)",
-            dir.display()
-        )));
+        return Err(Error::Usage(Words(lang).not_a_directory(dir)));
     }
     Ok(ReceiveOptions {
         dir: dir.to_path_buf(),
@@ -187,7 +183,7 @@ pub(super) fn chat(
         addr: args.addr,
         mode: wire_mode(&args.wire)?,
         burst: args.burst,
-        reply_timeout: seconds(args.reply_timeout, "--reply-timeout")?,
+        reply_timeout: seconds(args.reply_timeout, "--reply-timeout", present.lang)?,
     };
     // The chat reads its own copy of stdin, unbuffered: it waits for a line and for the
     // server at once, so nothing may sit in a buffer it cannot see.

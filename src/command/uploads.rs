@@ -19,7 +19,7 @@ use crate::upload::{self, UploadError};
 pub(super) fn upload(args: &UploadArgs, present: &Presentation) -> Result<String, Error> {
     let [_, send, _] = Words(present.lang).progress_labels();
     let progress = ProgressView::new(send, None, present.lang);
-    let timeout = seconds(args.timeout, "--timeout")?;
+    let timeout = seconds(args.timeout, "--timeout", present.lang)?;
     let sent = upload::send::upload_within(
         &args.file,
         args.to,

@@ -189,10 +189,10 @@ pub enum UploadError {
     NotRegular(std::path::PathBuf),
     /// The path has no name to store the file under.
     NoName(std::path::PathBuf),
-    /// The path cannot be looked at (the system's words, in lower case).
+    /// The path cannot be looked at.
     Unreadable {
         path: std::path::PathBuf,
-        error: String,
+        error: std::io::Error,
     },
     /// Anything else: a socket call, the disk.
     Failed(crate::error::Error),

@@ -147,9 +147,9 @@ fn send_body(
 fn open_regular_file(path: &Path) -> Result<(File, u64), UploadError> {
     // /dev/zero never ends and a FIFO cannot be read twice: only regular files.
     let not_regular = || UploadError::NotRegular(path.to_path_buf());
-    let meta = std::fs::metadata(path).map_err(|e| UploadError::Unreadable {
+    let meta = std::fs::metadata(path).map_err(|error| UploadError::Unreadable {
         path: path.to_path_buf(),
-        error: plain_words(&e),
+        error,
     })?;
     if !meta.is_file() {
         return Err(not_regular());
@@ -166,16 +166,6 @@ fn open_regular_file(path: &Path) -> Result<(File, u64), UploadError> {
         return Err(not_regular());
     }
     Ok((file, meta.len()))
-}
-
-/// An io::Error's words without the `(os error N)` tail.
-fn plain_words(e: &io::Error) -> String {
-    let words = e.to_string();
-    words
-        .split(" (os error")
-        .next()
-        .unwrap_or(&words)
-        .to_lowercase()
 }
 
 /// The connection to the server: every wait ends after `timeout` without progress.

@@ -519,6 +519,27 @@ impl Words {
         }
     }
 
+    /// `--upload-dir DIR` that is not a directory.
+    pub fn not_a_directory(self, dir: &std::path::Path) -> String {
+        match self.0 {
+            Lang::En => format!(
+                "--upload-dir {}: not a directory (create it first)",
+                dir.display()
+            ),
+            Lang::Zh => format!("--upload-dir {}：不是目录（请先创建它）", dir.display()),
+        }
+    }
+
+    /// A number of seconds out of range (`--idle-timeout`, `--reply-timeout`, `--timeout`).
+    pub fn seconds_out_of_range(self, flag: &str, value: f64) -> String {
+        match self.0 {
+            Lang::En => {
+                format!("{flag} {value}: give a number of seconds above 0 and at most 86400")
+            }
+            Lang::Zh => format!("{flag} {value}：请给出大于 0、最多 86400 的秒数"),
+        }
+    }
+
     /// Why bytes cannot be framed (a received stream): the frame, its offset, the rule broken.
     pub fn broken_frame(self, e: &FrameError) -> String {
         let (n, at) = (e.frame, e.offset);

@@ -272,9 +272,37 @@ impl Words {
             UploadError::NoName(path) => {
                 format!("{}：这个文件名 lab 发送不了", path.display())
             }
-            UploadError::Unreadable { path, error } => format!("{}: {error}", path.display()),
+            UploadError::Unreadable { path, error } => {
+                format!(
+                    "{}{}{}",
+                    path.display(),
+                    self.pick(": ", "："),
+                    self.io_words(error)
+                )
+            }
             // A failed socket call speaks for itself.
             UploadError::Failed(e) => e.to_string(),
+        }
+    }
+
+    /// Why a file cannot be looked at: the common reasons said, the rest in the system's
+    /// words without the `(os error N)` tail.
+    fn io_words(self, e: &std::io::Error) -> String {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => self
+                .pick("no such file or directory", "没有这个文件或目录")
+                .into(),
+            std::io::ErrorKind::PermissionDenied => {
+                self.pick("permission denied", "没有权限").into()
+            }
+            _ => {
+                let words = e.to_string();
+                words
+                    .split(" (os error")
+                    .next()
+                    .unwrap_or(&words)
+                    .to_lowercase()
+            }
         }
     }
 
