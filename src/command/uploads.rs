@@ -11,14 +11,13 @@ use crate::cli::{UploadArgs, UploadDemoArgs};
 use crate::error::Error;
 use crate::lang::Lang;
 use crate::render;
-use crate::render::progress::ProgressView;
+use crate::render::progress::{Phase, ProgressView};
 use crate::render::words::Words;
 use crate::upload::{self, UploadError};
 
 /// `lab upload FILE --to ADDR`: send it, then the final line (or JSON).
 pub(super) fn upload(args: &UploadArgs, present: &Presentation) -> Result<String, Error> {
-    let [_, send, _] = Words(present.lang).progress_labels();
-    let progress = ProgressView::new(send, None, present.lang);
+    let progress = ProgressView::new(Phase::Send, None, present.lang);
     let timeout = seconds(args.timeout, "--timeout", present.lang)?;
     let sent = upload::send::upload_within(
         &args.file,
@@ -37,8 +36,8 @@ pub(super) fn upload(args: &UploadArgs, present: &Presentation) -> Result<String
 
 /// `lab upload-demo`: both ends on loopback, then what crossed, explained.
 pub(super) fn demo(args: &UploadDemoArgs, present: &Presentation) -> Result<String, Error> {
-    let labels = Words(present.lang).progress_labels();
-    let [make, send, receive] = ProgressView::group(labels, present.lang);
+    let phases = [Phase::Make, Phase::Send, Phase::Receive];
+    let [make, send, receive] = ProgressView::group(phases, present.lang);
     let report = upload::demo::run(args.size, [&make, &send, &receive], present.lang)
         .map_err(|e| in_words(e, present.lang))?;
     Ok(if present.json {

@@ -11,6 +11,15 @@ use super::words::Words;
 use crate::lang::Lang;
 use crate::upload::Progress;
 
+/// The phases of an upload a bar can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// upload-demo making its file.
+    Make,
+    Send,
+    Receive,
+}
+
 /// A bar on a terminal, a line every tenth otherwise.
 pub enum ProgressView {
     Bar {
@@ -27,9 +36,9 @@ pub enum ProgressView {
 }
 
 impl ProgressView {
-    /// For one side of an upload (`label`: "send", "receive", in `lang`); `group` stacks
-    /// several bars.
-    pub fn new(label: &str, group: Option<&MultiProgress>, lang: Lang) -> Self {
+    /// For one phase of an upload, labelled in `lang`; `group` stacks several bars.
+    pub fn new(phase: Phase, group: Option<&MultiProgress>, lang: Lang) -> Self {
+        let label = Words(lang).phase(phase);
         // A dumb terminal cannot redraw a bar in place: it gets lines.
         if std::io::stderr().is_terminal() && !super::terminal::is_dumb() {
             ProgressView::Bar {
@@ -47,9 +56,9 @@ impl ProgressView {
     }
 
     /// Views drawn together (the phases of an upload in one process), in this order.
-    pub fn group<const N: usize>(labels: [&str; N], lang: Lang) -> [Self; N] {
+    pub fn group<const N: usize>(phases: [Phase; N], lang: Lang) -> [Self; N] {
         let group = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-        labels.map(|label| Self::new(label, Some(&group), lang))
+        phases.map(|phase| Self::new(phase, Some(&group), lang))
     }
 }
 

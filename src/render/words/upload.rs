@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::Words;
 use crate::lang::Lang;
 use crate::render::human_bytes;
+use crate::render::progress::Phase;
 use crate::tools::reasons::TurnAway;
 use crate::upload::receive::Received;
 use crate::upload::refusal::{Failure, NameProblem, Part, Refusal, Stage};
@@ -474,13 +475,13 @@ impl Words {
         format!("  {} {length} → {json}", self.pick("length", "长度"))
     }
 
-    /// The progress labels: making the file, sending it, receiving it.
-    pub fn progress_labels(self) -> [&'static str; 3] {
-        [
-            self.pick("make", "生成"),
-            self.pick("send", "发送"),
-            self.pick("receive", "接收"),
-        ]
+    /// A progress bar's label: making the file, sending it, receiving it.
+    pub fn phase(self, phase: Phase) -> &'static str {
+        match phase {
+            Phase::Make => self.pick("make", "生成"),
+            Phase::Send => self.pick("send", "发送"),
+            Phase::Receive => self.pick("receive", "接收"),
+        }
     }
 
     /// A progress line: `send: notes.bin, 3145728 B`.
