@@ -20,7 +20,8 @@ pub enum Error {
     Struct(String),
     /// Writing the output failed (a closed pipe is not worth a message: see `main`).
     Output(io::Error),
-    /// The peer refused what was asked (an upload), with its reason.
+    /// The peer refused what was asked (an upload): the whole sentence, in the user's
+    /// language (`render::words` makes it).
     Refused(String),
     /// The machine cannot do what was asked as it stands (a port in use, too little disk
     /// space); the text says what is in the way and the way out.
@@ -61,12 +62,12 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { call, source } => write!(f, "{call} failed: {source}"),
-            Error::Usage(text) | Error::Struct(text) | Error::Unavailable(text) => {
-                f.write_str(text)
-            }
+            Error::Usage(text)
+            | Error::Struct(text)
+            | Error::Unavailable(text)
+            | Error::Refused(text) => f.write_str(text),
             Error::Interrupted => f.write_str("interrupted"),
             Error::Output(e) => write!(f, "writing the output failed: {e}"),
-            Error::Refused(reason) => write!(f, "the server refused: {reason}"),
             Error::Link(e) => e.fmt(f),
             Error::Trace(e) => f.write_str(&crate::render::trace_words::error_text(e)),
         }

@@ -38,8 +38,10 @@
 //!   connection's packets), `net::link` (`--net`: two namespaces joined by a link lab carries).
 //! - [`tools`] — the long-running tools: `tools::serve` (the server loop: one epoll loop for
 //!   messages, `tools::poller`; a thread per upload), `tools::chat`, `tools::proxy`, the live
-//!   events they stream (`tools::live`), Ctrl-C (`tools::signal`, `tools::stoppable`).
-//! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick.
+//!   events they stream (`tools::live`) and their typed reasons (`tools::reasons`: why a client
+//!   was turned away or left, what a note says), Ctrl-C (`tools::signal`, `tools::stoppable`).
+//! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick;
+//!   `upload::refusal`, why one was not taken (a stable code each).
 //! - [`framing`] — sans-IO decoders that cut a byte stream back into messages.
 //! - [`structfmt`] — Python's struct format language, byte for byte (sans-IO), and
 //!   `structfmt::report`, what `lab struct` computes.

@@ -179,6 +179,7 @@ fn the_client_cap_turns_extra_clients_away() {
             .unwrap()
             .contains("--max-clients")
     );
+    assert_eq!(refused["reason"], "max_clients");
     drop(first);
 }
 
@@ -445,6 +446,7 @@ fn chat_sends_lines_skips_empty_ones_and_prints_replies() {
     assert_eq!(replies, ["e4bda0e5a5bd", "425945"]);
     assert!(events.iter().any(|e| {
         e["op"] == "note"
+            && e["code"] == "empty_line"
             && e["detail"]
                 .as_str()
                 .unwrap()

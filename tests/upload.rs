@@ -139,22 +139,52 @@ fn tempdir() -> PathBuf {
 fn every_bad_header_is_refused_with_its_reason_and_the_server_goes_on() {
     let server = Server::start(&["--max-size", "1KiB"]);
     fs::write(server.dir.join("taken"), b"old").unwrap();
+    // Each refusal: the server's words, and the code a client acts on whatever the language.
     let cases = [
-        (json!({"name": "../escape", "size": 1}), "no directories"),
-        (json!({"name": "/etc/passwd", "size": 1}), "no directories"),
-        (json!({"name": "a\u{0}b", "size": 1}), "no directories"),
-        (json!({"name": "..", "size": 1}), "not a file name"),
-        (json!({"name": "x".repeat(300), "size": 1}), "at most 255"),
-        (json!({"name": "huge", "size": 2048}), "--max-size"),
-        (json!({"name": "taken", "size": 1}), "already exists"),
-        (json!({"name": "nosize"}), "not valid"),
+        (
+            json!({"name": "../escape", "size": 1}),
+            "no directories",
+            "bad_name",
+        ),
+        (
+            json!({"name": "/etc/passwd", "size": 1}),
+            "no directories",
+            "bad_name",
+        ),
+        (
+            json!({"name": "a\u{0}b", "size": 1}),
+            "no directories",
+            "bad_name",
+        ),
+        (
+            json!({"name": "..", "size": 1}),
+            "not a file name",
+            "bad_name",
+        ),
+        (
+            json!({"name": "x".repeat(300), "size": 1}),
+            "at most 255",
+            "bad_name",
+        ),
+        (
+            json!({"name": "huge", "size": 2048}),
+            "--max-size",
+            "too_large",
+        ),
+        (
+            json!({"name": "taken", "size": 1}),
+            "already exists",
+            "exists",
+        ),
+        (json!({"name": "nosize"}), "not valid", "bad_header"),
         // The hash goes after the body now: a header that still carries it hears why.
         (
             json!({"name": "old", "size": 1, "sha256": sha256(b"x")}),
             "unknown field `sha256`",
+            "bad_header",
         ),
     ];
-    for (header, reason) in cases {
+    for (header, reason, code) in cases {
         let mut client = connect(server.addr);
         send_json(&mut client, &header);
         let status = read_status(&mut client);
@@ -163,6 +193,10 @@ fn every_bad_header_is_refused_with_its_reason_and_the_server_goes_on() {
             status["error"].as_str().unwrap().contains(reason),
             "{header}: {status}"
         );
+        assert_eq!(status["code"], code, "{header}: {status}");
+        if code == "too_large" {
+            assert_eq!(status["limit"], 1024, "{status}");
+        }
     }
     // A header length over the limit is refused before the header is read.
     let mut client = connect(server.addr);
@@ -172,6 +206,7 @@ fn every_bad_header_is_refused_with_its_reason_and_the_server_goes_on() {
         status["error"].as_str().unwrap().contains("over the limit"),
         "{status}"
     );
+    assert_eq!(status["code"], "header_too_long", "{status}");
 
     assert_eq!(fs::read(server.dir.join("taken")).unwrap(), b"old");
     // Still serving.
@@ -181,6 +216,41 @@ fn every_bad_header_is_refused_with_its_reason_and_the_server_goes_on() {
     assert!(out.status.success(), "{}", stderr(&out));
     server.wait_files(&["fine", "taken"]);
     let _ = fs::remove_dir_all(source);
+}
+
+/// A refusal carries a code beside the server's words, so each side speaks its own language:
+/// a Chinese client of an English server, an English client of a Chinese server.
+#[test]
+fn a_refusal_is_said_in_the_clients_language_whatever_the_servers() {
+    let cases = [
+        ("en", "zh", "服务端拒绝了：\"taken\" 已经存在"),
+        ("zh", "en", "the server refused: \"taken\" already exists"),
+    ];
+    for (server_lang, client_lang, said) in cases {
+        let server = Server::start(&["--lang", server_lang]);
+        fs::write(server.dir.join("taken"), b"old").unwrap();
+        let source = tempdir();
+        let path = write_file(&source, "taken", b"new");
+        let addr = server.addr.to_string();
+        let out = lab(&[
+            "upload",
+            path.to_str().unwrap(),
+            "--to",
+            &addr,
+            "--lang",
+            client_lang,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{}", stderr(&out));
+        // What the server says on the wire is in its own language.
+        let mut client = connect(server.addr);
+        send_json(&mut client, &json!({"name": "taken", "size": 1}));
+        let status = read_status(&mut client);
+        assert_eq!(status["code"], "exists");
+        let chinese = status["error"].as_str().unwrap().contains("已经存在");
+        assert_eq!(chinese, server_lang == "zh", "{status}");
+        let _ = fs::remove_dir_all(source);
+    }
 }
 
 #[test]
@@ -212,6 +282,9 @@ fn a_hash_mismatch_is_refused_and_nothing_is_kept() {
             .contains("sha256 mismatch"),
         "{status}"
     );
+    assert_eq!(status["code"], "sha256_mismatch", "{status}");
+    // The server's own hash of the body, to compare with the one sent.
+    assert_eq!(status["sha256"], sha256(b"hello").as_str(), "{status}");
     server.wait_files(&[]);
 }
 

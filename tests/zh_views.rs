@@ -4,8 +4,11 @@
 
 mod common;
 
+use std::time::{Duration, Instant};
+
 use common::english::english_lines;
-use common::{lab, stderr, stdout};
+use common::tool::WAIT;
+use common::{lab, lab_with_input, stderr, stdout};
 
 /// Commands whose whole output is Chinese (apart from code, figures and messages).
 const CHINESE_COMMANDS: &[&[&str]] = &[&["struct", "calcsize", "!I"]];
@@ -28,4 +31,279 @@ fn every_listed_command_speaks_only_chinese_with_lang_zh() {
         "English left:\n{}",
         failures.join("\n")
     );
+}
+
+/// The two-terminal tools and uploads, as a class would run them, all with `--lang zh`: a raw
+/// server (one client at most) behind a stammering proxy, a second client turned away, a
+/// framed server with a client that speaks framed and one that does not, an upload server
+/// with an upload and a refused one (the name exists), upload-demo, the commands' errors;
+/// every server stopped with Ctrl-C. No line of any output (stdout or stderr) may be English.
+#[test]
+fn the_tools_and_uploads_speak_only_chinese_with_lang_zh() {
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    let mut keep = |what: &str, text: String| outputs.push((what.to_string(), text));
+
+    let mut raw = TextTool::start(&["serve", "--addr", "127.0.0.1:0", "--max-clients", "1"]);
+    let raw_addr = raw.addr.clone();
+    let proxy_args = [
+        "proxy",
+        "--listen",
+        "127.0.0.1:0",
+        "--to",
+        &raw_addr,
+        "--stammer",
+    ];
+    let proxy = TextTool::start(&[&proxy_args[..], &["--max-chunk", "3", "--pause", "0"]].concat());
+
+    // One client through the proxy holds the server's only place…
+    let mut holder = TextTool::spawn(&["chat", "--addr", &proxy.addr]);
+    holder.write(b"\xe4\xbd\xa0\xe5\xa5\xbd hello\n");
+    raw.wait_for("已连接");
+    // …so a second one is turned away, with the reason (its input still open).
+    let turned = TextTool::spawn(&["chat", "--addr", &raw_addr]);
+    let (status, out, err) = turned.finish();
+    assert_eq!(status.code(), Some(1), "{out}{err}");
+    assert!(err.contains("服务端拒绝了这个客户端"), "{err}");
+    keep("chat (turned away)", out + &err);
+    holder.write(b"\nbye\n");
+    holder.end_input();
+    let (status, out, err) = holder.finish();
+    assert!(status.success(), "{out}{err}");
+    assert!(out.contains("空行没有发送"), "{out}");
+    keep("chat (through the proxy)", out + &err);
+
+    let mut framed = TextTool::start(&["serve", "--mode", "framed", "--addr", "127.0.0.1:0"]);
+    let framed_addr = framed.addr.clone();
+    let chat = lab_with_input(
+        &[
+            "chat",
+            "--mode",
+            "framed",
+            "--addr",
+            &framed_addr,
+            "--lang",
+            "zh",
+        ],
+        b"hello\n\nworld\n",
+    );
+    assert!(chat.status.success(), "{}", stderr(&chat));
+    keep("chat --mode framed", stdout(&chat) + &stderr(&chat));
+    let wrong = lab_with_input(
+        &["chat", "--addr", &framed_addr, "--lang", "zh"],
+        b"hello\n",
+    );
+    keep(
+        "chat (raw, to a framed server)",
+        stdout(&wrong) + &stderr(&wrong),
+    );
+    framed.wait_for("声称有");
+
+    let inbox = scratch_dir("inbox");
+    let outbox = scratch_dir("outbox");
+    let file = outbox.join("notes.bin");
+    std::fs::write(&file, vec![7u8; 300_000]).unwrap();
+    let inbox_arg = inbox.to_str().unwrap();
+    let mut uploads =
+        TextTool::start(&["serve", "--upload-dir", inbox_arg, "--addr", "127.0.0.1:0"]);
+    let file_arg = file.to_str().unwrap();
+    let sent = lab(&["upload", file_arg, "--to", &uploads.addr, "--lang", "zh"]);
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    keep("upload", stdout(&sent) + &stderr(&sent));
+    let again = lab(&["upload", file_arg, "--to", &uploads.addr, "--lang", "zh"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("已经存在"), "{}", stderr(&again));
+    keep("upload (the name exists)", stdout(&again) + &stderr(&again));
+    uploads.wait_for("上传被拒绝");
+
+    // The errors of these commands: one line each, in Chinese too.
+    let missing = outbox.join("missing");
+    let missing = missing.to_str().unwrap();
+    let outbox_arg = outbox.to_str().unwrap();
+    let errors: [(&[&str], i32); 6] = [
+        (&["serve", "--addr", &raw_addr], 1),
+        (&["serve", "--upload-dir", missing], 2),
+        (&["chat", "--reply-timeout", "0"], 2),
+        (&["upload", outbox_arg, "--to", &uploads.addr], 2),
+        (&["upload", missing, "--to", &uploads.addr], 2),
+        (&["upload-demo", "--size", "100TiB"], 1),
+    ];
+    for (args, code) in errors {
+        let out = lab(&[args, &["--lang", "zh"]].concat());
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+        keep(&format!("lab {}", args.join(" ")), stderr(&out));
+    }
+
+    let demo = lab(&["upload-demo", "--size", "1MiB", "--lang", "zh"]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    keep("upload-demo", stdout(&demo) + &stderr(&demo));
+
+    for (what, tool) in [
+        ("proxy", proxy),
+        ("serve (raw)", raw),
+        ("serve --mode framed", framed),
+        ("serve --upload-dir", uploads),
+    ] {
+        let (status, out, err) = tool.interrupt();
+        assert!(status.success(), "{what}: {out}{err}");
+        assert!(out.contains("已停止"), "{what}: {out}");
+        keep(what, out + &err);
+    }
+    let _ = std::fs::remove_dir_all(&inbox);
+    let _ = std::fs::remove_dir_all(&outbox);
+
+    let failures: Vec<String> = outputs
+        .iter()
+        .filter_map(|(what, text)| {
+            let left = english_lines(text);
+            (!left.is_empty()).then(|| format!("{what}:\n  {}", left.join("\n  ")))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "English left:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// A directory of this test's own under the system's temporary directory.
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lab-zh-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A `lab … --lang zh` child whose text output is read line by line as it comes.
+struct TextTool {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+    err: std::thread::JoinHandle<String>,
+    /// Where it listens (serve, proxy), from its first line.
+    addr: String,
+}
+
+impl TextTool {
+    /// Start a server or proxy and wait for the line that says where it listens.
+    fn start(args: &[&str]) -> TextTool {
+        let mut tool = TextTool::spawn(args);
+        let listening = tool.wait_for("正在监听");
+        let at = listening.find("127.0.0.1:").expect("an address");
+        let addr: String = listening[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+            .collect();
+        tool.addr = addr;
+        tool
+    }
+
+    /// Start `lab ARGS --lang zh` with its stdin open.
+    fn spawn(args: &[&str]) -> TextTool {
+        use std::io::{BufRead, Read};
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
+            .args(args)
+            .args(["--lang", "zh", "--width", "100"])
+            .env_remove("COLUMNS")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("lab starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        let mut stderr = child.stderr.take().unwrap();
+        let err = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        TextTool {
+            child,
+            lines,
+            seen: Vec::new(),
+            err,
+            addr: String::new(),
+        }
+    }
+
+    /// The first line (seen or still to come) that holds `text`.
+    fn wait_for(&mut self, text: &str) -> String {
+        if let Some(line) = self.seen.iter().find(|l| l.contains(text)) {
+            return line.clone();
+        }
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!(
+                    "no line with {text:?} within {WAIT:?}; saw {:#?}",
+                    self.seen
+                ),
+            }
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Close the child's input (Ctrl-D at a terminal).
+    fn end_input(&mut self) {
+        drop(self.child.stdin.take());
+    }
+
+    /// Wait for the child to end by itself, then its exit status, stdout and stderr.
+    fn finish(mut self) -> (std::process::ExitStatus, String, String) {
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "lab did not end: {:#?}",
+                self.seen
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        self.collect(status)
+    }
+
+    /// Ctrl-C, then as [`TextTool::finish`].
+    fn interrupt(self) -> (std::process::ExitStatus, String, String) {
+        // SAFETY: a signal to the child this test started.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        self.finish()
+    }
+
+    fn collect(
+        mut self,
+        status: std::process::ExitStatus,
+    ) -> (std::process::ExitStatus, String, String) {
+        drop(self.child.stdin.take());
+        // The reader ends when the child's output closes: every last line.
+        while let Ok(line) = self.lines.recv_timeout(WAIT) {
+            self.seen.push(line);
+        }
+        let err = self.err.join().unwrap_or_default();
+        (status, self.seen.join("\n") + "\n", err)
+    }
 }

@@ -12,7 +12,10 @@ use super::Presentation;
 use crate::cli::{ChatArgs, ModeArg, ProxyArgs, ServeArgs, WireArgs};
 use crate::error::Error;
 use crate::framing::{LengthCodec, length_header_from_format};
+use crate::lang::Lang;
 use crate::render::live_view;
+use crate::render::words::Words;
+use crate::tools::chat::ChatError;
 use crate::tools::live::{Emitter, LiveEvent, LiveKind};
 use crate::tools::signal;
 use crate::tools::{WireMode, chat, proxy, serve};
@@ -36,13 +39,12 @@ fn wire_mode(args: &WireArgs) -> Result<WireMode, Error> {
     })
 }
 
-pub(super) fn seconds(value: f64, flag: &str) -> Result<Duration, Error> {
+/// A `--…-timeout` in seconds: above 0, at most a day.
+pub(super) fn seconds(value: f64, flag: &str, lang: Lang) -> Result<Duration, Error> {
     if value.is_finite() && value > 0.0 && value <= 86_400.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
-        Err(Error::Usage(format!(
-            "{flag} {value}: give a number of seconds above 0 and at most 86400"
-        )))
+        Err(Error::Usage(Words(lang).seconds_out_of_range(flag, value)))
     }
 }
 
@@ -54,7 +56,7 @@ fn stream<T: Send>(
     work: impl FnOnce(&Emitter) -> Result<T, Error> + Send,
 ) -> Result<T, Error> {
     let (sender, receiver) = sync_channel::<LiveEvent>(QUEUE);
-    let (json, width) = (present.json, present.width);
+    let (json, width, lang) = (present.json, present.width, present.lang);
     let prompts = !json && io::stdin().is_terminal() && io::stdout().is_terminal();
     thread::scope(|scope| {
         // No thread for the tool (out of threads at start-up) is an error, not a panic.
@@ -80,9 +82,9 @@ fn stream<T: Send>(
                 if prompts { write!(out, "> ") } else { Ok(()) }
             } else {
                 let line = if json {
-                    live_view::render_json_line(&event)
+                    live_view::render_json_line(&event, lang)
                 } else {
-                    live_view::render_line(&event, width)
+                    live_view::render_line(&event, width, lang)
                 };
                 line.map_or(Ok(()), |l| writeln!(out, "{l}"))
             };
@@ -118,18 +120,30 @@ pub(super) fn serve(
         recv_size: args.recv_size as usize,
         reply: args.reply,
         max_clients: args.max_clients as usize,
-        idle_timeout: seconds(args.idle_timeout, "--idle-timeout")?,
+        idle_timeout: seconds(args.idle_timeout, "--idle-timeout", present.lang)?,
         upload: match &args.upload_dir {
-            Some(dir) => Some(upload_dir(dir, args)?),
+            Some(dir) => Some(upload_dir(dir, args, present.lang)?),
             None => None,
         },
+        lang: present.lang,
     };
     signal::install();
     stream(present, args.quiet, out, |emit| {
-        let served = serve::serve(&options, emit)?;
+        let served = serve::serve(&options, emit)
+            .map_err(|e| port_in_use(e, args.addr, options.reuseaddr, present.lang))?;
         emit.emit(None, stopped(&served));
         Ok(())
     })
+}
+
+/// A port in use gets the same words (and exit code 1) from every tool that listens.
+fn port_in_use(e: Error, addr: std::net::SocketAddr, reuseaddr: bool, lang: Lang) -> Error {
+    match e {
+        Error::Io { source, .. } if source.kind() == io::ErrorKind::AddrInUse => {
+            Error::Unavailable(Words(lang).address_in_use(addr, reuseaddr))
+        }
+        other => other,
+    }
 }
 
 /// The last event of a server or a proxy: what the whole run served.
@@ -144,17 +158,19 @@ fn stopped(served: &serve::Served) -> LiveKind {
 }
 
 /// The upload directory must exist and be a directory; uploads land nowhere else.
-fn upload_dir(dir: &std::path::Path, args: &ServeArgs) -> Result<ReceiveOptions, Error> {
+fn upload_dir(
+    dir: &std::path::Path,
+    args: &ServeArgs,
+    lang: Lang,
+) -> Result<ReceiveOptions, Error> {
     if !dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "--upload-dir {}: not a directory (create it first)",
-            dir.display()
-        )));
+        return Err(Error::Usage(Words(lang).not_a_directory(dir)));
     }
     Ok(ReceiveOptions {
         dir: dir.to_path_buf(),
         max_size: args.max_size,
         overwrite: args.overwrite,
+        lang,
     })
 }
 
@@ -167,7 +183,7 @@ pub(super) fn chat(
         addr: args.addr,
         mode: wire_mode(&args.wire)?,
         burst: args.burst,
-        reply_timeout: seconds(args.reply_timeout, "--reply-timeout")?,
+        reply_timeout: seconds(args.reply_timeout, "--reply-timeout", present.lang)?,
     };
     // The chat reads its own copy of stdin, unbuffered: it waits for a line and for the
     // server at once, so nothing may sit in a buffer it cannot see.
@@ -175,8 +191,13 @@ pub(super) fn chat(
         .as_fd()
         .try_clone_to_owned()
         .map_err(|e| Error::io("dup(stdin)", e))?;
+    let words = Words(present.lang);
     stream(present, false, out, |emit| {
-        chat::chat(&options, std::fs::File::from(input), emit)
+        chat::chat(&options, std::fs::File::from(input), emit).map_err(|e| match e {
+            ChatError::TurnedAway(said) => Error::Unavailable(words.turned_away(&said)),
+            ChatError::BadReply(e) => Error::Usage(words.bad_reply(&e)),
+            ChatError::Failed(e) => e,
+        })
     })
 }
 
@@ -196,7 +217,9 @@ pub(super) fn proxy(
     };
     signal::install();
     stream(present, false, out, |emit| {
-        let served = proxy::proxy(&options, emit)?;
+        // The proxy always listens with SO_REUSEADDR.
+        let served = proxy::proxy(&options, emit)
+            .map_err(|e| port_in_use(e, args.listen, true, present.lang))?;
         emit.emit(None, stopped(&served));
         Ok(())
     })

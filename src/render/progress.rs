@@ -4,11 +4,21 @@
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::words::Words;
+use crate::lang::Lang;
 use crate::upload::Progress;
+
+/// The phases of an upload a bar can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// upload-demo making its file.
+    Make,
+    Send,
+    Receive,
+}
 
 /// A bar on a terminal, a line every tenth otherwise.
 pub enum ProgressView {
@@ -20,13 +30,15 @@ pub enum ProgressView {
     },
     Lines {
         label: String,
+        words: Words,
         state: Mutex<(u64, u64, u64)>,
     },
 }
 
 impl ProgressView {
-    /// For one side of an upload (`label`: "send", "receive"); `group` stacks several bars.
-    pub fn new(label: &str, group: Option<&MultiProgress>) -> Self {
+    /// For one phase of an upload, labelled in `lang`; `group` stacks several bars.
+    pub fn new(phase: Phase, group: Option<&MultiProgress>, lang: Lang) -> Self {
+        let label = Words(lang).phase(phase);
         // A dumb terminal cannot redraw a bar in place: it gets lines.
         if std::io::stderr().is_terminal() && !super::terminal::is_dumb() {
             ProgressView::Bar {
@@ -37,15 +49,16 @@ impl ProgressView {
         } else {
             ProgressView::Lines {
                 label: label.to_string(),
+                words: Words(lang),
                 state: Mutex::new((0, 0, 0)),
             }
         }
     }
 
     /// Views drawn together (the phases of an upload in one process), in this order.
-    pub fn group<const N: usize>(labels: [&str; N]) -> [Self; N] {
+    pub fn group<const N: usize>(phases: [Phase; N], lang: Lang) -> [Self; N] {
         let group = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-        labels.map(|label| Self::new(label, Some(&group)))
+        phases.map(|phase| Self::new(phase, Some(&group), lang))
     }
 }
 
@@ -78,45 +91,37 @@ impl Progress for ProgressView {
         match self {
             ProgressView::Bar { bar, label, group } => {
                 show(bar, label, group.as_ref());
-                bar.disable_steady_tick();
                 bar.set_style(bar_style());
                 // Reset here, not at creation: the rate counts from the phase's first byte.
                 bar.reset();
                 bar.set_length(total);
                 bar.set_message(name.to_string());
             }
-            ProgressView::Lines { label, state } => {
+            ProgressView::Lines {
+                label,
+                words,
+                state,
+            } => {
                 if let Ok(mut s) = state.lock() {
                     *s = (total, 0, total / 10);
                 }
-                eprintln!("{label}: {name}, {total} B");
+                eprintln!("{}", words.progress_start(label, name, total));
             }
-        }
-    }
-
-    fn hashing(&self, name: &str) {
-        let what = format!("{name}: sha256 of the whole file first (it goes in the header)");
-        match self {
-            ProgressView::Bar { bar, label, group } => {
-                show(bar, label, group.as_ref());
-                let style = ProgressStyle::with_template("{prefix:>8} {spinner} {msg} {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner());
-                bar.set_style(style);
-                bar.set_message(what);
-                bar.enable_steady_tick(Duration::from_millis(120));
-            }
-            ProgressView::Lines { label, .. } => eprintln!("{label}: {what}"),
         }
     }
 
     fn advance(&self, bytes: u64) {
         match self {
             ProgressView::Bar { bar, .. } => bar.inc(bytes),
-            ProgressView::Lines { label, state } => {
+            ProgressView::Lines {
+                label,
+                words,
+                state,
+            } => {
                 let Ok(mut s) = state.lock() else { return };
                 s.1 += bytes;
                 if s.0 > 0 && s.1 >= s.2 && s.1 < s.0 {
-                    eprintln!("{label}: {}% ({} of {} B)", s.1 * 100 / s.0, s.1, s.0);
+                    eprintln!("{}", words.progress_step(label, s.1, s.0));
                     s.2 = s.1 + s.0 / 10;
                 }
             }
@@ -126,9 +131,13 @@ impl Progress for ProgressView {
     fn finish(&self) {
         match self {
             ProgressView::Bar { bar, .. } => bar.finish(),
-            ProgressView::Lines { label, state } => {
+            ProgressView::Lines {
+                label,
+                words,
+                state,
+            } => {
                 if let Ok(s) = state.lock() {
-                    eprintln!("{label}: 100% ({} B)", s.0);
+                    eprintln!("{}", words.progress_done(label, s.0));
                 }
             }
         }

@@ -2,29 +2,20 @@
 //! for the demo the header bytes, the chunk flow and the checks.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use serde_json::json;
 
 use super::text::{Line, Look, Run, hex_lines, paint_wrapped};
+use super::words::Words;
+use super::words::upload::mib_per_s as rate;
+use crate::lang::Lang;
 use crate::transcript::Part;
 use crate::upload::demo::DemoReport;
 use crate::upload::send::Sent;
 
-fn rate(size: u64, elapsed: Duration) -> f64 {
-    size as f64 / elapsed.as_secs_f64().max(1e-9) / 1_048_576.0
-}
-
 /// `uploaded NAME: SIZE B in T s (X MiB/s), sha256 …`, wrapped to `width`.
-pub fn final_line(sent: &Sent, width: usize) -> String {
-    let text = format!(
-        "uploaded {:?}: {} B in {:.2} s ({:.1} MiB/s), sha256 {} verified by the server",
-        sent.name,
-        sent.size,
-        sent.elapsed.as_secs_f64(),
-        rate(sent.size, sent.elapsed),
-        sent.sha256
-    );
+pub fn final_line(sent: &Sent, width: usize, lang: Lang) -> String {
+    let text = Words(lang).uploaded(&sent.name, sent.size, sent.elapsed, &sent.sha256);
     paint_wrapped(&Line::of(text, Look::Plain), width, 2)
 }
 
@@ -43,92 +34,63 @@ pub fn sent_json(sent: &Sent) -> String {
     )
 }
 
-pub fn render_demo(report: &DemoReport, width: usize) -> String {
+/// upload-demo's explanation: the header bytes, the chunks on each side, the trailer, the
+/// checks, and the final line.
+pub fn render_demo(report: &DemoReport, width: usize, lang: Lang) -> String {
+    let words = Words(lang);
     let mut out = String::new();
     // Indented lines wrap under their own indentation.
-    let line = |out: &mut String, text: String, look: Look| {
+    let line = |out: &mut String, text: &str, look: Look| {
         let hang = text.len() - text.trim_start().len();
         out.push_str(&paint_wrapped(&Line::of(text, look), width, hang));
     };
     line(
         &mut out,
-        format!(
-            "lab upload-demo — a {} B file over one loopback connection, both ends here",
-            report.size
-        ),
+        &words.upload_demo_title(report.size),
         Look::Heading,
     );
     out.push('\n');
-    line(
-        &mut out,
-        "the header on the wire (4-byte !I length, then JSON):".into(),
-        Look::Heading,
-    );
-    length_prefixed_json(&mut out, &report.sent.header_bytes, 1, width);
+    line(&mut out, words.header_on_the_wire(), Look::Heading);
+    length_prefixed_json(&mut out, &report.sent.header_bytes, 1, width, words);
     out.push('\n');
-    line(&mut out, "the body, in chunks:".into(), Look::Heading);
+    line(&mut out, words.body_in_chunks(), Look::Heading);
     let r = &report.received;
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let chunk_kib = crate::upload::CHUNK / 1024;
     line(
         &mut out,
-        format!(
-            "  client: {} of up to {} KiB",
-            plural(report.sent.chunks, "write() call", "write() calls"),
-            crate::upload::CHUNK / 1024,
-        ),
+        &words.client_chunks(report.sent.chunks, chunk_kib),
         Look::Plain,
     );
-    line(
-        &mut out,
-        format!(
-            "  server: {} of {}..{} B — each returns what has arrived, not the client's chunks",
-            plural(r.recv_calls, "recv() call", "recv() calls"),
-            r.smallest_recv,
-            r.largest_recv
-        ),
-        Look::Plain,
-    );
+    let reads = words.server_reads(r.recv_calls, r.smallest_recv, r.largest_recv);
+    line(&mut out, &reads, Look::Plain);
     out.push('\n');
-    line(
-        &mut out,
-        "after the body, the client's sha256 of what it sent (the same framing):".into(),
-        Look::Heading,
-    );
-    length_prefixed_json(&mut out, &report.sent.trailer_bytes, 2, width);
+    line(&mut out, words.trailer_heading(), Look::Heading);
+    length_prefixed_json(&mut out, &report.sent.trailer_bytes, 2, width, words);
     out.push('\n');
-    line(&mut out, "the checks:".into(), Look::Heading);
+    line(&mut out, words.the_checks(), Look::Heading);
     let matches = report.sent.sha256 == r.sha256;
     let verdict = |ok: bool| if ok { Look::Good } else { Look::Bad };
     line(
         &mut out,
-        format!(
-            "  sha256 on both sides {}: {}",
-            if matches { "matches" } else { "DIFFERS" },
-            r.sha256
-        ),
+        &words.sha_check(matches, &r.sha256),
         verdict(matches),
     );
-    line(
-        &mut out,
-        format!(
-            "  stored as {:?} only after the check (written to a file without a name first); {}",
-            r.name,
-            if report.identical {
-                "byte for byte identical to the original"
-            } else {
-                "NOT identical to the original"
-            }
-        ),
-        verdict(report.identical),
-    );
+    let stored = words.stored_check(&r.name, report.identical);
+    line(&mut out, &stored, verdict(report.identical));
     out.push('\n');
-    out.push_str(&final_line(&report.sent, width));
+    out.push_str(&final_line(&report.sent, width, lang));
     out
 }
 
 /// A `!I` length and its JSON, as hex (the first lines) and as the value it decodes to;
 /// `message` picks the colour.
-fn length_prefixed_json(out: &mut String, bytes: &[u8], message: usize, width: usize) {
+fn length_prefixed_json(
+    out: &mut String,
+    bytes: &[u8],
+    message: usize,
+    width: usize,
+    words: Words,
+) {
     let (length, json) = bytes.split_at(4.min(bytes.len()));
     let runs = [
         Run {
@@ -148,11 +110,8 @@ fn length_prefixed_json(out: &mut String, bytes: &[u8], message: usize, width: u
         let _ = writeln!(out, "  {}", l.paint());
     }
     if let Ok(length) = <[u8; 4]>::try_from(length) {
-        let text = format!(
-            "  length {} → {}",
-            crate::upload::LENGTH.unpack(&length)[0],
-            String::from_utf8_lossy(json)
-        );
+        let [length] = crate::upload::LENGTH.unpack(&length);
+        let text = words.length_then(length, &String::from_utf8_lossy(json));
         out.push_str(&paint_wrapped(&Line::of(text, Look::Plain), width, 2));
     }
 }

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use super::WireMode;
 use crate::error::Error;
-use crate::framing::FrameReader;
-use crate::render::phrases;
-use crate::tools::live::{Emitter, Leave, LiveKind};
+use crate::framing::{FrameError, FrameReader};
+use crate::tools::live::{Emitter, LiveKind};
+use crate::tools::reasons::{Departure, Note};
 
 /// In raw burst mode, the replies are over once the bytes stop for this long.
 const RAW_QUIET: Duration = Duration::from_millis(300);
@@ -27,20 +27,37 @@ pub struct ChatOptions {
     pub reply_timeout: Duration,
 }
 
+/// Why a chat ended with an error, for the command to put into words.
+#[derive(Debug)]
+pub enum ChatError {
+    /// The server turned this client away before it sent a line, saying this.
+    TurnedAway(String),
+    /// A reply broke the framing.
+    BadReply(FrameError),
+    /// A socket call failed, or the input.
+    Failed(Error),
+}
+
+impl From<Error> for ChatError {
+    fn from(e: Error) -> Self {
+        ChatError::Failed(e)
+    }
+}
+
 /// Connect, then chat line by line until the input ends or the server leaves.
-pub fn chat(options: &ChatOptions, input: impl Read + AsFd, emit: &Emitter) -> Result<(), Error> {
+pub fn chat(
+    options: &ChatOptions,
+    input: impl Read + AsFd,
+    emit: &Emitter,
+) -> Result<(), ChatError> {
     let mut stream = TcpStream::connect_timeout(&options.addr, Duration::from_secs(5))
         .map_err(|e| Error::io(format!("connect({})", options.addr), e))?;
     let peer = Some(options.addr);
+    let local = stream.local_addr().ok();
     emit.emit(
         peer,
         LiveKind::Note {
-            detail: format!(
-                "connected from {}; an empty line is not sent; end the input (Ctrl-D) to leave",
-                stream
-                    .local_addr()
-                    .map_or_else(|_| "?".to_string(), |a| a.to_string())
-            ),
+            note: Note::Connected { local },
         },
     );
     let mut replies = Replies::new(&options.mode);
@@ -64,25 +81,15 @@ pub fn chat(options: &ChatOptions, input: impl Read + AsFd, emit: &Emitter) -> R
         // As the notes' client does: strip the line, and send nothing if nothing is left.
         let line = line.trim().to_string();
         if line.is_empty() {
-            emit.emit(
-                None,
-                LiveKind::Note {
-                    detail: "empty line not sent: send(b'') puts nothing on the wire, so no \
-                             reply would come and the client would wait in recv() for ever"
-                        .into(),
-                },
-            );
+            let note = Note::EmptyLine;
+            emit.emit(None, LiveKind::Note { note });
             continue;
         }
         let wire = match options.mode.frame(line.as_bytes()) {
             Ok(wire) => wire,
             Err(e) => {
-                emit.emit(
-                    None,
-                    LiveKind::Note {
-                        detail: format!("line not sent: {e}"),
-                    },
-                );
+                let note = Note::LineNotSent(e);
+                emit.emit(None, LiveKind::Note { note });
                 continue;
             }
         };
@@ -237,13 +244,13 @@ impl Replies {
         emit: &Emitter,
         peer: Option<SocketAddr>,
         sent_any: bool,
-    ) -> Result<bool, Error> {
+    ) -> Result<bool, ChatError> {
         let mut buf = vec![0u8; 65_536];
         let n = match stream.read(&mut buf) {
             Ok(n) => n,
             // A reset ends the connection as a close does.
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => 0,
-            Err(e) => return Err(Error::io("recv()", e)),
+            Err(e) => return Err(Error::io("recv()", e).into()),
         };
         if n > 0 {
             emit.emit(
@@ -258,20 +265,14 @@ impl Replies {
         }
         let said = String::from_utf8_lossy(&self.heard).into_owned();
         if !sent_any && !said.trim().is_empty() {
-            return Err(Error::Unavailable(phrases::turned_away(&said)));
+            return Err(ChatError::TurnedAway(said));
         }
-        let detail = if sent_any {
-            phrases::server_left_while_waiting()
+        let why = if sent_any {
+            Departure::ServerLeftWhileWaiting
         } else {
-            phrases::turned_away("")
+            Departure::ServerClosedFirst
         };
-        emit.emit(
-            peer,
-            LiveKind::Left {
-                reason: Leave::Closed,
-                detail,
-            },
-        );
+        emit.emit(peer, LiveKind::Left { why });
         Ok(false)
     }
 
@@ -311,7 +312,7 @@ impl Replies {
         timeout: Duration,
         emit: &Emitter,
         peer: Option<SocketAddr>,
-    ) -> Result<bool, Error> {
+    ) -> Result<bool, ChatError> {
         let mut deadline = Instant::now() + timeout;
         let mut got = 0;
         let mut buf = vec![0u8; 65_536];
@@ -322,15 +323,9 @@ impl Replies {
                 return Ok(true);
             }
             if left.is_zero() {
-                emit.emit(
-                    peer,
-                    LiveKind::Note {
-                        detail: format!(
-                            "no reply within {} s (the server may use --reply none)",
-                            timeout.as_secs_f64()
-                        ),
-                    },
-                );
+                let seconds = timeout.as_secs_f64();
+                let note = Note::NoReply { seconds };
+                emit.emit(peer, LiveKind::Note { note });
                 return Ok(true);
             }
             let _ = stream.set_read_timeout(Some(left));
@@ -342,16 +337,14 @@ impl Replies {
                 // A server that closes with our bytes unread resets the connection: for the
                 // user that is the same as a close.
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => 0,
-                Err(e) => return Err(Error::io("recv()", e)),
+                Err(e) => return Err(Error::io("recv()", e).into()),
             };
             if n == 0 {
-                emit.emit(
-                    peer,
-                    LiveKind::Left {
-                        reason: Leave::Closed,
-                        detail: phrases::server_closed_after_line(got > 0, self.reader.is_some()),
-                    },
-                );
+                let why = Departure::ServerClosedAfterLine {
+                    replied: got > 0,
+                    framed: self.reader.is_some(),
+                };
+                emit.emit(peer, LiveKind::Left { why });
                 return Ok(false);
             }
             emit.emit(
@@ -387,7 +380,7 @@ impl Replies {
                                 );
                             }
                             Ok(None) => break,
-                            Err(e) => return Err(Error::Usage(format!("bad reply: {e}"))),
+                            Err(e) => return Err(ChatError::BadReply(e)),
                         }
                     }
                 }

@@ -7,49 +7,35 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::reasons::{Departure, Note, Setup, TurnAway};
+
 /// One thing that happened, tagged with the peer it concerns.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LiveEvent {
     /// Milliseconds since the command started (to the microsecond).
     pub t_ms: f64,
     /// The client (serve, proxy) or server (chat) this is about.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub peer: Option<SocketAddr>,
-    #[serde(flatten)]
     pub kind: LiveKind,
 }
 
-/// Why a connection ended, in the words the server prints.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Leave {
-    /// recv() returned 0 bytes: the peer closed its side.
-    Closed,
-    /// The peer reset the connection.
-    Reset,
-    /// Nothing arrived for the idle timeout.
-    Idle,
-    /// The bytes broke the framing rules.
-    ProtocolError,
-    /// The server is shutting down.
-    Shutdown,
-    /// Some other socket error.
-    Error,
-}
-
+/// What happened. Serialized, it gives a JSON line's `op` and its figures; the typed reasons
+/// (skipped here) become the line's `detail` in render/, in the chosen language.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum LiveKind {
     Listening {
         addr: SocketAddr,
-        detail: String,
+        #[serde(skip)]
+        setup: Setup,
     },
     Accepted {
         clients: usize,
     },
-    /// A connection turned away (the client cap).
+    /// A connection turned away (the client cap, no thread).
     Refused {
-        detail: String,
+        #[serde(skip)]
+        why: TurnAway,
     },
     /// One recv() that returned data.
     Recv {
@@ -77,11 +63,13 @@ pub enum LiveKind {
         bytes: Vec<u8>,
     },
     Left {
-        reason: Leave,
-        detail: String,
+        /// JSON: `reason`, the kind of leaving (`closed`, `reset`, …).
+        #[serde(rename = "reason", serialize_with = "leave_reason")]
+        why: Departure,
     },
     Note {
-        detail: String,
+        #[serde(skip)]
+        note: Note,
     },
     /// Chat waits for a line (the text view shows a prompt on a terminal).
     Prompt,
@@ -100,6 +88,11 @@ pub enum LiveKind {
         recv_calls: u64,
         messages: u64,
     },
+}
+
+/// A departure in JSON: its kind (`closed`, `reset`, …); the view adds its words.
+fn leave_reason<S: serde::Serializer>(why: &Departure, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(why.reason().as_str())
 }
 
 /// Bytes in JSON as lowercase hex, like the lessons' `hex` fields.

@@ -5,6 +5,7 @@ pub mod chat;
 pub mod live;
 pub mod poller;
 pub mod proxy;
+pub mod reasons;
 pub mod serve;
 pub mod signal;
 pub(crate) mod stoppable;
@@ -13,32 +14,25 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use crate::framing::LengthCodec;
+use crate::framing::{EncodeError, LengthCodec};
 use crate::net::{self, ListenOptions};
 use crate::tools::live::{Emitter, LiveKind};
+use crate::tools::reasons::{Note, Setup};
 use crate::transcript::Recorder;
 
-/// Open the listening socket, announce it (`listening` with the bound address and `detail`),
-/// and make accept() non-blocking so the accept loop can notice Ctrl-C.
+/// Open the listening socket, announce it (`listening` with the bound address and `setup`),
+/// and make accept() non-blocking so the accept loop can notice Ctrl-C. A port in use is the
+/// `bind()` error, for the command to explain.
 pub(crate) fn listen(
     options: &ListenOptions,
-    detail: String,
+    setup: Setup,
     emit: &Emitter,
 ) -> Result<TcpListener, Error> {
-    let listener = net::open_listener(options, &Recorder::new()).map_err(|e| match e {
-        // Every tool that listens says the same about a port in use (and exits 1).
-        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
-            Error::Unavailable(crate::render::phrases::address_in_use(
-                options.addr,
-                options.reuseaddr,
-            ))
-        }
-        other => other,
-    })?;
+    let listener = net::open_listener(options, &Recorder::new())?;
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("getsockname()", e))?;
-    emit.emit(None, LiveKind::Listening { addr, detail });
+    emit.emit(None, LiveKind::Listening { addr, setup });
     listener
         .set_nonblocking(true)
         .map_err(|e| Error::io("fcntl(O_NONBLOCK)", e))?;
@@ -85,7 +79,7 @@ pub(crate) fn accept_error_note(
     }
     *last_error = Some(Instant::now());
     Some(LiveKind::Note {
-        detail: format!("accept() failed: {e}; still serving"),
+        note: Note::AcceptFailed(e.to_string()),
     })
 }
 
@@ -100,20 +94,20 @@ pub enum WireMode {
 
 impl WireMode {
     /// The bytes one message takes on the wire.
-    pub fn frame(&self, payload: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn frame(&self, payload: &[u8]) -> Result<Vec<u8>, EncodeError> {
         let mut out = Vec::with_capacity(payload.len() + 8);
         self.frame_into(payload, &mut out)?;
         Ok(out)
     }
 
     /// Append the bytes one message takes on the wire to `out`; the payload comes last.
-    pub fn frame_into(&self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn frame_into(&self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
         match self {
             WireMode::Raw => {
                 out.extend_from_slice(payload);
                 Ok(())
             }
-            WireMode::Framed { codec, .. } => codec.encode(payload, out).map_err(|e| e.to_string()),
+            WireMode::Framed { codec, .. } => codec.encode(payload, out),
         }
     }
 }
@@ -130,6 +124,15 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// `--reply`'s value as it is typed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reply::Echo => "echo",
+            Reply::Upper => "upper",
+            Reply::None => "none",
+        }
+    }
+
     /// Append the framed reply to `message` to `out` without building it on its own first
     /// (the server's hot path); `Ok(false)` when this reply is nothing.
     pub fn frame_into(
@@ -137,7 +140,7 @@ impl Reply {
         mode: &WireMode,
         message: &[u8],
         out: &mut Vec<u8>,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, EncodeError> {
         if *self == Reply::None {
             return Ok(false);
         }

@@ -14,7 +14,8 @@ use super::serve::{Served, Totals};
 use super::stoppable;
 use crate::error::Error;
 use crate::net::ListenOptions;
-use crate::tools::live::{Emitter, Leave, LiveKind};
+use crate::tools::live::{Emitter, LiveKind};
+use crate::tools::reasons::{Departure, End, Setup, Trouble, TurnAway};
 use crate::tools::signal;
 
 /// `--coalesce` forwards early once this much is held: memory stays bounded.
@@ -42,25 +43,23 @@ pub fn proxy(options: &ProxyOptions, emit: &Emitter) -> Result<Served, Error> {
         reuseaddr: true,
         backlog: 16,
     };
-    let detail = format!(
-        "forwarding to {}; {}; Ctrl-C stops",
-        options.to,
-        trouble(options)
-    );
-    let listener = super::listen(&listen_on, detail, emit)?;
+    let setup = Setup::Proxy {
+        to: options.to,
+        trouble: trouble(options),
+    };
+    let listener = super::listen(&listen_on, setup, emit)?;
     Ok(accept_loop(&listener, options, emit))
 }
 
-fn trouble(options: &ProxyOptions) -> String {
+fn trouble(options: &ProxyOptions) -> Trouble {
     match (options.stammer, options.coalesce) {
-        (true, _) => format!(
-            "stammering: pieces of 1..{} bytes, {} ms apart, seed {}",
-            options.max_chunk,
-            options.pause.as_millis(),
-            options.seed
-        ),
-        (false, Some(window)) => format!("coalescing: bytes held {} ms", window.as_millis()),
-        (false, None) => "forwarding as received".into(),
+        (true, _) => Trouble::Stammer {
+            max_chunk: options.max_chunk,
+            pause: options.pause,
+            seed: options.seed,
+        },
+        (false, Some(window)) => Trouble::Coalesce { window },
+        (false, None) => Trouble::Forward,
     }
 }
 
@@ -97,8 +96,11 @@ fn accept_loop(listener: &TcpListener, options: &ProxyOptions, emit: &Emitter) -
             if let Err(e) = spawned {
                 // The client went with the closure: closed. Its place is free again.
                 active.fetch_sub(1, Ordering::SeqCst);
-                let detail = format!("no thread to serve it ({e}); connection closed");
-                emit.emit(Some(peer), LiveKind::Refused { detail });
+                let why = TurnAway::NoThread {
+                    error: e.to_string(),
+                    retry: false,
+                };
+                emit.emit(Some(peer), LiveKind::Refused { why });
             }
         }
     });
@@ -114,13 +116,11 @@ fn session(
     options: &ProxyOptions,
     emit: &Emitter,
 ) -> Totals {
-    let left = |reason: Leave, detail: String| {
-        emit.emit(Some(peer), LiveKind::Left { reason, detail });
-    };
+    let left = |why: Departure| emit.emit(Some(peer), LiveKind::Left { why });
     let upstream = match open_upstream(client, options) {
         Ok(upstream) => upstream,
         Err(end) => {
-            left(end.reason(), format!("{end}; client closed"));
+            left(Departure::NoUpstream(end));
             return totals_event(peer, emit, &Flow::default(), &Flow::default());
         }
     };
@@ -137,18 +137,10 @@ fn session(
         pump(client, &upstream, true, seed),
         pump(&upstream, client, false, seed ^ 1),
     );
-    let reason = [&there.end, &back.end]
-        .iter()
-        .map(|end| end.reason())
-        .max_by_key(severity)
-        .unwrap_or(Leave::Closed);
-    left(
-        reason,
-        format!(
-            "client → server: {}; server → client: {}",
-            there.end, back.end
-        ),
-    );
+    left(Departure::Proxied {
+        there: there.end.clone(),
+        back: back.end.clone(),
+    });
     totals_event(peer, emit, &there, &back)
 }
 
@@ -158,12 +150,15 @@ fn open_upstream(client: &TcpStream, options: &ProxyOptions) -> Result<TcpStream
         if stoppable::is_stopping(&e) {
             End::Stopped
         } else {
-            End::Error(format!("cannot reach {}: {e}", options.to))
+            End::Unreachable {
+                to: options.to,
+                error: e.to_string(),
+            }
         }
     })?;
     client
         .set_nonblocking(true)
-        .map_err(|e| End::Error(format!("cannot make the connection non-blocking ({e})")))?;
+        .map_err(|e| End::NonBlocking(e.to_string()))?;
     Ok(upstream)
 }
 
@@ -174,7 +169,7 @@ fn forward_both_ways(there: Pump, back: Pump) -> (Flow, Flow) {
         let reverse = match reverse {
             Ok(reverse) => reverse,
             Err(e) => {
-                let end = End::Error(format!("no thread for the way back ({e})"));
+                let end = End::NoThread(e.to_string());
                 return (
                     Flow {
                         end,
@@ -186,7 +181,7 @@ fn forward_both_ways(there: Pump, back: Pump) -> (Flow, Flow) {
         };
         let there = there.run();
         let back = reverse.join().unwrap_or_else(|_| Flow {
-            end: End::Error("the forwarding thread failed".into()),
+            end: End::ThreadFailed,
             ..Flow::default()
         });
         (there, back)
@@ -203,51 +198,6 @@ fn totals_event(peer: SocketAddr, emit: &Emitter, there: &Flow, back: &Flow) -> 
     };
     emit.emit(Some(peer), totals.event());
     totals
-}
-
-/// The reason a session leaves with is its worst direction's.
-fn severity(reason: &Leave) -> u8 {
-    match reason {
-        Leave::Closed => 0,
-        Leave::Idle | Leave::ProtocolError => 1,
-        Leave::Reset => 2,
-        Leave::Error => 3,
-        Leave::Shutdown => 4,
-    }
-}
-
-/// How one direction ended.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-enum End {
-    /// The sender closed its side (its FIN was passed on).
-    #[default]
-    Closed,
-    Reset,
-    /// Ctrl-C.
-    Stopped,
-    Error(String),
-}
-
-impl End {
-    fn reason(&self) -> Leave {
-        match self {
-            End::Closed => Leave::Closed,
-            End::Reset => Leave::Reset,
-            End::Stopped => Leave::Shutdown,
-            End::Error(_) => Leave::Error,
-        }
-    }
-}
-
-impl std::fmt::Display for End {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            End::Closed => f.write_str("closed"),
-            End::Reset => f.write_str("reset (RST)"),
-            End::Stopped => f.write_str("stopped (Ctrl-C)"),
-            End::Error(why) => write!(f, "failed: {why}"),
-        }
-    }
 }
 
 /// What went one way.
@@ -380,6 +330,6 @@ fn ended(e: &io::Error) -> End {
     ) {
         End::Reset
     } else {
-        End::Error(e.to_string())
+        End::Failed(e.to_string())
     }
 }

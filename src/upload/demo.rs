@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use super::receive::{ReceiveOptions, Received, receive};
 use super::send::{Sent, upload};
-use super::{CHUNK, Progress};
+use super::{CHUNK, Progress, UploadError};
 use crate::error::Error;
+use crate::lang::Lang;
 use crate::net::{self, ListenOptions};
 use crate::transcript::Recorder;
 
@@ -38,8 +39,9 @@ impl Drop for Scratch {
 /// Room kept free beyond the two copies, for everything else on the disk.
 const SPARE: u64 = 64 << 20;
 
-/// `progress`: making the file, sending it, receiving it.
-pub fn run(size: u64, progress: [&dyn Progress; 3]) -> Result<DemoReport, Error> {
+/// `progress`: making the file, sending it, receiving it; `lang`: the language the demo's
+/// server would refuse in.
+pub fn run(size: u64, progress: [&dyn Progress; 3], lang: Lang) -> Result<DemoReport, UploadError> {
     let [make_progress, send_progress, receive_progress] = progress;
     check_free_space(&std::env::temp_dir(), size)?;
     let dir = private_dir()?;
@@ -55,7 +57,6 @@ pub fn run(size: u64, progress: [&dyn Progress; 3]) -> Result<DemoReport, Error>
     let file = scratch.0.join("lesson.bin");
     generate(&file, size, make_progress)
         .map_err(|e| Error::io(format!("writing {}", file.display()), e))?;
-    send_progress.hashing("lesson.bin");
 
     let listener = net::open_listener(&ListenOptions::loopback(), &Recorder::new())?;
     let addr = listener
@@ -65,27 +66,25 @@ pub fn run(size: u64, progress: [&dyn Progress; 3]) -> Result<DemoReport, Error>
         dir: inbox.clone(),
         max_size: u64::MAX,
         overwrite: false,
+        lang,
     };
     let (sent, received) = thread::scope(|scope| -> Result<_, Error> {
         let server = thread::Builder::new().spawn_scoped(scope, || {
             // Never wait for ever: if the client fails before connecting, give up.
             if !net::wait_readable(&listener, Duration::from_secs(30)) {
-                return Err(Error::io(
-                    "accept()",
-                    io::Error::other("no client within 30 s"),
-                ));
+                return Err(
+                    Error::io("accept()", io::Error::other("no client within 30 s")).into(),
+                );
             }
             let (mut stream, _) = listener.accept().map_err(|e| Error::io("accept()", e))?;
-            receive(&mut stream, &options, receive_progress).map_err(|r| Error::Refused(r.reason))
+            receive(&mut stream, &options, receive_progress)
+                .map_err(|n| UploadError::NotStored(n.refusal))
         });
         // No thread for the receiver (none can be made): an error, and no client either.
         let server = server.map_err(|e| Error::io("starting the receiving thread", e))?;
         let sent = upload(&file, addr, None, send_progress);
         let received = server.join().unwrap_or_else(|_| {
-            Err(Error::io(
-                "the receiving thread",
-                io::Error::other("panicked"),
-            ))
+            Err(Error::io("the receiving thread", io::Error::other("panicked")).into())
         });
         Ok((sent, received))
     })?;
@@ -121,7 +120,7 @@ fn private_dir() -> Result<PathBuf, Error> {
 }
 
 /// Refuse to start when `dir` cannot hold the file and its received copy.
-fn check_free_space(dir: &Path, size: u64) -> Result<(), Error> {
+fn check_free_space(dir: &Path, size: u64) -> Result<(), UploadError> {
     use std::os::unix::ffi::OsStrExt;
     let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
         .map_err(|_| Error::Usage(format!("{}: a path with a NUL byte", dir.display())))?;
@@ -129,7 +128,7 @@ fn check_free_space(dir: &Path, size: u64) -> Result<(), Error> {
     // SAFETY: a NUL-terminated path and a statvfs to fill.
     if unsafe { libc::statvfs(path.as_ptr(), stats.as_mut_ptr()) } != 0 {
         let e = io::Error::last_os_error();
-        return Err(Error::io(format!("statvfs({})", dir.display()), e));
+        return Err(Error::io(format!("statvfs({})", dir.display()), e).into());
     }
     // SAFETY: filled by the successful statvfs above.
     let stats = unsafe { stats.assume_init() };
@@ -137,9 +136,12 @@ fn check_free_space(dir: &Path, size: u64) -> Result<(), Error> {
     let free = u64::from(stats.f_bavail).saturating_mul(u64::from(stats.f_frsize));
     let needed = size.saturating_mul(2).saturating_add(SPARE);
     if free < needed {
-        return Err(Error::Unavailable(
-            crate::render::phrases::not_enough_space(dir, size, needed, free),
-        ));
+        return Err(UploadError::NoSpace {
+            dir: dir.to_path_buf(),
+            size,
+            needed,
+            free,
+        });
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! ```text
 //! client → server   [len: 4 bytes, !I][header: len bytes of JSON]
 //!                   {"name":"notes.pdf","size":1048576}
-//! server → client   [len][{"ok":true}]                  — or {"ok":false,"error":"…"}: stop
+//! server → client   [len][{"ok":true}]                  — or {"ok":false,"error":"…","code":"…"}: stop
 //! client → server   [body: exactly size bytes, in chunks]
 //! client → server   [len][{"sha256":"9f86…"}]          — the trailer: the body's hash
 //! server → client   [len][{"ok":true,"stored":"notes.pdf",…}] — or the reason it was refused
@@ -20,7 +20,10 @@ pub mod demo;
 mod part_file;
 pub mod plain;
 pub mod receive;
+pub mod refusal;
 pub mod send;
+
+pub use refusal::{NameProblem, Refusal, UploadError};
 
 use std::io::{self, Read, Write};
 
@@ -38,8 +41,6 @@ pub const MAX_NAME: usize = 255;
 /// Where an upload reports its progress (a bar, plain lines, or events); views implement it.
 pub trait Progress: Sync {
     fn start(&self, name: &str, total: u64);
-    /// The file `name` is being read once for its hash, before anything is sent.
-    fn hashing(&self, _name: &str) {}
     fn advance(&self, bytes: u64);
     fn finish(&self);
 }
@@ -70,12 +71,18 @@ pub struct UploadTrailer {
     pub sha256: String,
 }
 
-/// The server's answer, after the header and after the body.
+/// The server's answer, after the header and after the body. A refusal carries the server's
+/// words (`error`, in the server's language) and a stable `code` (see [`Refusal::code`]), with
+/// the server's `limit` where one was passed (`too_large`: `--max-size`; `max_clients`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
     pub ok: bool,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<u64>,
     /// The name the file was stored under (after the body).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub stored: Option<String>,
@@ -88,15 +95,20 @@ impl Status {
         Status {
             ok: true,
             error: None,
+            code: None,
+            limit: None,
             stored: None,
             sha256: None,
         }
     }
 
-    pub fn refused(reason: impl Into<String>) -> Self {
+    /// A refusal: its code, the server's words for it, and the limit it broke, if any.
+    pub fn refused(code: &str, words: String, limit: Option<u64>) -> Self {
         Status {
             ok: false,
-            error: Some(reason.into()),
+            error: Some(words),
+            code: Some(code.to_string()),
+            limit,
             stored: None,
             sha256: None,
         }
@@ -130,15 +142,12 @@ pub enum ReadJsonError {
 }
 
 impl ReadJsonError {
-    /// The reason in words, naming `what` was being read ("the header", "the trailer").
-    pub fn about(&self, what: &str) -> String {
+    /// The refusal for a `part` that could not be read, unless the connection failed.
+    pub fn refusal(self, part: refusal::Part) -> Result<Refusal, io::Error> {
         match self {
-            ReadJsonError::Io(e) => format!("{what}: {e}"),
-            ReadJsonError::TooLong(n) => format!(
-                "{what} claims {n} bytes, over the limit of {MAX_HEADER}; refused before \
-                 reading it"
-            ),
-            ReadJsonError::Invalid(why) => format!("{what} is not valid: {why}"),
+            ReadJsonError::Io(e) => Err(e),
+            ReadJsonError::TooLong(claimed) => Ok(Refusal::TooLong { part, claimed }),
+            ReadJsonError::Invalid(why) => Ok(Refusal::Invalid { part, why }),
         }
     }
 }
@@ -158,38 +167,29 @@ pub fn read_json<T: for<'de> Deserialize<'de>>(input: &mut impl Read) -> Result<
     serde_json::from_slice(&json).map_err(|e| ReadJsonError::Invalid(e.to_string()))
 }
 
-/// A name from a header is a plain file name, or the reason it is refused.
-pub fn check_name(name: &str) -> Result<(), String> {
+/// A name from a header is a plain file name, or what is wrong with it.
+pub fn check_name(name: &str) -> Result<(), NameProblem> {
     if name.is_empty() || name == "." || name == ".." {
-        return Err(format!("{name:?} is not a file name"));
+        return Err(NameProblem::NotAName);
     }
     if name.len() > MAX_NAME {
-        return Err(format!(
-            "the name is {} bytes long; at most {MAX_NAME}",
-            name.len()
-        ));
+        return Err(NameProblem::TooLong { len: name.len() });
     }
     if let Some(c) = name.chars().find(|c| matches!(c, '/' | '\\' | '\0')) {
-        return Err(format!(
-            "{name:?} holds {c:?}: a file name only, no directories"
-        ));
+        return Err(NameProblem::Separator(c));
     }
     // Control characters, invisible ones and bidi controls would garble `ls` or let a stored
     // name look exactly like another.
     if let Some(c) = name.chars().find(|&c| c.is_control() || is_invisible(c)) {
-        return Err(format!(
-            "{name:?} holds the invisible or control character {c:?}"
-        ));
+        return Err(NameProblem::Invisible(c));
     }
     if name.trim().is_empty() || name.starts_with('-') {
-        return Err(format!("{name:?} is not a usable file name"));
+        return Err(NameProblem::Unusable);
     }
     // ASCII case ignored: on a case-insensitive file system `.LAB-UPLOAD-…` is the same file.
     let prefix = TEMP_PREFIX.as_bytes();
     if name.len() >= prefix.len() && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix) {
-        return Err(format!(
-            "{name:?} starts with {TEMP_PREFIX:?}, which is kept for uploads in progress"
-        ));
+        return Err(NameProblem::Reserved);
     }
     Ok(())
 }
@@ -349,7 +349,10 @@ mod tests {
         let old_style = serde_json::json!({"name": "a", "size": 1, "sha256": "00"});
         write_json(&mut wire, &old_style).unwrap();
         let err = read_json::<UploadHeader>(&mut wire.as_slice()).unwrap_err();
-        assert!(err.about("the header").contains("unknown field `sha256`"));
+        match err.refusal(refusal::Part::Header) {
+            Ok(Refusal::Invalid { why, .. }) => assert!(why.contains("unknown field `sha256`")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

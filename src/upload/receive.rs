@@ -7,10 +7,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::part_file::PartFile;
+use super::refusal::{Failure, Part, Refusal, Stage};
 use super::{
-    CHUNK, HashPipe, Progress, ReadJsonError, Status, UploadHeader, UploadTrailer, check_name,
-    read_json, write_json,
+    CHUNK, HashPipe, Progress, Status, UploadHeader, UploadTrailer, check_name, read_json,
+    write_json,
 };
+use crate::lang::Lang;
+use crate::render::words::Words;
 use crate::tools::signal;
 
 /// Where uploads go and what is allowed.
@@ -21,6 +24,8 @@ pub struct ReceiveOptions {
     pub max_size: u64,
     /// Replace a file that already has the name.
     pub overwrite: bool,
+    /// The language of the reasons told to clients (a status's `error`; its `code` is fixed).
+    pub lang: Lang,
 }
 
 /// A stored upload.
@@ -38,8 +43,8 @@ pub struct Received {
 
 /// Why an upload was not stored; `told_client` says whether the client got the reason.
 #[derive(Debug)]
-pub struct Refusal {
-    pub reason: String,
+pub struct NotStored {
+    pub refusal: Refusal,
     pub told_client: bool,
 }
 
@@ -49,59 +54,55 @@ pub fn receive(
     stream: &mut (impl Read + Write),
     options: &ReceiveOptions,
     progress: &dyn Progress,
-) -> Result<Received, Refusal> {
+) -> Result<Received, NotStored> {
     let started = Instant::now();
+    let lang = options.lang;
     let header: UploadHeader = match read_json(stream) {
         Ok(header) => header,
-        Err(ReadJsonError::Io(e)) => return Err(gone(stream, "before its header was complete", e)),
-        Err(e) => return Err(refuse(stream, e.about("the header"))),
+        Err(e) => {
+            return Err(match e.refusal(Part::Header) {
+                Ok(refusal) => refuse(stream, refusal, lang),
+                Err(e) => gone(stream, Stage::BeforeHeader, e, lang),
+            });
+        }
     };
-    check_header(&header, options).map_err(|why| refuse(stream, why))?;
+    check_header(&header, options).map_err(|why| refuse(stream, why, lang))?;
     let target = options.dir.join(&header.name);
-    let mut part = PartFile::create(&options.dir).map_err(|e| {
-        refuse(
-            stream,
-            format!("cannot create a file in the upload directory: {e}"),
-        )
-    })?;
+    let mut part = PartFile::create(&options.dir)
+        .map_err(|e| refuse(stream, Refusal::CannotCreate(e.to_string()), lang))?;
     // Every resource the upload needs is had before the go-ahead: past it, only the client
     // or a stop can end it.
-    let hasher = HashPipe::start().map_err(|e| {
-        refuse(
-            stream,
-            format!("the server cannot start a thread to hash the upload ({e}); try again later"),
-        )
-    })?;
-    write_json(stream, &Status::ok())
-        .map_err(|e| gone(stream, "before the header was answered", e))?;
+    let hasher = HashPipe::start()
+        .map_err(|e| refuse(stream, Refusal::NoHashThread(e.to_string()), lang))?;
+    write_json(stream, &Status::ok()).map_err(|e| gone(stream, Stage::BeforeAnswer, e, lang))?;
 
     progress.start(&header.name, header.size);
-    let body = receive_body(stream, header.size, &mut part, &hasher, progress)?;
+    let body = receive_body(stream, header.size, &mut part, &hasher, progress, lang)?;
     let digest = hasher.finish();
-    let claimed = read_trailer(stream)?;
+    let claimed = read_trailer(stream, lang)?;
     if !digest.eq_ignore_ascii_case(&claimed) {
-        return Err(refuse(
-            stream,
-            format!(
-                "sha256 mismatch: the client sent {claimed}, the body hashes to {digest}; \
-                 nothing kept"
-            ),
-        ));
+        let mismatch = Refusal::Mismatch {
+            claimed,
+            digest: digest.clone(),
+        };
+        return Err(refuse(stream, mismatch, lang));
     }
     if signal::stop_requested() {
-        return Err(refuse(stream, SHUTTING_DOWN.into()));
+        return Err(refuse(stream, Refusal::ShuttingDown, lang));
     }
-    part.finish(&target, options.overwrite)
-        .map_err(|e| refuse(stream, format!("cannot store {:?}: {e}", header.name)))?;
+    part.finish(&target, options.overwrite).map_err(|e| {
+        let error = e.to_string();
+        let name = header.name.clone();
+        refuse(stream, Refusal::CannotStore { name, error }, lang)
+    })?;
     let elapsed = started.elapsed();
     progress.finish();
     let _ = write_json(
         stream,
         &Status {
-            ok: true,
-            error: None,
             stored: Some(header.name.clone()),
             sha256: Some(digest.clone()),
+            ..Status::ok()
         },
     );
     Ok(Received {
@@ -114,9 +115,6 @@ pub fn receive(
         largest_recv: body.largest,
     })
 }
-
-/// What the client is told when a stop ends its upload.
-const SHUTTING_DOWN: &str = "the server is shutting down; nothing kept";
 
 /// recv() calls of a body, and their smallest and largest sizes.
 struct BodyReads {
@@ -132,7 +130,8 @@ fn receive_body(
     part: &mut PartFile,
     hasher: &HashPipe,
     progress: &dyn Progress,
-) -> Result<BodyReads, Refusal> {
+    lang: Lang,
+) -> Result<BodyReads, NotStored> {
     let mut reads = BodyReads {
         recv_calls: 0,
         smallest: 0,
@@ -144,9 +143,8 @@ fn receive_body(
         let mut buf = hasher.buffer();
         let n = match stream.read(&mut buf[..want]) {
             Ok(0) => {
-                let why = format!("left after {got} of {size} body bytes; nothing kept");
-                return Err(Refusal {
-                    reason: why,
+                return Err(NotStored {
+                    refusal: Refusal::LeftEarly { got, size },
                     told_client: false,
                 });
             }
@@ -154,17 +152,10 @@ fn receive_body(
             Err(e) if e.kind() == io::ErrorKind::Interrupted && !signal::stop_requested() => {
                 continue;
             }
-            Err(e) => {
-                let when = format!("after {got} of {size} body bytes (nothing kept)");
-                return Err(gone(stream, &when, e));
-            }
+            Err(e) => return Err(gone(stream, Stage::InBody { got, size }, e, lang)),
         };
-        part.write_all(&buf[..n]).map_err(|e| {
-            refuse(
-                stream,
-                format!("writing the upload failed: {e}; nothing kept"),
-            )
-        })?;
+        part.write_all(&buf[..n])
+            .map_err(|e| refuse(stream, Refusal::WriteFailed(e.to_string()), lang))?;
         hasher.hash(buf, n);
         reads.smallest = if reads.recv_calls == 0 {
             n
@@ -179,63 +170,72 @@ fn receive_body(
 }
 
 /// The client's hash of the body, from the trailer after it.
-fn read_trailer(stream: &mut (impl Read + Write)) -> Result<String, Refusal> {
+fn read_trailer(stream: &mut (impl Read + Write), lang: Lang) -> Result<String, NotStored> {
     let trailer: UploadTrailer = match read_json(stream) {
         Ok(trailer) => trailer,
-        Err(ReadJsonError::Io(e)) => {
-            return Err(gone(
-                stream,
-                "before the sha256 after the body (nothing kept)",
-                e,
-            ));
+        Err(e) => {
+            return Err(match e.refusal(Part::Trailer) {
+                Ok(refusal) => refuse(stream, refusal, lang),
+                Err(e) => gone(stream, Stage::BeforeTrailer, e, lang),
+            });
         }
-        Err(e) => return Err(refuse(stream, e.about("the trailer after the body"))),
     };
     if trailer.sha256.len() != 64 || !trailer.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(refuse(
-            stream,
-            "the trailer's sha256 must be 64 hex digits; nothing kept".into(),
-        ));
+        return Err(refuse(stream, Refusal::TrailerNotHex, lang));
     }
     Ok(trailer.sha256)
 }
 
 /// Name, size and an existing file: all checked before any body byte is read.
-fn check_header(header: &UploadHeader, options: &ReceiveOptions) -> Result<(), String> {
-    check_name(&header.name)?;
+fn check_header(header: &UploadHeader, options: &ReceiveOptions) -> Result<(), Refusal> {
+    check_name(&header.name).map_err(|problem| Refusal::BadName {
+        name: header.name.clone(),
+        problem,
+    })?;
     if header.size > options.max_size {
-        return Err(format!(
-            "{} bytes is over the server's limit of {} (--max-size)",
-            header.size, options.max_size
-        ));
+        return Err(Refusal::TooLarge {
+            size: header.size,
+            max: options.max_size,
+        });
     }
     // symlink_metadata: a dangling symlink counts as taken too.
     if !options.overwrite && options.dir.join(&header.name).symlink_metadata().is_ok() {
-        return Err(format!(
-            "{:?} already exists and the server does not overwrite (--overwrite)",
-            header.name
-        ));
+        return Err(Refusal::Exists {
+            name: header.name.clone(),
+        });
     }
     Ok(())
 }
 
-/// The connection failed `when`: a stop is told to the client (if it still listens), anything
-/// else means the client is gone.
-fn gone(stream: &mut impl Write, when: &str, e: io::Error) -> Refusal {
+/// The connection failed at `stage`: a stop is told to the client (if it still listens),
+/// anything else means the client is gone.
+fn gone(stream: &mut impl Write, stage: Stage, e: io::Error, lang: Lang) -> NotStored {
     if signal::stop_requested() {
-        return refuse(stream, SHUTTING_DOWN.into());
+        return refuse(stream, Refusal::ShuttingDown, lang);
     }
-    Refusal {
-        reason: format!("the connection failed {when}: {e}"),
+    let failure = if e.kind() == io::ErrorKind::TimedOut {
+        Failure::TimedOut
+    } else {
+        Failure::Io(e.to_string())
+    };
+    NotStored {
+        refusal: Refusal::ConnectionFailed { stage, failure },
         told_client: false,
     }
 }
 
-/// Tell the client why, and say whether that worked.
-fn refuse(stream: &mut impl Write, reason: String) -> Refusal {
-    let told_client = write_json(stream, &Status::refused(reason.clone())).is_ok();
-    Refusal {
-        reason,
+/// Tell the client why (its code, and the words in the server's language), and say whether
+/// that worked.
+fn refuse(stream: &mut impl Write, refusal: Refusal, lang: Lang) -> NotStored {
+    let words = Words(lang).upload_refusal(&refusal);
+    let mut status = Status::refused(refusal.code(), words, refusal.limit());
+    if let Refusal::Mismatch { digest, .. } = &refusal {
+        // The server's own hash, for a client to compare with the one it sent.
+        status.sha256 = Some(digest.clone());
+    }
+    let told_client = write_json(stream, &status).is_ok();
+    NotStored {
+        refusal,
         told_client,
     }
 }

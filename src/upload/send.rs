@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::{
-    CHUNK, Progress, ReadJsonError, Status, UploadHeader, UploadTrailer, hex, read_json, write_json,
+    CHUNK, Progress, ReadJsonError, Status, UploadError, UploadHeader, UploadTrailer, hex,
+    read_json, write_json,
 };
 use crate::error::Error;
 use crate::tools::stoppable;
@@ -42,7 +43,7 @@ pub fn upload(
     to: SocketAddr,
     name: Option<&str>,
     progress: &dyn Progress,
-) -> Result<Sent, Error> {
+) -> Result<Sent, UploadError> {
     upload_within(path, to, name, PEER_TIMEOUT, progress)
 }
 
@@ -53,15 +54,13 @@ pub fn upload_within(
     name: Option<&str>,
     timeout: Duration,
     progress: &dyn Progress,
-) -> Result<Sent, Error> {
+) -> Result<Sent, UploadError> {
     let name = match name {
         Some(n) => n.to_string(),
         None => path
             .file_name()
             .and_then(|n| n.to_str())
-            .ok_or_else(|| {
-                Error::Usage(format!("{}: not a file name lab can send", path.display()))
-            })?
+            .ok_or_else(|| UploadError::NoName(path.to_path_buf()))?
             .to_string(),
     };
     let (mut file, size) = open_regular_file(path)?;
@@ -81,19 +80,19 @@ pub fn upload_within(
         size,
     };
     let header_bytes =
-        write_json(&mut server, &header).map_err(|e| server.send_error(e, 0, size))?;
-    expect_ok(read_status(&mut server)?)?;
+        write_json(&mut server, &header).map_err(|e| server.send_error(e, 0, &header, None))?;
+    expect_ok(read_status(&mut server)?, &header, None)?;
 
     progress.start(&name, size);
-    let (chunks, sha256) = send_body(&mut file, path, size, &mut server, progress)?;
+    let (chunks, sha256) = send_body(&mut file, path, &header, &mut server, progress)?;
     let trailer = UploadTrailer {
         sha256: sha256.clone(),
     };
-    let trailer_bytes =
-        write_json(&mut server, &trailer).map_err(|e| server.send_error(e, size, size))?;
+    let trailer_bytes = write_json(&mut server, &trailer)
+        .map_err(|e| server.send_error(e, size, &header, Some(&sha256)))?;
     let status = read_status(&mut server)?;
     let elapsed = started.elapsed();
-    expect_ok(status)?;
+    expect_ok(status, &header, Some(&sha256))?;
     progress.finish();
     Ok(Sent {
         name,
@@ -113,10 +112,11 @@ pub fn upload_within(
 fn send_body(
     file: &mut File,
     path: &Path,
-    size: u64,
+    header: &UploadHeader,
     server: &mut Server,
     progress: &dyn Progress,
-) -> Result<(u64, String), Error> {
+) -> Result<(u64, String), UploadError> {
+    let size = header.size;
     let file_error = |e: io::Error| Error::io(format!("reading {}", path.display()), e);
     let mut sha = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
@@ -127,10 +127,11 @@ fn send_body(
         if n == 0 {
             return Err(file_error(io::Error::other(format!(
                 "it shrank while being sent ({sent} of {size} bytes)"
-            ))));
+            )))
+            .into());
         }
         if let Err(e) = server.write_all(&buf[..n]) {
-            return Err(server.send_error(e, sent, size));
+            return Err(server.send_error(e, sent, header, None));
         }
         sha.update(&buf[..n]);
         sent += n as u64;
@@ -143,16 +144,13 @@ fn send_body(
 /// Open `path` for reading, if it is a regular file, and its size. Checked before opening
 /// (a FIFO would block the open until a writer came), opened without blocking all the same
 /// (the path may change in between), and checked again on what was opened.
-fn open_regular_file(path: &Path) -> Result<(File, u64), Error> {
-    let not_regular = || {
-        // /dev/zero never ends and a FIFO cannot be read twice: only regular files.
-        Error::Usage(format!(
-            "{}: not a regular file; lab uploads files whose size is known",
-            path.display()
-        ))
-    };
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Error::Usage(format!("{}: {}", path.display(), plain_words(&e))))?;
+fn open_regular_file(path: &Path) -> Result<(File, u64), UploadError> {
+    // /dev/zero never ends and a FIFO cannot be read twice: only regular files.
+    let not_regular = || UploadError::NotRegular(path.to_path_buf());
+    let meta = std::fs::metadata(path).map_err(|error| UploadError::Unreadable {
+        path: path.to_path_buf(),
+        error,
+    })?;
     if !meta.is_file() {
         return Err(not_regular());
     }
@@ -168,16 +166,6 @@ fn open_regular_file(path: &Path) -> Result<(File, u64), Error> {
         return Err(not_regular());
     }
     Ok((file, meta.len()))
-}
-
-/// An io::Error's words without the `(os error N)` tail.
-fn plain_words(e: &io::Error) -> String {
-    let words = e.to_string();
-    words
-        .split(" (os error")
-        .next()
-        .unwrap_or(&words)
-        .to_lowercase()
 }
 
 /// The connection to the server: every wait ends after `timeout` without progress.
@@ -204,55 +192,61 @@ impl Write for Server<'_> {
 }
 
 impl Server<'_> {
-    /// Why sending failed after `sent` of `size` body bytes: a server that stopped taking
-    /// bytes, its refusal (which beats our broken pipe), or the socket's error.
-    fn send_error(&mut self, e: io::Error, sent: u64, size: u64) -> Error {
+    /// Why sending failed after `sent` body bytes: a server that stopped taking bytes, its
+    /// refusal (which beats our broken pipe), or the socket's error.
+    fn send_error(
+        &mut self,
+        e: io::Error,
+        sent: u64,
+        header: &UploadHeader,
+        sha256: Option<&str>,
+    ) -> UploadError {
         if e.kind() == io::ErrorKind::TimedOut {
-            return Error::io(
-                "send()",
-                io::Error::new(
-                    e.kind(),
-                    format!(
-                        "the server took no bytes for {} s, {sent} of {size} body bytes sent; \
-                         giving up (--timeout)",
-                        self.timeout.as_secs_f64()
-                    ),
-                ),
-            );
+            return UploadError::Stalled {
+                seconds: self.timeout.as_secs_f64(),
+                sent,
+                size: header.size,
+            };
         }
         match read_status(self) {
-            Ok(status) if !status.ok => refused(status),
-            _ => Error::io("send()", e),
+            Ok(status) if !status.ok => refused(status, header, sha256),
+            _ => Error::io("send()", e).into(),
         }
     }
 }
 
-fn read_status(server: &mut Server) -> Result<Status, Error> {
+fn read_status(server: &mut Server) -> Result<Status, UploadError> {
+    // Empty when the address is not known: the words then say "the server".
     let peer = server
         .stream
         .peer_addr()
-        .map_or_else(|_| "the server".to_string(), |a| a.to_string());
-    let not_upload = || {
-        format!("{peer} did not answer like an upload server (is it `lab serve --upload-dir DIR`?)")
-    };
+        .map_or_else(|_| String::new(), |a| a.to_string());
     read_json(server).map_err(|e| match e {
-        ReadJsonError::Io(e) if crate::net::timed_out(&e) => Error::io(
-            "waiting for the server's answer",
-            io::Error::new(e.kind(), not_upload()),
-        ),
-        ReadJsonError::Io(e) => Error::io("reading the server's answer", e),
-        _ => Error::Refused(not_upload()),
+        ReadJsonError::Io(error) if crate::net::timed_out(&error) => {
+            UploadError::NoAnswer { peer, error }
+        }
+        ReadJsonError::Io(e) => Error::io("reading the server's answer", e).into(),
+        _ => UploadError::NotAnUploadServer { peer },
     })
 }
 
-fn expect_ok(status: Status) -> Result<(), Error> {
+fn expect_ok(
+    status: Status,
+    header: &UploadHeader,
+    sha256: Option<&str>,
+) -> Result<(), UploadError> {
     if status.ok {
         Ok(())
     } else {
-        Err(refused(status))
+        Err(refused(status, header, sha256))
     }
 }
 
-fn refused(status: Status) -> Error {
-    Error::Refused(status.error.unwrap_or_else(|| "no reason given".into()))
+fn refused(status: Status, header: &UploadHeader, sha256: Option<&str>) -> UploadError {
+    UploadError::Refused {
+        status: Box::new(status),
+        name: header.name.clone(),
+        size: header.size,
+        sha256: sha256.map(str::to_string),
+    }
 }

@@ -5,6 +5,7 @@ use std::cell::Cell;
 use std::net::SocketAddr;
 
 use crate::tools::live::{Emitter, LiveKind};
+use crate::tools::reasons::Note;
 
 /// Events for the view; those that find no room are counted, and the count is shown as
 /// soon as there is room again.
@@ -53,12 +54,10 @@ impl<'a> EventLog<'a> {
     }
 
     fn dropped_note(&self) -> LiveKind {
-        let n = self.dropped.get();
         LiveKind::Note {
-            detail: format!(
-                "the output fell behind: {n} event{} not shown; every client was still served",
-                if n == 1 { " was" } else { "s were" }
-            ),
+            note: Note::OutputBehind {
+                dropped: self.dropped.get(),
+            },
         }
     }
 }

@@ -13,8 +13,10 @@ use super::outbox::{Outbox, Verdict};
 use super::{ServeOptions, Served, Totals};
 use crate::error::Error;
 use crate::framing::{FrameReader, LengthCodec};
-use crate::tools::live::{Emitter, Leave, LiveKind, preview};
+use crate::render::words::Words;
+use crate::tools::live::{Emitter, LiveKind, preview};
 use crate::tools::poller::{Interest, Poller, Ready};
+use crate::tools::reasons::{Departure, TurnAway};
 use crate::tools::signal;
 use crate::tools::{TICK, WireMode, accept_error_note};
 
@@ -101,7 +103,7 @@ pub(super) fn event_loop(
     }
     let tokens: Vec<u64> = server.clients.keys().copied().collect();
     for token in tokens {
-        server.leave(token, Leave::Shutdown, "the server is shutting down".into());
+        server.leave(token, Departure::ServerStopping);
     }
     server.log.finish();
     Ok(server.served)
@@ -134,7 +136,7 @@ struct Client {
     last_heard: Instant,
     /// The client is done (it closed its side, or broke the framing): nothing more is read,
     /// and it leaves with this reason once the replies already made are out.
-    leaving: Option<(Leave, String)>,
+    leaving: Option<Departure>,
     interest: Interest,
 }
 
@@ -161,18 +163,15 @@ impl Server<'_> {
 
     fn admit(&mut self, poller: &Poller, stream: TcpStream, peer: SocketAddr) {
         if self.clients.len() >= self.options.max_clients {
-            let detail = super::refusal(self.options.max_clients);
+            let why = TurnAway::MaxClients(self.options.max_clients);
             // Tell the client why, in its own framing, so `lab chat` (or the notes' client)
             // can say it; a few bytes into an empty send buffer never block.
-            if let Ok(reason) = self
-                .options
-                .mode
-                .frame(format!("lab serve: {detail}").as_bytes())
-            {
+            let words = Words(self.options.lang).turn_away_on_wire(&why);
+            if let Ok(reason) = self.options.mode.frame(words.as_bytes()) {
                 let _ = stream.set_nonblocking(true);
                 let _ = std::io::Write::write(&mut &stream, &reason);
             }
-            self.log.event(Some(peer), LiveKind::Refused { detail });
+            self.log.event(Some(peer), LiveKind::Refused { why });
             return;
         }
         // A blocking socket would stall every client, so one that cannot be made
@@ -182,8 +181,8 @@ impl Server<'_> {
             .set_nonblocking(true)
             .and_then(|()| poller.add(&stream, token, Interest::READ));
         if let Err(e) = registered {
-            let detail = format!("cannot watch this connection ({e}); connection closed");
-            self.log.event(Some(peer), LiveKind::Refused { detail });
+            let why = TurnAway::CannotWatch(e.to_string());
+            self.log.event(Some(peer), LiveKind::Refused { why });
             return;
         }
         // Replies go out at once: a reply waits for nothing else of ours.
@@ -228,8 +227,8 @@ impl Server<'_> {
         let verdict = verdict
             .and_then(|()| client.leave_if_done())
             .and_then(|()| client.watch(poller, event.token));
-        if let Err((reason, detail)) = verdict {
-            self.leave(event.token, reason, detail);
+        if let Err(why) = verdict {
+            self.leave(event.token, why);
         }
     }
 
@@ -263,39 +262,34 @@ impl Server<'_> {
         }
         let idle = self.options.idle_timeout;
         let seconds = idle.as_secs_f64();
-        let idle_ones: Vec<(u64, String)> = self
+        let idle_ones: Vec<(u64, Departure)> = self
             .clients
             .iter()
             .filter_map(|(&token, client)| {
                 if !client.outbox.is_empty() {
-                    (client.outbox.stalled_since.elapsed() >= idle).then(|| {
-                        format!(
-                            "took no reply bytes for {seconds} s (it does not read); \
-                             connection closed"
-                        )
-                    })
+                    (client.outbox.stalled_since.elapsed() >= idle)
+                        .then_some(Departure::NotReading { seconds })
                 } else {
                     // Silence counts only while the server is listening for more.
-                    (client.interest.read && client.last_heard.elapsed() >= idle).then(|| {
-                        format!("sent nothing for {seconds} s (--idle-timeout): connection closed")
-                    })
+                    (client.interest.read && client.last_heard.elapsed() >= idle)
+                        .then_some(Departure::Silent { seconds })
                 }
-                .map(|detail| (token, detail))
+                .map(|why| (token, why))
             })
             .collect();
-        for (token, detail) in idle_ones {
-            self.leave(token, Leave::Idle, detail);
+        for (token, why) in idle_ones {
+            self.leave(token, why);
         }
     }
 
     /// Close a client's connection, say why, and add what it did to the run's totals.
-    fn leave(&mut self, token: u64, reason: Leave, detail: String) {
+    fn leave(&mut self, token: u64, why: Departure) {
         let Some(client) = self.clients.remove(&token) else {
             return;
         };
         let peer = Some(client.peer);
         let totals = &client.totals;
-        let events = [LiveKind::Left { reason, detail }, totals.event()];
+        let events = [LiveKind::Left { why }, totals.event()];
         for kind in events {
             if signal::stop_requested() {
                 // Serving is over: the record of who was still here is worth a wait.
@@ -329,18 +323,15 @@ impl Client {
                 return Ok(());
             }
             Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
-                return Err((Leave::Reset, "reset the connection (RST)".into()));
+                return Err(Departure::PeerReset);
             }
-            Err(e) => return Err((Leave::Error, format!("recv() failed: {e}"))),
+            Err(e) => return Err(Departure::RecvFailed(e.to_string())),
         };
         self.last_heard = Instant::now();
         if n == 0 {
             self.leaving = Some(match self.reader.as_ref().map(FrameReader::finish) {
-                Some(Err(e)) => (Leave::ProtocolError, e.to_string()),
-                _ => (
-                    Leave::Closed,
-                    "closed the connection (recv() returned 0 bytes)".into(),
-                ),
+                Some(Err(e)) => Departure::ClosedMidFrame(e),
+                _ => Departure::PeerClosed,
             });
             return Ok(());
         }
@@ -367,7 +358,7 @@ impl Client {
                 .reply
                 .frame_into(&options.mode, message, reply_buf)
                 .map(|_| ())
-                .map_err(|e| (Leave::Error, format!("cannot frame the reply: {e}")))
+                .map_err(Departure::ReplyUnframable)
         };
         let outcome = match &mut self.reader {
             None => answer(bytes),
@@ -384,8 +375,7 @@ impl Client {
                         // Nothing after a bad header can be trusted: this client is done
                         // (once the replies before it are out), the others go on.
                         Err(e) => {
-                            let detail = format!("{e}; connection closed");
-                            self.leaving = Some((Leave::ProtocolError, detail));
+                            self.leaving = Some(Departure::BadFrame(e));
                             break Ok(());
                         }
                     }
@@ -426,7 +416,7 @@ impl Client {
         }
         poller
             .modify(&self.stream, token, wanted)
-            .map_err(|e| (Leave::Error, format!("cannot watch this connection ({e})")))?;
+            .map_err(|e| Departure::CannotWatch(e.to_string()))?;
         if wanted.read && !self.interest.read {
             // Its requests waited on us, not the other way round: the idle clock restarts.
             self.last_heard = Instant::now();

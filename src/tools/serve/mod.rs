@@ -13,8 +13,10 @@ use std::time::Duration;
 
 use super::{Reply, WireMode};
 use crate::error::Error;
+use crate::lang::Lang;
 use crate::net::ListenOptions;
 use crate::tools::live::{Emitter, LiveKind};
+use crate::tools::reasons::{Setup, Work};
 use crate::upload::receive::ReceiveOptions;
 
 #[derive(Debug, Clone)]
@@ -29,6 +31,8 @@ pub struct ServeOptions {
     pub idle_timeout: Duration,
     /// Accept file uploads into this directory instead of messages (`--upload-dir`).
     pub upload: Option<ReceiveOptions>,
+    /// The language of what the server tells a client it turns away (the log is the view's).
+    pub lang: Lang,
 }
 
 /// What one client did, reported when it leaves and again at shutdown.
@@ -77,33 +81,27 @@ pub fn serve(options: &ServeOptions, emit: &Emitter) -> Result<Served, Error> {
         reuseaddr: options.reuseaddr,
         backlog: options.backlog,
     };
-    let detail = format!(
-        "listen({}), SO_REUSEADDR {}, {}; Ctrl-C stops",
-        options.backlog,
-        if options.reuseaddr { "on" } else { "off" },
-        match (&options.upload, &options.mode) {
-            (Some(upload), _) => format!("uploads into {}", upload.dir.display()),
-            (None, WireMode::Raw) => format!("raw mode, replies: {}", reply_name(options.reply)),
-            (None, WireMode::Framed { format, .. }) => format!(
-                "framed mode ({format} header), replies: {}",
-                reply_name(options.reply)
-            ),
-        }
-    );
-    let listener = super::listen(&listen_on, detail, emit)?;
+    let work = match (&options.upload, &options.mode) {
+        (Some(upload), _) => Work::Uploads {
+            dir: upload.dir.clone(),
+        },
+        (None, WireMode::Raw) => Work::Messages {
+            header: None,
+            reply: options.reply,
+        },
+        (None, WireMode::Framed { format, .. }) => Work::Messages {
+            header: Some(format.clone()),
+            reply: options.reply,
+        },
+    };
+    let setup = Setup::Serve {
+        backlog: options.backlog,
+        reuseaddr: options.reuseaddr,
+        work,
+    };
+    let listener = super::listen(&listen_on, setup, emit)?;
     match &options.upload {
         Some(upload) => uploads::accept_loop(&listener, options, upload, emit),
         None => messages::event_loop(&listener, options, emit),
     }
-}
-
-/// `--reply`'s value as it is typed.
-fn reply_name(reply: Reply) -> String {
-    clap::ValueEnum::to_possible_value(&reply)
-        .map_or_else(String::new, |value| value.get_name().to_string())
-}
-
-/// Why a client over `--max-clients` is turned away.
-fn refusal(max_clients: usize) -> String {
-    crate::render::phrases::refusal(max_clients)
 }

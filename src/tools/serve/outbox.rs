@@ -7,10 +7,10 @@ use std::net::TcpStream;
 use std::time::Instant;
 
 use super::Totals;
-use crate::tools::live::Leave;
+use crate::tools::reasons::Departure;
 
-/// Why a connection must end, in the words of a `left` event.
-pub(super) type Verdict = Result<(), (Leave, String)>;
+/// Why a connection must end: the reason of its `left` event.
+pub(super) type Verdict = Result<(), Departure>;
 
 /// Reply bytes the kernel has not taken yet, in order.
 #[derive(Debug)]
@@ -49,7 +49,7 @@ impl Outbox {
         stream: &TcpStream,
         replies: &[u8],
         totals: &mut Totals,
-    ) -> Result<usize, (Leave, String)> {
+    ) -> Result<usize, Departure> {
         let taken = if self.is_empty() {
             write_some(stream, replies)?
         } else {
@@ -89,7 +89,7 @@ impl Outbox {
 }
 
 /// One send(): how many bytes the kernel took (0 when its buffer is full).
-fn write_some(mut stream: &TcpStream, bytes: &[u8]) -> Result<usize, (Leave, String)> {
+fn write_some(mut stream: &TcpStream, bytes: &[u8]) -> Result<usize, Departure> {
     match stream.write(bytes) {
         Ok(n) => Ok(n),
         Err(e)
@@ -106,11 +106,8 @@ fn write_some(mut stream: &TcpStream, bytes: &[u8]) -> Result<usize, (Leave, Str
                 io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
             ) =>
         {
-            Err((
-                Leave::Reset,
-                format!("reset the connection during a reply ({e})"),
-            ))
+            Err(Departure::ResetDuringReply(e.to_string()))
         }
-        Err(e) => Err((Leave::Error, format!("send() of the reply failed: {e}"))),
+        Err(e) => Err(Departure::SendFailed(e.to_string())),
     }
 }

@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use super::{ServeOptions, Served, Totals};
 use crate::error::Error;
-use crate::tools::live::{Emitter, Leave, LiveKind};
+use crate::lang::Lang;
+use crate::render::words::Words;
+use crate::tools::live::{Emitter, LiveKind};
+use crate::tools::reasons::{Departure, Note, TurnAway};
 use crate::tools::signal;
 use crate::tools::stoppable;
 use crate::upload::receive::{ReceiveOptions, receive};
@@ -34,7 +37,8 @@ pub(super) fn accept_loop(
                 continue;
             };
             if active.load(Ordering::SeqCst) >= options.max_clients {
-                turn_away(stream, peer, super::refusal(options.max_clients), emit);
+                let why = TurnAway::MaxClients(options.max_clients);
+                turn_away(stream, peer, why, options.lang, emit);
                 continue;
             }
             // Kept to tell the client why, should no thread take the upload.
@@ -53,10 +57,13 @@ pub(super) fn accept_loop(
             if let Err(e) = spawned {
                 // The closure, its stream and its place are gone with the failed spawn: the
                 // place is free again, and the spare copy of the stream says why.
-                let why = format!("no thread to serve it ({e}); try again later");
+                let why = TurnAway::NoThread {
+                    error: e.to_string(),
+                    retry: true,
+                };
                 match spare {
-                    Ok(spare) => turn_away(spare, peer, why, emit),
-                    Err(_) => emit.emit(Some(peer), LiveKind::Refused { detail: why }),
+                    Ok(spare) => turn_away(spare, peer, why, options.lang, emit),
+                    Err(_) => emit.emit(Some(peer), LiveKind::Refused { why }),
                 }
             }
         }
@@ -88,13 +95,18 @@ impl Drop for Place {
     }
 }
 
-/// Refuse a connection with its reason: logged, and sent as the upload protocol's status so
-/// `lab upload` can say it (a fresh socket always has room for these few bytes; if not, the
-/// client just sees the close).
-fn turn_away(stream: TcpStream, peer: SocketAddr, why: String, emit: &Emitter) {
+/// Refuse a connection with its reason: logged, and sent as the upload protocol's status
+/// (its code, its limit, and the words in `lang`) so `lab upload` can say it (a fresh socket
+/// always has room for these few bytes; if not, the client just sees the close).
+fn turn_away(stream: TcpStream, peer: SocketAddr, why: TurnAway, lang: Lang, emit: &Emitter) {
+    let limit = match why {
+        TurnAway::MaxClients(n) => Some(n as u64),
+        _ => None,
+    };
+    let status = Status::refused(why.code(), Words(lang).turn_away(&why), limit);
     let _ = stream.set_nonblocking(true);
-    let _ = write_json(&mut &stream, &Status::refused(why.clone()));
-    emit.emit(Some(peer), LiveKind::Refused { detail: why });
+    let _ = write_json(&mut &stream, &status);
+    emit.emit(Some(peer), LiveKind::Refused { why });
 }
 
 /// One upload: receive it, and say what became of it.
@@ -107,13 +119,8 @@ fn serve_upload(
 ) -> Totals {
     // Non-blocking, every wait a poll() that Ctrl-C ends at once (see `stoppable`).
     if let Err(e) = stream.set_nonblocking(true) {
-        emit.emit(
-            Some(peer),
-            LiveKind::Left {
-                reason: Leave::Error,
-                detail: format!("cannot make the connection non-blocking ({e}); closed"),
-            },
-        );
+        let why = Departure::NonBlockingFailed(e.to_string());
+        emit.emit(Some(peer), LiveKind::Left { why });
         return Totals::default();
     }
     let mut patient = Patient {
@@ -124,53 +131,20 @@ fn serve_upload(
     let progress = EventProgress::new(emit, peer);
     let outcome = receive(&mut patient, upload, &progress);
     let mut totals = patient.totals;
-    match outcome {
+    let why = match outcome {
         Ok(got) => {
-            let secs = got.elapsed.as_secs_f64().max(1e-9);
-            emit.emit(
-                Some(peer),
-                LiveKind::Note {
-                    detail: format!(
-                        "stored {:?}: {} B in {secs:.2} s ({:.1} MiB/s), sha256 matches; the \
-                         body came in {} recv() calls of {}..{} B",
-                        got.name,
-                        got.size,
-                        got.size as f64 / secs / 1048576.0,
-                        got.recv_calls,
-                        got.smallest_recv,
-                        got.largest_recv
-                    ),
-                },
-            );
-            emit.emit(
-                Some(peer),
-                LiveKind::Left {
-                    reason: Leave::Closed,
-                    detail: "upload complete".into(),
-                },
-            );
             totals.messages = 1;
+            let note = Note::Stored(got);
+            emit.emit(Some(peer), LiveKind::Note { note });
+            Departure::UploadComplete
         }
-        Err(refusal) => {
-            let told = if refusal.told_client {
-                " (the client was told)"
-            } else {
-                ""
-            };
-            let reason = if signal::stop_requested() {
-                Leave::Shutdown
-            } else {
-                Leave::ProtocolError
-            };
-            emit.emit(
-                Some(peer),
-                LiveKind::Left {
-                    reason,
-                    detail: format!("upload refused: {}{told}", refusal.reason),
-                },
-            );
-        }
-    }
+        Err(not_stored) => Departure::UploadRefused {
+            refusal: not_stored.refusal.with_idle_timeout(idle),
+            told_client: not_stored.told_client,
+            stopping: signal::stop_requested(),
+        },
+    };
+    emit.emit(Some(peer), LiveKind::Left { why });
     totals
 }
 
@@ -184,14 +158,8 @@ struct Patient {
 
 impl Read for Patient {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = stoppable::read(&self.stream, buf, Some(self.idle)).map_err(|e| {
-            if e.kind() == io::ErrorKind::TimedOut {
-                let secs = self.idle.as_secs_f64();
-                io::Error::new(e.kind(), format!("nothing for {secs} s (--idle-timeout)"))
-            } else {
-                e
-            }
-        })?;
+        // A wait that runs out is a TimedOut error: the refusal then names the idle timeout.
+        let n = stoppable::read(&self.stream, buf, Some(self.idle))?;
         if n > 0 {
             self.totals.bytes_in += n as u64;
             self.totals.recv_calls += 1;
@@ -235,26 +203,23 @@ impl Progress for EventProgress<'_> {
         if let Ok(mut s) = self.state.lock() {
             *s = (total, 0, total / 10);
         }
-        self.emit.emit(
-            Some(self.peer),
-            LiveKind::Note {
-                detail: format!("receiving {name:?}: {total} B"),
-            },
-        );
+        let note = Note::Receiving {
+            name: name.to_string(),
+            size: total,
+        };
+        self.emit.emit(Some(self.peer), LiveKind::Note { note });
     }
 
     fn advance(&self, bytes: u64) {
         let Ok(mut s) = self.state.lock() else { return };
         s.1 += bytes;
         if s.0 > 0 && s.1 >= s.2 && s.1 < s.0 {
-            let percent = s.1 * 100 / s.0;
             s.2 = s.1 + s.0 / 10;
-            self.emit.emit(
-                Some(self.peer),
-                LiveKind::Note {
-                    detail: format!("{percent}% ({} of {} B)", s.1, s.0),
-                },
-            );
+            let note = Note::Progress {
+                got: s.1,
+                total: s.0,
+            };
+            self.emit.emit(Some(self.peer), LiveKind::Note { note });
         }
     }
 
