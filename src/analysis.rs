@@ -609,26 +609,21 @@ fn hint(s: &Summary, framed: bool) -> String {
 mod tests {
     use super::*;
     use crate::lesson::exchange::ExchangeOptions;
-    use crate::transcript::{Event, Transcript, layout_spans};
+    use crate::transcript::Transcript;
 
     fn run_with_recvs(cuts: &[usize]) -> ExchangeRun {
         let messages = vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()];
         let stream: Vec<u8> = messages.concat();
-        let mut events = Vec::new();
+        let mut t = Transcript::of_messages(messages.clone(), 0);
         let mut at = 0;
-        for (i, m) in messages.iter().enumerate() {
-            events.push(event(i, Side::Client, Op::Send, at, m));
+        for m in &messages {
+            t.push(0, Side::Client, Op::Send).with_bytes(at as u64, m);
             at += m.len();
         }
         let mut at = 0;
         for &n in cuts {
-            events.push(event(
-                events.len(),
-                Side::Server,
-                Op::Recv,
-                at,
-                &stream[at..at + n],
-            ));
+            t.push(0, Side::Server, Op::Recv)
+                .with_bytes(at as u64, &stream[at..at + n]);
             at += n;
         }
         ExchangeRun {
@@ -637,30 +632,7 @@ mod tests {
             options: ExchangeOptions::default(),
             framing: None,
             corrupt: None,
-            transcript: Transcript {
-                spans: layout_spans(&messages, 0),
-                messages,
-                events,
-                ..Transcript::default()
-            },
-        }
-    }
-
-    fn event(seq: usize, side: Side, op: Op, offset: usize, bytes: &[u8]) -> Event {
-        Event {
-            seq: seq + 1,
-            t_us: 0,
-            side,
-            op,
-            offset: Some(offset as u64),
-            bytes: bytes.to_vec(),
-            message: None,
-            detail: None,
-            data_segs_out: None,
-            packet: None,
-            timing: None,
-            direction: None,
-            call: None,
+            transcript: t,
         }
     }
 

@@ -14,6 +14,9 @@ use std::time::{Instant, SystemTime};
 
 use serde::Serialize;
 
+/// Parts of the stream are framing's words: a header, a payload, a delimiter, padding.
+pub use crate::framing::Part;
+
 /// Which end of the connection did something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -150,6 +153,50 @@ impl Event {
     pub fn direction(&self) -> Direction {
         self.direction.unwrap_or(Direction::ToServer)
     }
+
+    /// An event with its place in the order, its time, side and op, and nothing else yet.
+    pub fn new(seq: usize, t_us: u64, side: Side, op: Op) -> Event {
+        Event {
+            seq,
+            t_us,
+            side,
+            op,
+            offset: None,
+            bytes: Vec::new(),
+            message: None,
+            detail: None,
+            data_segs_out: None,
+            packet: None,
+            timing: None,
+            direction: None,
+            call: None,
+        }
+    }
+
+    /// The bytes it moved (or decoded), starting at stream offset `offset`.
+    pub fn with_bytes(&mut self, offset: u64, bytes: &[u8]) -> &mut Event {
+        self.offset = Some(offset);
+        self.bytes = bytes.to_vec();
+        self
+    }
+
+    /// Its technical detail: an address, an option.
+    pub fn with_detail(&mut self, detail: impl Into<String>) -> &mut Event {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// The message a decoded frame is (from 1).
+    pub fn with_message(&mut self, message: usize) -> &mut Event {
+        self.message = Some(message);
+        self
+    }
+
+    /// TCP_INFO's count of data segments sent so far, read with it.
+    pub fn with_segments(&mut self, data_segs_out: u32) -> &mut Event {
+        self.data_segs_out = Some(data_segs_out);
+        self
+    }
 }
 
 /// A traced program's system call: who made it, on which descriptor, and what it returned.
@@ -208,20 +255,6 @@ pub struct Call {
     pub pieces: Option<Vec<Piece>>,
 }
 
-/// What a run of stream bytes is, from the sender's point of view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Part {
-    /// A length header in front of a message.
-    Header,
-    /// The message's own bytes.
-    Payload,
-    /// The delimiter that ends a message (delimiter framing).
-    Delimiter,
-    /// Filler that brings a message up to a fixed record size (fixed framing).
-    Padding,
-}
-
 /// A run of the client→server stream that belongs to one part of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
@@ -258,6 +291,22 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// A transcript of `messages` (each after a `header_len`-byte header), with no events yet.
+    pub fn of_messages(messages: Vec<Vec<u8>>, header_len: usize) -> Transcript {
+        Transcript {
+            spans: layout_spans(&messages, header_len),
+            messages,
+            ..Transcript::default()
+        }
+    }
+
+    /// Add an event at `t_us`, numbered after the last one, and hand it back for its details.
+    pub fn push(&mut self, t_us: u64, side: Side, op: Op) -> &mut Event {
+        let seq = self.events.len() + 1;
+        self.events.push(Event::new(seq, t_us, side, op));
+        self.events.last_mut().expect("an event was just added")
+    }
+
     /// Events with the given side and op, in order.
     pub fn events_of(&self, side: Side, op: Op) -> impl Iterator<Item = &Event> {
         self.events
@@ -658,19 +707,11 @@ impl Recorder {
         let t_us = self.started.elapsed().as_micros() as u64;
         let seq = events.len() + 1;
         events.push(Event {
-            seq,
-            t_us,
-            side,
-            op,
             offset,
             bytes,
             message,
             detail,
-            data_segs_out: None,
-            packet: None,
-            timing: None,
-            direction: None,
-            call: None,
+            ..Event::new(seq, t_us, side, op)
         });
         Slot(seq - 1)
     }

@@ -4,10 +4,9 @@
 
 use super::fixed::strip_padding;
 use super::{
-    Decoder, DelimiterCodec, EncodeError, FixedCodec, HeaderWidth, LengthCodec, LengthHeader,
+    Decoder, DelimiterCodec, EncodeError, FixedCodec, HeaderWidth, LengthCodec, LengthHeader, Part,
 };
 use crate::structfmt::StructFormat;
-use crate::transcript::Part;
 
 /// One framing rule with its limits.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -94,23 +94,13 @@ impl Recorder {
 
     /// An event of `op` made by `made`, numbered now unless `seq` was reserved.
     pub fn event(&mut self, made: &Made, op: Op, seq: Option<usize>) -> Event {
+        let seq = seq.unwrap_or_else(|| self.take_seq());
         Event {
-            seq: seq.unwrap_or_else(|| self.take_seq()),
-            t_us: made.t_call,
-            side: made.side,
-            op,
-            offset: None,
-            bytes: Vec::new(),
-            message: None,
-            detail: None,
-            data_segs_out: None,
-            packet: None,
             // Charts draw a call from when it was made to when it returned.
             timing: Some(CallSpan {
                 called_us: made.t_call,
                 returned_us: made.t_return,
             }),
-            direction: None,
             call: Some(Box::new(Call {
                 pid: made.pid,
                 tid: (made.tid != made.pid).then_some(made.tid),
@@ -119,6 +109,7 @@ impl Recorder {
                 t_return_us: made.t_return,
                 ..Call::default()
             })),
+            ..Event::new(seq, made.t_call, made.side, op)
         }
     }
 
