@@ -119,7 +119,7 @@ pub fn summarize(run: &ExchangeRun) -> Summary {
         .events
         .iter()
         .find(|e| e.op == Op::Error)
-        .and_then(|e| e.detail.clone());
+        .and_then(|e| crate::render::words::Words(crate::lang::Lang::En).event_detail(e));
 
     let messages_sent = t.messages.len();
     let framed = run.framing.is_some();
@@ -152,7 +152,10 @@ pub fn summarize(run: &ExchangeRun) -> Summary {
         .then(|| {
             t.events
                 .iter()
-                .filter(|e| e.op == Op::Segment && e.detail.is_none())
+                .filter(|e| {
+                    e.op == Op::Segment
+                        && e.note != Some(crate::transcript::EventNote::Retransmission)
+                })
                 .count()
         })
         .filter(|&n| n > 0);

@@ -14,6 +14,9 @@ use std::time::{Instant, SystemTime};
 
 use serde::Serialize;
 
+mod note;
+pub use note::EventNote;
+
 /// Parts of the stream are framing's words: a header, a payload, a delimiter, padding.
 pub use crate::framing::Part;
 
@@ -104,9 +107,12 @@ pub struct Event {
     /// Which message a decoded frame is (from 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<usize>,
-    /// Free text: an address, an option, a note, an error.
+    /// Technical text: an address, an option. (Anything said in words is a `note`.)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// What the event says, as a typed fact (the JSON's `code`; the views make its words).
+    #[serde(rename = "code", skip_serializing_if = "Option::is_none")]
+    pub note: Option<EventNote>,
     /// TCP_INFO `tcpi_data_segs_out` read right after this send() (and at the end): how many
     /// data segments the sender had emitted so far. `None` where the kernel lacks the field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -165,6 +171,7 @@ impl Event {
             bytes: Vec::new(),
             message: None,
             detail: None,
+            note: None,
             data_segs_out: None,
             packet: None,
             timing: None,
@@ -195,6 +202,12 @@ impl Event {
     /// TCP_INFO's count of data segments sent so far, read with it.
     pub fn with_segments(&mut self, data_segs_out: u32) -> &mut Event {
         self.data_segs_out = Some(data_segs_out);
+        self
+    }
+
+    /// What it says, as a typed note.
+    pub fn with_note(&mut self, note: EventNote) -> &mut Event {
+        self.note = Some(note);
         self
     }
 }
@@ -606,17 +619,30 @@ impl Recorder {
 
     /// Record an event with only a side, an op and optional detail.
     pub fn record(&self, side: Side, op: Op, detail: impl Into<Option<String>>) {
-        self.push(side, op, None, Vec::new(), None, detail.into());
+        let mut event = Event::new(0, 0, side, op);
+        event.detail = detail.into();
+        self.push(event);
+    }
+
+    /// Record an event that says something (a knob's pause, an address pair, a count), with
+    /// its technical detail if any.
+    pub fn record_note(&self, side: Side, op: Op, detail: Option<String>, note: EventNote) {
+        let mut event = Event::new(0, 0, side, op);
+        event.detail = detail;
+        event.note = Some(note);
+        self.push(event);
     }
 
     /// Record the start of a call whose detail is already known (e.g. a close).
     pub fn record_now(&self, side: Side, op: Op) -> Slot {
-        self.push(side, op, None, Vec::new(), None, None)
+        self.push(Event::new(0, 0, side, op))
     }
 
     /// Record bytes that moved at stream offset `offset` (send, recv).
     pub fn record_bytes(&self, side: Side, op: Op, offset: u64, bytes: &[u8]) {
-        self.push(side, op, Some(offset), bytes.to_vec(), None, None);
+        let mut event = Event::new(0, 0, side, op);
+        event.with_bytes(offset, bytes);
+        self.push(event);
     }
 
     /// Record a call that returned just now after starting at `called_us` ([`Self::now_us`]
@@ -629,7 +655,10 @@ impl Recorder {
         bytes: &[u8],
         called_us: u64,
     ) {
-        let slot = self.push(side, op, offset, bytes.to_vec(), None, None);
+        let mut event = Event::new(0, 0, side, op);
+        event.offset = offset;
+        event.bytes = bytes.to_vec();
+        let slot = self.push(event);
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         let event = &mut events[slot.0];
         event.timing = Some(CallSpan {
@@ -638,25 +667,19 @@ impl Recorder {
         });
     }
 
-    /// Record a captured segment (`detail` marks a retransmission), and which packet of
-    /// the wire it is.
+    /// Record a captured segment (a retransmission is marked so), and which packet of the
+    /// wire it is.
     pub fn record_segment(
         &self,
         offset: u64,
         payload: &[u8],
-        detail: Option<String>,
+        retransmission: bool,
         packet: Option<usize>,
     ) {
-        let slot = self.push(
-            Side::Client,
-            Op::Segment,
-            Some(offset),
-            payload.to_vec(),
-            None,
-            detail,
-        );
-        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        events[slot.0].packet = packet;
+        let mut event = Event::new(0, 0, Side::Client, Op::Segment);
+        event.with_bytes(offset, payload).packet = packet;
+        event.note = retransmission.then_some(EventNote::Retransmission);
+        self.push(event);
     }
 
     /// Record a segment the `--net` link carried from `side`: its stream offset, its payload
@@ -668,52 +691,27 @@ impl Recorder {
         payload: &[u8],
         packet: Option<usize>,
     ) {
-        let slot = self.push(
-            side,
-            Op::Segment,
-            Some(offset),
-            payload.to_vec(),
-            None,
-            None,
-        );
-        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        events[slot.0].packet = packet;
+        let mut event = Event::new(0, 0, side, Op::Segment);
+        event.with_bytes(offset, payload).packet = packet;
+        self.push(event);
     }
 
     /// Record a decoded frame: message number, its payload and where its header started.
     pub fn record_frame(&self, message: usize, offset: u64, payload: &[u8]) {
-        self.push(
-            Side::Server,
-            Op::Frame,
-            Some(offset),
-            payload.to_vec(),
-            Some(message),
-            None,
-        );
+        let mut event = Event::new(0, 0, Side::Server, Op::Frame);
+        event.with_bytes(offset, payload).with_message(message);
+        self.push(event);
     }
 
-    fn push(
-        &self,
-        side: Side,
-        op: Op,
-        offset: Option<u64>,
-        bytes: Vec<u8>,
-        message: Option<usize>,
-        detail: Option<String>,
-    ) -> Slot {
+    /// Append `event`, numbered and timed now.
+    fn push(&self, mut event: Event) -> Slot {
         // A panic on the other thread must not hide what this one saw.
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         // The clock is read under the lock, so `t_us` never runs backwards against `seq`.
-        let t_us = self.started.elapsed().as_micros() as u64;
-        let seq = events.len() + 1;
-        events.push(Event {
-            offset,
-            bytes,
-            message,
-            detail,
-            ..Event::new(seq, t_us, side, op)
-        });
-        Slot(seq - 1)
+        event.t_us = self.started.elapsed().as_micros() as u64;
+        event.seq = events.len() + 1;
+        events.push(event);
+        Slot(events.len() - 1)
     }
 
     /// Take a place in the order *before* a send() call, fill it in after.
@@ -721,7 +719,9 @@ impl Recorder {
     /// Bytes cannot reach the peer before send() starts, so reserving first guarantees a send
     /// is listed before any recv that returns its bytes — whichever thread wakes first.
     pub fn begin(&self, side: Side, op: Op, offset: u64) -> Slot {
-        self.push(side, op, Some(offset), Vec::new(), None, None)
+        let mut event = Event::new(0, 0, side, op);
+        event.offset = Some(offset);
+        self.push(event)
     }
 
     /// Fill in a reserved event with the bytes the call moved; the call returned just now.
@@ -737,20 +737,24 @@ impl Recorder {
         });
     }
 
-    /// Record the sender's final data-segment count (TCP_INFO) as a note.
-    pub fn record_segments(&self, side: Side, data_segs_out: Option<u32>, detail: String) {
-        let slot = self.push(side, Op::Note, None, Vec::new(), None, Some(detail));
-        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        events[slot.0].data_segs_out = data_segs_out;
+    /// Record the sender's final data-segment count (TCP_INFO) as a note; `None` where the
+    /// kernel does not count them.
+    pub fn record_segments(&self, side: Side, data_segs_out: Option<u32>) {
+        let mut event = Event::new(0, 0, side, Op::Note);
+        event.data_segs_out = data_segs_out;
+        event.note = Some(EventNote::SegmentsSent {
+            count: data_segs_out,
+        });
+        self.push(event);
     }
 
     /// Turn a reserved event whose call failed into an error event saying why.
-    pub fn abandon(&self, slot: Slot, why: String) {
+    pub fn abandon(&self, slot: Slot, why: EventNote) {
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         let event = &mut events[slot.0];
         event.op = Op::Error;
         event.offset = None;
-        event.detail = Some(why);
+        event.note = Some(why);
     }
 
     /// Microseconds since the lesson started: the clock of every event and packet.

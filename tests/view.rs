@@ -5,7 +5,7 @@ use sticky_lab::framing::{DEFAULT_MAX_FRAME, Framing, LengthCodec, LengthHeader}
 use sticky_lab::lesson::exchange::ExchangeOptions;
 use sticky_lab::lesson::{ExchangeRun, Transport};
 use sticky_lab::render::{self, ColorChoice, ViewOptions};
-use sticky_lab::transcript::{Op, Side, Transcript};
+use sticky_lab::transcript::{EventNote, Op, Side, Transcript};
 
 /// The notes' run: three sends, one late recv of all 20 bytes, then end of stream.
 fn notes_run() -> ExchangeRun {
@@ -13,10 +13,18 @@ fn notes_run() -> ExchangeRun {
     let mut t = Transcript::of_messages(messages, 0);
     t.push(100, Side::Server, Op::Listen)
         .with_detail("backlog 5");
+    let (server, client) = (
+        "127.0.0.1:8080".parse().unwrap(),
+        "127.0.0.1:50000".parse().unwrap(),
+    );
     t.push(300, Side::Client, Op::Connect)
-        .with_detail("127.0.0.1:8080 from 127.0.0.1:50000");
+        .with_note(EventNote::Connected {
+            peer: server,
+            local: client,
+            udp: false,
+        });
     t.push(400, Side::Server, Op::Accept)
-        .with_detail("from 127.0.0.1:50000");
+        .with_note(EventNote::Accepted { peer: client });
     // What TCP_INFO said after each send, and at the end: one segment per send.
     t.push(500, Side::Client, Op::Send)
         .with_bytes(0, b"hello")
@@ -29,12 +37,12 @@ fn notes_run() -> ExchangeRun {
         .with_segments(3);
     t.push(800, Side::Client, Op::Close);
     t.push(900, Side::Server, Op::Note)
-        .with_detail("sleeps 100 ms (--reader-delay)");
+        .with_note(EventNote::ReaderDelay { ms: 100 });
     t.push(101_000, Side::Server, Op::Recv)
         .with_bytes(0, b"hellobyebyeagain,bye");
     t.push(101_100, Side::Server, Op::Eof);
     t.push(101_200, Side::Client, Op::Note)
-        .with_detail("TCP_INFO: 3 data segments sent in all (tcpi_data_segs_out)")
+        .with_note(EventNote::SegmentsSent { count: Some(3) })
         .with_segments(3);
     ExchangeRun {
         lesson: "sticky-demo",

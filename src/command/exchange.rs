@@ -150,7 +150,7 @@ fn run_trials(
 fn show(run: &ExchangeRun, present: &Presentation, args: &ExchangeArgs) -> String {
     let summary = analysis::summarize(run);
     if present.json {
-        render::json::render(run, &summary)
+        render::json::render(run, &summary, render::words::Words(present.lang))
     } else {
         let view = ViewOptions {
             hex: args.hex,

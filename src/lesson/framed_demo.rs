@@ -10,7 +10,7 @@ use super::exchange::{ExchangeOptions, Receiver, run_exchange};
 use crate::error::Error;
 use crate::framing::{Decoder, FrameReader, Framing, WirePiece};
 use crate::net::RecordedStream;
-use crate::transcript::{Part, Recorder, Transcript, spans_of};
+use crate::transcript::{EventNote, Part, Recorder, Transcript, spans_of};
 
 /// Ways `--corrupt` makes the sender break the framing of its last message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -181,7 +181,7 @@ impl Receiver for FramedReceiver {
                 Ok(None) => return ControlFlow::Continue(()),
                 Err(e) => {
                     // Nothing after a bad frame can be trusted: stop reading, close.
-                    stream.error(e.to_string());
+                    stream.error(EventNote::FrameRefused(e));
                     return ControlFlow::Break(());
                 }
             }
@@ -190,7 +190,7 @@ impl Receiver for FramedReceiver {
 
     fn on_eof(&mut self, stream: &RecordedStream) {
         if let Err(e) = self.reader.finish() {
-            stream.error(e.to_string());
+            stream.error(EventNote::FrameRefused(e));
         }
     }
 }

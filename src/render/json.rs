@@ -6,10 +6,12 @@
 //! line has `"op":"summary"`. With `--net`, each `segment` event adds `packet` (the link's
 //! record of it: direction, TCP fields, times, fate) and the summary adds `link`.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::words::Words;
 use crate::analysis::Summary;
 use crate::lesson::ExchangeRun;
 pub use crate::transcript::hex;
@@ -18,7 +20,7 @@ use crate::transcript::{Event, Op, Piece, Transcript, WirePacket, WireSource};
 #[derive(Serialize)]
 struct JsonEvent<'a> {
     #[serde(flatten)]
-    event: &'a Event,
+    event: Cow<'a, Event>,
     #[serde(skip_serializing_if = "Option::is_none")]
     len: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -33,11 +35,11 @@ struct JsonEvent<'a> {
     packet: Option<&'a WirePacket>,
 }
 
-/// Render every event and the summary as JSON Lines.
-pub fn render(run: &ExchangeRun, summary: &Summary) -> String {
+/// Render every event and the summary as JSON Lines; `words` say the notes and verdicts.
+pub fn render(run: &ExchangeRun, summary: &Summary, words: Words) -> String {
     let mut out = String::new();
     for event in &run.transcript.events {
-        let _ = writeln!(out, "{}", event_line(&run.transcript, event));
+        let _ = writeln!(out, "{}", event_line(&run.transcript, event, words));
     }
     let line = serde_json::to_string(summary).expect("the summary serializes: plain fields only");
     let _ = writeln!(out, "{line}");
@@ -45,16 +47,25 @@ pub fn render(run: &ExchangeRun, summary: &Summary) -> String {
 }
 
 /// One event as its JSON line (a traced event carries its own pieces; `t` gives the rest).
-pub fn event_line(t: &Transcript, event: &Event) -> String {
-    serde_json::to_string(&json_event(t, event)).expect("events serialize: plain fields only")
+pub fn event_line(t: &Transcript, event: &Event, words: Words) -> String {
+    serde_json::to_string(&json_event(t, event, words))
+        .expect("events serialize: plain fields only")
 }
 
-fn json_event<'a>(t: &'a Transcript, event: &'a Event) -> JsonEvent<'a> {
+fn json_event<'a>(t: &'a Transcript, event: &'a Event, words: Words) -> JsonEvent<'a> {
     let carries_bytes = matches!(event.op, Op::Send | Op::Recv | Op::Frame | Op::Segment);
     let on_stream = matches!(event.op, Op::Send | Op::Recv | Op::Segment);
     let pieces = on_stream.then(|| t.pieces_of(event));
+    // A note's words go where a detail goes: `detail`, in the chosen language.
+    let said = match &event.note {
+        Some(_) => Cow::Owned(Event {
+            detail: words.event_detail(event),
+            ..event.clone()
+        }),
+        None => Cow::Borrowed(event),
+    };
     JsonEvent {
-        event,
+        event: said,
         len: carries_bytes.then_some(event.len()),
         hex: carries_bytes.then(|| hex(&event.bytes)),
         messages: pieces.as_ref().map(|pieces| {

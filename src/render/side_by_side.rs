@@ -111,7 +111,10 @@ fn heading(run: &ExchangeRun, width: usize, out: &mut String) {
 
 /// Socket set-up in one line: the table is for the bytes. (`--json` lists every call.)
 pub(super) fn setup_summary(t: &Transcript) -> Option<String> {
-    let detail = |side, op| t.events_of(side, op).next().and_then(|e| e.detail.clone());
+    let detail = |side, op| {
+        let event = t.events_of(side, op).next()?;
+        Words(Lang::En).event_detail(event)
+    };
     let server: Vec<String> = [
         detail(Side::Server, Op::Bind).map(|a| format!("bind {a}")),
         detail(Side::Server, Op::Sockopt),
@@ -386,7 +389,7 @@ fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         Op::Close => words("close (FIN: no more bytes)", Look::Dim),
         Op::Truncated => words(&format!("truncated: {}", detail(event)), Look::Bad),
         Op::Error => words(&format!("error: {}", detail(event)), Look::Bad),
-        Op::Note => words(detail(event), Look::Dim),
+        Op::Note => words(&detail(event), Look::Dim),
         Op::Sockopt
         | Op::Bind
         | Op::Listen
@@ -404,8 +407,8 @@ fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
     }
 }
 
-fn detail(event: &Event) -> &str {
-    event.detail.as_deref().unwrap_or("")
+fn detail(event: &Event) -> String {
+    Words(Lang::En).event_detail(event).unwrap_or_default()
 }
 
 pub(super) fn words(text: &str, look: Look, width: usize) -> Vec<Line> {
@@ -461,7 +464,10 @@ pub(super) fn bytes_cell_led(
     if !pieces.is_empty() && (event.op == Op::Recv || !single_whole_payload) {
         lines.extend(piece_labels(t, &pieces, label_indent, width));
     }
-    if let Some(note) = event.detail.as_deref().filter(|_| event.op == Op::Segment) {
+    if let Some(note) = Words(Lang::En)
+        .event_detail(event)
+        .filter(|_| event.op == Op::Segment)
+    {
         lines.push(Line::of(
             format!("{}({note})", " ".repeat(indent)),
             Look::Bad,

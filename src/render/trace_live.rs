@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 use super::text::{Line, Look, runs_of, text_lines};
 use super::trace_words::{failed_text, role_name};
+use super::words::Words;
+use crate::lang::Lang;
 use crate::trace::{Live, Note};
 use crate::transcript::{Event, Op, Side, Transcript};
 
@@ -56,7 +58,9 @@ impl LiveLog {
     /// The JSON line for one live item.
     pub fn json(&self, live: &Live) -> String {
         match live {
-            Live::Event(event) => super::json::event_line(&Transcript::default(), event),
+            Live::Event(event) => {
+                super::json::event_line(&Transcript::default(), event, Words(Lang::En))
+            }
             Live::Note(note) => note_json(note).to_string(),
         }
     }
@@ -141,7 +145,7 @@ fn event_line(event: &Event) -> Line {
     let conn = call.conn.map_or(String::new(), |c| format!("#{c}"));
     line.push(format!("{conn:<4}"), Look::Dim);
     let fd = call.fd.map_or(String::new(), |fd| format!("fd {fd}"));
-    let detail = event.detail.as_deref().unwrap_or("");
+    let detail = Words(Lang::En).event_detail(event).unwrap_or_default();
     let text = match event.op {
         Op::Send | Op::Recv | Op::Eof => return bytes_line(line, event, call.syscall, &fd),
         Op::Socket => format!("socket() → {fd}"),

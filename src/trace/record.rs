@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use super::connections::{Connections, LEGEND_BYTES, LEGEND_MESSAGES, direction_index, side_index};
 use super::syscalls::Flow;
 use super::{Live, LiveQueue, PREVIEW};
-use crate::transcript::{Call, CallSpan, Direction, Event, Op, Part, Piece, Side};
+use crate::transcript::{Call, CallSpan, Direction, Event, EventNote, Op, Part, Piece, Side};
 
 /// Pieces kept per recv for the views (a recv may hold thousands of tiny messages).
 const KEEP_PIECES: usize = 256;
@@ -340,7 +340,7 @@ impl Recorder {
         self.sockets.insert(inode, Sock::default());
         self.join(inode, index, Side::Server, made.pid, Some(listener));
         let mut event = self.event(made, Op::Accept, None);
-        event.detail = Some(format!("from {peer}"));
+        event.note = Some(EventNote::Accepted { peer });
         self.emit(inode, event);
     }
 
@@ -349,7 +349,11 @@ impl Recorder {
         let index = self.conns.find_or_add(local, peer, false);
         self.join(inode, index, Side::Client, made.pid, None);
         let mut event = self.event(made, Op::Connect, None);
-        event.detail = Some(format!("{peer} from {local}"));
+        event.note = Some(EventNote::Connected {
+            peer,
+            local,
+            udp: false,
+        });
         self.emit(inode, event);
     }
 

@@ -85,7 +85,7 @@ pub fn run_svg(run: &ExchangeRun, summary: &Summary, lang: Lang) -> String {
 
 /// The run as one self-contained HTML page; `json` is what `--json` prints for it.
 pub fn run_html(run: &ExchangeRun, summary: &Summary, lang: Lang) -> String {
-    let json = crate::render::json::render(run, summary);
+    let json = crate::render::json::render(run, summary, Words(lang));
     html::page(&run_chart(run, summary, lang), &json)
 }
 

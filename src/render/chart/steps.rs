@@ -94,7 +94,8 @@ pub fn steps_of(t: &Transcript, words: Words, udp: bool) -> Vec<Step> {
 }
 
 fn step_of(t: &Transcript, e: &Event, words: Words, udp: bool) -> Option<Step> {
-    let detail = e.detail.as_deref().unwrap_or("");
+    let detail = words.event_detail(e).unwrap_or_default();
+    let detail = detail.as_str();
     let text = |lines: Vec<Line>, class: &'static str| Step {
         seq: e.seq,
         t_us: e.t_us,
