@@ -66,6 +66,7 @@ pub(super) fn run(
             ViewOptions {
                 hex: args.hex,
                 width,
+                lang: present.lang,
             },
         )
     };

@@ -40,7 +40,7 @@ mod length;
 use std::fmt;
 use std::ops::Range;
 
-pub use choice::{Framing, WirePiece, length_header_from_format};
+pub use choice::{Framing, FramingKind, WirePiece, length_header_from_format};
 pub use delimited::DelimiterCodec;
 pub use fixed::FixedCodec;
 pub use length::{EncodeError, HeaderWidth, LengthCodec, LengthHeader};

@@ -88,7 +88,7 @@ fn corrupt_pieces(
     let refuse = |why: &str| {
         Err(Error::Usage(format!(
             "--corrupt {}: {why}",
-            name(corruption)
+            corruption.as_str()
         )))
     };
     let payload = pieces
@@ -153,12 +153,14 @@ fn truncate(pieces: &[WirePiece]) -> Vec<WirePiece> {
     out
 }
 
-/// The `--corrupt` value as typed.
-pub fn name(corruption: Corruption) -> &'static str {
-    match corruption {
-        Corruption::Oversize => "oversize",
-        Corruption::Truncate => "truncate",
-        Corruption::Negative => "negative",
+impl Corruption {
+    /// The `--corrupt` value as typed, and as the JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Corruption::Oversize => "oversize",
+            Corruption::Truncate => "truncate",
+            Corruption::Negative => "negative",
+        }
     }
 }
 

@@ -63,7 +63,7 @@ pub fn render_parts(run: &ExchangeRun, summary: &Summary, options: ViewOptions) 
     let held = summary.link.as_ref().map_or(&[][..], |l| &l.held[..]);
     let events = table(&lesson_table(run, held, options.width), options, &mut head);
     let mut foot = String::from("\n");
-    footer(summary, run.transport, options.width, &mut foot);
+    footer(summary, run.transport, options, &mut foot);
     Parts { head, events, foot }
 }
 
@@ -580,9 +580,12 @@ pub(super) fn verdict_look(s: &Summary) -> Look {
     }
 }
 
-fn footer(s: &Summary, transport: Transport, width: usize, out: &mut String) {
+fn footer(s: &Summary, transport: Transport, options: ViewOptions, out: &mut String) {
+    let (width, words) = (options.width, options.words());
     labelled(out, width, "measured", &figures(s), Look::Plain);
-    labelled(out, width, "wire", &s.wire, Look::Plain);
+    if let Some(wire) = &s.wire {
+        labelled(out, width, "wire", &words.wire_reading(wire), Look::Plain);
+    }
     if let Some(link) = &s.link {
         let intact = s.bytes_received == s.bytes_sent;
         let tcp = transport == Transport::Tcp;
@@ -593,34 +596,25 @@ fn footer(s: &Summary, transport: Transport, width: usize, out: &mut String) {
             labelled(out, width, if i == 0 { "link" } else { "" }, &text, look);
         }
     }
-    labelled(out, width, "verdict", &s.verdict, verdict_look(s));
-    let call = if s.truncated.is_some() {
-        "recvfrom()"
-    } else {
-        "recv() with data"
-    };
+    labelled(
+        out,
+        width,
+        "verdict",
+        &words.verdict_text(&s.verdict),
+        verdict_look(s),
+    );
     if let Some(predicted) = s.predicted_recvs {
-        let (text, look) = if predicted == s.recvs {
-            (
-                format!(
-                    "the lesson predicted {predicted} {call}; measured {}, as predicted",
-                    s.recvs
-                ),
-                Look::Dim,
-            )
+        let text = words.prediction(predicted, s.recvs, s.truncated.is_some());
+        let look = if predicted == s.recvs {
+            Look::Dim
         } else {
-            (
-                format!(
-                    "the lesson predicted {predicted} {call}, but this kernel gave {}: timing \
-                     decides, not a rule",
-                    s.recvs
-                ),
-                Look::Bad,
-            )
+            Look::Bad
         };
         labelled(out, width, "check", &text, look);
     }
-    labelled(out, width, "next", &s.hint, Look::Dim);
+    if let Some(hint) = &s.hint {
+        labelled(out, width, "next", &words.hint(hint), Look::Dim);
+    }
 }
 
 /// `label    text…`, the text wrapped under itself.

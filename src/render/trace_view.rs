@@ -13,7 +13,9 @@ use super::side_by_side::{
 };
 use super::text::{Line, Look, Run, text_lines, wrap_words};
 use super::trace_words::{end_text, role_name};
+use super::words::Words;
 use crate::analysis::Summary;
+use crate::lang::Lang;
 use crate::trace::{ConnectionReport, DirectionReport, TraceReport};
 use crate::transcript::{Direction, Op, Part};
 
@@ -179,11 +181,18 @@ fn direction_footer(d: &DirectionReport, width: usize, out: &mut String) {
     }
     push_line(out, &Line::of(arrow(d.direction), Look::Heading));
     labelled(out, width, "measured", &figures(s), Look::Plain);
-    if !s.wire.is_empty() {
-        labelled(out, width, "wire", &s.wire, Look::Plain);
+    let words = Words(Lang::En);
+    if let Some(wire) = &s.wire {
+        labelled(out, width, "wire", &words.wire_reading(wire), Look::Plain);
     }
     match (d.sender_traced, d.receiver_traced) {
-        (true, true) => labelled(out, width, "verdict", &s.verdict, verdict_look(s)),
+        (true, true) => labelled(
+            out,
+            width,
+            "verdict",
+            &words.verdict_text(&s.verdict),
+            verdict_look(s),
+        ),
         (false, _) => {
             let sender = d.direction.sender();
             let text = format!(
@@ -269,16 +278,19 @@ struct JsonDirection<'a> {
     intact: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     data_segments_out: Option<u32>,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    wire: &'a str,
-    verdict: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
+    wire: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wire_code: Option<&'a str>,
+    verdict: String,
+    verdict_code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
     sender_traced: bool,
     receiver_traced: bool,
 }
 
-fn json_direction(d: &DirectionReport) -> JsonDirection<'_> {
+fn json_direction(d: &DirectionReport, words: Words) -> JsonDirection<'_> {
     let s: &Summary = &d.summary;
     JsonDirection {
         sends: s.sends,
@@ -291,9 +303,11 @@ fn json_direction(d: &DirectionReport) -> JsonDirection<'_> {
         most_messages_in_one_recv: s.most_messages_in_one_recv,
         intact: s.intact,
         data_segments_out: s.data_segments_out,
-        wire: &s.wire,
-        verdict: &s.verdict,
-        error: s.error.as_deref(),
+        wire: s.wire.as_ref().map(|w| words.wire_reading(w)),
+        wire_code: s.wire.as_ref().map(|w| w.code()),
+        verdict: words.verdict_text(&s.verdict),
+        verdict_code: s.verdict.code(),
+        error: s.error.as_ref().map(|e| words.note(e, None)),
         sender_traced: d.sender_traced,
         receiver_traced: d.receiver_traced,
     }
@@ -301,6 +315,7 @@ fn json_direction(d: &DirectionReport) -> JsonDirection<'_> {
 
 /// `--json`: a `connection` line each, then `summary` with the totals and the programs.
 pub fn render_json(report: &TraceReport) -> String {
+    let words = Words(Lang::En);
     let mut out = String::new();
     for conn in &report.connections {
         let line = serde_json::json!({
@@ -310,8 +325,8 @@ pub fn render_json(report: &TraceReport) -> String {
             "server": conn.server.to_string(),
             "client_pid": conn.pids[0],
             "server_pid": conn.pids[1],
-            "to_server": json_direction(&conn.directions[0]),
-            "to_client": json_direction(&conn.directions[1]),
+            "to_server": json_direction(&conn.directions[0], words),
+            "to_client": json_direction(&conn.directions[1], words),
         });
         let _ = writeln!(out, "{line}");
     }

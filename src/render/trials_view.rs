@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::text::{Line, Look, paint_wrapped};
+use super::words::Words;
 use crate::analysis::Summary;
 
 const BAR_WIDTH: usize = 30;
@@ -174,10 +175,11 @@ fn udp_conclusion(runs: &[Summary]) -> String {
 }
 
 /// JSON Lines: each run's summary (`"op":"trial"`), then one summary with the histograms.
-pub fn render_json(lesson: &str, runs: &[Summary]) -> String {
+pub fn render_json(lesson: &str, runs: &[Summary], words: Words) -> String {
     let mut out = String::new();
     for (i, s) in runs.iter().enumerate() {
-        let mut line = serde_json::to_value(s).expect("summaries serialize");
+        let line = super::json::SummaryLine { summary: s, words };
+        let mut line = serde_json::to_value(line).expect("summaries serialize");
         line["op"] = json!("trial");
         line["trial"] = json!(i + 1);
         let _ = writeln!(out, "{line}");

@@ -174,6 +174,6 @@ pub fn html(lesson: &str, runs: &[Summary], words: Words) -> String {
         table,
         summary: &summary,
         step_template: words.trial_of(),
-        json: &render_json(lesson, runs),
+        json: &render_json(lesson, runs, words),
     })
 }

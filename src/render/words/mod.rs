@@ -9,6 +9,7 @@
 //! 链接循环, 服务端, 客户端.
 
 mod notes;
+mod summary;
 
 use std::time::Duration;
 
@@ -305,27 +306,6 @@ impl Words {
         }
     }
 
-    /// The prediction next to the measurement.
-    pub fn prediction(self, predicted: usize, measured: usize) -> String {
-        match (self.zh(), predicted == measured) {
-            (false, true) => format!(
-                "the lesson predicted {predicted} recv() with data; measured {measured}, as \
-                 predicted"
-            ),
-            (false, false) => format!(
-                "the lesson predicted {predicted} recv() with data, but this kernel gave \
-                 {measured}: timing decides, not a rule"
-            ),
-            (true, true) => {
-                format!("课程预计 {predicted} 次有数据的 recv()；测得 {measured} 次，与预计相同")
-            }
-            (true, false) => format!(
-                "课程预计 {predicted} 次有数据的 recv()，这个内核给出 {measured} 次：决定结果的是时机，\
-                 不是规则"
-            ),
-        }
-    }
-
     pub fn back(self) -> &'static str {
         self.pick("← Back", "← 上一步")
     }
@@ -459,6 +439,11 @@ impl Words {
             (true, false) => "否",
         }
     }
+}
+
+/// `1 recv()`, `3 recv() calls`: a count and its English noun (Chinese counts need no plural).
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `0.012 ms`, `4.3 ms`, `100 ms`, `2.5 s`: a duration as a person reads it.
