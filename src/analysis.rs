@@ -9,6 +9,7 @@ pub mod link;
 pub mod reading;
 pub mod stall;
 pub mod stream;
+pub mod trials;
 
 use std::time::Duration;
 

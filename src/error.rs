@@ -68,7 +68,10 @@ impl fmt::Display for Error {
             Error::Output(e) => write!(f, "writing the output failed: {e}"),
             Error::Refused(reason) => write!(f, "the server refused: {reason}"),
             Error::Link(e) => e.fmt(f),
-            Error::Trace(e) => f.write_str(&crate::render::trace_words::error_text(e)),
+            Error::Trace(e) => {
+                let words = crate::render::words::Words(crate::lang::Lang::En);
+                f.write_str(&words.trace_error(e))
+            }
         }
     }
 }

@@ -55,9 +55,8 @@ impl Direction {
     }
 }
 
-/// What happened. Names match the `op` field of the JSON output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// What happened. Names match the `op` field of the JSON output ([`Op::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Bind,
     Listen,
@@ -87,6 +86,40 @@ pub enum Op {
     Exec,
     /// `lab trace`: a traced process ended (`exit_code` or `signal`).
     Exit,
+}
+
+impl Op {
+    /// The op's name, as the JSON's `op` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Bind => "bind",
+            Op::Listen => "listen",
+            Op::Connect => "connect",
+            Op::Accept => "accept",
+            Op::Sockopt => "sockopt",
+            Op::Send => "send",
+            Op::Recv => "recv",
+            Op::Eof => "eof",
+            Op::Close => "close",
+            Op::Frame => "frame",
+            Op::Segment => "segment",
+            Op::Truncated => "truncated",
+            Op::Note => "note",
+            Op::Error => "error",
+            Op::Socket => "socket",
+            Op::Shutdown => "shutdown",
+            Op::Fork => "fork",
+            Op::Thread => "thread",
+            Op::Exec => "exec",
+            Op::Exit => "exit",
+        }
+    }
+}
+
+impl Serialize for Op {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// One thing that happened on one side.

@@ -144,7 +144,12 @@ fn run_trials(
     Ok(if present.json {
         render::trials_view::render_json(lesson, &summaries, render::words::Words(present.lang))
     } else {
-        render::trials_view::render(lesson, &summaries, present.width)
+        render::trials_view::render(
+            lesson,
+            &summaries,
+            present.width,
+            render::words::Words(present.lang),
+        )
     })
 }
 

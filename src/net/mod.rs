@@ -99,7 +99,12 @@ pub fn connect(addr: SocketAddr, nodelay: bool, rec: &Recorder) -> Result<Record
     socket
         .set_tcp_nodelay(nodelay)
         .map_err(|e| Error::io("setsockopt(TCP_NODELAY)", e))?;
-    rec.record(Side::Client, Op::Sockopt, nodelay_detail(nodelay));
+    rec.record_note(
+        Side::Client,
+        Op::Sockopt,
+        None,
+        EventNote::NoDelay { on: nodelay },
+    );
     socket
         .connect_timeout(&SockAddr::from(addr), LESSON_TIMEOUT)
         .map_err(|e| Error::io(format!("connect({addr})"), e))?;
@@ -111,16 +116,6 @@ pub fn connect(addr: SocketAddr, nodelay: bool, rec: &Recorder) -> Result<Record
     };
     rec.record_note(Side::Client, Op::Connect, None, connected);
     RecordedStream::new(socket.into(), Side::Client, rec.clone())
-}
-
-/// The sockopt event's words for TCP_NODELAY.
-fn nodelay_detail(nodelay: bool) -> String {
-    let state = if nodelay {
-        "on (Nagle off)"
-    } else {
-        "off (Nagle on)"
-    };
-    format!("TCP_NODELAY {state}")
 }
 
 /// accept() one connection, recorded on the server side.
@@ -267,8 +262,8 @@ impl RecordedStream {
         self.stream
             .set_nodelay(nodelay)
             .map_err(|e| Error::io("setsockopt(TCP_NODELAY)", e))?;
-        self.rec
-            .record(self.side, Op::Sockopt, nodelay_detail(nodelay));
+        let note = EventNote::NoDelay { on: nodelay };
+        self.rec.record_note(self.side, Op::Sockopt, None, note);
         Ok(())
     }
 

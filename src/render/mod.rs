@@ -23,7 +23,6 @@ pub mod terminal;
 mod text;
 pub mod trace_live;
 pub mod trace_view;
-pub mod trace_words;
 pub mod trials_view;
 pub mod upload_view;
 pub mod words;

@@ -23,6 +23,8 @@ pub enum EventNote {
     },
     /// accept() of a client at `peer`.
     Accepted { peer: SocketAddr },
+    /// TCP_NODELAY set on (Nagle's algorithm off) or off.
+    NoDelay { on: bool },
     /// A UDP socket bound (its address is the event's detail): no listen, no accept follow.
     UdpBind,
     /// TCP_INFO's count of the data segments this side sent in all; `None`: this kernel
@@ -60,6 +62,7 @@ impl EventNote {
             EventNote::SendGap { .. } => "send_gap",
             EventNote::Connected { .. } => "connected",
             EventNote::Accepted { .. } => "accepted",
+            EventNote::NoDelay { .. } => "nodelay",
             EventNote::UdpBind => "udp_bind",
             EventNote::SegmentsSent { .. } => "segments_sent",
             EventNote::NoCapture { .. } => "no_capture",

@@ -54,7 +54,7 @@ pub fn run_caption(run: &ExchangeRun, summary: &Summary, words: Words) -> Captio
         footer.push((words.next_step().into(), words.hint(hint), Look::Dim));
     }
     Caption {
-        title: words.title(run.lesson, udp),
+        title: words.title(run.lesson, udp, run.options.net.is_some()),
         lines: vec![
             words.knobs(o.recv_size, o.reader_delay, o.send_gap, nagle),
             words.wire_source(run.transcript.wire.source).into(),

@@ -38,6 +38,15 @@ impl Words {
             }
             EventNote::Accepted { peer } if zh => format!("来自 {peer}"),
             EventNote::Accepted { peer } => format!("from {peer}"),
+            EventNote::NoDelay { on: true } => self
+                .pick("TCP_NODELAY on (Nagle off)", "TCP_NODELAY on（Nagle 关闭）")
+                .into(),
+            EventNote::NoDelay { on: false } => self
+                .pick(
+                    "TCP_NODELAY off (Nagle on)",
+                    "TCP_NODELAY off（Nagle 开启）",
+                )
+                .into(),
             EventNote::UdpBind => {
                 let addr = detail.unwrap_or("?");
                 if zh {
@@ -76,7 +85,7 @@ impl Words {
                 )
                 .into(),
             EventNote::Truncated { lost, whole } if zh => {
-                format!("{whole} B 中丢了 {lost} B（MSG_TRUNC）")
+                format!("丢了 {lost} B，原有 {whole} B（MSG_TRUNC）")
             }
             EventNote::Truncated { lost, whole } => format!("{lost} of {whole} B lost (MSG_TRUNC)"),
             EventNote::CallFailed { call, error } if zh => format!("{call} 失败：{error}"),

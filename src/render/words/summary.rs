@@ -140,8 +140,9 @@ impl Words {
     /// The lesson's prediction next to the measurement (`recvfrom()` for UDP).
     pub fn prediction(self, predicted: usize, measured: usize, udp: bool) -> String {
         let call = match (udp, self.zh()) {
-            (true, _) => "recvfrom()",
+            (true, false) => "recvfrom()",
             (false, false) => "recv() with data",
+            (true, true) => " recvfrom()",
             (false, true) => "有数据的 recv()",
         };
         match (self.zh(), predicted == measured) {
@@ -179,7 +180,10 @@ impl Words {
     /// `3 send() calls arrived in 1 recv()`.
     fn arrived(self, a: Arrival) -> String {
         if self.zh() {
-            format!("{}的数据在 {} 次 recv() 中到达", self.sent(a), a.recvs)
+            // A space between `send()` and the Chinese after it, none after `）`.
+            let sent = self.sent(a);
+            let gap = if sent.ends_with(')') { " " } else { "" };
+            format!("{sent}{gap}的数据在 {} 次 recv() 中到达", a.recvs)
         } else {
             format!(
                 "{} arrived in {}",
@@ -223,7 +227,7 @@ impl Words {
             }
             Verdict::OneMessageSplit { arrival } if zh => format!(
                 "{}：这一条消息被拆成了几块（半包）—— recv() 返回的是到目前为止已到达的字节，\
-                 而字节是一次几个报文段地到达的。",
+                 而这些字节是分几批、每批几个报文段到达的。",
                 self.arrived(*arrival)
             ),
             Verdict::OneMessageSplit { arrival } => format!(
