@@ -109,12 +109,9 @@ pub fn summarize(run: &ExchangeRun) -> Summary {
     let bytes_sent = sends.iter().map(|e| e.bytes.len() as u64).sum();
     let error = first_error(t);
     let received = count_received(run, error.is_some());
-    let data_segments_out = t
-        .events
-        .iter()
-        .rev()
-        .filter(|e| e.side == Side::Client)
-        .find_map(|e| e.data_segs_out);
+    // The sender's last TCP_INFO reading counts every data segment it sent.
+    let mut client_events = t.events.iter().rev().filter(|e| e.side == Side::Client);
+    let data_segments_out = client_events.find_map(|e| e.data_segs_out);
     let segments_captured = o.wire.then(|| captured_segments(t)).filter(|&n| n > 0);
     let wire = match run.transport {
         Transport::Udp => WireReading::Datagrams,
@@ -140,12 +137,8 @@ pub fn summarize(run: &ExchangeRun) -> Summary {
         predicted_recvs: predict_recvs(run, bytes_sent).filter(|_| error.is_none()),
         recv_size: o.recv_size,
     };
-    let verdict = match (&run.framing, truncated) {
-        (Some(framing), _) => framed_verdict(&judged, framing),
-        (None, Some(truncated)) => udp_verdict(&judged, truncated),
-        (None, None) => stream_verdict(&judged, true),
-    };
-    let hint = exchange_hint(run, &judged, truncated.is_some());
+    let (verdict, hint) = judge(run, &judged, truncated);
+    let framing = framing_fields(run.framing.as_ref());
     Summary {
         lesson: run.lesson,
         sends: sends.len(),
@@ -171,23 +164,10 @@ pub fn summarize(run: &ExchangeRun) -> Summary {
         send_gap_ms: o.send_gap.as_millis() as u64,
         nodelay: o.nodelay,
         framing: run.framing.as_ref().map(Framing::kind),
-        header: match &run.framing {
-            Some(Framing::Length { format, .. }) => Some(format.clone()),
-            _ => None,
-        },
-        delimiter: match &run.framing {
-            Some(Framing::Delimiter(codec)) => Some(bytes_repr(codec.delimiter())),
-            _ => None,
-        },
-        record_size: match &run.framing {
-            Some(Framing::Fixed(codec)) => Some(codec.record_size()),
-            _ => None,
-        },
-        // A fixed record is its own limit; --max-frame plays no part there.
-        max_frame: match &run.framing {
-            Some(Framing::Fixed(_)) | None => None,
-            Some(other) => Some(other.max_frame()),
-        },
+        header: framing.header,
+        delimiter: framing.delimiter,
+        record_size: framing.record_size,
+        max_frame: framing.max_frame,
         truncated,
         corrupt: run.corrupt,
         link: o
@@ -195,6 +175,46 @@ pub fn summarize(run: &ExchangeRun) -> Summary {
             .as_ref()
             .filter(|_| t.wire.source == Some(WireSource::Link))
             .map(|spec| link::link_facts(t, spec)),
+    }
+}
+
+/// The run's verdict, by kind of lesson, and what to try next.
+fn judge(run: &ExchangeRun, judged: &Judged<'_>, truncated: Option<usize>) -> (Verdict, Hint) {
+    let verdict = match (&run.framing, truncated) {
+        (Some(framing), _) => framed_verdict(judged, framing),
+        (None, Some(truncated)) => udp_verdict(judged, truncated),
+        (None, None) => stream_verdict(judged, true),
+    };
+    (verdict, exchange_hint(run, judged, truncated.is_some()))
+}
+
+/// What the summary says of a framing, by kind.
+#[derive(Default)]
+struct FramingFields {
+    header: Option<String>,
+    delimiter: Option<String>,
+    record_size: Option<usize>,
+    max_frame: Option<usize>,
+}
+
+fn framing_fields(framing: Option<&Framing>) -> FramingFields {
+    match framing {
+        Some(Framing::Length { codec, format }) => FramingFields {
+            header: Some(format.clone()),
+            max_frame: Some(codec.max_frame),
+            ..FramingFields::default()
+        },
+        Some(Framing::Delimiter(codec)) => FramingFields {
+            delimiter: Some(bytes_repr(codec.delimiter())),
+            max_frame: Some(codec.max_frame),
+            ..FramingFields::default()
+        },
+        // A fixed record is its own limit; --max-frame plays no part there.
+        Some(Framing::Fixed(codec)) => FramingFields {
+            record_size: Some(codec.record_size()),
+            ..FramingFields::default()
+        },
+        None => FramingFields::default(),
     }
 }
 

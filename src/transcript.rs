@@ -933,12 +933,7 @@ mod tests {
 
     fn sticky() -> Transcript {
         let messages = vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()];
-        Transcript {
-            spans: layout_spans(&messages, 0),
-            messages,
-            events: Vec::new(),
-            wire: Wire::default(),
-        }
+        Transcript::of_messages(messages, 0)
     }
 
     #[test]
@@ -1026,13 +1021,7 @@ mod tests {
 
     #[test]
     fn empty_payloads_take_no_stream_bytes_and_belong_to_no_recv() {
-        let messages = vec![Vec::new(), b"x".to_vec()];
-        let t = Transcript {
-            spans: layout_spans(&messages, 0),
-            messages,
-            events: Vec::new(),
-            wire: Wire::default(),
-        };
+        let t = Transcript::of_messages(vec![Vec::new(), b"x".to_vec()], 0);
         assert_eq!(t.messages_in(0, 1), vec![2]);
     }
 }

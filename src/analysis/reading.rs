@@ -272,3 +272,168 @@ impl Hint {
         }
     }
 }
+
+/// One of each reading, for tests that must cover every kind.
+#[cfg(test)]
+pub(crate) mod samples {
+    use super::*;
+    use crate::framing::{FrameError, FrameErrorKind};
+
+    pub fn arrival() -> Arrival {
+        Arrival {
+            messages: 3,
+            sends: 3,
+            recvs: 1,
+        }
+    }
+
+    pub fn error() -> EventNote {
+        EventNote::FrameRefused(FrameError {
+            frame: 3,
+            offset: 19,
+            kind: FrameErrorKind::NegativeLength { claimed: -9 },
+        })
+    }
+
+    pub fn wire_readings() -> Vec<WireReading> {
+        let (sends, segments, source) = (3, 3, SegmentSource::TcpInfo);
+        vec![
+            WireReading::Datagrams,
+            WireReading::NotCounted,
+            WireReading::MergedInReceiver {
+                sends,
+                segments,
+                source,
+                recvs: 1,
+            },
+            WireReading::Autocorked {
+                sends,
+                segments: 2,
+                source,
+            },
+            WireReading::MergedBySender {
+                sends,
+                segments: 2,
+                source: SegmentSource::Captured,
+            },
+            WireReading::Segments {
+                sends,
+                segments,
+                source,
+            },
+        ]
+    }
+
+    pub fn verdicts() -> Vec<Verdict> {
+        let arrival = arrival();
+        let lost = |merged_recvs, split_messages| Verdict::BoundariesLost {
+            arrival,
+            merged_recvs,
+            split_messages,
+        };
+        let datagrams = |received, truncated| Verdict::Datagrams {
+            sent: 3,
+            received,
+            truncated,
+            recv_size: 4,
+        };
+        vec![
+            Verdict::Failed {
+                arrival,
+                error: error(),
+            },
+            Verdict::Unread {
+                arrival,
+                received: 12,
+                sent: 20,
+            },
+            Verdict::OneMessageSplit { arrival },
+            Verdict::OneMessage {
+                arrival,
+                suggest_more: true,
+            },
+            Verdict::IntactBySize {
+                arrival,
+                recv_size: 5,
+            },
+            Verdict::IntactByTiming { arrival },
+            lost(1, 0),
+            lost(0, 2),
+            lost(1, 2),
+            datagrams(3, 0),
+            datagrams(2, 0),
+            datagrams(3, 3),
+            datagrams(4, 0),
+            Verdict::DecodingStopped {
+                decoded: 2,
+                sent: 3,
+                error: error(),
+            },
+            Verdict::FramesDiffer {
+                decoded: 3,
+                intact: 2,
+                sent: 3,
+            },
+            Verdict::FramesIntact {
+                messages: 3,
+                recvs: 1,
+                rule: BoundaryRule::Fixed { size: 16 },
+                merged_recvs: 1,
+                split_messages: 0,
+            },
+        ]
+    }
+
+    pub fn hints() -> Vec<Hint> {
+        let refused = |corrupt, framing| Hint::Refused { corrupt, framing };
+        vec![
+            Hint::CompareWithTcp,
+            refused(Some(Corruption::Oversize), FramingKind::Delimiter),
+            refused(Some(Corruption::Oversize), FramingKind::Length),
+            refused(Some(Corruption::Truncate), FramingKind::Length),
+            refused(Some(Corruption::Negative), FramingKind::Length),
+            refused(None, FramingKind::Length),
+            Hint::ChangeTheArrival {
+                recv_size_is_one: false,
+            },
+            Hint::SendSeveral,
+            Hint::MakeTheReaderLate,
+            Hint::TryASmallRecvSize,
+            Hint::SeeTheFix,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::samples;
+
+    const README: &str = include_str!("../../README.md");
+
+    #[test]
+    fn every_code_is_distinct_and_documented_in_the_readme() {
+        let codes = [
+            samples::wire_readings().iter().map(|r| r.code()).collect(),
+            samples::verdicts().iter().map(|v| v.code()).collect(),
+            samples::hints()
+                .iter()
+                .map(|h| h.code())
+                .collect::<Vec<_>>(),
+        ];
+        for kind in codes {
+            assert_eq!(
+                kind.iter().collect::<HashSet<_>>().len(),
+                kind.len(),
+                "{kind:?}"
+            );
+            for code in kind {
+                assert!(
+                    README.contains(&format!("`{code}`")),
+                    "{code} is not in README"
+                );
+            }
+        }
+    }
+}

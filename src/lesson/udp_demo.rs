@@ -57,29 +57,7 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<ExchangeRun
     let offsets: Vec<u64> = spans.iter().map(|s| s.range.start).collect();
 
     thread::scope(|scope| -> Result<(), Error> {
-        scope.spawn(|| {
-            for (i, message) in messages.iter().enumerate() {
-                if i > 0 && !options.send_gap.is_zero() {
-                    let gap = EventNote::SendGap {
-                        ms: options.send_gap.as_millis() as u64,
-                    };
-                    rec.record_note(Side::Client, Op::Note, None, gap);
-                    thread::sleep(options.send_gap);
-                }
-                // Reserved before the call, so the recvfrom() is never listed first.
-                let slot = rec.begin(Side::Client, Op::Send, offsets[i]);
-                match sender.send(message) {
-                    Ok(n) => rec.complete(slot, &message[..n], None),
-                    Err(e) => rec.abandon(
-                        slot,
-                        EventNote::CallFailed {
-                            call: "send()",
-                            error: e.to_string(),
-                        },
-                    ),
-                }
-            }
-        });
+        scope.spawn(|| send_datagrams(&sender, &messages, &offsets, options.send_gap, &rec));
         receive_datagrams(&receiver, options, &messages, &offsets, &rec)
     })?;
     if let Some(link) = link {
@@ -98,6 +76,37 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<ExchangeRun
             wire: rec.wire(),
         },
     })
+}
+
+/// One send() per message, `gap` apart.
+fn send_datagrams(
+    sender: &UdpSocket,
+    messages: &[Vec<u8>],
+    offsets: &[u64],
+    gap: Duration,
+    rec: &Recorder,
+) {
+    for (i, message) in messages.iter().enumerate() {
+        if i > 0 && !gap.is_zero() {
+            let note = EventNote::SendGap {
+                ms: gap.as_millis() as u64,
+            };
+            rec.record_note(Side::Client, Op::Note, None, note);
+            thread::sleep(gap);
+        }
+        // Reserved before the call, so the recvfrom() is never listed first.
+        let slot = rec.begin(Side::Client, Op::Send, offsets[i]);
+        match sender.send(message) {
+            Ok(n) => rec.complete(slot, &message[..n], None),
+            Err(e) => {
+                let failed = EventNote::CallFailed {
+                    call: "send()",
+                    error: e.to_string(),
+                };
+                rec.abandon(slot, failed);
+            }
+        }
+    }
 }
 
 /// recvfrom() until every datagram came or none came for a while. Each datagram is matched

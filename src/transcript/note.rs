@@ -95,3 +95,77 @@ impl Serialize for EventNote {
         serializer.serialize_str(self.code())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One note of each kind (a refused frame of each kind too).
+    pub fn every_note() -> Vec<EventNote> {
+        let addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let frame = |kind| {
+            EventNote::FrameRefused(FrameError {
+                frame: 1,
+                offset: 0,
+                kind,
+            })
+        };
+        vec![
+            EventNote::ReaderDelay { ms: 100 },
+            EventNote::SendGap { ms: 20 },
+            EventNote::Connected {
+                peer: addr,
+                local: addr,
+                udp: true,
+            },
+            EventNote::Accepted { peer: addr },
+            EventNote::NoDelay { on: true },
+            EventNote::UdpBind,
+            EventNote::SegmentsSent { count: Some(3) },
+            EventNote::NoCapture {
+                needs_privilege: true,
+                error: String::new(),
+            },
+            EventNote::CaptureMissed { packets: 2 },
+            EventNote::Retransmission,
+            EventNote::NoMoreDatagrams,
+            EventNote::Truncated { lost: 1, whole: 5 },
+            EventNote::CallFailed {
+                call: "send()",
+                error: "Broken pipe".into(),
+            },
+            frame(FrameErrorKind::TooLarge { claimed: 9, max: 8 }),
+            frame(FrameErrorKind::NegativeLength { claimed: -1 }),
+            frame(FrameErrorKind::EndedInHeader { got: 2, need: 4 }),
+            frame(FrameErrorKind::EndedInPayload { got: 2, claimed: 9 }),
+            frame(FrameErrorKind::NoDelimiter { max: 8 }),
+            frame(FrameErrorKind::EndedWithoutDelimiter { got: 3 }),
+            frame(FrameErrorKind::EndedInRecord { got: 8, need: 16 }),
+        ]
+    }
+
+    #[test]
+    fn every_note_code_is_documented_in_the_readme() {
+        let readme = include_str!("../../README.md");
+        for note in every_note() {
+            let code = note.code();
+            assert!(
+                readme.contains(&format!("`{code}`")),
+                "{code} is not in README"
+            );
+        }
+    }
+
+    #[test]
+    fn every_note_says_itself_in_chinese() {
+        use crate::lang::Lang;
+        use crate::render::words::Words;
+        for note in every_note() {
+            let zh = Words(Lang::Zh).note(&note, Some("127.0.0.1:8080"));
+            let english = Words(Lang::En).note(&note, Some("127.0.0.1:8080"));
+            assert_ne!(zh, english, "{note:?}");
+            let chinese = zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            assert!(chinese, "{zh}");
+        }
+    }
+}

@@ -566,3 +566,53 @@ fn zh_wire(reading: &WireReading, sends: usize, segments: usize, source: &str) -
         _ => format!("{sends} 次 send() 作为 {segments} 个数据段发出（{source}）"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::reading::samples;
+    use crate::lang::Lang;
+
+    /// A Chinese sentence: it has Chinese in it, and no English function word.
+    fn is_chinese(text: &str) -> bool {
+        let english = [" the ", " and ", " of ", " was ", " were ", " is "];
+        text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            && !english.iter().any(|w| text.contains(w))
+    }
+
+    #[test]
+    fn every_reading_is_said_in_both_languages() {
+        let (en, zh) = (Words(Lang::En), Words(Lang::Zh));
+        let said: Vec<(String, String)> = samples::wire_readings()
+            .iter()
+            .map(|r| (en.wire_reading(r), zh.wire_reading(r)))
+            .chain(
+                samples::verdicts()
+                    .iter()
+                    .map(|v| (en.verdict_text(v), zh.verdict_text(v))),
+            )
+            .chain(samples::hints().iter().map(|h| (en.hint(h), zh.hint(h))))
+            .collect();
+        for (english, chinese) in said {
+            assert!(english.contains(' ') && !is_chinese(&english), "{english}");
+            assert!(is_chinese(&chinese), "{chinese}");
+        }
+    }
+
+    #[test]
+    fn the_verdicts_read_as_before_in_english() {
+        let en = Words(Lang::En);
+        let verdicts = samples::verdicts();
+        assert_eq!(
+            en.verdict_text(&verdicts[8]),
+            "3 send() calls arrived in 1 recv(): the message boundaries are gone — 1 recv() \
+             held several messages (粘包), and 2 messages were split across recv() calls (半包)."
+        );
+        assert_eq!(
+            en.verdict_text(&verdicts[11]),
+            "3 datagrams arrived as 3 recvfrom() calls, one datagram each — but 3 datagrams \
+             were cut short by recvfrom(4): the rest of a datagram is thrown away, not kept for \
+             the next call."
+        );
+    }
+}
