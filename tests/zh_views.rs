@@ -38,16 +38,13 @@ const CHINESE_COMMANDS: &[&[&str]] = &[
 /// Commands that need namespaces (`--net`): skipped, saying so, where lab may not make them.
 const LINKED_COMMANDS: &[&[&str]] = &[&["sticky-demo", "--net", "delay=20ms"]];
 
-/// The notes' sticky pair, traced (on the notes' fixed port 8080, so after the others).
-const TRACED: &[&str] = &[
-    "trace",
-    "--server",
-    "python3 lessons/trace/sticky_server.py",
-    "--client",
-    "python3 lessons/trace/sticky_client.py",
-    "--reader-delay",
-    "100",
-];
+/// The notes' sticky pair, traced as the lesson `trace-your-code` runs it (on the notes'
+/// fixed port 8080, so apart from the others).
+fn traced_pair() -> &'static [&'static str] {
+    sticky_lab::lesson::find("trace-your-code")
+        .and_then(|lesson| lesson.run)
+        .expect("the lesson runs lab trace on the notes' pair")
+}
 
 /// Run `args` with `--lang zh`: the English lines left, or `None` when it may be skipped
 /// (`--net` where namespaces are not allowed).
@@ -91,7 +88,7 @@ fn a_traced_pair_speaks_only_chinese_with_lang_zh() {
         eprintln!("skipped: python3 is not installed");
         return;
     }
-    if let Some(left) = english_left(TRACED) {
+    if let Some(left) = english_left(traced_pair()) {
         panic!("English left:\n{left}");
     }
 }
