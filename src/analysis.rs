@@ -1,21 +1,25 @@
 //! Counting what a lesson's transcript shows: how many sends, how many recvs, which recvs
-//! merged messages, which messages were split — and the verdict in plain words.
+//! merged messages, which messages were split — and what that comes to, as typed facts
+//! ([`reading`]: the wire, the verdict, the hint), which the views put into words.
 //!
 //! Every figure here is counted from recorded events; the lesson's prediction is kept apart
 //! and compared with them, never used in their place.
 
 pub mod link;
+pub mod reading;
 pub mod stall;
 pub mod stream;
+pub mod trials;
 
 use std::time::Duration;
 
-use serde::Serialize;
+pub use reading::{Arrival, BoundaryRule, Hint, SegmentSource, Verdict, WireReading};
 
-use crate::framing::Framing;
+use crate::framing::{Framing, FramingKind};
+use crate::lesson::framed_demo::Corruption;
 use crate::lesson::{ExchangeRun, Transport};
 use crate::structfmt::bytes_repr;
-use crate::transcript::{Op, Side};
+use crate::transcript::{EventNote, Op, Side, Transcript, WireSource};
 
 /// Above this many stream bytes the kernel's buffers, not the knobs, decide how recvs fall,
 /// so the lesson makes no prediction.
@@ -23,11 +27,10 @@ const PREDICTABLE_BYTES: u64 = 32 * 1024;
 /// How much earlier than the reader the sender must finish for the prediction to be safe.
 const PREDICTION_MARGIN: Duration = Duration::from_millis(20);
 
-/// The summary of one run: the last JSON line, and the figures under the view.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The summary of one run: the figures under the view and in the JSON's last line, and what
+/// they come to.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
-    /// Always `"summary"`, so graders can pick the line out of the event stream.
-    pub op: &'static str,
     pub lesson: &'static str,
     /// send() calls the client made.
     pub sends: usize,
@@ -43,7 +46,6 @@ pub struct Summary {
     /// Messages whose bytes arrived over two or more recv() calls (半包).
     pub split_messages: usize,
     /// framed-demo: decoded frames equal to the message sent in their place.
-    #[serde(skip)]
     pub intact_frames: usize,
     /// The most messages one recv() held bytes of.
     pub most_messages_in_one_recv: usize,
@@ -52,193 +54,224 @@ pub struct Summary {
     pub intact: bool,
     /// Data segments the sender emitted in all (TCP_INFO `tcpi_data_segs_out`), where the
     /// kernel counts them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_segments_out: Option<u32>,
     /// `--wire`: data segments captured on the loopback interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub segments_captured: Option<usize>,
-    /// What the segment count says about where merging happened, in words.
-    pub wire: String,
+    /// What the segment count says about where merging happened; `None`: nothing to say (a
+    /// traced stream whose sender's count is unknown).
+    pub wire: Option<WireReading>,
     /// recv() calls the lesson expected, when its knobs make that predictable.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub predicted_recvs: Option<usize>,
-    pub verdict: String,
-    pub hint: String,
+    pub verdict: Verdict,
+    /// What to try next; `None` where the view chooses (a traced stream).
+    pub hint: Option<Hint>,
     /// The first error either side recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<EventNote>,
     pub recv_size: usize,
     pub reader_delay_ms: u64,
     pub send_gap_ms: u64,
     pub nodelay: bool,
-    /// framed-demo: `length`, `delimiter` or `fixed`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub framing: Option<&'static str>,
+    /// framed-demo: which framing.
+    pub framing: Option<FramingKind>,
     /// framed-demo with a length header: its struct format, e.g. `!I`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
     /// framed-demo with a delimiter: the delimiter as a Python bytes literal.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<String>,
     /// framed-demo with fixed records: the record size.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_size: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_frame: Option<usize>,
     /// udp-demo: datagrams cut short by the receive buffer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub truncated: Option<usize>,
     /// framed-demo: how the sender broke its last frame on purpose (`--corrupt`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub corrupt: Option<&'static str>,
-    /// The way framing put the boundaries back, in words (for the verdict).
-    #[serde(skip)]
-    pub boundary_rule: String,
+    pub corrupt: Option<Corruption>,
     /// `--net`: what the link carried and did to it (packets, losses, the round trip, the
     /// segments held back for an ACK).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<link::LinkFacts>,
+}
+
+/// What the recvs (and, framed, the frames) came to.
+struct Received {
+    recvs: usize,
+    bytes: u64,
+    merged_recvs: usize,
+    split_messages: usize,
+    most_messages_in_one_recv: usize,
+    messages_received: usize,
+    intact_frames: usize,
+    intact: bool,
 }
 
 /// Count everything the summary holds from the run's transcript.
 pub fn summarize(run: &ExchangeRun) -> Summary {
     let t = &run.transcript;
+    let o = &run.options;
     let sends: Vec<_> = t.events_of(Side::Client, Op::Send).collect();
+    let bytes_sent = sends.iter().map(|e| e.bytes.len() as u64).sum();
+    let error = first_error(t);
+    let received = count_received(run, error.is_some());
+    // The sender's last TCP_INFO reading counts every data segment it sent.
+    let mut client_events = t.events.iter().rev().filter(|e| e.side == Side::Client);
+    let data_segments_out = client_events.find_map(|e| e.data_segs_out);
+    let segments_captured = o.wire.then(|| captured_segments(t)).filter(|&n| n > 0);
+    let wire = match run.transport {
+        Transport::Udp => WireReading::Datagrams,
+        Transport::Tcp => WireReading::of(
+            sends.len(),
+            received.recvs,
+            data_segments_out,
+            segments_captured,
+            o.nodelay,
+        ),
+    };
+    let truncated = (run.transport == Transport::Udp)
+        .then(|| t.events.iter().filter(|e| e.op == Op::Truncated).count());
+    let judged = Judged {
+        arrival: Arrival {
+            messages: t.messages.len(),
+            sends: sends.len(),
+            recvs: received.recvs,
+        },
+        received: &received,
+        error: error.clone(),
+        // A receiver that stopped at an error read less than the knobs predict: no prediction.
+        predicted_recvs: predict_recvs(run, bytes_sent).filter(|_| error.is_none()),
+        recv_size: o.recv_size,
+    };
+    let (verdict, hint) = judge(run, &judged, truncated);
+    let framing = framing_fields(run.framing.as_ref());
+    Summary {
+        lesson: run.lesson,
+        sends: sends.len(),
+        recvs: received.recvs,
+        bytes_sent,
+        bytes_received: received.bytes,
+        messages_sent: t.messages.len(),
+        messages_received: received.messages_received,
+        merged_recvs: received.merged_recvs,
+        split_messages: received.split_messages,
+        intact_frames: received.intact_frames,
+        most_messages_in_one_recv: received.most_messages_in_one_recv,
+        intact: received.intact,
+        data_segments_out,
+        segments_captured,
+        wire: Some(wire),
+        predicted_recvs: judged.predicted_recvs,
+        verdict,
+        hint: Some(hint),
+        error,
+        recv_size: o.recv_size,
+        reader_delay_ms: o.reader_delay.as_millis() as u64,
+        send_gap_ms: o.send_gap.as_millis() as u64,
+        nodelay: o.nodelay,
+        framing: run.framing.as_ref().map(Framing::kind),
+        header: framing.header,
+        delimiter: framing.delimiter,
+        record_size: framing.record_size,
+        max_frame: framing.max_frame,
+        truncated,
+        corrupt: run.corrupt,
+        link: o
+            .net
+            .as_ref()
+            .filter(|_| t.wire.source == Some(WireSource::Link))
+            .map(|spec| link::link_facts(t, spec)),
+    }
+}
+
+/// The run's verdict, by kind of lesson, and what to try next.
+fn judge(run: &ExchangeRun, judged: &Judged<'_>, truncated: Option<usize>) -> (Verdict, Hint) {
+    let verdict = match (&run.framing, truncated) {
+        (Some(framing), _) => framed_verdict(judged, framing),
+        (None, Some(truncated)) => udp_verdict(judged, truncated),
+        (None, None) => stream_verdict(judged, true),
+    };
+    (verdict, exchange_hint(run, judged, truncated.is_some()))
+}
+
+/// What the summary says of a framing, by kind.
+#[derive(Default)]
+struct FramingFields {
+    header: Option<String>,
+    delimiter: Option<String>,
+    record_size: Option<usize>,
+    max_frame: Option<usize>,
+}
+
+fn framing_fields(framing: Option<&Framing>) -> FramingFields {
+    match framing {
+        Some(Framing::Length { codec, format }) => FramingFields {
+            header: Some(format.clone()),
+            max_frame: Some(codec.max_frame),
+            ..FramingFields::default()
+        },
+        Some(Framing::Delimiter(codec)) => FramingFields {
+            delimiter: Some(bytes_repr(codec.delimiter())),
+            max_frame: Some(codec.max_frame),
+            ..FramingFields::default()
+        },
+        // A fixed record is its own limit; --max-frame plays no part there.
+        Some(Framing::Fixed(codec)) => FramingFields {
+            record_size: Some(codec.record_size()),
+            ..FramingFields::default()
+        },
+        None => FramingFields::default(),
+    }
+}
+
+/// The first error either side recorded, as its note (or a bare detail, as a failed call).
+fn first_error(t: &Transcript) -> Option<EventNote> {
+    let e = t.events.iter().find(|e| e.op == Op::Error)?;
+    Some(e.note.clone().unwrap_or_else(|| EventNote::CallFailed {
+        call: "?",
+        error: e.detail.clone().unwrap_or_default(),
+    }))
+}
+
+/// Data segments captured on the wire, retransmissions left out.
+fn captured_segments(t: &Transcript) -> usize {
+    t.events
+        .iter()
+        .filter(|e| e.op == Op::Segment && e.note != Some(EventNote::Retransmission))
+        .count()
+}
+
+/// How the server's recvs fell across the messages, and (framed) what the decoder made of
+/// them; `failed`: an error stopped the exchange.
+fn count_received(run: &ExchangeRun, failed: bool) -> Received {
+    let t = &run.transcript;
     let recvs: Vec<_> = t.events_of(Side::Server, Op::Recv).collect();
     let frames: Vec<_> = t.events_of(Side::Server, Op::Frame).collect();
-
     // A message's header counts as the message's bytes, here as in the JSON `messages`.
     let per_recv: Vec<Vec<usize>> = recvs
         .iter()
         .map(|e| t.messages_in(e.offset.unwrap_or(0), e.bytes.len()))
         .collect();
-    let merged_recvs = per_recv.iter().filter(|m| m.len() > 1).count();
-    let most_messages_in_one_recv = per_recv.iter().map(Vec::len).max().unwrap_or(0);
-    let split_messages = count_split_messages(t.messages.len(), &per_recv);
-    let error = t
-        .events
-        .iter()
-        .find(|e| e.op == Op::Error)
-        .and_then(|e| e.detail.clone());
-
     let messages_sent = t.messages.len();
-    let framed = run.framing.is_some();
     let intact_frames = frames
         .iter()
         .filter(|f| f.message.and_then(|n| t.messages.get(n - 1)) == Some(&f.bytes))
         .count();
-    let (messages_received, intact) = if framed {
+    let (messages_received, intact) = if run.framing.is_some() {
         let all_equal = frames.len() == messages_sent && intact_frames == messages_sent;
-        (frames.len(), all_equal && error.is_none())
+        (frames.len(), all_equal && !failed)
     } else {
         let one_whole_each = recvs.len() == messages_sent
             && recvs.iter().all(|e| {
                 let pieces = t.pieces(e.offset.unwrap_or(0), e.bytes.len());
                 pieces.len() == 1 && pieces[0].whole
             });
-        (recvs.len(), one_whole_each && error.is_none())
+        (recvs.len(), one_whole_each && !failed)
     };
-
-    let bytes_sent = sends.iter().map(|e| e.bytes.len() as u64).sum();
-    let data_segments_out = t
-        .events
-        .iter()
-        .rev()
-        .filter(|e| e.side == Side::Client)
-        .find_map(|e| e.data_segs_out);
-    let segments_captured = run
-        .options
-        .wire
-        .then(|| {
-            t.events
-                .iter()
-                .filter(|e| e.op == Op::Segment && e.detail.is_none())
-                .count()
-        })
-        .filter(|&n| n > 0);
-    // A receiver that stopped at an error read less than the knobs predict: no prediction.
-    let predicted_recvs = predict_recvs(run, bytes_sent).filter(|_| error.is_none());
-    let mut summary = Summary {
-        op: "summary",
-        lesson: run.lesson,
-        sends: sends.len(),
+    Received {
         recvs: recvs.len(),
-        bytes_sent,
-        bytes_received: recvs.iter().map(|e| e.bytes.len() as u64).sum(),
-        messages_sent,
+        bytes: recvs.iter().map(|e| e.bytes.len() as u64).sum(),
+        merged_recvs: per_recv.iter().filter(|m| m.len() > 1).count(),
+        split_messages: count_split_messages(messages_sent, &per_recv),
+        most_messages_in_one_recv: per_recv.iter().map(Vec::len).max().unwrap_or(0),
         messages_received,
-        merged_recvs,
-        split_messages,
-        most_messages_in_one_recv,
         intact_frames,
         intact,
-        data_segments_out,
-        segments_captured,
-        wire: match run.transport {
-            Transport::Udp => "UDP sends each send() as one datagram: there is no byte stream \
-                               to merge or split"
-                .into(),
-            Transport::Tcp => wire_words(
-                sends.len(),
-                recvs.len(),
-                data_segments_out,
-                segments_captured,
-                run.options.nodelay,
-            ),
-        },
-        predicted_recvs,
-        verdict: String::new(),
-        hint: String::new(),
-        error,
-        recv_size: run.options.recv_size,
-        reader_delay_ms: run.options.reader_delay.as_millis() as u64,
-        send_gap_ms: run.options.send_gap.as_millis() as u64,
-        nodelay: run.options.nodelay,
-        framing: run.framing.as_ref().map(Framing::name),
-        header: match &run.framing {
-            Some(Framing::Length { format, .. }) => Some(format.clone()),
-            _ => None,
-        },
-        delimiter: match &run.framing {
-            Some(Framing::Delimiter(codec)) => Some(bytes_repr(codec.delimiter())),
-            _ => None,
-        },
-        record_size: match &run.framing {
-            Some(Framing::Fixed(codec)) => Some(codec.record_size()),
-            _ => None,
-        },
-        // A fixed record is its own limit; --max-frame plays no part there.
-        max_frame: match &run.framing {
-            Some(Framing::Fixed(_)) | None => None,
-            Some(other) => Some(other.max_frame()),
-        },
-        corrupt: run.corrupt.map(crate::lesson::framed_demo::name),
-        truncated: (run.transport == Transport::Udp)
-            .then(|| t.events.iter().filter(|e| e.op == Op::Truncated).count()),
-        boundary_rule: match &run.framing {
-            Some(Framing::Length { format, .. }) => format!("the {format} length header"),
-            Some(Framing::Delimiter(codec)) => {
-                format!("the {} delimiter", bytes_repr(codec.delimiter()))
-            }
-            Some(Framing::Fixed(codec)) => format!("the {}-byte records", codec.record_size()),
-            None => String::new(),
-        },
-        link: run
-            .options
-            .net
-            .as_ref()
-            .filter(|_| t.wire.source == Some(crate::transcript::WireSource::Link))
-            .map(|spec| link::link_facts(t, spec)),
-    };
-    summary.verdict = if framed {
-        framed_verdict(&summary)
-    } else if run.transport == Transport::Udp {
-        udp_verdict(&summary)
-    } else {
-        sticky_verdict(&summary)
-    };
-    summary.hint = hint(&summary, framed);
-    summary
+    }
 }
 
 /// What a traced stream (one direction of one connection, `lab trace`) came to.
@@ -251,8 +284,8 @@ pub struct StreamFacts {
     pub data_segments_out: Option<u32>,
     /// The sender turned Nagle off.
     pub nodelay: bool,
-    /// The first failed call: `syscall: ERRNO`.
-    pub error: Option<String>,
+    /// The first failed call.
+    pub error: Option<EventNote>,
     /// The largest buffer a recv() asked for.
     pub largest_recv: usize,
 }
@@ -261,8 +294,39 @@ pub struct StreamFacts {
 /// program's send() calls are its messages.
 pub fn stream_summary(facts: &StreamFacts) -> Summary {
     let c = &facts.counts;
-    let mut summary = Summary {
-        op: "summary",
+    let unread = c.bytes_received < c.bytes_sent;
+    let arrival = Arrival {
+        messages: facts.messages,
+        sends: c.sends,
+        recvs: c.recvs,
+    };
+    let received = Received {
+        recvs: c.recvs,
+        bytes: c.bytes_received,
+        merged_recvs: c.merged_recvs,
+        split_messages: c.split_messages,
+        most_messages_in_one_recv: c.most_messages_in_one_recv,
+        messages_received: c.recvs,
+        intact_frames: 0,
+        intact: c.one_whole_message_each && facts.error.is_none(),
+    };
+    let judged = Judged {
+        arrival,
+        received: &received,
+        error: facts.error.clone(),
+        predicted_recvs: None,
+        recv_size: facts.largest_recv,
+    };
+    let verdict = if unread && facts.error.is_none() {
+        Verdict::Unread {
+            arrival,
+            received: c.bytes_received,
+            sent: c.bytes_sent,
+        }
+    } else {
+        stream_verdict(&judged, false)
+    };
+    Summary {
         lesson: "trace",
         sends: c.sends,
         recvs: c.recvs,
@@ -274,21 +338,18 @@ pub fn stream_summary(facts: &StreamFacts) -> Summary {
         split_messages: c.split_messages,
         intact_frames: 0,
         most_messages_in_one_recv: c.most_messages_in_one_recv,
-        intact: c.one_whole_message_each && facts.error.is_none(),
+        intact: received.intact,
         data_segments_out: facts.data_segments_out,
         segments_captured: None,
         // Without the sender's own count there is nothing to say about the wire; when the
         // receiver stopped early, nothing about where the merge happened either.
-        wire: match facts.data_segments_out {
-            Some(n) if c.bytes_received < c.bytes_sent => {
-                wire_words(c.sends, c.sends, Some(n), None, facts.nodelay)
-            }
-            Some(n) => wire_words(c.sends, c.recvs, Some(n), None, facts.nodelay),
-            None => String::new(),
-        },
+        wire: facts.data_segments_out.map(|n| {
+            let recvs = if unread { c.sends } else { c.recvs };
+            WireReading::of(c.sends, recvs, Some(n), None, facts.nodelay)
+        }),
         predicted_recvs: None,
-        verdict: String::new(),
-        hint: String::new(),
+        verdict,
+        hint: None,
         error: facts.error.clone(),
         recv_size: facts.largest_recv,
         reader_delay_ms: 0,
@@ -301,69 +362,7 @@ pub fn stream_summary(facts: &StreamFacts) -> Summary {
         max_frame: None,
         truncated: None,
         corrupt: None,
-        boundary_rule: String::new(),
         link: None,
-    };
-    summary.verdict = if c.bytes_received < c.bytes_sent && summary.error.is_none() {
-        format!(
-            "{}, but the receiver took only {} of the {} B, in {}, before it stopped: the rest \
-             was never read.",
-            sent_phrase(&summary),
-            c.bytes_received,
-            c.bytes_sent,
-            plural(c.recvs, "recv()", "recv() calls")
-        )
-    } else {
-        stream_verdict(&summary, ".")
-    };
-    summary
-}
-
-/// Where the merging happened, from the sender's own segment count (TCP_INFO), or from the
-/// captured segments when the kernel does not count them.
-fn wire_words(
-    sends: usize,
-    recvs: usize,
-    counted: Option<u32>,
-    captured: Option<usize>,
-    nodelay: bool,
-) -> String {
-    let (segments, source) = match (counted, captured) {
-        (Some(n), _) => (n as usize, "TCP_INFO"),
-        (None, Some(n)) => (n, "captured on lo"),
-        (None, None) => {
-            return "this kernel does not count data segments (TCP_INFO tcpi_data_segs_out \
-                    needs Linux 4.6+), so the wire cannot be shown; try --wire"
-                .into();
-        }
-    };
-    let calls = plural(sends, "send() call", "send() calls");
-    if segments >= sends && recvs < sends {
-        let each = if segments == sends { ", one each" } else { "" };
-        format!(
-            "the {calls} left as {}{each} ({source}), yet arrived in \
-             {}: the merge happened in the receiver's buffer, not in the sender — it is not \
-             Nagle's doing",
-            plural(segments, "data segment", "data segments"),
-            plural(recvs, "recv()", "recv() calls")
-        )
-    } else if segments < sends && nodelay {
-        format!(
-            "the {calls} left as only {} ({source}) although Nagle was off: the kernel still \
-             packs sends that queue up while earlier data is being sent (autocorking)",
-            plural(segments, "data segment", "data segments")
-        )
-    } else if segments < sends {
-        format!(
-            "the {calls} left as only {} ({source}): the sender itself merged small sends \
-             (Nagle's algorithm holds them while data is unacknowledged; try --nodelay)",
-            plural(segments, "data segment", "data segments")
-        )
-    } else {
-        format!(
-            "the {calls} left as {} ({source})",
-            plural(segments, "data segment", "data segments")
-        )
     }
 }
 
@@ -408,200 +407,117 @@ fn predict_recvs(run: &ExchangeRun, total: u64) -> Option<usize> {
     Some(total.div_ceil(o.recv_size as u64) as usize)
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+/// What a verdict is judged from.
+struct Judged<'a> {
+    arrival: Arrival,
+    received: &'a Received,
+    error: Option<EventNote>,
+    predicted_recvs: Option<usize>,
+    recv_size: usize,
 }
 
-fn sent_phrase(s: &Summary) -> String {
-    if s.sends == s.messages_sent {
-        plural(s.sends, "send() call", "send() calls")
-    } else {
-        format!(
-            "{} ({})",
-            plural(s.messages_sent, "message", "messages"),
-            plural(s.sends, "send() call", "send() calls")
-        )
-    }
-}
-
-fn sticky_verdict(s: &Summary) -> String {
-    stream_verdict(s, " — send two or more (--message a --message b).")
-}
-
-/// sticky-demo's verdict; `one_message`: what to suggest when there was a single message.
-fn stream_verdict(s: &Summary, one_message: &str) -> String {
-    let arrived = format!(
-        "{} arrived in {}",
-        sent_phrase(s),
-        plural(s.recvs, "recv()", "recv() calls")
-    );
-    if let Some(error) = &s.error {
-        return format!("{arrived}, then the exchange failed: {error}");
-    }
-    if s.messages_sent == 1 && s.split_messages > 0 {
-        return format!(
-            "{arrived}: the one message came in pieces (半包) — recv() returns what has \
-             arrived so far, and the bytes arrived a few segments at a time."
-        );
-    }
-    if s.messages_sent == 1 {
-        return format!("{arrived}: with a single message there is nothing to merge{one_message}");
-    }
-    if s.intact && s.predicted_recvs.is_some() {
-        return format!(
-            "{arrived}, one whole message each — only because recv({}) happened to match the \
-             message sizes; TCP kept no boundaries.",
-            s.recv_size
-        );
-    }
-    if s.intact {
-        return format!(
-            "{arrived}, one whole message each — this time. That was timing, not a promise: \
-             TCP kept no boundaries, the reader was simply fast enough."
-        );
-    }
-    let mut what = Vec::new();
-    if s.merged_recvs > 0 {
-        what.push(format!(
-            "{} held several messages (粘包)",
-            plural(s.merged_recvs, "recv()", "recv() calls")
-        ));
-    }
-    if s.split_messages > 0 {
-        what.push(format!(
-            "{} split across recv() calls (半包)",
-            plural(s.split_messages, "message was", "messages were")
-        ));
-    }
-    format!(
-        "{arrived}: the message boundaries are gone — {}.",
-        what.join(", and ")
-    )
-}
-
-fn udp_verdict(s: &Summary) -> String {
-    let lost = s.sends.saturating_sub(s.recvs);
-    let arrived = if lost == 0 {
-        format!(
-            "{} arrived as {}",
-            plural(s.sends, "datagram", "datagrams"),
-            plural(s.recvs, "recvfrom() call", "recvfrom() calls")
-        )
-    } else {
-        format!(
-            "of {}, {} never arrived (UDP does not retransmit); the rest came as {}",
-            plural(s.sends, "datagram", "datagrams"),
-            lost,
-            plural(s.recvs, "recvfrom() call", "recvfrom() calls")
-        )
-    };
-    match s.truncated.unwrap_or(0) {
-        0 if s.recvs == s.sends => format!(
-            "{arrived}, one whole message each: UDP keeps message boundaries, whatever the \
-             timing (compare lab sticky-demo)."
-        ),
-        0 => format!("{arrived}, one whole message each."),
-        n => format!(
-            "{arrived}, one datagram each — but {} cut short by recvfrom({}): the rest of a \
-             datagram is thrown away, not kept for the next call.",
-            plural(n, "datagram was", "datagrams were"),
-            s.recv_size
-        ),
-    }
-}
-
-fn framed_verdict(s: &Summary) -> String {
-    if let Some(error) = &s.error {
-        return format!(
-            "{} of {} messages decoded, then the receiver stopped: {error}",
-            s.messages_received, s.messages_sent
-        );
-    }
-    if !s.intact {
-        return format!(
-            "{} frames decoded, but only {} of the {} messages sent came out intact",
-            s.messages_received, s.intact_frames, s.messages_sent
-        );
-    }
-    let raw = match (s.merged_recvs, s.split_messages) {
-        (0, 0) => "the raw recv() calls happened to fall on message boundaries this time".into(),
-        (m, 0) => format!(
-            "{} still held several messages",
-            plural(m, "raw recv()", "raw recv() calls")
-        ),
-        (0, p) => format!(
-            "{} still split across raw recv() calls",
-            plural(p, "message was", "messages were")
-        ),
-        (m, p) => format!(
-            "{} still held several messages and {} split",
-            plural(m, "raw recv()", "raw recv() calls"),
-            plural(p, "message was", "messages were")
-        ),
-    };
-    format!(
-        "{} decoded intact from {}: {} put the boundaries back ({raw}).",
-        plural(s.messages_sent, "message", "messages"),
-        plural(s.recvs, "recv()", "recv() calls"),
-        s.boundary_rule,
-    )
-}
-
-fn hint(s: &Summary, framed: bool) -> String {
-    if s.truncated.is_some() {
-        return "UDP keeps boundaries but not order or delivery, and a short buffer loses data; \
-                TCP delivers every byte in order but keeps no boundaries — try lab sticky-demo \
-                with the same knobs."
-            .into();
-    }
-    if framed && s.error.is_some() {
-        return match s.corrupt {
-            Some("oversize") if s.framing == Some("delimiter") => {
-                "The sender never sent the delimiter (--corrupt oversize). A receiver must cap \
-                how much it buffers while it looks for one: this one stopped at --max-frame."
-            }
-            Some("oversize") => {
-                "The sender lied on purpose (--corrupt oversize). A receiver \
-                must never trust a claimed length: this one was refused before anything was \
-                allocated for it."
-            }
-            Some("truncate") => {
-                "The sender stopped mid-frame on purpose (--corrupt truncate). \
-                A stream that ends inside a frame is an error, not a short message."
-            }
-            Some("negative") => {
-                "The sender put a negative length in a signed header on \
-                purpose (--corrupt negative). Refuse it — or use an unsigned header (!I)."
-            }
-            _ => {
-                "A receiver must refuse a frame it cannot trust; raise --max-frame to accept \
-                larger messages."
-            }
-        }
-        .into();
-    }
-    if framed {
-        let other = if s.recv_size == 1 {
-            "--send-gap 20 --reader-delay 0"
-        } else {
-            "--recv-size 1, or --send-gap 20 --reader-delay 0"
+/// How a byte stream's messages fell into recv() calls (sticky-demo, a traced stream);
+/// `suggest_more`: a single message is met with how to send several.
+fn stream_verdict(j: &Judged<'_>, suggest_more: bool) -> Verdict {
+    let (arrival, r) = (j.arrival, j.received);
+    if let Some(error) = &j.error {
+        return Verdict::Failed {
+            arrival,
+            error: error.clone(),
         };
-        return format!(
-            "Change how the bytes arrive — {other} — the raw recv() calls change, the decoded \
-             messages do not."
-        );
     }
-    let base = "recv(N) returns whatever bytes have arrived, up to N; TCP keeps no message \
-                boundaries. See the fix: lab framed-demo";
-    if s.messages_sent == 1 {
-        return format!("Send several messages to see them merge: --message a --message b. {base}");
+    if arrival.messages == 1 && r.split_messages > 0 {
+        return Verdict::OneMessageSplit { arrival };
     }
-    match (s.intact, s.reader_delay_ms) {
-        (true, 0) => {
-            format!("Make the reader late and watch them merge: --reader-delay 100. {base}")
-        }
-        (true, _) => format!("Try another size and watch them split: --recv-size 4. {base}"),
-        _ => base.into(),
+    if arrival.messages == 1 {
+        return Verdict::OneMessage {
+            arrival,
+            suggest_more,
+        };
+    }
+    match (r.intact, j.predicted_recvs) {
+        (true, Some(_)) => Verdict::IntactBySize {
+            arrival,
+            recv_size: j.recv_size,
+        },
+        (true, None) => Verdict::IntactByTiming { arrival },
+        (false, _) => Verdict::BoundariesLost {
+            arrival,
+            merged_recvs: r.merged_recvs,
+            split_messages: r.split_messages,
+        },
+    }
+}
+
+fn udp_verdict(j: &Judged<'_>, truncated: usize) -> Verdict {
+    Verdict::Datagrams {
+        sent: j.arrival.sends,
+        received: j.arrival.recvs,
+        truncated,
+        recv_size: j.recv_size,
+    }
+}
+
+fn framed_verdict(j: &Judged<'_>, framing: &Framing) -> Verdict {
+    let (sent, r) = (j.arrival.messages, j.received);
+    if let Some(error) = &j.error {
+        return Verdict::DecodingStopped {
+            decoded: r.messages_received,
+            sent,
+            error: error.clone(),
+        };
+    }
+    if !r.intact {
+        return Verdict::FramesDiffer {
+            decoded: r.messages_received,
+            intact: r.intact_frames,
+            sent,
+        };
+    }
+    let rule = match framing {
+        Framing::Length { format, .. } => BoundaryRule::Length {
+            format: format.clone(),
+        },
+        Framing::Delimiter(codec) => BoundaryRule::Delimiter {
+            literal: bytes_repr(codec.delimiter()),
+        },
+        Framing::Fixed(codec) => BoundaryRule::Fixed {
+            size: codec.record_size(),
+        },
+    };
+    Verdict::FramesIntact {
+        messages: sent,
+        recvs: j.arrival.recvs,
+        rule,
+        merged_recvs: r.merged_recvs,
+        split_messages: r.split_messages,
+    }
+}
+
+/// What an exchange lesson suggests trying next.
+fn exchange_hint(run: &ExchangeRun, j: &Judged<'_>, udp: bool) -> Hint {
+    if udp {
+        return Hint::CompareWithTcp;
+    }
+    if let Some(framing) = &run.framing {
+        return if j.error.is_some() {
+            Hint::Refused {
+                corrupt: run.corrupt,
+                framing: framing.kind(),
+            }
+        } else {
+            Hint::ChangeTheArrival {
+                recv_size_is_one: j.recv_size == 1,
+            }
+        };
+    }
+    if j.arrival.messages == 1 {
+        return Hint::SendSeveral;
+    }
+    match (j.received.intact, run.options.reader_delay.is_zero()) {
+        (true, true) => Hint::MakeTheReaderLate,
+        (true, false) => Hint::TryASmallRecvSize,
+        (false, _) => Hint::SeeTheFix,
     }
 }
 
@@ -609,26 +525,21 @@ fn hint(s: &Summary, framed: bool) -> String {
 mod tests {
     use super::*;
     use crate::lesson::exchange::ExchangeOptions;
-    use crate::transcript::{Event, Transcript, layout_spans};
+    use crate::transcript::Transcript;
 
     fn run_with_recvs(cuts: &[usize]) -> ExchangeRun {
         let messages = vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()];
         let stream: Vec<u8> = messages.concat();
-        let mut events = Vec::new();
+        let mut t = Transcript::of_messages(messages.clone(), 0);
         let mut at = 0;
-        for (i, m) in messages.iter().enumerate() {
-            events.push(event(i, Side::Client, Op::Send, at, m));
+        for m in &messages {
+            t.push(0, Side::Client, Op::Send).with_bytes(at as u64, m);
             at += m.len();
         }
         let mut at = 0;
         for &n in cuts {
-            events.push(event(
-                events.len(),
-                Side::Server,
-                Op::Recv,
-                at,
-                &stream[at..at + n],
-            ));
+            t.push(0, Side::Server, Op::Recv)
+                .with_bytes(at as u64, &stream[at..at + n]);
             at += n;
         }
         ExchangeRun {
@@ -637,30 +548,7 @@ mod tests {
             options: ExchangeOptions::default(),
             framing: None,
             corrupt: None,
-            transcript: Transcript {
-                spans: layout_spans(&messages, 0),
-                messages,
-                events,
-                ..Transcript::default()
-            },
-        }
-    }
-
-    fn event(seq: usize, side: Side, op: Op, offset: usize, bytes: &[u8]) -> Event {
-        Event {
-            seq: seq + 1,
-            t_us: 0,
-            side,
-            op,
-            offset: Some(offset as u64),
-            bytes: bytes.to_vec(),
-            message: None,
-            detail: None,
-            data_segs_out: None,
-            packet: None,
-            timing: None,
-            direction: None,
-            call: None,
+            transcript: t,
         }
     }
 
@@ -673,10 +561,7 @@ mod tests {
         );
         assert_eq!(s.most_messages_in_one_recv, 3);
         assert!(!s.intact);
-        assert!(
-            s.verdict
-                .starts_with("3 send() calls arrived in 1 recv(): the message boundaries are gone")
-        );
+        assert_eq!(s.verdict.code(), "merged");
         assert_eq!(s.predicted_recvs, Some(1));
     }
 
@@ -685,6 +570,7 @@ mod tests {
         let s = summarize(&run_with_recvs(&[5, 6, 9]));
         assert!(s.intact);
         assert_eq!((s.merged_recvs, s.split_messages), (0, 0));
+        assert_eq!(s.verdict.code(), "intact_by_size");
     }
 
     #[test]
@@ -692,6 +578,6 @@ mod tests {
         let s = summarize(&run_with_recvs(&[4, 4, 4, 4, 4]));
         assert_eq!(s.recvs, 5);
         assert_eq!(s.split_messages, 3);
-        assert!(s.verdict.contains("半包"), "{}", s.verdict);
+        assert_eq!(s.verdict.code(), "merged_and_split", "{:?}", s.verdict);
     }
 }

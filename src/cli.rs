@@ -611,7 +611,8 @@ pub struct FramedArgs {
     pub corrupt: Option<Corruption>,
 }
 
-/// `--framing`: how a message's end is marked.
+/// `--framing`: how a message's end is marked (clap's spelling of
+/// [`crate::framing::FramingKind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FramingKind {
     /// A length header before each message.
@@ -620,6 +621,16 @@ pub enum FramingKind {
     Delimiter,
     /// Every message padded to a fixed-size record.
     Fixed,
+}
+
+impl From<FramingKind> for crate::framing::FramingKind {
+    fn from(arg: FramingKind) -> Self {
+        match arg {
+            FramingKind::Length => crate::framing::FramingKind::Length,
+            FramingKind::Delimiter => crate::framing::FramingKind::Delimiter,
+            FramingKind::Fixed => crate::framing::FramingKind::Fixed,
+        }
+    }
 }
 
 /// `--net SPEC`, read by the link's own parser (which names the knob that is wrong).

@@ -69,7 +69,10 @@ impl fmt::Display for Error {
             Error::Interrupted => f.write_str("interrupted"),
             Error::Output(e) => write!(f, "writing the output failed: {e}"),
             Error::Link(e) => e.fmt(f),
-            Error::Trace(e) => f.write_str(&crate::render::trace_words::error_text(e)),
+            Error::Trace(e) => {
+                let words = crate::render::words::Words(crate::lang::Lang::En);
+                f.write_str(&words.trace_error(e))
+            }
         }
     }
 }

@@ -27,7 +27,8 @@
 //! - [`lang`] — English or Chinese: the one choice every view is made in.
 //! - [`error`] — the crate's error type and exit codes.
 //! - [`transcript`] — events, sides, directions, spans and the wire model (every packet):
-//!   what every source produces.
+//!   what every source produces; `transcript::EventNote`, what an event says (a knob's pause,
+//!   an address pair, a refused frame) as a typed fact.
 //! - [`lesson`] — the lesson registry and one module per lesson (lab's own client and server);
 //!   `lesson::exchange` is the one connection the headline lessons run.
 //! - [`trace`] — `lab trace`: the student's own programs under ptrace + seccomp (spawn, the
@@ -45,13 +46,15 @@
 //! - [`framing`] — sans-IO decoders that cut a byte stream back into messages.
 //! - [`structfmt`] — Python's struct format language, byte for byte (sans-IO), and
 //!   `structfmt::report`, what `lab struct` computes.
-//! - [`analysis`] — counts and typed verdicts measured from a transcript; `analysis::link` the
-//!   link's facts, `analysis::stall` stall-demo's figures, `analysis::stream` long traced
-//!   streams counted as they flow.
+//! - [`analysis`] — counts and typed verdicts measured from a transcript (`analysis::reading`:
+//!   the wire reading, the verdict, the hint, each with a stable code); `analysis::link` the
+//!   link's facts, `analysis::stall` stall-demo's figures, `analysis::trials` what `--trials`
+//!   runs came to, `analysis::stream` long traced streams counted as they flow.
 //! - [`render`] — every view and its words: side by side (with the wire or the link between),
 //!   struct, matrices, histograms, stall-demo's table, live logs, a trace's connections,
 //!   charts (`render::chart`: SVG, HTML), pcapng, JSON Lines; the terminal (width, pager,
-//!   `--step`'s keys) and colour.
+//!   `--step`'s keys) and colour. `render::words` holds every sentence, English and Chinese
+//!   side by side, one file per area.
 
 pub mod analysis;
 pub mod cli;

@@ -14,6 +14,12 @@ use std::time::{Instant, SystemTime};
 
 use serde::Serialize;
 
+mod note;
+pub use note::EventNote;
+
+/// Parts of the stream are framing's words: a header, a payload, a delimiter, padding.
+pub use crate::framing::Part;
+
 /// Which end of the connection did something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,9 +55,8 @@ impl Direction {
     }
 }
 
-/// What happened. Names match the `op` field of the JSON output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// What happened. Names match the `op` field of the JSON output ([`Op::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Bind,
     Listen,
@@ -83,6 +88,40 @@ pub enum Op {
     Exit,
 }
 
+impl Op {
+    /// The op's name, as the JSON's `op` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Bind => "bind",
+            Op::Listen => "listen",
+            Op::Connect => "connect",
+            Op::Accept => "accept",
+            Op::Sockopt => "sockopt",
+            Op::Send => "send",
+            Op::Recv => "recv",
+            Op::Eof => "eof",
+            Op::Close => "close",
+            Op::Frame => "frame",
+            Op::Segment => "segment",
+            Op::Truncated => "truncated",
+            Op::Note => "note",
+            Op::Error => "error",
+            Op::Socket => "socket",
+            Op::Shutdown => "shutdown",
+            Op::Fork => "fork",
+            Op::Thread => "thread",
+            Op::Exec => "exec",
+            Op::Exit => "exit",
+        }
+    }
+}
+
+impl Serialize for Op {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// One thing that happened on one side.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
@@ -101,9 +140,12 @@ pub struct Event {
     /// Which message a decoded frame is (from 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<usize>,
-    /// Free text: an address, an option, a note, an error.
+    /// Technical text: an address, an option. (Anything said in words is a `note`.)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// What the event says, as a typed fact (the JSON's `code`; the views make its words).
+    #[serde(rename = "code", skip_serializing_if = "Option::is_none")]
+    pub note: Option<EventNote>,
     /// TCP_INFO `tcpi_data_segs_out` read right after this send() (and at the end): how many
     /// data segments the sender had emitted so far. `None` where the kernel lacks the field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,6 +191,57 @@ impl Event {
     /// The stream direction of a send, recv or eof.
     pub fn direction(&self) -> Direction {
         self.direction.unwrap_or(Direction::ToServer)
+    }
+
+    /// An event with its place in the order, its time, side and op, and nothing else yet.
+    pub fn new(seq: usize, t_us: u64, side: Side, op: Op) -> Event {
+        Event {
+            seq,
+            t_us,
+            side,
+            op,
+            offset: None,
+            bytes: Vec::new(),
+            message: None,
+            detail: None,
+            note: None,
+            data_segs_out: None,
+            packet: None,
+            timing: None,
+            direction: None,
+            call: None,
+        }
+    }
+
+    /// The bytes it moved (or decoded), starting at stream offset `offset`.
+    pub fn with_bytes(&mut self, offset: u64, bytes: &[u8]) -> &mut Event {
+        self.offset = Some(offset);
+        self.bytes = bytes.to_vec();
+        self
+    }
+
+    /// Its technical detail: an address, an option.
+    pub fn with_detail(&mut self, detail: impl Into<String>) -> &mut Event {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// The message a decoded frame is (from 1).
+    pub fn with_message(&mut self, message: usize) -> &mut Event {
+        self.message = Some(message);
+        self
+    }
+
+    /// TCP_INFO's count of data segments sent so far, read with it.
+    pub fn with_segments(&mut self, data_segs_out: u32) -> &mut Event {
+        self.data_segs_out = Some(data_segs_out);
+        self
+    }
+
+    /// What it says, as a typed note.
+    pub fn with_note(&mut self, note: EventNote) -> &mut Event {
+        self.note = Some(note);
+        self
     }
 }
 
@@ -208,20 +301,6 @@ pub struct Call {
     pub pieces: Option<Vec<Piece>>,
 }
 
-/// What a run of stream bytes is, from the sender's point of view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Part {
-    /// A length header in front of a message.
-    Header,
-    /// The message's own bytes.
-    Payload,
-    /// The delimiter that ends a message (delimiter framing).
-    Delimiter,
-    /// Filler that brings a message up to a fixed record size (fixed framing).
-    Padding,
-}
-
 /// A run of the client→server stream that belongs to one part of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
@@ -258,6 +337,22 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// A transcript of `messages` (each after a `header_len`-byte header), with no events yet.
+    pub fn of_messages(messages: Vec<Vec<u8>>, header_len: usize) -> Transcript {
+        Transcript {
+            spans: layout_spans(&messages, header_len),
+            messages,
+            ..Transcript::default()
+        }
+    }
+
+    /// Add an event at `t_us`, numbered after the last one, and hand it back for its details.
+    pub fn push(&mut self, t_us: u64, side: Side, op: Op) -> &mut Event {
+        let seq = self.events.len() + 1;
+        self.events.push(Event::new(seq, t_us, side, op));
+        self.events.last_mut().expect("an event was just added")
+    }
+
     /// Events with the given side and op, in order.
     pub fn events_of(&self, side: Side, op: Op) -> impl Iterator<Item = &Event> {
         self.events
@@ -557,17 +652,30 @@ impl Recorder {
 
     /// Record an event with only a side, an op and optional detail.
     pub fn record(&self, side: Side, op: Op, detail: impl Into<Option<String>>) {
-        self.push(side, op, None, Vec::new(), None, detail.into());
+        let mut event = Event::new(0, 0, side, op);
+        event.detail = detail.into();
+        self.push(event);
+    }
+
+    /// Record an event that says something (a knob's pause, an address pair, a count), with
+    /// its technical detail if any.
+    pub fn record_note(&self, side: Side, op: Op, detail: Option<String>, note: EventNote) {
+        let mut event = Event::new(0, 0, side, op);
+        event.detail = detail;
+        event.note = Some(note);
+        self.push(event);
     }
 
     /// Record the start of a call whose detail is already known (e.g. a close).
     pub fn record_now(&self, side: Side, op: Op) -> Slot {
-        self.push(side, op, None, Vec::new(), None, None)
+        self.push(Event::new(0, 0, side, op))
     }
 
     /// Record bytes that moved at stream offset `offset` (send, recv).
     pub fn record_bytes(&self, side: Side, op: Op, offset: u64, bytes: &[u8]) {
-        self.push(side, op, Some(offset), bytes.to_vec(), None, None);
+        let mut event = Event::new(0, 0, side, op);
+        event.with_bytes(offset, bytes);
+        self.push(event);
     }
 
     /// Record a call that returned just now after starting at `called_us` ([`Self::now_us`]
@@ -580,7 +688,10 @@ impl Recorder {
         bytes: &[u8],
         called_us: u64,
     ) {
-        let slot = self.push(side, op, offset, bytes.to_vec(), None, None);
+        let mut event = Event::new(0, 0, side, op);
+        event.offset = offset;
+        event.bytes = bytes.to_vec();
+        let slot = self.push(event);
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         let event = &mut events[slot.0];
         event.timing = Some(CallSpan {
@@ -589,25 +700,19 @@ impl Recorder {
         });
     }
 
-    /// Record a captured segment (`detail` marks a retransmission), and which packet of
-    /// the wire it is.
+    /// Record a captured segment (a retransmission is marked so), and which packet of the
+    /// wire it is.
     pub fn record_segment(
         &self,
         offset: u64,
         payload: &[u8],
-        detail: Option<String>,
+        retransmission: bool,
         packet: Option<usize>,
     ) {
-        let slot = self.push(
-            Side::Client,
-            Op::Segment,
-            Some(offset),
-            payload.to_vec(),
-            None,
-            detail,
-        );
-        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        events[slot.0].packet = packet;
+        let mut event = Event::new(0, 0, Side::Client, Op::Segment);
+        event.with_bytes(offset, payload).packet = packet;
+        event.note = retransmission.then_some(EventNote::Retransmission);
+        self.push(event);
     }
 
     /// Record a segment the `--net` link carried from `side`: its stream offset, its payload
@@ -619,60 +724,27 @@ impl Recorder {
         payload: &[u8],
         packet: Option<usize>,
     ) {
-        let slot = self.push(
-            side,
-            Op::Segment,
-            Some(offset),
-            payload.to_vec(),
-            None,
-            None,
-        );
-        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        events[slot.0].packet = packet;
+        let mut event = Event::new(0, 0, side, Op::Segment);
+        event.with_bytes(offset, payload).packet = packet;
+        self.push(event);
     }
 
     /// Record a decoded frame: message number, its payload and where its header started.
     pub fn record_frame(&self, message: usize, offset: u64, payload: &[u8]) {
-        self.push(
-            Side::Server,
-            Op::Frame,
-            Some(offset),
-            payload.to_vec(),
-            Some(message),
-            None,
-        );
+        let mut event = Event::new(0, 0, Side::Server, Op::Frame);
+        event.with_bytes(offset, payload).with_message(message);
+        self.push(event);
     }
 
-    fn push(
-        &self,
-        side: Side,
-        op: Op,
-        offset: Option<u64>,
-        bytes: Vec<u8>,
-        message: Option<usize>,
-        detail: Option<String>,
-    ) -> Slot {
+    /// Append `event`, numbered and timed now.
+    fn push(&self, mut event: Event) -> Slot {
         // A panic on the other thread must not hide what this one saw.
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         // The clock is read under the lock, so `t_us` never runs backwards against `seq`.
-        let t_us = self.started.elapsed().as_micros() as u64;
-        let seq = events.len() + 1;
-        events.push(Event {
-            seq,
-            t_us,
-            side,
-            op,
-            offset,
-            bytes,
-            message,
-            detail,
-            data_segs_out: None,
-            packet: None,
-            timing: None,
-            direction: None,
-            call: None,
-        });
-        Slot(seq - 1)
+        event.t_us = self.started.elapsed().as_micros() as u64;
+        event.seq = events.len() + 1;
+        events.push(event);
+        Slot(events.len() - 1)
     }
 
     /// Take a place in the order *before* a send() call, fill it in after.
@@ -680,7 +752,9 @@ impl Recorder {
     /// Bytes cannot reach the peer before send() starts, so reserving first guarantees a send
     /// is listed before any recv that returns its bytes — whichever thread wakes first.
     pub fn begin(&self, side: Side, op: Op, offset: u64) -> Slot {
-        self.push(side, op, Some(offset), Vec::new(), None, None)
+        let mut event = Event::new(0, 0, side, op);
+        event.offset = Some(offset);
+        self.push(event)
     }
 
     /// Fill in a reserved event with the bytes the call moved; the call returned just now.
@@ -696,20 +770,24 @@ impl Recorder {
         });
     }
 
-    /// Record the sender's final data-segment count (TCP_INFO) as a note.
-    pub fn record_segments(&self, side: Side, data_segs_out: Option<u32>, detail: String) {
-        let slot = self.push(side, Op::Note, None, Vec::new(), None, Some(detail));
-        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        events[slot.0].data_segs_out = data_segs_out;
+    /// Record the sender's final data-segment count (TCP_INFO) as a note; `None` where the
+    /// kernel does not count them.
+    pub fn record_segments(&self, side: Side, data_segs_out: Option<u32>) {
+        let mut event = Event::new(0, 0, side, Op::Note);
+        event.data_segs_out = data_segs_out;
+        event.note = Some(EventNote::SegmentsSent {
+            count: data_segs_out,
+        });
+        self.push(event);
     }
 
     /// Turn a reserved event whose call failed into an error event saying why.
-    pub fn abandon(&self, slot: Slot, why: String) {
+    pub fn abandon(&self, slot: Slot, why: EventNote) {
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         let event = &mut events[slot.0];
         event.op = Op::Error;
         event.offset = None;
-        event.detail = Some(why);
+        event.note = Some(why);
     }
 
     /// Microseconds since the lesson started: the clock of every event and packet.
@@ -855,12 +933,7 @@ mod tests {
 
     fn sticky() -> Transcript {
         let messages = vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()];
-        Transcript {
-            spans: layout_spans(&messages, 0),
-            messages,
-            events: Vec::new(),
-            wire: Wire::default(),
-        }
+        Transcript::of_messages(messages, 0)
     }
 
     #[test]
@@ -948,13 +1021,7 @@ mod tests {
 
     #[test]
     fn empty_payloads_take_no_stream_bytes_and_belong_to_no_recv() {
-        let messages = vec![Vec::new(), b"x".to_vec()];
-        let t = Transcript {
-            spans: layout_spans(&messages, 0),
-            messages,
-            events: Vec::new(),
-            wire: Wire::default(),
-        };
+        let t = Transcript::of_messages(vec![Vec::new(), b"x".to_vec()], 0);
         assert_eq!(t.messages_in(0, 1), vec![2]);
     }
 }

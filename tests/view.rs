@@ -5,114 +5,52 @@ use sticky_lab::framing::{DEFAULT_MAX_FRAME, Framing, LengthCodec, LengthHeader}
 use sticky_lab::lesson::exchange::ExchangeOptions;
 use sticky_lab::lesson::{ExchangeRun, Transport};
 use sticky_lab::render::{self, ColorChoice, ViewOptions};
-use sticky_lab::transcript::{Event, Op, Side, Transcript, layout_spans};
-
-fn event(
-    seq: usize,
-    t_us: u64,
-    side: Side,
-    op: Op,
-    offset: Option<u64>,
-    bytes: &[u8],
-    detail: Option<&str>,
-) -> Event {
-    Event {
-        seq,
-        t_us,
-        side,
-        op,
-        offset,
-        bytes: bytes.to_vec(),
-        message: None,
-        detail: detail.map(str::to_string),
-        data_segs_out: None,
-        packet: None,
-        timing: None,
-        direction: None,
-        call: None,
-    }
-}
+use sticky_lab::transcript::{EventNote, Op, Side, Transcript};
 
 /// The notes' run: three sends, one late recv of all 20 bytes, then end of stream.
 fn notes_run() -> ExchangeRun {
     let messages = vec![b"hello".to_vec(), b"byebye".to_vec(), b"again,bye".to_vec()];
-    let mut events = vec![
-        event(
-            1,
-            100,
-            Side::Server,
-            Op::Listen,
-            None,
-            b"",
-            Some("backlog 5"),
-        ),
-        event(
-            2,
-            300,
-            Side::Client,
-            Op::Connect,
-            None,
-            b"",
-            Some("127.0.0.1:8080 from 127.0.0.1:50000"),
-        ),
-        event(
-            3,
-            400,
-            Side::Server,
-            Op::Accept,
-            None,
-            b"",
-            Some("from 127.0.0.1:50000"),
-        ),
-        event(4, 500, Side::Client, Op::Send, Some(0), b"hello", None),
-        event(5, 600, Side::Client, Op::Send, Some(5), b"byebye", None),
-        event(6, 700, Side::Client, Op::Send, Some(11), b"again,bye", None),
-        event(7, 800, Side::Client, Op::Close, None, b"", None),
-        event(
-            8,
-            900,
-            Side::Server,
-            Op::Note,
-            None,
-            b"",
-            Some("sleeps 100 ms (--reader-delay)"),
-        ),
-        event(
-            9,
-            101_000,
-            Side::Server,
-            Op::Recv,
-            Some(0),
-            b"hellobyebyeagain,bye",
-            None,
-        ),
-        event(10, 101_100, Side::Server, Op::Eof, None, b"", None),
-        event(
-            11,
-            101_200,
-            Side::Client,
-            Op::Note,
-            None,
-            b"",
-            Some("TCP_INFO: 3 data segments sent in all (tcpi_data_segs_out)"),
-        ),
-    ];
+    let mut t = Transcript::of_messages(messages, 0);
+    t.push(100, Side::Server, Op::Listen)
+        .with_detail("backlog 5");
+    let (server, client) = (
+        "127.0.0.1:8080".parse().unwrap(),
+        "127.0.0.1:50000".parse().unwrap(),
+    );
+    t.push(300, Side::Client, Op::Connect)
+        .with_note(EventNote::Connected {
+            peer: server,
+            local: client,
+            udp: false,
+        });
+    t.push(400, Side::Server, Op::Accept)
+        .with_note(EventNote::Accepted { peer: client });
     // What TCP_INFO said after each send, and at the end: one segment per send.
-    for (i, segments) in [(3, 1), (4, 2), (5, 3), (10, 3)] {
-        events[i].data_segs_out = Some(segments);
-    }
+    t.push(500, Side::Client, Op::Send)
+        .with_bytes(0, b"hello")
+        .with_segments(1);
+    t.push(600, Side::Client, Op::Send)
+        .with_bytes(5, b"byebye")
+        .with_segments(2);
+    t.push(700, Side::Client, Op::Send)
+        .with_bytes(11, b"again,bye")
+        .with_segments(3);
+    t.push(800, Side::Client, Op::Close);
+    t.push(900, Side::Server, Op::Note)
+        .with_note(EventNote::ReaderDelay { ms: 100 });
+    t.push(101_000, Side::Server, Op::Recv)
+        .with_bytes(0, b"hellobyebyeagain,bye");
+    t.push(101_100, Side::Server, Op::Eof);
+    t.push(101_200, Side::Client, Op::Note)
+        .with_note(EventNote::SegmentsSent { count: Some(3) })
+        .with_segments(3);
     ExchangeRun {
         lesson: "sticky-demo",
         transport: Transport::Tcp,
         options: ExchangeOptions::default(),
         framing: None,
         corrupt: None,
-        transcript: Transcript {
-            spans: layout_spans(&messages, 0),
-            messages,
-            events,
-            ..Transcript::default()
-        },
+        transcript: t,
     }
 }
 
@@ -152,61 +90,25 @@ next     recv(N) returns whatever bytes have arrived, up to N; TCP keeps no
 fn framed_run() -> ExchangeRun {
     let messages = vec![b"hello".to_vec(), b"ok".to_vec()];
     let stream = b"\x00\x00\x00\x05hello\x00\x00\x00\x02ok";
-    let mut events = vec![
-        event(1, 100, Side::Client, Op::Send, Some(0), &stream[..4], None),
-        event(2, 110, Side::Client, Op::Send, Some(4), &stream[4..9], None),
-        event(
-            3,
-            120,
-            Side::Client,
-            Op::Send,
-            Some(9),
-            &stream[9..13],
-            None,
-        ),
-        event(
-            4,
-            130,
-            Side::Client,
-            Op::Send,
-            Some(13),
-            &stream[13..],
-            None,
-        ),
-        event(5, 140, Side::Client, Op::Close, None, b"", None),
-        event(
-            6,
-            100_500,
-            Side::Server,
-            Op::Recv,
-            Some(0),
-            &stream[..7],
-            None,
-        ),
-        event(
-            7,
-            100_600,
-            Side::Server,
-            Op::Recv,
-            Some(7),
-            &stream[7..14],
-            None,
-        ),
-        event(8, 100_700, Side::Server, Op::Frame, Some(0), b"hello", None),
-        event(
-            9,
-            100_800,
-            Side::Server,
-            Op::Recv,
-            Some(14),
-            &stream[14..],
-            None,
-        ),
-        event(10, 100_900, Side::Server, Op::Frame, Some(9), b"ok", None),
-        event(11, 101_000, Side::Server, Op::Eof, None, b"", None),
-    ];
-    events[7].message = Some(1);
-    events[9].message = Some(2);
+    let mut t = Transcript::of_messages(messages, 4);
+    for (t_us, at) in [(100, 0..4), (110, 4..9), (120, 9..13), (130, 13..15)] {
+        t.push(t_us, Side::Client, Op::Send)
+            .with_bytes(at.start as u64, &stream[at]);
+    }
+    t.push(140, Side::Client, Op::Close);
+    t.push(100_500, Side::Server, Op::Recv)
+        .with_bytes(0, &stream[..7]);
+    t.push(100_600, Side::Server, Op::Recv)
+        .with_bytes(7, &stream[7..14]);
+    t.push(100_700, Side::Server, Op::Frame)
+        .with_bytes(0, b"hello")
+        .with_message(1);
+    t.push(100_800, Side::Server, Op::Recv)
+        .with_bytes(14, &stream[14..]);
+    t.push(100_900, Side::Server, Op::Frame)
+        .with_bytes(9, b"ok")
+        .with_message(2);
+    t.push(101_000, Side::Server, Op::Eof);
     ExchangeRun {
         lesson: "framed-demo",
         transport: Transport::Tcp,
@@ -219,12 +121,7 @@ fn framed_run() -> ExchangeRun {
             format: "!I".into(),
         }),
         corrupt: None,
-        transcript: Transcript {
-            spans: layout_spans(&messages, 4),
-            messages,
-            events,
-            ..Transcript::default()
-        },
+        transcript: t,
     }
 }
 

@@ -10,6 +10,7 @@ use crate::cli::{BacklogArgs, ReuseaddrArgs, StallArgs};
 use crate::error::Error;
 use crate::lesson::{backlog_demo, reuseaddr_demo, stall_demo};
 use crate::render;
+use crate::render::words::Words;
 
 pub(super) fn backlog(args: &BacklogArgs, present: &Presentation) -> Result<String, Error> {
     let run = backlog_demo::run(backlog_demo::BacklogOptions {
@@ -45,6 +46,6 @@ pub(super) fn stall(args: &StallArgs, present: &Presentation) -> Result<String, 
     Ok(if present.json {
         render::stall_view::render_json(&facts, net)
     } else {
-        render::stall_view::render(&facts, net)
+        render::stall_view::render(&facts, net, present.width, Words(present.lang))
     })
 }

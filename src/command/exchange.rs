@@ -103,6 +103,7 @@ fn show_paced(
     let view = ViewOptions {
         hex: args.hex,
         width: present.width,
+        lang: present.lang,
     };
     let parts = render::side_by_side::render_parts(run, &summary, view);
     out.write_all(parts.head.as_bytes())
@@ -141,20 +142,26 @@ fn run_trials(
     }
     pictures.write_trials(lesson, &summaries)?;
     Ok(if present.json {
-        render::trials_view::render_json(lesson, &summaries)
+        render::trials_view::render_json(lesson, &summaries, render::words::Words(present.lang))
     } else {
-        render::trials_view::render(lesson, &summaries, present.width)
+        render::trials_view::render(
+            lesson,
+            &summaries,
+            present.width,
+            render::words::Words(present.lang),
+        )
     })
 }
 
 fn show(run: &ExchangeRun, present: &Presentation, args: &ExchangeArgs) -> String {
     let summary = analysis::summarize(run);
     if present.json {
-        render::json::render(run, &summary)
+        render::json::render(run, &summary, render::words::Words(present.lang))
     } else {
         let view = ViewOptions {
             hex: args.hex,
             width: present.width,
+            lang: present.lang,
         };
         render::side_by_side::render(run, &summary, view)
     }
@@ -195,10 +202,11 @@ fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
     .into_iter()
     .find(|&(_, given, kind)| given && kind != args.framing);
     if let Some((flag, _, kind)) = stray {
-        let wanted = format!("{kind:?}").to_lowercase();
+        let (wanted, given) = (framing::FramingKind::from(kind), args.framing.into());
         return Err(Error::Usage(format!(
-            "{flag} applies to --framing {wanted}, not --framing {}",
-            format!("{:?}", args.framing).to_lowercase()
+            "{flag} applies to --framing {}, not --framing {}",
+            wanted.as_str(),
+            framing::FramingKind::as_str(given)
         )));
     }
     Ok(match args.framing {

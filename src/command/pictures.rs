@@ -13,7 +13,9 @@ use crate::cli::ExchangeArgs;
 use crate::error::Error;
 use crate::lang::Lang;
 use crate::lesson::{ExchangeRun, Transport};
+use crate::render::words::Words;
 use crate::render::{chart, pcapng};
+use crate::transcript::EventNote;
 
 /// The files asked for, checked before the run so a typo costs no run.
 #[derive(Debug, Clone)]
@@ -90,13 +92,17 @@ fn packets_of(run: &ExchangeRun, lang: Lang) -> Result<Vec<u8>, Error> {
             "udp-demo does not capture its datagrams (--wire follows one TCP connection)"
                 .to_string()
         } else {
+            // Error lines are English, as every `error:` line is.
             t.events
                 .iter()
-                .filter_map(|e| e.detail.as_deref())
-                .find(|d| d.starts_with("--wire: no capture"))
-                .map_or("no packet was captured".into(), |d| {
-                    d.trim_start_matches("--wire: ").to_string()
+                .find_map(|e| match &e.note {
+                    Some(EventNote::NoCapture {
+                        needs_privilege,
+                        error,
+                    }) => Some(Words(Lang::En).no_capture(*needs_privilege, error)),
+                    _ => None,
                 })
+                .unwrap_or_else(|| "no packet was captured".into())
         };
         return Err(Error::Usage(format!("--pcap: nothing to write: {why}")));
     }

@@ -10,7 +10,9 @@ use std::time::Duration;
 use super::Presentation;
 use crate::cli::TraceArgs;
 use crate::error::Error;
+use crate::lang::Lang;
 use crate::render::trace_live::LiveLog;
+use crate::render::words::Words;
 use crate::render::{ViewOptions, trace_view};
 use crate::tools::signal;
 use crate::trace::{self, Launch, Live, LiveQueue, Note, Programs, TraceOptions};
@@ -53,7 +55,7 @@ pub(super) fn run(
                 .spawn_scoped(scope, move || trace::run(options, queue))
                 .map_err(|e| Error::io("starting the tracer's thread", e))?
         };
-        let written = write_as_it_comes(&queue, out, json);
+        let written = write_as_it_comes(&queue, out, json, present.lang);
         let report = tracer
             .join()
             .unwrap_or(Err(trace::TraceError::System(nix::errno::Errno::EIO)));
@@ -61,13 +63,14 @@ pub(super) fn run(
         report.map_err(Error::Trace)
     })?;
     let text = if json {
-        trace_view::render_json(&report)
+        trace_view::render_json(&report, Words(present.lang))
     } else {
         trace_view::render(
             &report,
             ViewOptions {
                 hex: args.hex,
                 width,
+                lang: present.lang,
             },
         )
     };
@@ -78,8 +81,13 @@ pub(super) fn run(
 
 /// Write each live item as the tracer hands it over, a batch a few times a second, until the
 /// tracer is done. If the output fails, the programs are stopped as Ctrl-C would.
-fn write_as_it_comes(queue: &LiveQueue, out: &mut dyn Write, json: bool) -> std::io::Result<()> {
-    let mut log = LiveLog::default();
+fn write_as_it_comes(
+    queue: &LiveQueue,
+    out: &mut dyn Write,
+    json: bool,
+    lang: Lang,
+) -> std::io::Result<()> {
+    let mut log = LiveLog::new(lang);
     let mut told_interrupt = false;
     while let Some(batch) = queue.take(BATCH_EVERY) {
         if signal::stop_requested() && !told_interrupt {

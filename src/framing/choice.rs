@@ -4,10 +4,9 @@
 
 use super::fixed::strip_padding;
 use super::{
-    Decoder, DelimiterCodec, EncodeError, FixedCodec, HeaderWidth, LengthCodec, LengthHeader,
+    Decoder, DelimiterCodec, EncodeError, FixedCodec, HeaderWidth, LengthCodec, LengthHeader, Part,
 };
 use crate::structfmt::StructFormat;
-use crate::transcript::Part;
 
 /// One framing rule with its limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,13 +33,35 @@ impl WirePiece {
     }
 }
 
-impl Framing {
-    /// `length`, `delimiter` or `fixed`, as `--framing` spells it.
-    pub fn name(&self) -> &'static str {
+/// Which of the three rules a framing is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FramingKind {
+    /// A length header before each message.
+    Length,
+    /// A delimiter after each message.
+    Delimiter,
+    /// Every message padded to a fixed-size record.
+    Fixed,
+}
+
+impl FramingKind {
+    /// `length`, `delimiter` or `fixed`, as `--framing` and the JSON spell it.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Framing::Length { .. } => "length",
-            Framing::Delimiter(_) => "delimiter",
-            Framing::Fixed(_) => "fixed",
+            FramingKind::Length => "length",
+            FramingKind::Delimiter => "delimiter",
+            FramingKind::Fixed => "fixed",
+        }
+    }
+}
+
+impl Framing {
+    /// Which rule this is.
+    pub fn kind(&self) -> FramingKind {
+        match self {
+            Framing::Length { .. } => FramingKind::Length,
+            Framing::Delimiter(_) => FramingKind::Delimiter,
+            Framing::Fixed(_) => FramingKind::Fixed,
         }
     }
 

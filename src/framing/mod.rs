@@ -40,10 +40,24 @@ mod length;
 use std::fmt;
 use std::ops::Range;
 
-pub use choice::{Framing, WirePiece, length_header_from_format};
+pub use choice::{Framing, FramingKind, WirePiece, length_header_from_format};
 pub use delimited::DelimiterCodec;
 pub use fixed::FixedCodec;
 pub use length::{EncodeError, HeaderWidth, LengthCodec, LengthHeader};
+
+/// What a run of stream bytes is, from the sender's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    /// A length header in front of a message.
+    Header,
+    /// The message's own bytes.
+    Payload,
+    /// The delimiter that ends a message (delimiter framing).
+    Delimiter,
+    /// Filler that brings a message up to a fixed record size (fixed framing).
+    Padding,
+}
 
 /// Default largest payload a decoder accepts: 8 MiB.
 pub const DEFAULT_MAX_FRAME: usize = 8 * 1024 * 1024;

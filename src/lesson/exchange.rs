@@ -15,7 +15,7 @@ use crate::framing::Framing;
 use crate::net::capture::WireTap;
 use crate::net::link::{Link, NetNamespace, NetSpec, SERVER_ADDR};
 use crate::net::{self, ListenOptions, RecordedStream};
-use crate::transcript::{Op, Recorder, Side, Transcript};
+use crate::transcript::{EventNote, Op, Recorder, Side, Transcript};
 
 /// Across a link, how long the client waits at most for its bytes to be acknowledged before
 /// it closes (a lossy link may need a few retransmissions).
@@ -88,10 +88,9 @@ pub fn run_exchange(
     // The reader's nap is noted before the sender starts, so the note comes first in every
     // run (it starts the moment the connection is accepted).
     if !options.reader_delay.is_zero() {
-        server.note(format!(
-            "sleeps {} ms (--reader-delay)",
-            options.reader_delay.as_millis()
-        ));
+        server.note(EventNote::ReaderDelay {
+            ms: options.reader_delay.as_millis() as u64,
+        });
     }
     thread::scope(|scope| {
         let linked = link.is_some();
@@ -118,11 +117,10 @@ pub fn run_exchange(
         tap.drain(rec);
         let drops = tap.drops();
         if drops > 0 {
-            rec.record(
-                Side::Client,
-                Op::Note,
-                format!("--wire: the capture missed {drops} packets (its buffer was full)"),
-            );
+            let missed = EventNote::CaptureMissed {
+                packets: u64::from(drops),
+            };
+            rec.record_note(Side::Client, Op::Note, None, missed);
         }
     }
     Ok(as_run)
@@ -187,16 +185,11 @@ fn open_tap(server_port: u16, rec: &Recorder) -> Option<Arc<WireTap>> {
     match WireTap::open(server_port) {
         Ok(tap) => Some(Arc::new(tap)),
         Err(e) => {
-            let why = if e.kind() == std::io::ErrorKind::PermissionDenied {
-                "capturing needs root or CAP_NET_RAW".to_string()
-            } else {
-                e.to_string()
+            let why = EventNote::NoCapture {
+                needs_privilege: e.kind() == std::io::ErrorKind::PermissionDenied,
+                error: e.to_string(),
             };
-            rec.record(
-                Side::Client,
-                Op::Note,
-                format!("--wire: no capture ({why}); TCP_INFO segment counts only"),
-            );
+            rec.record_note(Side::Client, Op::Note, None, why);
             None
         }
     }
@@ -213,7 +206,9 @@ fn send_messages(
 ) -> RecordedStream {
     for (i, sends) in messages.iter().enumerate() {
         if i > 0 && !gap.is_zero() {
-            client.note(format!("sleeps {} ms (--send-gap)", gap.as_millis()));
+            client.note(EventNote::SendGap {
+                ms: gap.as_millis() as u64,
+            });
             thread::sleep(gap);
         }
         for bytes in sends {
@@ -251,7 +246,10 @@ fn read_until_eof(
                 }
             }
             Err(e) => {
-                server.error(format!("recv() failed: {e}"));
+                server.error(EventNote::CallFailed {
+                    call: "recv()",
+                    error: e.to_string(),
+                });
                 return;
             }
         }

@@ -10,7 +10,7 @@ use super::exchange::{ExchangeOptions, Receiver, run_exchange};
 use crate::error::Error;
 use crate::framing::{Decoder, FrameReader, Framing, WirePiece};
 use crate::net::RecordedStream;
-use crate::transcript::{Part, Recorder, Transcript, spans_of};
+use crate::transcript::{EventNote, Part, Recorder, Transcript, spans_of};
 
 /// Ways `--corrupt` makes the sender break the framing of its last message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -88,7 +88,7 @@ fn corrupt_pieces(
     let refuse = |why: &str| {
         Err(Error::Usage(format!(
             "--corrupt {}: {why}",
-            name(corruption)
+            corruption.as_str()
         )))
     };
     let payload = pieces
@@ -153,12 +153,14 @@ fn truncate(pieces: &[WirePiece]) -> Vec<WirePiece> {
     out
 }
 
-/// The `--corrupt` value as typed.
-pub fn name(corruption: Corruption) -> &'static str {
-    match corruption {
-        Corruption::Oversize => "oversize",
-        Corruption::Truncate => "truncate",
-        Corruption::Negative => "negative",
+impl Corruption {
+    /// The `--corrupt` value as typed, and as the JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Corruption::Oversize => "oversize",
+            Corruption::Truncate => "truncate",
+            Corruption::Negative => "negative",
+        }
     }
 }
 
@@ -181,7 +183,7 @@ impl Receiver for FramedReceiver {
                 Ok(None) => return ControlFlow::Continue(()),
                 Err(e) => {
                     // Nothing after a bad frame can be trusted: stop reading, close.
-                    stream.error(e.to_string());
+                    stream.error(EventNote::FrameRefused(e));
                     return ControlFlow::Break(());
                 }
             }
@@ -190,7 +192,7 @@ impl Receiver for FramedReceiver {
 
     fn on_eof(&mut self, stream: &RecordedStream) {
         if let Err(e) = self.reader.finish() {
-            stream.error(e.to_string());
+            stream.error(EventNote::FrameRefused(e));
         }
     }
 }

@@ -12,7 +12,7 @@ use super::ExchangeRun;
 use super::exchange::{ExchangeOptions, inside, start_link};
 use crate::error::Error;
 use crate::net::link::{CLIENT_ADDR, Link, SERVER_ADDR};
-use crate::transcript::{Op, Recorder, Side, Transcript, layout_spans};
+use crate::transcript::{EventNote, Op, Recorder, Side, Transcript, layout_spans};
 
 /// After the last datagram, how long the receiver waits for one more before it stops: UDP
 /// has no end of stream to tell it.
@@ -33,10 +33,11 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<ExchangeRun
     let to = receiver
         .local_addr()
         .map_err(|e| Error::io("getsockname()", e))?;
-    rec.record(
+    rec.record_note(
         Side::Server,
         Op::Bind,
-        format!("{to} (UDP: no listen, no accept)"),
+        Some(to.to_string()),
+        EventNote::UdpBind,
     );
     let sender = inside(link.as_ref().map(Link::client), || {
         UdpSocket::bind(SocketAddr::from((client_ip, 0))).map_err(|e| Error::io("bind()", e))
@@ -47,33 +48,19 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<ExchangeRun
     let from = sender
         .local_addr()
         .map_err(|e| Error::io("getsockname()", e))?;
-    rec.record(
-        Side::Client,
-        Op::Connect,
-        format!("{to} from {from} (UDP: only sets the default destination)"),
-    );
+    let connected = EventNote::Connected {
+        peer: to,
+        local: from,
+        udp: true,
+    };
+    rec.record_note(Side::Client, Op::Connect, None, connected);
     let offsets: Vec<u64> = spans.iter().map(|s| s.range.start).collect();
 
     thread::scope(|scope| -> Result<(), Error> {
         // No thread for the sender (none can be made) is an error, not a panic.
         thread::Builder::new()
             .spawn_scoped(scope, || {
-                for (i, message) in messages.iter().enumerate() {
-                    if i > 0 && !options.send_gap.is_zero() {
-                        rec.record(
-                            Side::Client,
-                            Op::Note,
-                            format!("sleeps {} ms (--send-gap)", options.send_gap.as_millis()),
-                        );
-                        thread::sleep(options.send_gap);
-                    }
-                    // Reserved before the call, so the recvfrom() is never listed first.
-                    let slot = rec.begin(Side::Client, Op::Send, offsets[i]);
-                    match sender.send(message) {
-                        Ok(n) => rec.complete(slot, &message[..n], None),
-                        Err(e) => rec.abandon(slot, format!("send() failed: {e}")),
-                    }
-                }
+                send_datagrams(&sender, &messages, &offsets, options.send_gap, &rec)
             })
             .map_err(|e| Error::io("starting the sender's thread", e))?;
         receive_datagrams(&receiver, options, &messages, &offsets, &rec)
@@ -96,6 +83,37 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<ExchangeRun
     })
 }
 
+/// One send() per message, `gap` apart.
+fn send_datagrams(
+    sender: &UdpSocket,
+    messages: &[Vec<u8>],
+    offsets: &[u64],
+    gap: Duration,
+    rec: &Recorder,
+) {
+    for (i, message) in messages.iter().enumerate() {
+        if i > 0 && !gap.is_zero() {
+            let note = EventNote::SendGap {
+                ms: gap.as_millis() as u64,
+            };
+            rec.record_note(Side::Client, Op::Note, None, note);
+            thread::sleep(gap);
+        }
+        // Reserved before the call, so the recvfrom() is never listed first.
+        let slot = rec.begin(Side::Client, Op::Send, offsets[i]);
+        match sender.send(message) {
+            Ok(n) => rec.complete(slot, &message[..n], None),
+            Err(e) => {
+                let failed = EventNote::CallFailed {
+                    call: "send()",
+                    error: e.to_string(),
+                };
+                rec.abandon(slot, failed);
+            }
+        }
+    }
+}
+
 /// recvfrom() until every datagram came or none came for a while. Each datagram is matched
 /// to the message it carries (loopback keeps their order; a lossy link may not).
 fn receive_datagrams(
@@ -106,14 +124,10 @@ fn receive_datagrams(
     rec: &Recorder,
 ) -> Result<(), Error> {
     if !options.reader_delay.is_zero() {
-        rec.record(
-            Side::Server,
-            Op::Note,
-            format!(
-                "sleeps {} ms (--reader-delay)",
-                options.reader_delay.as_millis()
-            ),
-        );
+        let delay = EventNote::ReaderDelay {
+            ms: options.reader_delay.as_millis() as u64,
+        };
+        rec.record_note(Side::Server, Op::Note, None, delay);
         thread::sleep(options.reader_delay);
     }
     // Across a link, a datagram may still be on its way (delayed, held back) for a while.
@@ -130,11 +144,7 @@ fn receive_datagrams(
         let whole = match recv_truncating(socket, &mut buf) {
             Ok(whole) => whole,
             Err(e) if crate::net::timed_out(&e) => {
-                rec.record(
-                    Side::Server,
-                    Op::Note,
-                    "no more datagrams came (UDP has no end of stream)".to_string(),
-                );
+                rec.record_note(Side::Server, Op::Note, None, EventNote::NoMoreDatagrams);
                 return Ok(());
             }
             Err(e) => return Err(Error::io("recvfrom()", e)),
@@ -150,11 +160,11 @@ fn receive_datagrams(
             called_us,
         );
         if whole > kept {
-            rec.record(
-                Side::Server,
-                Op::Truncated,
-                format!("{} of {whole} B lost (MSG_TRUNC)", whole - kept),
-            );
+            let lost = EventNote::Truncated {
+                lost: whole - kept,
+                whole,
+            };
+            rec.record_note(Side::Server, Op::Truncated, None, lost);
         }
     }
     Ok(())

@@ -319,17 +319,12 @@ fn record_segment_event(
     let offset = u64::from(segment.seq.wrapping_sub(isn).wrapping_sub(1));
     let end = offset + segment.payload.len() as u64;
     if end <= state.highest {
-        rec.record_segment(
-            offset,
-            segment.payload,
-            Some("retransmission".into()),
-            packet,
-        );
+        rec.record_segment(offset, segment.payload, true, packet);
         return;
     }
     state.highest = end;
     state.segments += 1;
-    rec.record_segment(offset, segment.payload, None, packet);
+    rec.record_segment(offset, segment.payload, false, packet);
 }
 
 /// The SCM_TIMESTAMPNS control message's time, in nanoseconds.

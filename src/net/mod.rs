@@ -21,7 +21,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::error::Error;
 use crate::net::capture::WireTap;
-use crate::transcript::{Op, Recorder, Side};
+use crate::transcript::{EventNote, Op, Recorder, Side};
 
 /// How long any lesson socket may wait for its peer before giving up: lessons are bounded.
 /// Longer than the longest wait a knob allows (10 s), with a margin.
@@ -99,29 +99,29 @@ pub fn connect(addr: SocketAddr, nodelay: bool, rec: &Recorder) -> Result<Record
     socket
         .set_tcp_nodelay(nodelay)
         .map_err(|e| Error::io("setsockopt(TCP_NODELAY)", e))?;
-    rec.record(Side::Client, Op::Sockopt, nodelay_detail(nodelay));
+    rec.record_note(
+        Side::Client,
+        Op::Sockopt,
+        None,
+        EventNote::NoDelay { on: nodelay },
+    );
     socket
         .connect_timeout(&SockAddr::from(addr), LESSON_TIMEOUT)
         .map_err(|e| Error::io(format!("connect({addr})"), e))?;
     let local = local_addr(&socket)?;
-    rec.record(Side::Client, Op::Connect, format!("{addr} from {local}"));
-    RecordedStream::new(socket.into(), Side::Client, rec.clone())
-}
-
-/// The sockopt event's words for TCP_NODELAY.
-fn nodelay_detail(nodelay: bool) -> String {
-    let state = if nodelay {
-        "on (Nagle off)"
-    } else {
-        "off (Nagle on)"
+    let connected = EventNote::Connected {
+        peer: addr,
+        local,
+        udp: false,
     };
-    format!("TCP_NODELAY {state}")
+    rec.record_note(Side::Client, Op::Connect, None, connected);
+    RecordedStream::new(socket.into(), Side::Client, rec.clone())
 }
 
 /// accept() one connection, recorded on the server side.
 pub fn accept(listener: &TcpListener, rec: &Recorder) -> Result<RecordedStream, Error> {
     let (stream, peer) = listener.accept().map_err(|e| Error::io("accept()", e))?;
-    rec.record(Side::Server, Op::Accept, format!("from {peer}"));
+    rec.record_note(Side::Server, Op::Accept, None, EventNote::Accepted { peer });
     RecordedStream::new(stream, Side::Server, rec.clone())
 }
 
@@ -167,7 +167,11 @@ impl RecordedStream {
                 Ok(n)
             }
             Err(e) => {
-                self.rec.abandon(slot, format!("send() failed: {e}"));
+                let failed = EventNote::CallFailed {
+                    call: "send()",
+                    error: e.to_string(),
+                };
+                self.rec.abandon(slot, failed);
                 Err(e)
             }
         }
@@ -247,14 +251,10 @@ impl RecordedStream {
         let _ = self.stream.shutdown(Shutdown::Write);
     }
 
-    /// Record how many data segments this socket sent in all (TCP_INFO), or why not.
+    /// Record how many data segments this socket sent in all (TCP_INFO), where the kernel
+    /// counts them.
     pub fn record_segments(&self) {
-        let count = self.data_segs_out();
-        let detail = match count {
-            Some(n) => format!("TCP_INFO: {n} data segments sent in all (tcpi_data_segs_out)"),
-            None => "TCP_INFO: this kernel does not count data segments (Linux 4.6+)".into(),
-        };
-        self.rec.record_segments(self.side, count, detail);
+        self.rec.record_segments(self.side, self.data_segs_out());
     }
 
     /// TCP_NODELAY on or off (Nagle's algorithm off or on), recorded on this side.
@@ -262,8 +262,8 @@ impl RecordedStream {
         self.stream
             .set_nodelay(nodelay)
             .map_err(|e| Error::io("setsockopt(TCP_NODELAY)", e))?;
-        self.rec
-            .record(self.side, Op::Sockopt, nodelay_detail(nodelay));
+        let note = EventNote::NoDelay { on: nodelay };
+        self.rec.record_note(self.side, Op::Sockopt, None, note);
         Ok(())
     }
 
@@ -285,13 +285,13 @@ impl RecordedStream {
     }
 
     /// Record a note on this stream's side.
-    pub fn note(&self, text: impl Into<String>) {
-        self.rec.record(self.side, Op::Note, text.into());
+    pub fn note(&self, note: EventNote) {
+        self.rec.record_note(self.side, Op::Note, None, note);
     }
 
     /// Record an error on this stream's side.
-    pub fn error(&self, text: impl Into<String>) {
-        self.rec.record(self.side, Op::Error, text.into());
+    pub fn error(&self, why: EventNote) {
+        self.rec.record_note(self.side, Op::Error, None, why);
     }
 }
 

@@ -103,7 +103,7 @@ fn said(kind: &LiveKind, words: Words) -> (String, Look) {
             };
             (words.left(why), look)
         }
-        LiveKind::Note { note } => (words.note(note), Look::Dim),
+        LiveKind::Note { note } => (words.live_note(note), Look::Dim),
         LiveKind::Totals {
             bytes_in,
             bytes_out,
@@ -163,7 +163,7 @@ pub fn render_json_line(event: &LiveEvent, lang: Lang) -> Option<String> {
         LiveKind::Listening { setup, .. } => (Some(words.setup(setup)), None, None),
         LiveKind::Refused { why } => (Some(words.turn_away(why)), Some(why.code()), None),
         LiveKind::Left { why } => (Some(words.departure(why)), None, None),
-        LiveKind::Note { note } => (Some(words.note(note)), None, Some(note.code())),
+        LiveKind::Note { note } => (Some(words.live_note(note)), None, Some(note.code())),
         _ => (None, None, None),
     };
     let line = JsonLine {

@@ -23,7 +23,6 @@ pub mod terminal;
 mod text;
 pub mod trace_live;
 pub mod trace_view;
-pub mod trace_words;
 pub mod trials_view;
 pub mod upload_view;
 pub mod words;
@@ -56,13 +55,22 @@ pub fn init_color(choice: ColorChoice) {
     colored::control::set_override(on);
 }
 
-/// How the byte views show bytes.
+/// How the byte views show bytes, how wide, in which language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ViewOptions {
     /// Hex and printable columns instead of text.
     pub hex: bool,
     /// Columns the view may take (see [`terminal::width`]).
     pub width: usize,
+    /// The language of the view's words.
+    pub lang: crate::lang::Lang,
+}
+
+impl ViewOptions {
+    /// The words of the view's language.
+    pub fn words(self) -> words::Words {
+        words::Words(self.lang)
+    }
 }
 
 impl Default for ViewOptions {
@@ -70,6 +78,7 @@ impl Default for ViewOptions {
         ViewOptions {
             hex: false,
             width: terminal::PIPE_WIDTH,
+            lang: crate::lang::Lang::En,
         }
     }
 }

@@ -7,19 +7,16 @@ use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthStr;
 
+use super::ViewOptions;
 use super::text::{
-    Line, Look, Run, hex_lines, paint_wrapped, piece_name, runs_of, text_lines, wrap_line,
-    wrap_words,
+    Line, Look, Run, hex_lines, pad, pad_left, paint_wrapped, piece_name, runs_of, text_lines,
+    wrap_line, wrap_words,
 };
 use super::words::Words;
-use super::{ViewOptions, human_bytes};
 use crate::analysis::Summary;
 use crate::analysis::link::HeldSegment;
-use crate::framing::Framing;
-use crate::lang::Lang;
 use crate::lesson::{ExchangeRun, Transport};
-use crate::structfmt::bytes_repr;
-use crate::transcript::{Event, Op, Part, Piece, Side, Transcript};
+use crate::transcript::{Event, EventNote, Op, Part, Piece, Side, Transcript};
 
 /// Width of the time column.
 const TIME_WIDTH: usize = 6;
@@ -59,113 +56,80 @@ pub struct Parts {
 
 pub fn render_parts(run: &ExchangeRun, summary: &Summary, options: ViewOptions) -> Parts {
     let mut head = String::new();
-    heading(run, options.width, &mut head);
+    heading(run, options, &mut head);
     let held = summary.link.as_ref().map_or(&[][..], |l| &l.held[..]);
-    let events = table(&lesson_table(run, held, options.width), options, &mut head);
+    let events = table(&lesson_table(run, held, options), options, &mut head);
     let mut foot = String::from("\n");
-    footer(summary, run.transport, options.width, &mut foot);
+    footer(summary, run.transport, options, &mut foot);
     Parts { head, events, foot }
 }
 
-fn heading(run: &ExchangeRun, width: usize, out: &mut String) {
+fn heading(run: &ExchangeRun, options: ViewOptions, out: &mut String) {
+    let (width, words) = (options.width, options.words());
     let t = &run.transcript;
     let udp = run.transport == Transport::Udp;
-    let carrier = match (&run.options.net, udp) {
-        (Some(_), _) => super::link_view::carrier(!udp),
-        (None, true) => "UDP datagrams on loopback",
-        (None, false) => "one TCP connection on loopback",
-    };
-    let title = format!("lab {} — client → server over {carrier}", run.lesson);
+    let title = words.title(run.lesson, udp, run.options.net.is_some());
     out.push_str(&paint_wrapped(&Line::of(title, Look::Heading), width, 0));
     let o = &run.options;
     // Nagle's algorithm is TCP's: a UDP run has no such knob.
-    let nagle = match (udp, o.nodelay) {
-        (true, _) => "",
-        (false, true) => " · Nagle off (TCP_NODELAY)",
-        (false, false) => " · Nagle on",
-    };
+    let nagle = (!udp).then_some(!o.nodelay);
     let knobs = format!(
-        "knobs: {}({}) · reader {} ms late · send gap {} ms{nagle}",
-        if udp { "recvfrom" } else { "recv" },
-        o.recv_size,
-        o.reader_delay.as_millis(),
-        o.send_gap.as_millis(),
+        "{}{}",
+        words.knobs_label(),
+        words.knobs(o.recv_size, o.reader_delay, o.send_gap, nagle)
     );
     out.push_str(&paint_wrapped(&Line::of(knobs, Look::Dim), width, 0));
     if let Some(spec) = &run.options.net {
-        let line = Line::of(super::link_view::spec_line(spec), Look::Dim);
+        let line = Line::of(words.spec_line(spec), Look::Dim);
         out.push_str(&paint_wrapped(&line, width, 0));
     }
     if let Some(framing) = &run.framing {
-        let text = describe_framing(framing);
-        for l in wrap_words(&text, width) {
+        for l in wrap_words(&words.framing_line(framing), width) {
             push_line(out, &Line::of(l, Look::Dim));
         }
     }
-    for l in setup_summary(t).iter().flat_map(|s| wrap_words(s, width)) {
+    for l in setup_summary(t, words)
+        .iter()
+        .flat_map(|s| wrap_words(s, width))
+    {
         push_line(out, &Line::of(l, Look::Dim));
     }
-    push_legend(t, width, out);
+    push_legend(t, width, words, out);
     out.push('\n');
 }
 
 /// Socket set-up in one line: the table is for the bytes. (`--json` lists every call.)
-pub(super) fn setup_summary(t: &Transcript) -> Option<String> {
-    let detail = |side, op| t.events_of(side, op).next().and_then(|e| e.detail.clone());
+pub(super) fn setup_summary(t: &Transcript, words: Words) -> Option<String> {
+    let first = |side, op| t.events_of(side, op).next();
+    let detail = |side, op| first(side, op).and_then(|e| words.event_detail(e));
     let server: Vec<String> = [
         detail(Side::Server, Op::Bind).map(|a| format!("bind {a}")),
         detail(Side::Server, Op::Sockopt),
-        detail(Side::Server, Op::Listen).map(|b| format!("listen ({b})")),
+        detail(Side::Server, Op::Listen).map(|b| words.setup_listen(&b)),
     ]
     .into_iter()
     .flatten()
     .collect();
-    let client: Vec<String> = [
-        detail(Side::Client, Op::Connect)
-            .map(|c| format!("connect from {}", c.split(" from ").nth(1).unwrap_or("?"))),
-        detail(Side::Client, Op::Sockopt),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let connect = first(Side::Client, Op::Connect).map(|e| match &e.note {
+        Some(EventNote::Connected { local, udp, .. }) => words.setup_connect(*local, *udp),
+        _ => format!("connect {}", e.detail.as_deref().unwrap_or("?")),
+    });
+    let client: Vec<String> = [connect, detail(Side::Client, Op::Sockopt)]
+        .into_iter()
+        .flatten()
+        .collect();
     if server.is_empty() && client.is_empty() {
         return None;
     }
-    Some(format!(
-        "setup: server {} · client {}",
-        server.join(", "),
-        client.join(", ")
-    ))
-}
-
-/// One line on how the messages are framed, with the label key for the pieces.
-fn describe_framing(framing: &Framing) -> String {
-    match framing {
-        Framing::Length { codec, format } => format!(
-            "framing: a {format} length header ({} bytes) before each message (hN = header \
-             of mN); max frame {}",
-            codec.header.len(),
-            human_bytes(codec.max_frame as u64)
-        ),
-        Framing::Delimiter(codec) => format!(
-            "framing: a {} delimiter after each message (dN = delimiter of mN); max frame {}",
-            bytes_repr(codec.delimiter()),
-            human_bytes(codec.max_frame as u64)
-        ),
-        Framing::Fixed(codec) => format!(
-            "framing: every message padded with zero bytes to a {}-byte record (pN = padding \
-             of mN)",
-            codec.record_size()
-        ),
-    }
+    Some(words.setup_line(&server, &client))
 }
 
 /// Legend entries shown before the rest are summed up.
 const MAX_LEGEND: usize = 12;
 
 /// `messages: m1 hello  m2 byebye …`, each in its colour, wrapped to the view width.
-fn push_legend(t: &Transcript, width: usize, out: &mut String) {
-    let mut line = Line::of("messages:", Look::Dim);
+fn push_legend(t: &Transcript, width: usize, words: Words, out: &mut String) {
+    let mut line = Line::of(words.messages(), Look::Dim);
     for (i, message) in t.messages.iter().enumerate().take(MAX_LEGEND) {
         let n = i + 1;
         let runs = [Run {
@@ -192,7 +156,7 @@ fn push_legend(t: &Transcript, width: usize, out: &mut String) {
     }
     if t.messages.len() > MAX_LEGEND {
         line.push(
-            format!("  … and {} more", t.messages.len() - MAX_LEGEND),
+            words.more_messages(t.messages.len() - MAX_LEGEND),
             Look::Dim,
         );
     }
@@ -240,19 +204,19 @@ pub(super) struct Table<'a> {
 }
 
 /// A lesson's table: the client's send() calls, (the wire,) the server's recv() calls.
-fn lesson_table<'a>(run: &'a ExchangeRun, held: &'a [HeldSegment], width: usize) -> Table<'a> {
-    let t = &run.transcript;
-    let mut titles = vec![Line::of("client: send()", Look::Heading)];
-    if column_widths(t, width).len() == 3 {
-        titles.push(Line::of("wire: segments", Look::Heading));
+fn lesson_table<'a>(
+    run: &'a ExchangeRun,
+    held: &'a [HeldSegment],
+    options: ViewOptions,
+) -> Table<'a> {
+    let (t, words) = (&run.transcript, options.words());
+    let mut titles = vec![Line::of(words.client_column(), Look::Heading)];
+    if column_widths(t, options.width).len() == 3 {
+        titles.push(Line::of(words.segments_column(), Look::Heading));
     }
-    let call = if run.transport == Transport::Udp {
-        "recvfrom"
-    } else {
-        "recv"
-    };
+    let udp = run.transport == Transport::Udp;
     titles.push(Line::of(
-        format!("server: {call}({})", run.options.recv_size),
+        words.server_column(udp, run.options.recv_size),
         Look::Heading,
     ));
     Table {
@@ -268,31 +232,18 @@ fn lesson_table<'a>(run: &'a ExchangeRun, held: &'a [HeldSegment], width: usize)
 pub(super) fn table(table: &Table<'_>, options: ViewOptions, out: &mut String) -> Vec<String> {
     let t = table.transcript;
     let widths = column_widths(t, options.width);
-    let titles = &table.titles;
-    let time_title = Line::of(format!("{:>TIME_WIDTH$}", "t ms"), Look::Dim);
-    push_row(
-        out,
-        &time_title,
-        &titles.iter().collect::<Vec<_>>(),
-        &widths,
-    );
-    let rule: Vec<String> = std::iter::once(TIME_WIDTH)
-        .chain(widths.iter().copied())
-        .map(|w| "─".repeat(w))
-        .collect();
-    let _ = writeln!(out, "{}", super::style::dim(&rule.join("─┼─")));
+    push_header(table, &widths, options.words(), out);
     let events = &t.events;
     let skipped = events.len().saturating_sub(MAX_ROWS);
     let (note_at, left_out) = table.dropped.unwrap_or((HEAD_ROWS, skipped));
     // Data segments counted before each send, to show what each send() put on the wire
     // (unless --wire captured the segments themselves).
     let mut segments_before = 0u32;
-    let captured = widths.len() == 3;
     let mut blocks = Vec::new();
     for (i, event) in events.iter().enumerate() {
         if left_out > 0 && i == note_at {
-            let note = format!("… {left_out} events not shown here (--json lists every one) …");
             let mut block = String::new();
+            let note = options.words().rows_left_out(left_out);
             push_line(&mut block, &Line::of(note, Look::Dim));
             blocks.push(block);
         }
@@ -303,46 +254,73 @@ pub(super) fn table(table: &Table<'_>, options: ViewOptions, out: &mut String) -
             }
             continue;
         }
-        if is_summed_up(event) {
-            continue;
+        if !is_summed_up(event) {
+            blocks.push(event_block(
+                table,
+                event,
+                &widths,
+                options,
+                &mut segments_before,
+            ));
         }
-        let column = column_of(event, widths.len());
-        let mut cell =
-            super::link_view::segment_cell(t, event, table.held, options, widths[column])
-                .unwrap_or_else(|| event_cell(t, event, options, widths[column]));
-        if let (Op::Send, Some(now), false) = (event.op, event.data_segs_out, captured) {
-            let new = now.saturating_sub(segments_before);
-            segments_before = now;
-            let text = match new {
-                0 => "⇢ wire: held back".to_string(),
-                1 => "⇢ wire: 1 segment".to_string(),
-                n => format!("⇢ wire: {n} segments"),
-            };
-            // Under the bytes, or further left when the column is narrow.
-            let room = widths[column].saturating_sub(text.width());
-            let indent = " ".repeat(prefix("send", 0).len().min(room));
-            cell.push(Line::of(format!("{indent}{text}"), Look::Dim));
-        }
-        let ms = row_time(event).saturating_sub(table.origin_us) as f64 / 1000.0;
-        // Tenths of a millisecond while they matter; whole milliseconds past a second, so
-        // the column never overflows.
-        let time = if ms < 1000.0 {
-            format!("{ms:>TIME_WIDTH$.1}")
-        } else {
-            format!("{ms:>TIME_WIDTH$.0}")
-        };
-        let time = Line::of(time, Look::Dim);
-        let empty = Line::new();
-        let mut block = String::new();
-        for (k, line) in cell.iter().enumerate() {
-            let time = if k == 0 { &time } else { &empty };
-            let mut cells = vec![&empty; widths.len()];
-            cells[column] = line;
-            push_row(&mut block, time, &cells, &widths);
-        }
-        blocks.push(block);
     }
     blocks
+}
+
+/// The column titles and the rule under them.
+fn push_header(table: &Table<'_>, widths: &[usize], words: Words, out: &mut String) {
+    let time_title = Line::of(pad_left(words.time_ms(), TIME_WIDTH), Look::Dim);
+    let titles: Vec<&Line> = table.titles.iter().collect();
+    push_row(out, &time_title, &titles, widths);
+    let rule: Vec<String> = std::iter::once(TIME_WIDTH)
+        .chain(widths.iter().copied())
+        .map(|w| "─".repeat(w))
+        .collect();
+    let _ = writeln!(out, "{}", super::style::dim(&rule.join("─┼─")));
+}
+
+/// One event's rows: its time, and its cell in its column; under a send, what TCP_INFO
+/// counted (`segments_before`: the count before it).
+fn event_block(
+    table: &Table<'_>,
+    event: &Event,
+    widths: &[usize],
+    options: ViewOptions,
+    segments_before: &mut u32,
+) -> String {
+    let t = table.transcript;
+    let column = column_of(event, widths.len());
+    let mut cell = super::link_view::segment_cell(t, event, table.held, options, widths[column])
+        .unwrap_or_else(|| event_cell(t, event, options, widths[column]));
+    let captured = widths.len() == 3;
+    if let (Op::Send, Some(now), false) = (event.op, event.data_segs_out, captured) {
+        let text = options
+            .words()
+            .segments_after_send(now.saturating_sub(*segments_before));
+        *segments_before = now;
+        // Under the bytes, or further left when the column is narrow.
+        let room = widths[column].saturating_sub(text.width());
+        let indent = " ".repeat(prefix("send", 0).len().min(room));
+        cell.push(Line::of(format!("{indent}{text}"), Look::Dim));
+    }
+    let ms = row_time(event).saturating_sub(table.origin_us) as f64 / 1000.0;
+    // Tenths of a millisecond while they matter; whole milliseconds past a second, so
+    // the column never overflows.
+    let time = if ms < 1000.0 {
+        format!("{ms:>TIME_WIDTH$.1}")
+    } else {
+        format!("{ms:>TIME_WIDTH$.0}")
+    };
+    let time = Line::of(time, Look::Dim);
+    let empty = Line::new();
+    let mut block = String::new();
+    for (k, line) in cell.iter().enumerate() {
+        let time = if k == 0 { &time } else { &empty };
+        let mut cells = vec![&empty; widths.len()];
+        cells[column] = line;
+        push_row(&mut block, time, &cells, widths);
+    }
+    block
 }
 
 /// A send is placed at its call, anything else where it returned (a traced recv may wait).
@@ -364,10 +342,12 @@ fn is_summed_up(event: &Event) -> bool {
 
 /// The lines one event takes in its side's column.
 fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize) -> Vec<Line> {
-    let words = |text: &str, look| words(text, look, width);
-    if let Some(lines) = super::trace_words::call_cell(t, event, options, width) {
+    let said = |text: &str, look| words(text, look, width);
+    if let Some(lines) = super::trace_view::call_cell(t, event, options, width) {
         return lines;
     }
+    let w = options.words();
+    let detail = w.event_detail(event).unwrap_or_default();
     match event.op {
         Op::Send | Op::Recv | Op::Segment => bytes_cell(t, event, options, width),
         Op::Frame => frame_cell(t, event, options, width),
@@ -375,7 +355,7 @@ fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
             let lead = prefix("recv", 0);
             let hang = lead.len();
             let mut line = Line::of(lead, Look::Plain);
-            line.push("end of stream", Look::Dim);
+            line.push(w.end_of_stream(), Look::Dim);
             let mut lines = wrap_line(&line, width, hang);
             for line in lines.iter_mut().skip(1) {
                 line.chunks
@@ -383,10 +363,10 @@ fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
             }
             lines
         }
-        Op::Close => words("close (FIN: no more bytes)", Look::Dim),
-        Op::Truncated => words(&format!("truncated: {}", detail(event)), Look::Bad),
-        Op::Error => words(&format!("error: {}", detail(event)), Look::Bad),
-        Op::Note => words(detail(event), Look::Dim),
+        Op::Close => said(w.close_fin(), Look::Dim),
+        Op::Truncated => said(&w.truncated(&detail), Look::Bad),
+        Op::Error => said(&w.error(&detail), Look::Bad),
+        Op::Note => said(&detail, Look::Dim),
         Op::Sockopt
         | Op::Bind
         | Op::Listen
@@ -397,15 +377,8 @@ fn event_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
         | Op::Fork
         | Op::Thread
         | Op::Exec
-        | Op::Exit => words(
-            &format!("{:?} {}", event.op, detail(event)).to_lowercase(),
-            Look::Dim,
-        ),
+        | Op::Exit => said(&format!("{} {detail}", event.op.as_str()), Look::Dim),
     }
-}
-
-fn detail(event: &Event) -> &str {
-    event.detail.as_deref().unwrap_or("")
 }
 
 pub(super) fn words(text: &str, look: Look, width: usize) -> Vec<Line> {
@@ -461,7 +434,11 @@ pub(super) fn bytes_cell_led(
     if !pieces.is_empty() && (event.op == Op::Recv || !single_whole_payload) {
         lines.extend(piece_labels(t, &pieces, label_indent, width));
     }
-    if let Some(note) = event.detail.as_deref().filter(|_| event.op == Op::Segment) {
+    if let Some(note) = options
+        .words()
+        .event_detail(event)
+        .filter(|_| event.op == Op::Segment)
+    {
         lines.push(Line::of(
             format!("{}({note})", " ".repeat(indent)),
             Look::Bad,
@@ -481,11 +458,9 @@ fn frame_cell(t: &Transcript, event: &Event, options: ViewOptions, width: usize)
     let mut lines = with_prefix(prefix("frame", total), &runs, total, options, width);
     let mut check = Line::of("⇒ ", Look::Plain);
     check.push(format!("m{n}"), Look::Label(n));
-    if t.messages.get(n.wrapping_sub(1)) == Some(&event.bytes) {
-        check.push(" intact ✓", Look::Good);
-    } else {
-        check.push(" differs from what was sent ✗", Look::Bad);
-    }
+    let intact = t.messages.get(n.wrapping_sub(1)) == Some(&event.bytes);
+    let look = if intact { Look::Good } else { Look::Bad };
+    check.push(options.words().frame_check(intact), look);
     // Under the bytes, or further left when the column is narrow.
     let indent = prefix("frame", 0)
         .len()
@@ -558,11 +533,6 @@ fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -
     lines
 }
 
-/// `3 send() · 1 recv() with data · …`: the measured figures in one line.
-pub(super) fn figures(s: &Summary) -> String {
-    Words(Lang::En).figures(s)
-}
-
 /// How the verdict looks: red after an error, green when intact, bold otherwise.
 pub(super) fn verdict_look(s: &Summary) -> Look {
     if s.error.is_some() {
@@ -574,47 +544,41 @@ pub(super) fn verdict_look(s: &Summary) -> Look {
     }
 }
 
-fn footer(s: &Summary, transport: Transport, width: usize, out: &mut String) {
-    labelled(out, width, "measured", &figures(s), Look::Plain);
-    labelled(out, width, "wire", &s.wire, Look::Plain);
+fn footer(s: &Summary, transport: Transport, options: ViewOptions, out: &mut String) {
+    let (width, words) = (options.width, options.words());
+    labelled(out, width, words.measured(), &words.figures(s), Look::Plain);
+    if let Some(wire) = &s.wire {
+        labelled(
+            out,
+            width,
+            words.wire(),
+            &words.wire_reading(wire),
+            Look::Plain,
+        );
+    }
     if let Some(link) = &s.link {
         let intact = s.bytes_received == s.bytes_sent;
         let tcp = transport == Transport::Tcp;
-        for (i, (text, look)) in super::link_view::footer_lines(link, tcp, intact)
-            .into_iter()
-            .enumerate()
-        {
-            labelled(out, width, if i == 0 { "link" } else { "" }, &text, look);
+        let lines = super::link_view::footer_lines(link, tcp, intact, words);
+        for (i, (text, look)) in lines.into_iter().enumerate() {
+            let label = if i == 0 { words.link_label() } else { "" };
+            labelled(out, width, label, &text, look);
         }
     }
-    labelled(out, width, "verdict", &s.verdict, verdict_look(s));
-    let call = if s.truncated.is_some() {
-        "recvfrom()"
-    } else {
-        "recv() with data"
-    };
+    let verdict = words.verdict_text(&s.verdict);
+    labelled(out, width, words.verdict(), &verdict, verdict_look(s));
     if let Some(predicted) = s.predicted_recvs {
-        let (text, look) = if predicted == s.recvs {
-            (
-                format!(
-                    "the lesson predicted {predicted} {call}; measured {}, as predicted",
-                    s.recvs
-                ),
-                Look::Dim,
-            )
+        let text = words.prediction(predicted, s.recvs, s.truncated.is_some());
+        let look = if predicted == s.recvs {
+            Look::Dim
         } else {
-            (
-                format!(
-                    "the lesson predicted {predicted} {call}, but this kernel gave {}: timing \
-                     decides, not a rule",
-                    s.recvs
-                ),
-                Look::Bad,
-            )
+            Look::Bad
         };
-        labelled(out, width, "check", &text, look);
+        labelled(out, width, words.check(), &text, look);
     }
-    labelled(out, width, "next", &s.hint, Look::Dim);
+    if let Some(hint) = &s.hint {
+        labelled(out, width, words.next_step(), &words.hint(hint), Look::Dim);
+    }
 }
 
 /// `label    text…`, the text wrapped under itself.
@@ -624,7 +588,7 @@ pub(super) fn labelled(out: &mut String, width: usize, label: &str, text: &str, 
         .enumerate()
     {
         let mut line = if k == 0 {
-            Line::of(format!("{label:<FOOTER_LABEL$}"), Look::Dim)
+            Line::of(pad(label, FOOTER_LABEL), Look::Dim)
         } else {
             Line::of(" ".repeat(FOOTER_LABEL), Look::Plain)
         };

@@ -315,6 +315,16 @@ pub fn paint_wrapped(line: &Line, width: usize, hang: usize) -> String {
     out
 }
 
+/// `text` padded with spaces on the right to `width` columns (Chinese characters take two).
+pub fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
+}
+
+/// `text` padded with spaces on the left to `width` columns.
+pub fn pad_left(text: &str, width: usize) -> String {
+    format!("{}{text}", " ".repeat(width.saturating_sub(text.width())))
+}
+
 /// Sizes the way a person reads them: 8 MiB, 64 KiB, 100 B (exact: 1000 B stays 1000 B).
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["TiB", "GiB", "MiB", "KiB"];

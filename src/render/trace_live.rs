@@ -7,9 +7,11 @@
 
 use std::collections::HashMap;
 
-use super::text::{Line, Look, runs_of, text_lines};
-use super::trace_words::{failed_text, role_name};
-use crate::trace::{Live, Note};
+use super::text::{Line, Look, pad, runs_of, text_lines};
+use super::trace_view::failed_text;
+use super::words::Words;
+use crate::lang::Lang;
+use crate::trace::{Live, Note, Role};
 use crate::transcript::{Event, Op, Side, Transcript};
 
 /// send/recv lines shown live per connection.
@@ -20,34 +22,41 @@ const BYTES_WIDTH: usize = 32;
 /// What lab marks its own lines with.
 pub const MARK: &str = "lab│";
 
-/// The live log's memory: how many byte lines each connection has had.
-#[derive(Debug, Default)]
+/// The live log's memory: how many byte lines each connection has had, and its language.
+#[derive(Debug)]
 pub struct LiveLog {
     byte_lines: HashMap<usize, usize>,
+    words: Words,
 }
 
 impl LiveLog {
+    /// A log whose lines are in `lang`.
+    pub fn new(lang: Lang) -> LiveLog {
+        LiveLog {
+            byte_lines: HashMap::new(),
+            words: Words(lang),
+        }
+    }
+
     /// The line for one live item, if it gets one.
     pub fn text(&mut self, live: &Live) -> Option<String> {
+        let w = self.words;
         let line = match live {
-            Live::Note(note) => note_line(note),
+            Live::Note(note) => Line::of(w.trace_note(note), Look::Heading),
             Live::Event(event) => {
                 let conn = event.call.as_ref().and_then(|c| c.conn);
                 if let (Some(conn), Op::Send | Op::Recv | Op::Eof) = (conn, event.op) {
                     let shown = self.byte_lines.entry(conn).or_default();
                     *shown += 1;
                     if *shown == LIVE_BYTE_LINES + 1 {
-                        let text = format!(
-                            "#{conn}: more send() and recv() calls are left out here; the view \
-                             at the end counts them all"
-                        );
+                        let text = w.live_calls_left_out(conn);
                         return Some(mark(Line::of(text, Look::Dim)));
                     }
                     if *shown > LIVE_BYTE_LINES {
                         return None;
                     }
                 }
-                event_line(event)
+                event_line(event, w)
             }
         };
         Some(mark(line))
@@ -56,7 +65,9 @@ impl LiveLog {
     /// The JSON line for one live item.
     pub fn json(&self, live: &Live) -> String {
         match live {
-            Live::Event(event) => super::json::event_line(&Transcript::default(), event),
+            Live::Event(event) => {
+                super::json::event_line(&Transcript::default(), event, self.words)
+            }
             Live::Note(note) => note_json(note).to_string(),
         }
     }
@@ -68,39 +79,16 @@ fn mark(line: Line) -> String {
     marked.paint()
 }
 
-fn note_line(note: &Note) -> Line {
-    let text = match note {
-        Note::Started { role, pid, command } => {
-            format!("{} started: {command} (pid {pid})", role_name(*role))
-        }
-        Note::ServerListening { addr } => format!(
-            "the server listens on {addr}: starting the client (LAB_SERVER_PORT={})",
-            addr.port()
-        ),
-        Note::ServerEndedFirst => {
-            "the server ended before it listened: the client is not started".into()
-        }
-        Note::ServerNeverListened { waited_ms } => format!(
-            "the server did not listen within {} s: the client is not started",
-            waited_ms / 1000
-        ),
-        Note::StoppingServer { idle: true } => {
-            "the client has ended and the server waits in accept() for the next: lab stops it"
-                .into()
-        }
-        Note::StoppingServer { idle: false } => {
-            "the client has ended and the server still runs: lab stops it".into()
-        }
-        Note::Interrupted => "Ctrl-C: stopping the traced programs".into(),
-    };
-    Line::of(text, Look::Heading)
-}
-
 fn note_json(note: &Note) -> serde_json::Value {
     use serde_json::json;
     match note {
         Note::Started { role, pid, command } => {
-            json!({"op": "run", "event": "started", "role": role_name(*role), "pid": pid, "command": command})
+            let role = match role {
+                Role::Program => "program",
+                Role::Server => "server",
+                Role::Client => "client",
+            };
+            json!({"op": "run", "event": "started", "role": role, "pid": pid, "command": command})
         }
         Note::ServerListening { addr } => {
             json!({"op": "run", "event": "server_listening", "addr": addr.to_string()})
@@ -117,15 +105,11 @@ fn note_json(note: &Note) -> serde_json::Value {
 }
 
 /// `  12.3 ms  server 1234  #1  recvfrom fd 4    20 B  hellobyebyeagain,bye`
-fn event_line(event: &Event) -> Line {
+fn event_line(event: &Event, w: Words) -> Line {
     let call = event.call.as_deref().cloned().unwrap_or_default();
     let colour = match event.side {
         Side::Client => 1,
         Side::Server => 2,
-    };
-    let side = match event.side {
-        Side::Client => "client",
-        Side::Server => "server",
     };
     let t = match event.op {
         Op::Send => event.t_us,
@@ -134,16 +118,16 @@ fn event_line(event: &Event) -> Line {
         / 1000.0;
     let mut line = Line::of(format!("{t:>9.1} ms  "), Look::Dim);
     let who = match call.tid {
-        Some(tid) => format!("{side} {}/{tid}", call.pid),
-        None => format!("{side} {}", call.pid),
+        Some(tid) => format!("{} {}/{tid}", w.side(event.side), call.pid),
+        None => format!("{} {}", w.side(event.side), call.pid),
     };
-    line.push(format!("{who:<13} "), Look::Label(colour));
+    line.push(format!("{} ", pad(&who, 13)), Look::Label(colour));
     let conn = call.conn.map_or(String::new(), |c| format!("#{c}"));
     line.push(format!("{conn:<4}"), Look::Dim);
     let fd = call.fd.map_or(String::new(), |fd| format!("fd {fd}"));
-    let detail = event.detail.as_deref().unwrap_or("");
+    let detail = w.event_detail(event).unwrap_or_default();
     let text = match event.op {
-        Op::Send | Op::Recv | Op::Eof => return bytes_line(line, event, call.syscall, &fd),
+        Op::Send | Op::Recv | Op::Eof => return bytes_line(line, event, call.syscall, &fd, w),
         Op::Socket => format!("socket() → {fd}"),
         Op::Bind => format!("bind({fd}, {detail})"),
         Op::Listen => format!("listen({fd}, {detail})"),
@@ -151,21 +135,17 @@ fn event_line(event: &Event) -> Line {
         Op::Connect => format!("connect({fd}, {detail})"),
         Op::Sockopt => format!("setsockopt({fd}, {detail})"),
         Op::Shutdown => format!("shutdown({fd}, {detail})"),
-        Op::Close if call.syscall == "exit" => format!("{fd} closed as the process ended"),
+        Op::Close if call.syscall == "exit" => w.fd_closed_at_exit(&fd),
         Op::Close => match call.still_open_in {
-            Some(pid) => format!("close({fd}) — pid {pid} still has the socket"),
+            Some(pid) => w.close_shared(&fd, pid),
             None => format!("close({fd})"),
         },
-        Op::Error => return with(line, failed_text(event), Look::Bad),
+        Op::Error => return with(line, failed_text(event, w), Look::Bad),
         Op::Fork => format!("fork() → pid {}", call.child.unwrap_or(0)),
-        Op::Thread => format!("new thread {}", call.child.unwrap_or(0)),
+        Op::Thread => w.new_thread(call.child.unwrap_or(0)),
         Op::Exec => format!("exec {detail}"),
-        Op::Exit => match (call.exit_code, call.signal) {
-            (Some(code), _) => format!("exited with status {code}"),
-            (None, Some(signal)) => format!("killed by {signal}"),
-            _ => "exited".into(),
-        },
-        _ => detail.to_string(),
+        Op::Exit => w.process_exit(call.exit_code, call.signal),
+        _ => detail,
     };
     with(line, text, Look::Plain)
 }
@@ -176,12 +156,12 @@ fn with(mut line: Line, text: String, look: Look) -> Line {
 }
 
 /// `recvfrom fd 4    20 B  hellobyebyeagain,bye  = m1 m2 m3`
-fn bytes_line(mut line: Line, event: &Event, syscall: &str, fd: &str) -> Line {
+fn bytes_line(mut line: Line, event: &Event, syscall: &str, fd: &str, w: Words) -> Line {
     let len = event.len();
     line.push(format!("{syscall:<8} {fd:<6}{len:>7} B  "), Look::Plain);
     if event.op == Op::Eof {
         line.push("b''", Look::Bad);
-        line.push("  end of stream", Look::Dim);
+        line.push(format!("  {}", w.end_of_stream()), Look::Dim);
         return line;
     }
     let pieces = event

@@ -9,19 +9,20 @@ use serde::Serialize;
 
 use super::ViewOptions;
 use super::side_by_side::{
-    Table, figures, labelled, push_line, setup_summary, table, verdict_look,
+    Table, bytes_cell, labelled, prefix, push_line, setup_summary, table, verdict_look, words,
 };
 use super::text::{Line, Look, Run, text_lines, wrap_words};
-use super::trace_words::{end_text, role_name};
+use super::words::Words;
 use crate::analysis::Summary;
-use crate::trace::{ConnectionReport, DirectionReport, TraceReport};
-use crate::transcript::{Direction, Op, Part};
+use crate::trace::{ConnectionReport, DirectionReport, ProgramEnd, Role, TraceReport};
+use crate::transcript::{Event, Op, Part, Side, Transcript};
 
 /// Connections shown side by side; the rest are counted (the JSON has them all).
 const MAX_CONNECTIONS: usize = crate::trace::CONNECTION_VIEWS;
 
 /// The whole final view.
 pub fn render(report: &TraceReport, options: ViewOptions) -> String {
+    let (width, w) = (options.width, options.words());
     let mut out = String::new();
     for conn in report.connections.iter().take(MAX_CONNECTIONS) {
         out.push('\n');
@@ -29,24 +30,20 @@ pub fn render(report: &TraceReport, options: ViewOptions) -> String {
     }
     let more = report.connections.len().saturating_sub(MAX_CONNECTIONS);
     if more > 0 {
-        let text = format!("… and {more} more connections (--json lists every one)");
-        push_line(&mut out, &Line::of(text, Look::Dim));
+        push_line(&mut out, &Line::of(w.more_connections(more), Look::Dim));
     }
     out.push('\n');
     if report.connections.is_empty() {
-        let text = "no TCP connection was made (files, pipes, the terminal, UDP and AF_UNIX \
-                    sockets are not shown)";
-        labelled(&mut out, options.width, "traced", text, Look::Dim);
+        labelled(
+            &mut out,
+            width,
+            w.traced_label(),
+            w.no_connection(),
+            Look::Dim,
+        );
     }
-    programs(report, options.width, &mut out);
+    programs(report, width, w, &mut out);
     out
-}
-
-fn end_name(pid: Option<u32>) -> String {
-    match pid {
-        Some(pid) => format!("pid {pid}"),
-        None => "not traced".into(),
-    }
 }
 
 fn connection(
@@ -55,10 +52,8 @@ fn connection(
     options: ViewOptions,
     out: &mut String,
 ) {
-    let title = format!(
-        "lab trace — connection #{}: client {} → server {}",
-        conn.id, conn.client, conn.server
-    );
+    let (width, w) = (options.width, options.words());
+    let title = w.connection_title(conn.id, conn.client, conn.server);
     push_line(out, &Line::of(title, Look::Heading));
     let mut knobs = Vec::new();
     if let Some(n) = report.recv_max {
@@ -68,39 +63,26 @@ fn connection(
         knobs.push(format!("--send-max {n}"));
     }
     if report.reader_delay_ms > 0 {
-        knobs.push(format!(
-            "reader {} ms late (--reader-delay)",
-            report.reader_delay_ms
-        ));
+        knobs.push(w.reader_late(report.reader_delay_ms));
     }
     if !knobs.is_empty() {
-        push_line(
-            out,
-            &Line::of(format!("knobs: {}", knobs.join(" · ")), Look::Dim),
-        );
+        let line = format!("{}{}", w.knobs_label(), knobs.join(" · "));
+        push_line(out, &Line::of(line, Look::Dim));
     }
-    for l in setup_summary(&conn.transcript)
+    for l in setup_summary(&conn.transcript, w)
         .iter()
-        .flat_map(|s| wrap_words(s, options.width))
+        .flat_map(|s| wrap_words(s, width))
     {
         push_line(out, &Line::of(l, Look::Dim));
     }
     for d in &conn.directions {
-        legend(d, options.width, out);
+        legend(d, width, w, out);
     }
-    let origin = origin_us(conn) as f64 / 1000.0;
-    let clock = format!("t ms: from the connect, {origin:.1} ms into the trace");
-    push_line(out, &Line::of(clock, Look::Dim));
+    push_line(out, &Line::of(w.trace_clock(origin_us(conn)), Look::Dim));
     out.push('\n');
     let titles = vec![
-        Line::of(
-            format!("client ({})", end_name(conn.pids[0])),
-            Look::Heading,
-        ),
-        Line::of(
-            format!("server ({})", end_name(conn.pids[1])),
-            Look::Heading,
-        ),
+        Line::of(w.traced_end(Side::Client, conn.pids[0]), Look::Heading),
+        Line::of(w.traced_end(Side::Server, conn.pids[1]), Look::Heading),
     ];
     let spec = Table {
         transcript: &conn.transcript,
@@ -117,9 +99,9 @@ fn connection(
     }
     out.push('\n');
     for d in &conn.directions {
-        direction_footer(d, options.width, out);
+        direction_footer(d, width, w, out);
     }
-    labelled(out, options.width, "next", &hint(report, conn), Look::Dim);
+    labelled(out, width, w.next_step(), &hint(report, conn, w), Look::Dim);
 }
 
 /// Where the connection's clock starts: its connect (or accept), else its first event.
@@ -132,19 +114,12 @@ fn origin_us(conn: &ConnectionReport) -> u64 {
         .map_or(0, |e| e.t_us)
 }
 
-fn arrow(direction: Direction) -> &'static str {
-    match direction {
-        Direction::ToServer => "client → server",
-        Direction::ToClient => "server → client",
-    }
-}
-
 /// `client → server:  m1 hello  m3 again` — the messages of one direction, in colour.
-fn legend(d: &DirectionReport, width: usize, out: &mut String) {
+fn legend(d: &DirectionReport, width: usize, w: Words, out: &mut String) {
     if d.legend.is_empty() {
         return;
     }
-    let mut line = Line::of(format!("{}:", arrow(d.direction)), Look::Dim);
+    let mut line = Line::of(w.arrow_legend(d.direction), Look::Dim);
     for (n, bytes) in &d.legend {
         let runs = [Run {
             bytes,
@@ -166,92 +141,63 @@ fn legend(d: &DirectionReport, width: usize, out: &mut String) {
         line.chunks.extend(preview.chunks);
     }
     if d.messages > d.legend.len() {
-        line.push(format!("  … {} messages in all", d.messages), Look::Dim);
+        line.push(w.messages_in_all(d.messages), Look::Dim);
     }
     push_line(out, &line);
 }
 
 /// The direction's figures and verdict, unless nothing went that way.
-fn direction_footer(d: &DirectionReport, width: usize, out: &mut String) {
+fn direction_footer(d: &DirectionReport, width: usize, w: Words, out: &mut String) {
     let s = &d.summary;
     if s.sends == 0 && s.recvs == 0 && s.error.is_none() {
         return;
     }
-    push_line(out, &Line::of(arrow(d.direction), Look::Heading));
-    labelled(out, width, "measured", &figures(s), Look::Plain);
-    if !s.wire.is_empty() {
-        labelled(out, width, "wire", &s.wire, Look::Plain);
+    push_line(out, &Line::of(w.arrow(d.direction), Look::Heading));
+    labelled(out, width, w.measured(), &w.figures(s), Look::Plain);
+    if let Some(wire) = &s.wire {
+        labelled(out, width, w.wire(), &w.wire_reading(wire), Look::Plain);
     }
-    match (d.sender_traced, d.receiver_traced) {
-        (true, true) => labelled(out, width, "verdict", &s.verdict, verdict_look(s)),
-        (false, _) => {
-            let sender = d.direction.sender();
-            let text = format!(
-                "the {} was not traced: its send() calls are unknown, so merges and splits \
-                 cannot be counted",
-                side_word(sender)
-            );
-            labelled(out, width, "verdict", &text, Look::Dim);
-        }
-        (true, false) => {
-            let text = format!(
-                "the {} was not traced: how its recv() calls fell is unknown",
-                side_word(d.direction.reverse().sender())
-            );
-            labelled(out, width, "verdict", &text, Look::Dim);
-        }
-    }
-}
-
-fn side_word(side: crate::transcript::Side) -> &'static str {
-    match side {
-        crate::transcript::Side::Client => "client",
-        crate::transcript::Side::Server => "server",
-    }
+    let (text, look) = match (d.sender_traced, d.receiver_traced) {
+        (true, true) => (w.verdict_text(&s.verdict), verdict_look(s)),
+        (false, _) => (w.untraced(d.direction.sender(), true), Look::Dim),
+        (true, false) => (w.untraced(d.direction.reverse().sender(), false), Look::Dim),
+    };
+    labelled(out, width, w.verdict(), &text, look);
 }
 
 /// What to try next, from what the connection showed.
-fn hint(report: &TraceReport, conn: &ConnectionReport) -> String {
+fn hint(report: &TraceReport, conn: &ConnectionReport, w: Words) -> String {
     let lost = conn
         .directions
         .iter()
         .any(|d| d.summary.merged_recvs > 0 || d.summary.split_messages > 0);
-    let base = "recv(N) returns whatever bytes have arrived, up to N: TCP keeps no message \
-                boundaries. Read in a loop, with a length header saying how much (lab \
-                framed-demo).";
-    if lost {
-        return base.into();
-    }
-    if report.reader_delay_ms == 0 {
-        format!(
-            "Make the server's first recv() late and watch messages merge: --reader-delay 100. {base}"
-        )
-    } else if report.recv_max.is_none() {
-        format!("Make every recv() ask for less and watch messages split: --recv-max 4. {base}")
-    } else {
-        base.into()
-    }
+    let late_reader = !lost && report.reader_delay_ms == 0;
+    let small_recvs = !lost && report.recv_max.is_none();
+    w.trace_hint(late_reader, small_recvs)
 }
 
-fn programs(report: &TraceReport, width: usize, out: &mut String) {
+fn programs(report: &TraceReport, width: usize, w: Words, out: &mut String) {
     for (k, p) in report.programs.iter().enumerate() {
-        let pid = p.pid.map_or(String::new(), |pid| format!(" (pid {pid})"));
-        let text = format!(
-            "{:<7} {}{pid} {}",
-            role_name(p.role),
-            p.command,
-            end_text(p.end)
-        );
-        let label = if k == 0 { "programs" } else { "" };
+        let text = w.program_line(p.role, &p.command, p.pid, p.end);
+        let label = if k == 0 { w.programs_label() } else { "" };
         let look = match p.end {
-            crate::trace::ProgramEnd::Exited(0) => Look::Plain,
-            crate::trace::ProgramEnd::Stopped { .. } => Look::Dim,
+            ProgramEnd::Exited(0) => Look::Plain,
+            ProgramEnd::Stopped { .. } => Look::Dim,
             _ => Look::Bad,
         };
         labelled(out, width, label, &text, look);
     }
     if report.interrupted {
-        labelled(out, width, "", "stopped by Ctrl-C", Look::Dim);
+        labelled(out, width, "", w.stopped_by_ctrl_c(), Look::Dim);
+    }
+}
+
+/// How the JSON spells a program's role.
+fn role_code(role: Role) -> &'static str {
+    match role {
+        Role::Program => "program",
+        Role::Server => "server",
+        Role::Client => "client",
     }
 }
 
@@ -269,16 +215,19 @@ struct JsonDirection<'a> {
     intact: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     data_segments_out: Option<u32>,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    wire: &'a str,
-    verdict: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
+    wire: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wire_code: Option<&'a str>,
+    verdict: String,
+    verdict_code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
     sender_traced: bool,
     receiver_traced: bool,
 }
 
-fn json_direction(d: &DirectionReport) -> JsonDirection<'_> {
+fn json_direction(d: &DirectionReport, words: Words) -> JsonDirection<'_> {
     let s: &Summary = &d.summary;
     JsonDirection {
         sends: s.sends,
@@ -291,16 +240,18 @@ fn json_direction(d: &DirectionReport) -> JsonDirection<'_> {
         most_messages_in_one_recv: s.most_messages_in_one_recv,
         intact: s.intact,
         data_segments_out: s.data_segments_out,
-        wire: &s.wire,
-        verdict: &s.verdict,
-        error: s.error.as_deref(),
+        wire: s.wire.as_ref().map(|w| words.wire_reading(w)),
+        wire_code: s.wire.as_ref().map(|w| w.code()),
+        verdict: words.verdict_text(&s.verdict),
+        verdict_code: s.verdict.code(),
+        error: s.error.as_ref().map(|e| words.note(e, None)),
         sender_traced: d.sender_traced,
         receiver_traced: d.receiver_traced,
     }
 }
 
 /// `--json`: a `connection` line each, then `summary` with the totals and the programs.
-pub fn render_json(report: &TraceReport) -> String {
+pub fn render_json(report: &TraceReport, words: Words) -> String {
     let mut out = String::new();
     for conn in &report.connections {
         let line = serde_json::json!({
@@ -310,8 +261,8 @@ pub fn render_json(report: &TraceReport) -> String {
             "server": conn.server.to_string(),
             "client_pid": conn.pids[0],
             "server_pid": conn.pids[1],
-            "to_server": json_direction(&conn.directions[0]),
-            "to_client": json_direction(&conn.directions[1]),
+            "to_server": json_direction(&conn.directions[0], words),
+            "to_client": json_direction(&conn.directions[1], words),
         });
         let _ = writeln!(out, "{line}");
     }
@@ -322,18 +273,18 @@ pub fn render_json(report: &TraceReport) -> String {
         .iter()
         .map(|p| {
             let mut program = serde_json::json!({
-                "role": role_name(p.role),
+                "role": role_code(p.role),
                 "command": p.command,
                 "pid": p.pid,
             });
             match p.end {
-                crate::trace::ProgramEnd::Exited(code) => program["exit_code"] = code.into(),
-                crate::trace::ProgramEnd::Signaled(signal) => program["signal"] = signal.into(),
-                crate::trace::ProgramEnd::Stopped { signal, .. } => {
+                ProgramEnd::Exited(code) => program["exit_code"] = code.into(),
+                ProgramEnd::Signaled(signal) => program["signal"] = signal.into(),
+                ProgramEnd::Stopped { signal, .. } => {
                     program["signal"] = signal.into();
                     program["stopped_by_lab"] = true.into();
                 }
-                crate::trace::ProgramEnd::NotStarted => program["started"] = false.into(),
+                ProgramEnd::NotStarted => program["started"] = false.into(),
             }
             program
         })
@@ -356,4 +307,133 @@ pub fn render_json(report: &TraceReport) -> String {
     });
     let _ = writeln!(out, "{summary}");
     out
+}
+
+/// The lines of a traced event in its column; `None` for a lesson's own events.
+pub(super) fn call_cell(
+    t: &Transcript,
+    event: &Event,
+    options: ViewOptions,
+    width: usize,
+) -> Option<Vec<Line>> {
+    let call = event.call.as_ref()?;
+    let w = options.words();
+    let indent = prefix("recv", 0).len();
+    let mut lines = match event.op {
+        Op::Send | Op::Recv => {
+            let mut lines = bytes_cell(t, event, options, width);
+            for note in call_notes(event, w) {
+                lines.extend(indented(&note, indent, width));
+            }
+            lines
+        }
+        Op::Eof => {
+            let mut line = Line::of(prefix("recv", 0), Look::Plain);
+            line.push("b''", Look::Bad);
+            let mut lines = vec![line];
+            lines.extend(indented(&eof_reason(t, event, w), indent, width));
+            lines
+        }
+        Op::Close if call.syscall == "exit" => words(w.closed_at_exit(), Look::Dim, width),
+        Op::Close => match call.still_open_in {
+            Some(pid) => words(&w.close_still_open(pid), Look::Dim, width),
+            None => words(w.close_fin(), Look::Dim, width),
+        },
+        Op::Shutdown => words(&w.shutdown(event.detail.as_deref()), Look::Dim, width),
+        Op::Error => words(&failed_text(event, w), Look::Bad, width),
+        _ => return None,
+    };
+    lines.truncate(8);
+    Some(lines)
+}
+
+/// `text` wrapped under the bytes, `indent` columns in (less when the column is narrow).
+fn indented(text: &str, indent: usize, width: usize) -> Vec<Line> {
+    let indent = indent.min(width / 2);
+    words(text, Look::Dim, width - indent)
+        .into_iter()
+        .map(|mut line| {
+            line.chunks.insert(
+                0,
+                Line::of(" ".repeat(indent), Look::Plain).chunks.remove(0),
+            );
+            line
+        })
+        .collect()
+}
+
+/// `recvfrom(1024) · fd 4`, then what was rewritten, waiting or cut short.
+fn call_notes(event: &Event, w: Words) -> Vec<String> {
+    let Some(call) = event.call.as_ref() else {
+        return Vec::new();
+    };
+    let asked = call.asked.map_or(String::new(), |n| n.to_string());
+    let mut notes = vec![match call.fd {
+        Some(fd) => format!("{}({asked}) · fd {fd}", call.syscall),
+        None => format!("{}({asked})", call.syscall),
+    }];
+    let moved = event.len() as u64;
+    if let (Some(original), Some(asked)) = (call.asked_by_program, call.asked) {
+        let flag = if event.op == Op::Send {
+            "--send-max"
+        } else {
+            "--recv-max"
+        };
+        notes.push(w.rewritten(original, flag, asked));
+    }
+    let wanted = call.asked_by_program.or(call.asked).unwrap_or(0);
+    if event.op == Op::Send && wanted > moved {
+        notes.push(w.short_send(moved, wanted));
+    }
+    if let Some(original) = call
+        .asked_by_program
+        .filter(|&o| event.op == Op::Recv && moved < o)
+    {
+        notes.push(w.short_recv(moved, original));
+    }
+    if call.unseen {
+        notes.push(w.sendfile_unseen().into());
+    }
+    if let Some(held) = call.held_us {
+        notes.push(w.held_by_lab(held));
+    }
+    if let (Op::Recv, Some(waiting)) = (event.op, call.waiting) {
+        let ran = event.t_us + call.held_us.unwrap_or(0);
+        notes.push(w.found_waiting(waiting, call.t_return_us.saturating_sub(ran)));
+    }
+    notes
+}
+
+/// Why a recv returned b'': the other end's close, or an end already met.
+fn eof_reason(t: &Transcript, event: &Event, w: Words) -> String {
+    let earlier = t
+        .events
+        .iter()
+        .filter(|e| e.seq < event.seq && e.side == event.side && e.op == Op::Eof)
+        .count();
+    let other = match event.side {
+        Side::Client => Side::Server,
+        Side::Server => Side::Client,
+    };
+    let closed = t.events.iter().rev().find(|e| {
+        e.seq < event.seq
+            && e.side != event.side
+            && (e.op == Op::Close && e.call.as_ref().is_some_and(|c| c.still_open_in.is_none())
+                || e.op == Op::Shutdown)
+    });
+    let ago = closed.map(|close| {
+        let closed = close.call.as_ref().map_or(close.t_us, |c| c.t_return_us);
+        let now = event.call.as_ref().map_or(event.t_us, |c| c.t_return_us);
+        now.saturating_sub(closed)
+    });
+    w.eof_reason(other, ago, earlier > 0)
+}
+
+/// `connect failed: ECONNREFUSED — nothing listens at 127.0.0.1:8080`.
+pub(super) fn failed_text(event: &Event, w: Words) -> String {
+    let Some(call) = event.call.as_ref() else {
+        return String::new();
+    };
+    let errno = call.errno.unwrap_or("EOTHER");
+    w.failed_call(call.syscall, errno, event.detail.as_deref())
 }

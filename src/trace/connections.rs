@@ -191,21 +191,7 @@ mod tests {
     use crate::transcript::Op;
 
     fn event(seq: usize) -> Event {
-        Event {
-            seq,
-            t_us: 0,
-            side: Side::Client,
-            op: Op::Note,
-            offset: None,
-            bytes: Vec::new(),
-            message: None,
-            detail: None,
-            data_segs_out: None,
-            packet: None,
-            timing: None,
-            direction: None,
-            call: None,
-        }
+        Event::new(seq, 0, Side::Client, Op::Note)
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use super::connections::{Connections, LEGEND_BYTES, LEGEND_MESSAGES, direction_index, side_index};
 use super::syscalls::Flow;
 use super::{Live, LiveQueue, PREVIEW};
-use crate::transcript::{Call, CallSpan, Direction, Event, Op, Part, Piece, Side};
+use crate::transcript::{Call, CallSpan, Direction, Event, EventNote, Op, Part, Piece, Side};
 
 /// Pieces kept per recv for the views (a recv may hold thousands of tiny messages).
 const KEEP_PIECES: usize = 256;
@@ -94,23 +94,13 @@ impl Recorder {
 
     /// An event of `op` made by `made`, numbered now unless `seq` was reserved.
     pub fn event(&mut self, made: &Made, op: Op, seq: Option<usize>) -> Event {
+        let seq = seq.unwrap_or_else(|| self.take_seq());
         Event {
-            seq: seq.unwrap_or_else(|| self.take_seq()),
-            t_us: made.t_call,
-            side: made.side,
-            op,
-            offset: None,
-            bytes: Vec::new(),
-            message: None,
-            detail: None,
-            data_segs_out: None,
-            packet: None,
             // Charts draw a call from when it was made to when it returned.
             timing: Some(CallSpan {
                 called_us: made.t_call,
                 returned_us: made.t_return,
             }),
-            direction: None,
             call: Some(Box::new(Call {
                 pid: made.pid,
                 tid: (made.tid != made.pid).then_some(made.tid),
@@ -119,6 +109,7 @@ impl Recorder {
                 t_return_us: made.t_return,
                 ..Call::default()
             })),
+            ..Event::new(seq, made.t_call, made.side, op)
         }
     }
 
@@ -349,7 +340,7 @@ impl Recorder {
         self.sockets.insert(inode, Sock::default());
         self.join(inode, index, Side::Server, made.pid, Some(listener));
         let mut event = self.event(made, Op::Accept, None);
-        event.detail = Some(format!("from {peer}"));
+        event.note = Some(EventNote::Accepted { peer });
         self.emit(inode, event);
     }
 
@@ -358,7 +349,11 @@ impl Recorder {
         let index = self.conns.find_or_add(local, peer, false);
         self.join(inode, index, Side::Client, made.pid, None);
         let mut event = self.event(made, Op::Connect, None);
-        event.detail = Some(format!("{peer} from {local}"));
+        event.note = Some(EventNote::Connected {
+            peer,
+            local,
+            udp: false,
+        });
         self.emit(inode, event);
     }
 

@@ -5,7 +5,7 @@ use super::connections::Connection;
 use super::record::Recorder;
 use super::{ConnectionReport, DirectionReport, ProgramReport, TraceReport};
 use crate::analysis;
-use crate::transcript::{Direction, Transcript};
+use crate::transcript::{Direction, EventNote, Transcript};
 
 impl Recorder {
     /// Everything recorded, as the views want it.
@@ -44,7 +44,9 @@ fn connection_report(conn: Connection) -> ConnectionReport {
     ]
     .map(|(direction, stream, sender_traced, receiver_traced)| {
         let counts = stream.counter.counts(stream.messages);
-        let error = stream.error.map(|(errno, call)| format!("{call}: {errno}"));
+        let error = stream
+            .error
+            .map(|(errno, syscall)| EventNote::Errno { syscall, errno });
         DirectionReport {
             direction,
             counts,

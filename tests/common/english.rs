@@ -93,8 +93,11 @@ pub fn english_words(line: &str) -> Vec<String> {
     }
     outside_code
         .split_whitespace()
-        // Flags (`--message`) and calls (`send()`) are code wherever they stand.
-        .filter(|token| !token.starts_with('-') && !token.contains("()"))
+        // Flags (`--message`), calls (`send()`), paths and names (`lessons/sticky_server.py`,
+        // `LAB_SERVER_PORT=8080`) are code wherever they stand.
+        .filter(|token| {
+            !token.starts_with('-') && !token.contains("()") && !token.contains(['/', '_', '='])
+        })
         .flat_map(|token| token.split(|c: char| !c.is_ascii_alphabetic()))
         .filter(|w| ENGLISH.contains(&w.to_ascii_lowercase().as_str()))
         .map(str::to_string)
@@ -118,4 +121,6 @@ fn an_english_sentence_is_found_and_a_chinese_one_with_code_is_not() {
     assert!(english_words("  提示：试试 `lab sticky-demo --recv-size 4 and more`").is_empty());
     assert!(english_words("    lab sticky-demo --message hello").is_empty());
     assert!(english_words("send    5 B hello").is_empty());
+    assert!(english_words("服务端已启动：python3 lessons/trace/sticky_server.py").is_empty());
+    assert!(!english_words("the server listens on lessons/x.py").is_empty());
 }

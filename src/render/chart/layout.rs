@@ -8,7 +8,7 @@ use super::steps::{self, Band, CallKind, Shape, Step};
 use super::timeline::{self, Break, Key, Room};
 use crate::render::text::{Line, Look, Run, text_lines, wrap_words};
 use crate::render::words::Words;
-use crate::transcript::{Direction, Fate, Part, Side, Transcript, WirePacket};
+use crate::transcript::{Direction, EventNote, Fate, Part, Side, Transcript, WirePacket};
 
 /// The page's width, and where the two lifelines stand.
 pub const WIDTH: f64 = 1000.0;
@@ -272,7 +272,7 @@ fn segment_lines(t: &Transcript, packet: Option<usize>, step: &Step, words: Word
             let mut lines = vec![Line::of(format!("{} B", e.bytes.len()), Look::Plain)];
             let pieces = t.pieces(e.offset.unwrap_or(0), e.bytes.len());
             lines.push(steps::piece_names(t, &pieces, steps::LABEL_COLUMNS));
-            lines.extend(e.detail.iter().map(|d| Line::of(d.clone(), Look::Bad)));
+            lines.extend(words.event_detail(e).map(|d| Line::of(d, Look::Bad)));
             lines
         }
     }
@@ -435,7 +435,7 @@ fn step_mark(t: &Transcript, step: &Step, number: usize, ys: &[f64]) -> Option<M
             message: single_message(&step.lines),
             packets: 1,
             data: 1,
-            retransmission: t.events[step.seq - 1].detail.is_some(),
+            retransmission: t.events[step.seq - 1].note == Some(EventNote::Retransmission),
         }),
     };
     Some(Mark {

@@ -32,11 +32,11 @@ pub fn run_caption(run: &ExchangeRun, summary: &Summary, words: Words) -> Captio
     let udp = run.transport == Transport::Udp;
     let o = &run.options;
     let nagle = (!udp).then_some(!o.nodelay);
-    let mut footer = vec![
-        (words.measured().into(), words.figures(summary), Look::Plain),
-        (words.wire().into(), summary.wire.clone(), Look::Plain),
-    ];
-    let verdict = summary.verdict.clone();
+    let mut footer = vec![(words.measured().into(), words.figures(summary), Look::Plain)];
+    if let Some(wire) = &summary.wire {
+        footer.push((words.wire().into(), words.wire_reading(wire), Look::Plain));
+    }
+    let verdict = words.verdict_text(&summary.verdict);
     footer.push((words.verdict().into(), verdict, verdict_look(summary)));
     if let Some(predicted) = summary.predicted_recvs {
         let look = if predicted == summary.recvs {
@@ -46,13 +46,15 @@ pub fn run_caption(run: &ExchangeRun, summary: &Summary, words: Words) -> Captio
         };
         footer.push((
             words.check().into(),
-            words.prediction(predicted, summary.recvs),
+            words.prediction(predicted, summary.recvs, udp),
             look,
         ));
     }
-    footer.push((words.next_step().into(), summary.hint.clone(), Look::Dim));
+    if let Some(hint) = &summary.hint {
+        footer.push((words.next_step().into(), words.hint(hint), Look::Dim));
+    }
     Caption {
-        title: words.title(run.lesson, udp),
+        title: words.title(run.lesson, udp, run.options.net.is_some()),
         lines: vec![
             words.knobs(o.recv_size, o.reader_delay, o.send_gap, nagle),
             words.wire_source(run.transcript.wire.source).into(),
@@ -85,7 +87,7 @@ pub fn run_svg(run: &ExchangeRun, summary: &Summary, lang: Lang) -> String {
 
 /// The run as one self-contained HTML page; `json` is what `--json` prints for it.
 pub fn run_html(run: &ExchangeRun, summary: &Summary, lang: Lang) -> String {
-    let json = crate::render::json::render(run, summary);
+    let json = crate::render::json::render(run, summary, Words(lang));
     html::page(&run_chart(run, summary, lang), &json)
 }
 

@@ -94,7 +94,8 @@ pub fn steps_of(t: &Transcript, words: Words, udp: bool) -> Vec<Step> {
 }
 
 fn step_of(t: &Transcript, e: &Event, words: Words, udp: bool) -> Option<Step> {
-    let detail = e.detail.as_deref().unwrap_or("");
+    let detail = words.event_detail(e).unwrap_or_default();
+    let detail = detail.as_str();
     let text = |lines: Vec<Line>, class: &'static str| Step {
         seq: e.seq,
         t_us: e.t_us,
@@ -267,22 +268,16 @@ pub fn piece_names(t: &Transcript, pieces: &[Piece], columns: usize) -> Line {
 mod tests {
     use super::*;
     use crate::lang::Lang;
-    use crate::transcript::{Recorder, layout_spans};
 
     fn sticky() -> Transcript {
-        let rec = Recorder::new();
-        rec.record(Side::Server, Op::Listen, None);
-        rec.record_bytes(Side::Client, Op::Send, 0, b"hello");
-        rec.record_bytes(Side::Client, Op::Send, 5, b"byebye");
-        rec.record_bytes(Side::Server, Op::Recv, 0, b"hellobye");
-        rec.record_bytes(Side::Server, Op::Recv, 8, b"bye");
-        let messages = vec![b"hello".to_vec(), b"byebye".to_vec()];
-        Transcript {
-            spans: layout_spans(&messages, 0),
-            messages,
-            events: rec.events(),
-            ..Transcript::default()
-        }
+        let mut t = Transcript::of_messages(vec![b"hello".to_vec(), b"byebye".to_vec()], 0);
+        t.push(0, Side::Server, Op::Listen);
+        t.push(10, Side::Client, Op::Send).with_bytes(0, b"hello");
+        t.push(20, Side::Client, Op::Send).with_bytes(5, b"byebye");
+        t.push(30, Side::Server, Op::Recv)
+            .with_bytes(0, b"hellobye");
+        t.push(40, Side::Server, Op::Recv).with_bytes(8, b"bye");
+        t
     }
 
     #[test]
@@ -308,9 +303,8 @@ mod tests {
     #[test]
     fn bytes_of_the_reply_stream_hold_no_message_pieces() {
         let mut t = sticky();
-        let rec = Recorder::new();
-        rec.record_bytes(Side::Server, Op::Send, 0, b"HELLO");
-        t.events = rec.events();
+        t.events.clear();
+        t.push(0, Side::Server, Op::Send).with_bytes(0, b"HELLO");
         let steps = steps_of(&t, Words(Lang::Zh), false);
         let Shape::Call { bands, .. } = &steps[0].shape else {
             panic!("a send is a call");

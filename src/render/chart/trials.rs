@@ -9,8 +9,9 @@ use super::html::{self, Page};
 use super::layout::{CHAR_W, LINE, PAGE_COLUMNS, WIDTH};
 use super::svg::{FONT_FAMILY, color_of, escape, text};
 use crate::analysis::Summary;
+use crate::analysis::trials::trials_facts;
 use crate::render::text::{Line, Look, wrap_words};
-use crate::render::trials_view::{conclusion, render_json};
+use crate::render::trials_view::render_json;
 use crate::render::words::Words;
 
 /// The longest bar, and where bars start (after the value column).
@@ -36,9 +37,10 @@ fn histograms(runs: &[Summary], words: Words) -> [Histogram; 2] {
         map
     };
     let sends = runs.first().map_or(0, |s| s.sends);
+    let udp = runs.first().is_some_and(|s| s.truncated.is_some());
     [
         Histogram {
-            title: words.recvs_per_run(sends),
+            title: words.recvs_per_run(sends, udp),
             runs_by_value: by_value(&|s| Some(s.recvs as u64)),
         },
         Histogram {
@@ -71,7 +73,7 @@ pub fn svg(lesson: &str, runs: &[Summary], words: Words) -> String {
     for histogram in histograms(runs, words) {
         y = draw_histogram(&mut body, &histogram, runs.len(), words, y) + 18.0;
     }
-    for line in wrap_words(&conclusion(runs), PAGE_COLUMNS) {
+    for line in wrap_words(&words.trials_conclusion(&trials_facts(runs)), PAGE_COLUMNS) {
         text(
             &mut body,
             16.0,
@@ -165,7 +167,11 @@ pub fn html(lesson: &str, runs: &[Summary], words: Words) -> String {
         );
     }
     table.push_str("</tbody>\n");
-    let summary = [(String::new(), conclusion(runs), Look::Plain)];
+    let summary = [(
+        String::new(),
+        words.trials_conclusion(&trials_facts(runs)),
+        Look::Plain,
+    )];
     html::render(&Page {
         words,
         title: &title,
@@ -174,6 +180,6 @@ pub fn html(lesson: &str, runs: &[Summary], words: Words) -> String {
         table,
         summary: &summary,
         step_template: words.trial_of(),
-        json: &render_json(lesson, runs),
+        json: &render_json(lesson, runs, words),
     })
 }

@@ -388,7 +388,7 @@ impl Words {
     }
 
     /// A `note` line (also its JSON `detail`).
-    pub fn note(self, note: &Note) -> String {
+    pub fn live_note(self, note: &Note) -> String {
         let zh = self.zh();
         match note {
             Note::AcceptFailed(e) if zh => format!("accept() 失败：{e}；仍在服务"),

@@ -8,8 +8,17 @@
 //! Chinese follows the notes' and the lesson texts' terms: 粘包, 半包, 报头, 半连接池, 通信循环,
 //! 链接循环, 服务端, 客户端.
 
+mod link;
 mod live;
+mod notes;
+mod stall;
+mod summary;
+mod table;
+mod trace;
+mod trials;
 pub mod upload;
+
+pub(crate) use stall::round_trip_ms;
 
 use std::time::Duration;
 
@@ -48,21 +57,30 @@ impl Words {
         self.pick("server", "服务端")
     }
 
-    /// `lab sticky-demo — client → server over one TCP connection on loopback`.
-    pub fn title(self, lesson: &str, udp: bool) -> String {
-        match (self.zh(), udp) {
-            (false, false) => {
-                format!("lab {lesson} — client → server over one TCP connection on loopback")
-            }
-            (false, true) => {
-                format!("lab {lesson} — client → server over UDP datagrams on loopback")
-            }
-            (true, false) => format!("lab {lesson} — 客户端 → 服务端，回环上的一条 TCP 连接"),
-            (true, true) => format!("lab {lesson} — 客户端 → 服务端，回环上的 UDP 数据报"),
+    /// `lab sticky-demo — client → server over one TCP connection on loopback`; `linked`:
+    /// across lab's link (`--net`).
+    pub fn title(self, lesson: &str, udp: bool, linked: bool) -> String {
+        let carrier = match (udp, linked) {
+            (false, false) => self.pick("one TCP connection on loopback", "回环上的一条 TCP 连接"),
+            (true, false) => self.pick("UDP datagrams on loopback", "回环上的 UDP 数据报"),
+            (false, true) => self.pick(
+                "one TCP connection across lab's link",
+                "经过 lab 链路的一条 TCP 连接",
+            ),
+            (true, true) => self.pick(
+                "UDP datagrams across lab's link",
+                "经过 lab 链路的 UDP 数据报",
+            ),
+        };
+        if self.zh() {
+            format!("lab {lesson} — 客户端 → 服务端，{carrier}")
+        } else {
+            format!("lab {lesson} — client → server over {carrier}")
         }
     }
 
-    /// The knobs of an exchange run in one line; `nagle` is `None` for UDP.
+    /// The knobs of an exchange run in one line; `nagle` is `None` for UDP (which reads with
+    /// recvfrom() and has no Nagle).
     pub fn knobs(
         self,
         recv_size: usize,
@@ -71,6 +89,7 @@ impl Words {
         nagle: Option<bool>,
     ) -> String {
         let (reader, gap) = (reader_delay.as_millis(), send_gap.as_millis());
+        let call = if nagle.is_some() { "recv" } else { "recvfrom" };
         let nagle = match (nagle, self.zh()) {
             (None, _) => "",
             (Some(true), false) => " · Nagle on",
@@ -79,9 +98,9 @@ impl Words {
             (Some(false), true) => " · Nagle 关闭（TCP_NODELAY）",
         };
         if self.zh() {
-            format!("recv({recv_size}) · 读方晚 {reader} ms · 发送间隔 {gap} ms{nagle}")
+            format!("{call}({recv_size}) · 读方晚 {reader} ms · 发送间隔 {gap} ms{nagle}")
         } else {
-            format!("recv({recv_size}) · reader {reader} ms late · send gap {gap} ms{nagle}")
+            format!("{call}({recv_size}) · reader {reader} ms late · send gap {gap} ms{nagle}")
         }
     }
 
@@ -178,11 +197,11 @@ impl Words {
     }
 
     pub fn error(self, detail: &str) -> String {
-        format!("{} {detail}", self.pick("error:", "错误："))
+        format!("{}{detail}", self.pick("error: ", "错误："))
     }
 
     pub fn truncated(self, detail: &str) -> String {
-        format!("{} {detail}", self.pick("truncated:", "被截断："))
+        format!("{}{detail}", self.pick("truncated: ", "被截断："))
     }
 
     pub fn dropped(self, cause: Option<DropCause>) -> &'static str {
@@ -306,27 +325,6 @@ impl Words {
         }
     }
 
-    /// The prediction next to the measurement.
-    pub fn prediction(self, predicted: usize, measured: usize) -> String {
-        match (self.zh(), predicted == measured) {
-            (false, true) => format!(
-                "the lesson predicted {predicted} recv() with data; measured {measured}, as \
-                 predicted"
-            ),
-            (false, false) => format!(
-                "the lesson predicted {predicted} recv() with data, but this kernel gave \
-                 {measured}: timing decides, not a rule"
-            ),
-            (true, true) => {
-                format!("课程预计 {predicted} 次有数据的 recv()；测得 {measured} 次，与预计相同")
-            }
-            (true, false) => format!(
-                "课程预计 {predicted} 次有数据的 recv()，这个内核给出 {measured} 次：决定结果的是时机，\
-                 不是规则"
-            ),
-        }
-    }
-
     pub fn back(self) -> &'static str {
         self.pick("← Back", "← 上一步")
     }
@@ -378,36 +376,6 @@ impl Words {
     pub fn server_column(self, udp: bool, recv_size: usize) -> String {
         let call = if udp { "recvfrom" } else { "recv" };
         format!("{}{call}({recv_size})", self.pick("server: ", "服务端："))
-    }
-
-    /// The trials charts' title.
-    pub fn trials_title(self, lesson: &str, s: &Summary, runs: usize) -> String {
-        let nagle = match (self.zh(), s.nodelay) {
-            (false, false) => "on",
-            (false, true) => "off",
-            (true, false) => "开启",
-            (true, true) => "关闭",
-        };
-        if self.zh() {
-            format!(
-                "lab {lesson} × {runs} 次运行 — recv({}), 读方晚 {} ms, 发送间隔 {} ms, Nagle {nagle}",
-                s.recv_size, s.reader_delay_ms, s.send_gap_ms
-            )
-        } else {
-            format!(
-                "lab {lesson} × {runs} runs — recv({}), reader {} ms late, send gap {} ms, \
-                 Nagle {nagle}",
-                s.recv_size, s.reader_delay_ms, s.send_gap_ms
-            )
-        }
-    }
-
-    pub fn recvs_per_run(self, sends: usize) -> String {
-        if self.zh() {
-            format!("每次运行的 recv() 次数（每次 {sends} 次 send()）")
-        } else {
-            format!("recv() calls per run ({sends} send() calls each)")
-        }
     }
 
     pub fn segments_per_run(self) -> &'static str {
@@ -462,6 +430,11 @@ impl Words {
     }
 }
 
+/// `1 recv()`, `3 recv() calls`: a count and its English noun (Chinese counts need no plural).
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `0.012 ms`, `4.3 ms`, `100 ms`, `2.5 s`: a duration as a person reads it.
 pub fn millis(us: u64) -> String {
     let ms = us as f64 / 1000.0;
@@ -492,7 +465,7 @@ mod tests {
     fn chinese_words_are_chinese() {
         let zh = Words(Lang::Zh);
         assert_eq!(zh.client(), "客户端");
-        assert!(zh.title("sticky-demo", false).contains("回环"));
+        assert!(zh.title("sticky-demo", false, false).contains("回环"));
         assert_ne!(Words(Lang::En).overview(), zh.overview());
     }
 }
