@@ -448,8 +448,28 @@ pub struct BacklogArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ReuseaddrArgs {
     /// Which side closes the connection first (the one that closes first holds TIME_WAIT).
-    #[arg(long, value_enum, default_value_t = Closer::Both)]
-    pub closer: Closer,
+    #[arg(long, value_enum, default_value_t = CloserArg::Both)]
+    pub closer: CloserArg,
+}
+
+/// `--closer`: which side closes first, or both in turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CloserArg {
+    Client,
+    Server,
+    /// Run the matrix both ways.
+    Both,
+}
+
+impl CloserArg {
+    /// The closers whose restarts the demo measures, in the order it runs them.
+    pub fn closers(self) -> &'static [Closer] {
+        match self {
+            CloserArg::Client => &[Closer::Client],
+            CloserArg::Server => &[Closer::Server],
+            CloserArg::Both => &[Closer::Server, Closer::Client],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

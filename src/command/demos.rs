@@ -10,6 +10,7 @@ use crate::cli::{BacklogArgs, ReuseaddrArgs, StallArgs};
 use crate::error::Error;
 use crate::lesson::{backlog_demo, reuseaddr_demo, stall_demo};
 use crate::render;
+use crate::render::words::Words;
 
 pub(super) fn backlog(args: &BacklogArgs, present: &Presentation) -> Result<String, Error> {
     let run = backlog_demo::run(backlog_demo::BacklogOptions {
@@ -17,19 +18,21 @@ pub(super) fn backlog(args: &BacklogArgs, present: &Presentation) -> Result<Stri
         clients: args.clients as usize,
         wait: Duration::from_millis(args.wait),
     })?;
+    let words = Words(present.lang);
     Ok(if present.json {
-        render::backlog_view::render_json(&run)
+        render::backlog_view::render_json(&run, words)
     } else {
-        render::backlog_view::render(&run, present.width)
+        render::backlog_view::render(&run, present.width, words)
     })
 }
 
 pub(super) fn reuseaddr(args: &ReuseaddrArgs, present: &Presentation) -> Result<String, Error> {
-    let run = reuseaddr_demo::run(args.closer)?;
+    let run = reuseaddr_demo::run(args.closer.closers())?;
+    let words = Words(present.lang);
     Ok(if present.json {
-        render::reuseaddr_view::render_json(&run)
+        render::reuseaddr_view::render_json(&run, words)
     } else {
-        render::reuseaddr_view::render(&run, present.width)
+        render::reuseaddr_view::render(&run, present.width, words)
     })
 }
 

@@ -6,6 +6,7 @@
 
 pub mod backlog_demo;
 pub mod exchange;
+pub mod facts;
 pub mod framed_demo;
 pub mod reuseaddr_demo;
 pub mod stall_demo;

@@ -315,6 +315,13 @@ pub fn paint_wrapped(line: &Line, width: usize, hang: usize) -> String {
     out
 }
 
+/// `text` padded with spaces to `columns` display columns (a Chinese character takes two);
+/// text already that wide or wider is left as it is.
+pub fn pad(text: &str, columns: usize) -> String {
+    let fill = columns.saturating_sub(text.width());
+    format!("{text}{}", " ".repeat(fill))
+}
+
 /// Sizes the way a person reads them: 8 MiB, 64 KiB, 100 B (exact: 1000 B stays 1000 B).
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["TiB", "GiB", "MiB", "KiB"];
