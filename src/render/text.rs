@@ -322,6 +322,12 @@ pub fn pad(text: &str, columns: usize) -> String {
     format!("{text}{}", " ".repeat(fill))
 }
 
+/// `text` with spaces before it to fill `columns` display columns: a right-aligned cell.
+pub fn pad_left(text: &str, columns: usize) -> String {
+    let fill = columns.saturating_sub(text.width());
+    format!("{}{text}", " ".repeat(fill))
+}
+
 /// Sizes the way a person reads them: 8 MiB, 64 KiB, 100 B (exact: 1000 B stays 1000 B).
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["TiB", "GiB", "MiB", "KiB"];

@@ -10,6 +10,7 @@
 
 mod backlog;
 mod reuseaddr;
+pub mod structs;
 
 use std::time::Duration;
 
