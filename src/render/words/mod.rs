@@ -9,6 +9,7 @@
 //! 链接循环, 服务端, 客户端.
 
 mod backlog;
+mod lessons;
 mod reuseaddr;
 pub mod structs;
 
