@@ -2,6 +2,8 @@
 
 use std::fmt;
 use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 
 /// Exit code for a run that could not complete (a socket call failed).
 pub const EXIT_FAILURE: i32 = 1;
@@ -31,6 +33,77 @@ pub enum Error {
     Link(crate::net::link::LinkError),
     /// `lab trace` could not start tracing.
     Trace(crate::trace::TraceError),
+    /// Something lab explains in its own words: the fact, typed; `render::phrases` says it in
+    /// the chosen language.
+    Problem(Problem),
+}
+
+/// What went wrong, with what the words need; `render::phrases` words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// A global flag the subcommand would ignore: refused, saying why.
+    FlagIgnored {
+        flag: &'static str,
+        command: &'static str,
+        why: Ignored,
+    },
+    /// `lab man` asked for a page that is not there.
+    NoSuchPage { path: Vec<String> },
+    /// The port is taken (every tool that listens says the same).
+    AddressInUse { addr: SocketAddr, reuseaddr: bool },
+    /// `lab chat`: the server closed before this client sent a line, saying `said` (which
+    /// may be nothing).
+    TurnedAway { said: String },
+    /// `lab upload-demo --size` larger than the disk can hold twice.
+    NotEnoughSpace {
+        dir: PathBuf,
+        size: u64,
+        needed: u64,
+        free: u64,
+    },
+    /// `lab struct unpack`: a character in HEX that is no hex digit, and where.
+    NotHex { character: char, at: usize },
+    /// `lab struct unpack`: an odd count of hex digits.
+    OddHexDigits { count: usize },
+    /// A lesson's demo does not parse (the registry is wrong), and clap's words for it.
+    DemoDoesNotParse { error: String },
+}
+
+/// Why a global flag does nothing for a subcommand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ignored {
+    /// `--step`, `--slow`: the command runs live.
+    RunsLive,
+    /// The command prints a script or a manual page.
+    PrintsScriptOrPage,
+    /// `--json` for a lesson's text.
+    LessonIsText,
+    /// `--step`, `--slow` for a lesson without `--run`.
+    PacesDemo,
+    /// `--nodelay` for UDP.
+    NodelayIsTcp,
+}
+
+impl Problem {
+    /// The process exit code: bad usage, or a machine that cannot do it as it stands.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Problem::FlagIgnored { .. }
+            | Problem::NoSuchPage { .. }
+            | Problem::NotHex { .. }
+            | Problem::OddHexDigits { .. }
+            | Problem::DemoDoesNotParse { .. } => EXIT_USAGE,
+            Problem::AddressInUse { .. }
+            | Problem::TurnedAway { .. }
+            | Problem::NotEnoughSpace { .. } => EXIT_FAILURE,
+        }
+    }
+}
+
+impl From<Problem> for Error {
+    fn from(problem: Problem) -> Self {
+        Error::Problem(problem)
+    }
 }
 
 impl Error {
@@ -53,6 +126,7 @@ impl Error {
             | Error::Trace(_) => EXIT_FAILURE,
             Error::Usage(_) => EXIT_USAGE,
             Error::Interrupted => EXIT_INTERRUPTED,
+            Error::Problem(problem) => problem.exit_code(),
         }
     }
 }
@@ -69,6 +143,11 @@ impl fmt::Display for Error {
             Error::Refused(reason) => write!(f, "the server refused: {reason}"),
             Error::Link(e) => e.fmt(f),
             Error::Trace(e) => f.write_str(&crate::render::trace_words::error_text(e)),
+            // In English here; `main` says it in the chosen language.
+            Error::Problem(problem) => f.write_str(&crate::render::phrases::problem(
+                problem,
+                crate::render::words::Words(crate::lang::Lang::En),
+            )),
         }
     }
 }
@@ -83,6 +162,7 @@ impl std::error::Error for Error {
             | Error::Unavailable(_)
             | Error::Link(_)
             | Error::Trace(_)
+            | Error::Problem(_)
             | Error::Interrupted => None,
         }
     }

@@ -8,7 +8,7 @@ use clap::Parser;
 
 use super::Presentation;
 use crate::cli::{self, Cli};
-use crate::error::Error;
+use crate::error::{Error, Problem};
 use crate::lesson;
 use crate::render;
 use crate::render::words::Words;
@@ -77,9 +77,11 @@ pub(super) fn show_lesson(
     // The teacher's global flags (language, pacing, colour, width) apply to the demo too.
     let flags = global_flags(present);
     argv.extend(flags.iter().map(String::as_str));
-    Cli::try_parse_from(argv)
-        .map(Some)
-        .map_err(|e| Error::Usage(format!("the lesson's demo does not parse: {e}")))
+    Cli::try_parse_from(argv).map(Some).map_err(|e| {
+        Error::Problem(Problem::DemoDoesNotParse {
+            error: e.to_string(),
+        })
+    })
 }
 
 /// The lesson's Markdown in the chosen language, answers left out if asked, rendered.

@@ -258,7 +258,7 @@ impl Replies {
         }
         let said = String::from_utf8_lossy(&self.heard).into_owned();
         if !sent_any && !said.trim().is_empty() {
-            return Err(Error::Unavailable(phrases::turned_away(&said)));
+            return Err(Error::Problem(crate::error::Problem::TurnedAway { said }));
         }
         let detail = if sent_any {
             phrases::server_left_while_waiting()

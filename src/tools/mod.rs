@@ -28,10 +28,10 @@ pub(crate) fn listen(
     let listener = net::open_listener(options, &Recorder::new()).map_err(|e| match e {
         // Every tool that listens says the same about a port in use (and exits 1).
         Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
-            Error::Unavailable(crate::render::phrases::address_in_use(
-                options.addr,
-                options.reuseaddr,
-            ))
+            Error::Problem(crate::error::Problem::AddressInUse {
+                addr: options.addr,
+                reuseaddr: options.reuseaddr,
+            })
         }
         other => other,
     })?;

@@ -135,9 +135,12 @@ fn check_free_space(dir: &Path, size: u64) -> Result<(), Error> {
     let free = u64::from(stats.f_bavail).saturating_mul(u64::from(stats.f_frsize));
     let needed = size.saturating_mul(2).saturating_add(SPARE);
     if free < needed {
-        return Err(Error::Unavailable(
-            crate::render::phrases::not_enough_space(dir, size, needed, free),
-        ));
+        return Err(Error::Problem(crate::error::Problem::NotEnoughSpace {
+            dir: dir.to_path_buf(),
+            size,
+            needed,
+            free,
+        }));
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ mod backlog;
 mod lessons;
 mod reuseaddr;
 pub mod structs;
+mod terminal;
 
 use std::time::Duration;
 
