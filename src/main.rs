@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     if cli.wants_link() {
         sticky_lab::net::link::prepare_unprivileged();
     }
-    render::init_color(cli.color);
+    render::init_color(cli.color.into());
     // The language of the one error line, as every view chooses it.
     let lang = Presentation::lang_of(&cli);
     let mut stdout = io::stdout().lock();
