@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::process::Output;
+
 use common::english::english_lines;
 use common::{lab, lab_with_input, stderr, stdout};
 
@@ -46,35 +48,31 @@ const CHINESE_ERRORS: &[&[&str]] = &[
 
 #[test]
 fn every_listed_command_speaks_only_chinese_with_lang_zh() {
-    let mut failures = Vec::new();
-    for args in CHINESE_COMMANDS {
-        let mut all = args.to_vec();
-        all.extend(["--lang", "zh"]);
-        let out = lab(&all);
-        assert!(out.status.success(), "{all:?}: {}", stderr(&out));
-        let left = english_lines(&stdout(&out));
-        if !left.is_empty() {
-            failures.push(format!("lab {}:\n  {}", all.join(" "), left.join("\n  ")));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "English left:\n{}",
-        failures.join("\n")
-    );
+    assert_all_chinese(CHINESE_COMMANDS, |all, out| {
+        assert!(out.status.success(), "{all:?}: {}", stderr(out));
+        stdout(out)
+    });
 }
 
 #[test]
 fn errors_lab_words_itself_are_chinese_with_lang_zh() {
+    assert_all_chinese(CHINESE_ERRORS, |all, out| {
+        assert!(!out.status.success(), "{all:?} should fail");
+        let err = stderr(out);
+        assert!(err.starts_with("错误："), "{all:?}: {err}");
+        err
+    });
+}
+
+/// Run each command with `--lang zh`; `shown` checks the run and picks the text to read.
+/// Fails naming every line, of every command, that still speaks English.
+fn assert_all_chinese(commands: &[&[&str]], shown: impl Fn(&[&str], &Output) -> String) {
     let mut failures = Vec::new();
-    for args in CHINESE_ERRORS {
+    for args in commands {
         let mut all = args.to_vec();
         all.extend(["--lang", "zh"]);
         let out = lab(&all);
-        assert!(!out.status.success(), "{all:?} should fail");
-        let err = stderr(&out);
-        assert!(err.starts_with("错误："), "{all:?}: {err}");
-        let left = english_lines(&err);
+        let left = english_lines(&shown(&all, &out));
         if !left.is_empty() {
             failures.push(format!("lab {}:\n  {}", all.join(" "), left.join("\n  ")));
         }

@@ -31,7 +31,8 @@ pub enum Closer {
 
 /// What a row of the matrix did: a restart after one side closed first, or a second bind
 /// beside a server that never stopped listening.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "&'static str")]
 pub enum Case {
     Restart(Closer),
     LiveListener,
@@ -48,14 +49,15 @@ impl Case {
     }
 }
 
-impl Serialize for Case {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+impl From<Case> for &'static str {
+    fn from(case: Case) -> Self {
+        case.as_str()
     }
 }
 
 /// Whose port a connection's TIME_WAIT socket was bound to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "&'static str")]
 pub enum Port {
     Server,
     Client,
@@ -71,9 +73,9 @@ impl Port {
     }
 }
 
-impl Serialize for Port {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+impl From<Port> for &'static str {
+    fn from(port: Port) -> Self {
+        port.as_str()
     }
 }
 

@@ -153,20 +153,7 @@ fn finding_en(finding: &Finding) -> String {
             rule,
         } => {
             let queued = queued.map_or(String::new(), |q| format!(" (the accept queue held {q})"));
-            let rule = match rule {
-                None => String::new(),
-                Some(RoomRule::RoomForAll { room }) => {
-                    format!(" The waiting room (backlog + 1 = {room}) had space for every client.")
-                }
-                Some(RoomRule::BacklogPlusOne { room, overflows }) => format!(
-                    " That is backlog + 1 = {room}, as Linux does: the accept queue holds \
-                     backlog + 1 finished connections, and SYNs that find it full are dropped \
-                     (ListenOverflows rose by {overflows})."
-                ),
-                Some(RoomRule::Differs { predicted }) => format!(
-                    " Linux usually completes backlog + 1 = {predicted}; this kernel differs."
-                ),
-            };
+            let rule = rule.map_or(String::new(), room_rule_en);
             format!(
                 "Before any accept(): {completed} of {total} handshakes completed{queued}; {} \
                  waited.{rule}",
@@ -236,19 +223,7 @@ fn finding_zh(finding: &Finding) -> String {
             rule,
         } => {
             let queued = queued.map_or(String::new(), |q| format!("（accept 队列里有 {q} 个）"));
-            let rule = match rule {
-                None => String::new(),
-                Some(RoomRule::RoomForAll { room }) => {
-                    format!("等候室（backlog + 1 = {room}）容得下每一个客户端。")
-                }
-                Some(RoomRule::BacklogPlusOne { room, overflows }) => format!(
-                    "正好是 backlog + 1 = {room}，和 Linux 的规则一样：accept 队列能放 backlog + 1 \
-                     个已完成的连接，碰上队列已满的 SYN 会被丢掉（ListenOverflows 涨了 {overflows}）。"
-                ),
-                Some(RoomRule::Differs { predicted }) => {
-                    format!("Linux 通常会完成 backlog + 1 = {predicted} 个；这个内核不一样。")
-                }
-            };
+            let rule = rule.map_or(String::new(), room_rule_zh);
             format!(
                 "在任何 accept() 之前：{total} 个握手完成了 {completed} 个{queued}，{} 个在等。{rule}",
                 total - completed
@@ -282,5 +257,37 @@ fn finding_zh(finding: &Finding) -> String {
         Finding::WaitingRoomNotLimit => "backlog 是已完成握手的等候室，不是客户端数量的上限：\
                                          等候室满了，新来的就得等待、重试。"
             .into(),
+    }
+}
+
+/// The Linux rule against the count, after the count's sentence.
+fn room_rule_en(rule: RoomRule) -> String {
+    match rule {
+        RoomRule::RoomForAll { room } => {
+            format!(" The waiting room (backlog + 1 = {room}) had space for every client.")
+        }
+        RoomRule::BacklogPlusOne { room, overflows } => format!(
+            " That is backlog + 1 = {room}, as Linux does: the accept queue holds backlog + 1 \
+             finished connections, and SYNs that find it full are dropped (ListenOverflows rose \
+             by {overflows})."
+        ),
+        RoomRule::Differs { predicted } => {
+            format!(" Linux usually completes backlog + 1 = {predicted}; this kernel differs.")
+        }
+    }
+}
+
+fn room_rule_zh(rule: RoomRule) -> String {
+    match rule {
+        RoomRule::RoomForAll { room } => {
+            format!("等候室（backlog + 1 = {room}）容得下每一个客户端。")
+        }
+        RoomRule::BacklogPlusOne { room, overflows } => format!(
+            "正好是 backlog + 1 = {room}，和 Linux 的规则一样：accept 队列能放 backlog + 1 \
+             个已完成的连接，碰上队列已满的 SYN 会被丢掉（ListenOverflows 涨了 {overflows}）。"
+        ),
+        RoomRule::Differs { predicted } => {
+            format!("Linux 通常会完成 backlog + 1 = {predicted} 个；这个内核不一样。")
+        }
     }
 }
