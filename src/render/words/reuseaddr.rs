@@ -39,12 +39,12 @@ impl Words {
     /// A row's first column: who closed first, or the live listener.
     pub fn reuse_case(self, case: Case) -> &'static str {
         match case {
-            Case::Restart(closer) => self.closer(closer),
+            Case::Restart(closer) => self.reuse_closer(closer),
             Case::LiveListener => self.pick("live listener", "仍在监听"),
         }
     }
 
-    fn closer(self, closer: Closer) -> &'static str {
+    fn reuse_closer(self, closer: Closer) -> &'static str {
         match closer {
             Closer::Client => self.client(),
             Closer::Server => self.server(),
@@ -91,13 +91,13 @@ impl Words {
                 "旧服务端 SO_REUSEADDR {}，新服务端 {}，{}先关闭",
                 self.on_off(*old),
                 self.on_off(*new),
-                self.closer(*closer)
+                self.reuse_closer(*closer)
             ),
             Detail::Restart { old, new, closer } => format!(
                 "old server SO_REUSEADDR {}, new server {}, {} closes first",
                 self.on_off(*old),
                 self.on_off(*new),
-                self.closer(*closer)
+                self.reuse_closer(*closer)
             ),
             Detail::OldServerExits => self.pick("the old server exits", "旧服务端退出").into(),
             Detail::TimeWait(Some(port)) if zh => format!(
