@@ -17,8 +17,8 @@ use crate::tools::Reply;
 #[command(name = "lab", version, arg_required_else_help = true)]
 pub struct Cli {
     /// When to colour the output (auto: only on a terminal, and not when NO_COLOR is set).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    pub color: ColorChoice,
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
+    pub color: ColorArg,
 
     /// Print JSON Lines instead of the view: one object per event, then a summary.
     #[arg(long, global = true)]
@@ -138,6 +138,25 @@ pub struct LessonArgs {
 /// scripts offer them.
 fn lesson_names() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(crate::lesson::LESSONS.iter().map(|l| l.name))
+}
+
+/// `--color`: clap's spelling of [`ColorChoice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorArg> for ColorChoice {
+    fn from(arg: ColorArg) -> Self {
+        match arg {
+            ColorArg::Auto => ColorChoice::Auto,
+            ColorArg::Always => ColorChoice::Always,
+            ColorArg::Never => ColorChoice::Never,
+        }
+    }
 }
 
 /// `--lang`: clap's spelling of [`crate::lang::Lang`].
@@ -448,8 +467,28 @@ pub struct BacklogArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ReuseaddrArgs {
     /// Which side closes the connection first (the one that closes first holds TIME_WAIT).
-    #[arg(long, value_enum, default_value_t = Closer::Both)]
-    pub closer: Closer,
+    #[arg(long, value_enum, default_value_t = CloserArg::Both)]
+    pub closer: CloserArg,
+}
+
+/// `--closer`: which side closes first, or both in turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CloserArg {
+    Client,
+    Server,
+    /// Run the matrix both ways.
+    Both,
+}
+
+impl CloserArg {
+    /// The closers whose restarts the demo measures, in the order it runs them.
+    pub fn closers(self) -> &'static [Closer] {
+        match self {
+            CloserArg::Client => &[Closer::Client],
+            CloserArg::Server => &[Closer::Server],
+            CloserArg::Both => &[Closer::Server, Closer::Client],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -743,7 +782,7 @@ impl Cli {
                 Ok(w) if (MIN_WIDTH..=1000).contains(&w) => self.width = Some(w),
                 _ => return false,
             },
-            "--color" => match ColorChoice::from_str(given, false) {
+            "--color" => match ColorArg::from_str(given, false) {
                 Ok(choice) => self.color = choice,
                 Err(_) => return false,
             },

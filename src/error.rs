@@ -2,6 +2,8 @@
 
 use std::fmt;
 use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 
 /// Exit code for a run that could not complete (a socket call failed).
 pub const EXIT_FAILURE: i32 = 1;
@@ -20,21 +22,106 @@ pub enum Error {
     Struct(String),
     /// Writing the output failed (a closed pipe is not worth a message: see `main`).
     Output(io::Error),
-    /// The peer refused what was asked (an upload): the whole sentence, in the user's
-    /// language (`render::words` makes it).
-    Refused(String),
-    /// The machine cannot do what was asked as it stands (a port in use, too little disk
-    /// space); the text says what is in the way and the way out.
-    Unavailable(String),
+    /// A whole message `render::words` already said in the user's language — a peer that
+    /// refused (an upload), a machine that cannot do it as it stands, a value out of range —
+    /// and the exit code it deserves (`main` adds the `error:` label in the same language).
+    Said { text: String, exit: i32 },
     /// The user stopped the command (Ctrl-C at a `--step` prompt): no message, exit 130.
     Interrupted,
     /// `--net` could not build its link (namespaces, TUN devices), and what to do about it.
     Link(crate::net::link::LinkError),
     /// `lab trace` could not start tracing.
     Trace(crate::trace::TraceError),
+    /// Something lab explains in its own words: the fact, typed; `render::phrases` says it in
+    /// the chosen language.
+    Problem(Problem),
+}
+
+/// What went wrong, with what the words need; `render::phrases` words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// A global flag the subcommand would ignore: refused, saying why.
+    FlagIgnored {
+        flag: &'static str,
+        command: &'static str,
+        why: Ignored,
+    },
+    /// `lab man` asked for a page that is not there.
+    NoSuchPage { path: Vec<String> },
+    /// The port is taken (every tool that listens says the same).
+    AddressInUse { addr: SocketAddr, reuseaddr: bool },
+    /// `lab chat`: the server closed before this client sent a line, saying `said` (which
+    /// may be nothing).
+    TurnedAway { said: String },
+    /// `lab upload-demo --size` larger than the disk can hold twice.
+    NotEnoughSpace {
+        dir: PathBuf,
+        size: u64,
+        needed: u64,
+        free: u64,
+    },
+    /// `lab struct unpack`: a character in HEX that is no hex digit, and where.
+    NotHex { character: char, at: usize },
+    /// `lab struct unpack`: an odd count of hex digits.
+    OddHexDigits { count: usize },
+    /// A lesson's demo does not parse (the registry is wrong), and clap's words for it.
+    DemoDoesNotParse { error: String },
+}
+
+/// Why a global flag does nothing for a subcommand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ignored {
+    /// `--step`, `--slow`: the command runs live.
+    RunsLive,
+    /// The command prints a script or a manual page.
+    PrintsScriptOrPage,
+    /// `--json` for a lesson's text.
+    LessonIsText,
+    /// `--step`, `--slow` for a lesson without `--run`.
+    PacesDemo,
+    /// `--nodelay` for UDP.
+    NodelayIsTcp,
+}
+
+impl Problem {
+    /// The process exit code: bad usage, or a machine that cannot do it as it stands.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Problem::FlagIgnored { .. }
+            | Problem::NoSuchPage { .. }
+            | Problem::NotHex { .. }
+            | Problem::OddHexDigits { .. }
+            | Problem::DemoDoesNotParse { .. } => EXIT_USAGE,
+            Problem::AddressInUse { .. }
+            | Problem::TurnedAway { .. }
+            | Problem::NotEnoughSpace { .. } => EXIT_FAILURE,
+        }
+    }
+}
+
+impl From<Problem> for Error {
+    fn from(problem: Problem) -> Self {
+        Error::Problem(problem)
+    }
 }
 
 impl Error {
+    /// A message already said in the user's language, for a failure (exit 1).
+    pub fn said(text: String) -> Self {
+        Error::Said {
+            text,
+            exit: EXIT_FAILURE,
+        }
+    }
+
+    /// A message already said in the user's language, for bad usage (exit 2).
+    pub fn said_usage(text: String) -> Self {
+        Error::Said {
+            text,
+            exit: EXIT_USAGE,
+        }
+    }
+
     pub fn io(call: impl Into<String>, source: io::Error) -> Self {
         Error::Io {
             call: call.into(),
@@ -48,12 +135,12 @@ impl Error {
             Error::Io { .. }
             | Error::Struct(_)
             | Error::Output(_)
-            | Error::Refused(_)
-            | Error::Unavailable(_)
             | Error::Link(_)
             | Error::Trace(_) => EXIT_FAILURE,
+            Error::Said { exit, .. } => *exit,
             Error::Usage(_) => EXIT_USAGE,
             Error::Interrupted => EXIT_INTERRUPTED,
+            Error::Problem(problem) => problem.exit_code(),
         }
     }
 }
@@ -62,10 +149,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { call, source } => write!(f, "{call} failed: {source}"),
-            Error::Usage(text)
-            | Error::Struct(text)
-            | Error::Unavailable(text)
-            | Error::Refused(text) => f.write_str(text),
+            Error::Usage(text) | Error::Struct(text) | Error::Said { text, .. } => {
+                f.write_str(text)
+            }
             Error::Interrupted => f.write_str("interrupted"),
             Error::Output(e) => write!(f, "writing the output failed: {e}"),
             Error::Link(e) => e.fmt(f),
@@ -73,6 +159,11 @@ impl fmt::Display for Error {
                 let words = crate::render::words::Words(crate::lang::Lang::En);
                 f.write_str(&words.trace_error(e))
             }
+            // In English here; `main` says it in the chosen language.
+            Error::Problem(problem) => f.write_str(&crate::render::phrases::problem(
+                problem,
+                crate::render::words::Words(crate::lang::Lang::En),
+            )),
         }
     }
 }
@@ -83,10 +174,10 @@ impl std::error::Error for Error {
             Error::Io { source, .. } | Error::Output(source) => Some(source),
             Error::Usage(_)
             | Error::Struct(_)
-            | Error::Refused(_)
-            | Error::Unavailable(_)
+            | Error::Said { .. }
             | Error::Link(_)
             | Error::Trace(_)
+            | Error::Problem(_)
             | Error::Interrupted => None,
         }
     }

@@ -30,7 +30,8 @@
 //!   what every source produces; `transcript::EventNote`, what an event says (a knob's pause,
 //!   an address pair, a refused frame) as a typed fact.
 //! - [`lesson`] — the lesson registry and one module per lesson (lab's own client and server);
-//!   `lesson::exchange` is the one connection the headline lessons run.
+//!   `lesson::exchange` is the one connection the headline lessons run; `lesson::facts`
+//!   keeps the typed details of demos whose events say nothing in words themselves.
 //! - [`trace`] — `lab trace`: the student's own programs under ptrace + seccomp (spawn, the
 //!   filter, syscall decoding, fd tables, connection pairing, events), one job per file.
 //! - [`net`] — sockets (socket2 builders, a stream that records each send() and recv()),

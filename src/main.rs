@@ -1,11 +1,12 @@
 //! The `lab` binary: parse the command line, set colour once, run, and print either the
-//! output or a single `error: …` line with the right exit code.
+//! output or a single `error: …` line (in the chosen language) with the right exit code.
 
 use std::io;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use sticky_lab::cli::Cli;
+use sticky_lab::command::Presentation;
 use sticky_lab::error::Error;
 use sticky_lab::render;
 
@@ -23,7 +24,9 @@ fn main() -> ExitCode {
     if cli.wants_link() {
         sticky_lab::net::link::prepare_unprivileged();
     }
-    render::init_color(cli.color);
+    render::init_color(cli.color.into());
+    // The language of the one error line, as every view chooses it.
+    let lang = Presentation::lang_of(&cli);
     let mut stdout = io::stdout().lock();
     match sticky_lab::run(&cli, &mut stdout) {
         Ok(()) => ExitCode::SUCCESS,
@@ -32,7 +35,7 @@ fn main() -> ExitCode {
         // Ctrl-C: the user knows; the shell shows the status.
         Err(e @ Error::Interrupted) => ExitCode::from(e.exit_code() as u8),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", render::phrases::error_line(&e, lang));
             ExitCode::from(e.exit_code() as u8)
         }
     }

@@ -611,6 +611,13 @@ impl TcpFlags {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot(usize);
 
+impl Slot {
+    /// The event's number in the transcript (its `seq`).
+    pub fn seq(self) -> usize {
+        self.0 + 1
+    }
+}
+
 /// Shared, thread-safe recorder handed to both sides of a lesson.
 ///
 /// Cloning is cheap; every clone appends to the same transcript, and `seq` is taken under the

@@ -204,3 +204,26 @@ fn completions_and_man_page_come_from_the_cli_definition() {
         "{man}"
     );
 }
+
+#[test]
+fn the_list_names_each_lesson_by_its_own_heading_in_the_language_asked() {
+    for lang in ["en", "zh"] {
+        let list = stdout(&lab(&["lessons", "--json", "--lang", lang]));
+        let list: Value = serde_json::from_str(&list).unwrap();
+        for entry in list.as_array().unwrap() {
+            let name = entry["name"].as_str().unwrap();
+            let text = stdout(&lab(&["lesson", name, "--lang", lang, "--no-pager"]));
+            assert_eq!(
+                entry["title"].as_str(),
+                text.lines().next(),
+                "{name} ({lang})"
+            );
+        }
+        let shown = stdout(&lab(&["lessons", "--lang", lang, "--width", "200"]));
+        let two_terminals = match lang {
+            "en" => "lab serve   # and in a second terminal: lab chat",
+            _ => "lab serve   # 再在另一个终端里：lab chat",
+        };
+        assert!(shown.contains(two_terminals), "{shown}");
+    }
+}

@@ -30,6 +30,28 @@ fn reuseaddr_matrix_matches_the_linux_rule() {
             other => panic!("unexpected closer {other}"),
         }
     }
+    assert_eq!(
+        s["finding_codes"],
+        serde_json::json!([
+            "server_closed_rule_held",
+            "client_closed_port_free",
+            "live_listener_keeps_port",
+            "set_reuseaddr_every_run"
+        ]),
+        "{s}"
+    );
+}
+
+#[test]
+fn findings_follow_the_language_and_their_codes_do_not() {
+    let en = summary(&["reuseaddr-demo", "--closer", "client", "--lang", "en"]);
+    let zh = summary(&["reuseaddr-demo", "--closer", "client", "--lang", "zh"]);
+    assert_eq!(en["finding_codes"], zh["finding_codes"]);
+    assert_eq!(en["rows"].as_array().unwrap().len(), 5);
+    let first = |s: &serde_json::Value| s["findings"][0].as_str().unwrap().to_string();
+    assert!(first(&en).starts_with("Client closed first"), "{en}");
+    assert!(first(&zh).starts_with("客户端先关闭"), "{zh}");
+    assert_eq!(zh["rows"][0]["closer"], "client", "{zh}");
 }
 
 #[test]
@@ -56,6 +78,13 @@ fn backlog_lets_backlog_plus_one_in_and_the_rest_follow_on_syn_retry() {
     assert_eq!(s["connected_before_accept"], 3, "{s}");
     assert_eq!(s["pending_before_accept"], 3, "{s}");
     assert_eq!(s["accepted"], 6, "{s}");
+    let codes = &s["finding_codes"];
+    assert_eq!(codes[1], "backlog_plus_one", "{s}");
+    assert_eq!(codes[2], "in_on_syn_retry", "{s}");
+    assert_eq!(
+        codes.as_array().unwrap().len(),
+        s["findings"].as_array().unwrap().len()
+    );
     let waiting: Vec<_> = s["per_client"]
         .as_array()
         .unwrap()
@@ -99,6 +128,7 @@ fn a_backlog_over_somaxconn_is_capped_and_said() {
     let cap = s["somaxconn"].as_i64().unwrap();
     assert_eq!(s["applied_backlog"], cap.min(65535));
     if cap < 65535 {
+        assert_eq!(s["finding_codes"][0], "backlog_capped", "{s}");
         assert!(
             s["findings"][0]
                 .as_str()

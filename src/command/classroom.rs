@@ -8,20 +8,29 @@ use clap::Parser;
 
 use super::Presentation;
 use crate::cli::{self, Cli};
-use crate::error::Error;
+use crate::error::{Error, Problem};
 use crate::lesson;
 use crate::render;
+use crate::render::words::Words;
 
-/// `lab lessons`: name, title and command of each, fitted to the width; or JSON.
+/// `lab lessons`: name, title and command of each, fitted to the width; or JSON (`title` and
+/// `command` in the chosen language, `name` the same in both).
 pub(super) fn lessons_list(present: &Presentation) -> String {
+    let words = Words(present.lang);
     if present.json {
         let list: Vec<serde_json::Value> = lesson::LESSONS
             .iter()
-            .map(|l| serde_json::json!({"name": l.name, "title": l.title, "command": l.command}))
+            .map(|l| {
+                serde_json::json!({
+                    "name": l.name,
+                    "title": l.title(present.lang),
+                    "command": words.lesson_command(l),
+                })
+            })
             .collect();
         return format!("{}\n", serde_json::Value::Array(list));
     }
-    render::lessons_view::render(lesson::LESSONS, present.width)
+    render::lessons_view::render(lesson::LESSONS, present.width, words)
 }
 
 /// `lab lesson NAME`: the text, paged on a terminal. With `--run`, the lesson's demo as a
@@ -56,7 +65,8 @@ pub(super) fn show_lesson(
         return Ok(None);
     }
     let Some(demo) = info.run else {
-        let note = render::lessons_view::needs_two_terminals(info.command);
+        let words = Words(present.lang);
+        let note = words.needs_two_terminals(&words.lesson_command(info));
         out.write_all(note.as_bytes()).map_err(Error::Output)?;
         return Ok(None);
     };
@@ -67,9 +77,11 @@ pub(super) fn show_lesson(
     // The teacher's global flags (language, pacing, colour, width) apply to the demo too.
     let flags = global_flags(present);
     argv.extend(flags.iter().map(String::as_str));
-    Cli::try_parse_from(argv)
-        .map(Some)
-        .map_err(|e| Error::Usage(format!("the lesson's demo does not parse: {e}")))
+    Cli::try_parse_from(argv).map(Some).map_err(|e| {
+        Error::Problem(Problem::DemoDoesNotParse {
+            error: e.to_string(),
+        })
+    })
 }
 
 /// The lesson's Markdown in the chosen language, answers left out if asked, rendered.

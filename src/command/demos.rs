@@ -18,19 +18,21 @@ pub(super) fn backlog(args: &BacklogArgs, present: &Presentation) -> Result<Stri
         clients: args.clients as usize,
         wait: Duration::from_millis(args.wait),
     })?;
+    let words = Words(present.lang);
     Ok(if present.json {
-        render::backlog_view::render_json(&run)
+        render::backlog_view::render_json(&run, words)
     } else {
-        render::backlog_view::render(&run, present.width)
+        render::backlog_view::render(&run, present.width, words)
     })
 }
 
 pub(super) fn reuseaddr(args: &ReuseaddrArgs, present: &Presentation) -> Result<String, Error> {
-    let run = reuseaddr_demo::run(args.closer)?;
+    let run = reuseaddr_demo::run(args.closer.closers())?;
+    let words = Words(present.lang);
     Ok(if present.json {
-        render::reuseaddr_view::render_json(&run)
+        render::reuseaddr_view::render_json(&run, words)
     } else {
-        render::reuseaddr_view::render(&run, present.width)
+        render::reuseaddr_view::render(&run, present.width, words)
     })
 }
 

@@ -108,7 +108,8 @@ fn show_paced(
     let parts = render::side_by_side::render_parts(run, &summary, view);
     out.write_all(parts.head.as_bytes())
         .map_err(Error::Output)?;
-    render::pacing::pace(&parts.events, pacing, out)?;
+    let words = render::words::Words(present.lang);
+    render::pacing::pace(&parts.events, pacing, words, out)?;
     out.write_all(parts.foot.as_bytes())
         .and_then(|()| out.flush())
         .map_err(Error::Output)

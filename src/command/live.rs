@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::Presentation;
 use crate::cli::{ChatArgs, ModeArg, ProxyArgs, ServeArgs, WireArgs};
-use crate::error::Error;
+use crate::error::{Error, Problem};
 use crate::framing::{LengthCodec, length_header_from_format};
 use crate::lang::Lang;
 use crate::render::live_view;
@@ -44,7 +44,9 @@ pub(super) fn seconds(value: f64, flag: &str, lang: Lang) -> Result<Duration, Er
     if value.is_finite() && value > 0.0 && value <= 86_400.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
-        Err(Error::Usage(Words(lang).seconds_out_of_range(flag, value)))
+        Err(Error::said_usage(
+            Words(lang).seconds_out_of_range(flag, value),
+        ))
     }
 }
 
@@ -129,21 +131,10 @@ pub(super) fn serve(
     };
     signal::install();
     stream(present, args.quiet, out, |emit| {
-        let served = serve::serve(&options, emit)
-            .map_err(|e| port_in_use(e, args.addr, options.reuseaddr, present.lang))?;
+        let served = serve::serve(&options, emit)?;
         emit.emit(None, stopped(&served));
         Ok(())
     })
-}
-
-/// A port in use gets the same words (and exit code 1) from every tool that listens.
-fn port_in_use(e: Error, addr: std::net::SocketAddr, reuseaddr: bool, lang: Lang) -> Error {
-    match e {
-        Error::Io { source, .. } if source.kind() == io::ErrorKind::AddrInUse => {
-            Error::Unavailable(Words(lang).address_in_use(addr, reuseaddr))
-        }
-        other => other,
-    }
 }
 
 /// The last event of a server or a proxy: what the whole run served.
@@ -164,7 +155,7 @@ fn upload_dir(
     lang: Lang,
 ) -> Result<ReceiveOptions, Error> {
     if !dir.is_dir() {
-        return Err(Error::Usage(Words(lang).not_a_directory(dir)));
+        return Err(Error::said_usage(Words(lang).not_a_directory(dir)));
     }
     Ok(ReceiveOptions {
         dir: dir.to_path_buf(),
@@ -194,8 +185,8 @@ pub(super) fn chat(
     let words = Words(present.lang);
     stream(present, false, out, |emit| {
         chat::chat(&options, std::fs::File::from(input), emit).map_err(|e| match e {
-            ChatError::TurnedAway(said) => Error::Unavailable(words.turned_away(&said)),
-            ChatError::BadReply(e) => Error::Usage(words.bad_reply(&e)),
+            ChatError::TurnedAway(said) => Error::Problem(Problem::TurnedAway { said }),
+            ChatError::BadReply(e) => Error::said_usage(words.bad_reply(&e)),
             ChatError::Failed(e) => e,
         })
     })
@@ -217,9 +208,7 @@ pub(super) fn proxy(
     };
     signal::install();
     stream(present, false, out, |emit| {
-        // The proxy always listens with SO_REUSEADDR.
-        let served = proxy::proxy(&options, emit)
-            .map_err(|e| port_in_use(e, args.listen, true, present.lang))?;
+        let served = proxy::proxy(&options, emit)?;
         emit.emit(None, stopped(&served));
         Ok(())
     })

@@ -4,8 +4,7 @@
 use std::io::Write;
 
 use crate::cli::{Cli, ManArgs};
-use crate::error::Error;
-use crate::render;
+use crate::error::{Error, Problem};
 
 /// `lab completions SHELL`: the script for that shell.
 pub(super) fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<(), Error> {
@@ -31,7 +30,9 @@ pub(super) fn pages(args: &ManArgs, out: &mut dyn Write) -> Result<(), Error> {
             .find_subcommand(name)
             .filter(|c| !c.is_hide_set())
             .cloned()
-            .ok_or_else(|| render::phrases::no_such_page(&args.subcommand))?;
+            .ok_or_else(|| Problem::NoSuchPage {
+                path: args.subcommand.clone(),
+            })?;
     }
     // Into a buffer first: a closed pipe is then one error, not a half-written page.
     let mut roff = Vec::new();

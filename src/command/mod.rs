@@ -25,7 +25,7 @@ use std::io::Write;
 pub use present::Presentation;
 
 use crate::cli::{Cli, Command};
-use crate::error::Error;
+use crate::error::{Error, Ignored, Problem};
 use crate::render;
 
 /// Run the command, writing its output to `out` (the long-running tools stream to it).
@@ -65,7 +65,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
 fn write_text(text: &str, present: &Presentation, out: &mut dyn Write) -> Result<(), Error> {
     if let (Some(pacing), false) = (present.pacing, present.json) {
         let rows: Vec<String> = text.lines().map(|l| format!("{l}\n")).collect();
-        return render::pacing::pace(&rows, pacing, out);
+        let words = render::words::Words(present.lang);
+        return render::pacing::pace(&rows, pacing, words, out);
     }
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
@@ -74,32 +75,34 @@ fn write_text(text: &str, present: &Presentation, out: &mut dyn Write) -> Result
 
 /// Global flags that a subcommand would silently ignore are refused instead.
 fn refuse_ignored_flags(cli: &Cli) -> Result<(), Error> {
-    use render::phrases::flag_not_for;
+    let flag_not_for = |flag, command: &Command, why| {
+        Error::Problem(Problem::FlagIgnored {
+            flag,
+            command: command.name(),
+            why,
+        })
+    };
     let pacing = if cli.step { "--step" } else { "--slow" };
     let paced = cli.step || cli.slow.is_some();
     match &cli.command {
         Command::Serve(_) | Command::Chat(_) | Command::Proxy(_) | Command::Trace(_) if paced => {
-            Err(flag_not_for(pacing, &cli.command, "it runs live"))
+            Err(flag_not_for(pacing, &cli.command, Ignored::RunsLive))
         }
         Command::Completions { .. } | Command::Man(_) if paced || cli.json => Err(flag_not_for(
             if cli.json { "--json" } else { pacing },
             &cli.command,
-            "it prints a script or a page",
+            Ignored::PrintsScriptOrPage,
         )),
-        Command::Lesson(_) if cli.json => Err(flag_not_for(
-            "--json",
-            &cli.command,
-            "a lesson is a text; run its demo with --json instead",
-        )),
-        Command::Lesson(args) if paced && !args.run => Err(flag_not_for(
-            pacing,
-            &cli.command,
-            "it paces a demo: add --run",
-        )),
+        Command::Lesson(_) if cli.json => {
+            Err(flag_not_for("--json", &cli.command, Ignored::LessonIsText))
+        }
+        Command::Lesson(args) if paced && !args.run => {
+            Err(flag_not_for(pacing, &cli.command, Ignored::PacesDemo))
+        }
         Command::UdpDemo(args) if args.exchange.nodelay => Err(flag_not_for(
             "--nodelay",
             &cli.command,
-            "TCP_NODELAY is a TCP option; UDP sends each datagram at once",
+            Ignored::NodelayIsTcp,
         )),
         _ => Ok(()),
     }

@@ -34,10 +34,15 @@ impl Presentation {
         Presentation {
             json: cli.json,
             pacing,
-            lang: cli.lang.map_or_else(Lang::from_env, Lang::from),
+            lang: Presentation::lang_of(cli),
             width: render::terminal::width(cli.width),
             no_pager: cli.no_pager,
         }
+    }
+
+    /// `--lang`, else the locale's language.
+    pub fn lang_of(cli: &Cli) -> Lang {
+        cli.lang.map_or_else(Lang::from_env, Lang::from)
     }
 
     /// `--step` or `--slow` was given.

@@ -5,6 +5,7 @@ use super::Presentation;
 use crate::cli::StructAction;
 use crate::error::Error;
 use crate::render::struct_view;
+use crate::render::words::Words;
 use crate::structfmt::report;
 
 pub fn run(action: &StructAction, present: &Presentation) -> Result<String, Error> {
@@ -16,13 +17,13 @@ pub fn run(action: &StructAction, present: &Presentation) -> Result<String, Erro
             return Ok(if present.json {
                 struct_view::render_calcsize_json(&format)
             } else {
-                struct_view::render_calcsize(&format, present.width)
+                struct_view::render_calcsize(&format, present.width, Words(present.lang))
             });
         }
     };
     Ok(if present.json {
         struct_view::render_json(&report)
     } else {
-        struct_view::render(&report, present.width)
+        struct_view::render(&report, present.width, Words(present.lang))
     })
 }

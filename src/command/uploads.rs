@@ -55,9 +55,8 @@ fn in_words(e: UploadError, lang: Lang) -> Error {
         UploadError::Failed(e) => e,
         e @ (UploadError::NotRegular(_)
         | UploadError::NoName(_)
-        | UploadError::Unreadable { .. }) => Error::Usage(words.upload_error(&e)),
-        e @ UploadError::NoSpace { .. } => Error::Unavailable(words.upload_error(&e)),
-        e => Error::Refused(words.upload_error(&e)),
+        | UploadError::Unreadable { .. }) => Error::said_usage(words.upload_error(&e)),
+        e => Error::said(words.upload_error(&e)),
     }
 }
 

@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use super::facts::{FactRecorder, Facts};
 use crate::error::{Error, errno_text};
 use crate::net::kernel;
 use crate::net::{self, ListenOptions};
-use crate::transcript::{Op, Recorder, Side, Transcript};
+use crate::transcript::{Op, Side, Transcript};
 
 /// How long, at most, the server keeps accepting after the wait: the first SYN retry
 /// comes after about a second, so one round of retries fits.
@@ -70,6 +71,114 @@ pub struct BacklogRun {
     /// When the server began to accept, in ms since the first connect.
     pub accept_began_ms: f64,
     pub transcript: Transcript,
+    /// What the demo's own events say (the socket calls' details are in the transcript).
+    pub details: Facts<Detail>,
+}
+
+/// What one of the demo's events says, typed: the views put it into words.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    /// The server waits this long before its first accept() (`--wait`).
+    NoAcceptFor { ms: u128 },
+    /// Client `client` connects to `addr` from `local`, without blocking.
+    Connecting {
+        client: usize,
+        addr: SocketAddr,
+        local: SocketAddr,
+    },
+    /// Client `client`'s connect() failed outright.
+    ConnectFailed {
+        client: usize,
+        addr: SocketAddr,
+        error: String,
+    },
+    /// The wait is over: the server accepts all it can.
+    StartsToAccept,
+    /// accept() returned client `client`'s connection.
+    Accepted { client: usize, peer: SocketAddr },
+    /// Client `client` sees its handshake complete (after accept() began).
+    HandshakeComplete { client: usize },
+}
+
+/// What the run shows, with the figures measured: one value per conclusion.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Finding {
+    /// listen() asked for more than `net.core.somaxconn`; the kernel applies `applied`.
+    BacklogCapped {
+        asked: i32,
+        somaxconn: i32,
+        applied: u32,
+    },
+    /// The backlog the kernel applies, next to `net.core.somaxconn`.
+    BacklogApplied { somaxconn: i32, applied: u32 },
+    /// The applied backlog, where `net.core.somaxconn` could not be read.
+    SomaxconnUnread { applied: u32 },
+    /// The applied backlog could not be read (TCP_INFO on the listener).
+    BacklogUnread { somaxconn: Option<i32> },
+    /// How many handshakes completed before any accept(), and the Linux rule compared.
+    BeforeAccept {
+        completed: usize,
+        total: usize,
+        /// The accept queue's length then (TCP_INFO).
+        queued: Option<u32>,
+        /// `None` when the applied backlog is unknown.
+        rule: Option<RoomRule>,
+    },
+    /// Waiting clients that got in once accept() began, on a retried SYN.
+    InOnSynRetry { clients: usize, first_ms: f64 },
+    /// Clients connected on their side but never accepted.
+    Stranded {
+        clients: usize,
+        /// The kernel answered with SYN cookies (the final ACK met a full queue).
+        syn_cookies: bool,
+    },
+    /// Clients still waiting when the demo stopped, `window` after accept() began.
+    StillWaiting { clients: usize, window: Duration },
+    /// connect() calls that failed outright.
+    ConnectsFailed { calls: usize },
+    /// The moral: a waiting room for finished handshakes, not a limit on clients.
+    WaitingRoomNotLimit,
+}
+
+/// The Linux rule — backlog + 1 handshakes complete without accept() — against the count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomRule {
+    /// The room (backlog + 1) had space for every client.
+    RoomForAll { room: usize },
+    /// Exactly backlog + 1 completed; `overflows` is how much ListenOverflows rose.
+    BacklogPlusOne { room: usize, overflows: u64 },
+    /// Linux would have completed `predicted`; this kernel did not.
+    Differs { predicted: usize },
+}
+
+impl Finding {
+    /// The finding's stable code, for JSON (`finding_codes`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Finding::BacklogCapped { .. } => "backlog_capped",
+            Finding::BacklogApplied { .. } => "backlog_applied",
+            Finding::SomaxconnUnread { .. } => "somaxconn_unread",
+            Finding::BacklogUnread { .. } => "backlog_unread",
+            Finding::BeforeAccept { rule: None, .. } => "handshakes_before_accept",
+            Finding::BeforeAccept {
+                rule: Some(rule), ..
+            } => match rule {
+                RoomRule::RoomForAll { .. } => "room_for_all",
+                RoomRule::BacklogPlusOne { .. } => "backlog_plus_one",
+                RoomRule::Differs { .. } => "backlog_rule_differs",
+            },
+            Finding::InOnSynRetry { .. } => "in_on_syn_retry",
+            Finding::Stranded {
+                syn_cookies: true, ..
+            } => "stranded_by_syn_cookies",
+            Finding::Stranded {
+                syn_cookies: false, ..
+            } => "stranded_too_late",
+            Finding::StillWaiting { .. } => "still_waiting",
+            Finding::ConnectsFailed { .. } => "connects_failed",
+            Finding::WaitingRoomNotLimit => "waiting_room_not_limit",
+        }
+    }
 }
 
 impl BacklogRun {
@@ -122,7 +231,7 @@ impl Client {
 }
 
 pub fn run(options: BacklogOptions) -> Result<BacklogRun, Error> {
-    let rec = Recorder::new();
+    let rec = FactRecorder::new();
     let somaxconn = kernel::somaxconn().ok();
     let counters_before = kernel::tcp_ext_counters().unwrap_or_default();
     let listener = net::open_listener(
@@ -130,7 +239,7 @@ pub fn run(options: BacklogOptions) -> Result<BacklogRun, Error> {
             backlog: options.backlog,
             ..ListenOptions::loopback()
         },
-        &rec,
+        rec.recorder(),
     )?;
     let addr = listener
         .local_addr()
@@ -145,10 +254,9 @@ pub fn run(options: BacklogOptions) -> Result<BacklogRun, Error> {
     rec.record(
         Side::Server,
         Op::Note,
-        format!(
-            "does not accept() for {} ms (--wait)",
-            options.wait.as_millis()
-        ),
+        Detail::NoAcceptFor {
+            ms: options.wait.as_millis(),
+        },
     );
     std::thread::sleep(options.wait);
     let listening = kernel::tcp_info(&listener).ok();
@@ -163,7 +271,7 @@ pub fn run(options: BacklogOptions) -> Result<BacklogRun, Error> {
             .map(|s| s.state.name());
     }
     let accept_began = Instant::now();
-    rec.record(Side::Server, Op::Note, "starts to accept()".to_string());
+    rec.record(Side::Server, Op::Note, Detail::StartsToAccept);
     accept_until_done(&listener, &mut clients, accept_began, started, &rec)?;
     let counters_after = kernel::tcp_ext_counters().unwrap_or_default();
     let counters = WATCHED_COUNTERS
@@ -178,6 +286,7 @@ pub fn run(options: BacklogOptions) -> Result<BacklogRun, Error> {
         .collect();
 
     let outcomes = clients.into_iter().map(|c| c.outcome).collect();
+    let (transcript, details) = rec.finish();
     Ok(BacklogRun {
         options,
         somaxconn,
@@ -186,16 +295,14 @@ pub fn run(options: BacklogOptions) -> Result<BacklogRun, Error> {
         counters,
         clients: outcomes,
         accept_began_ms: ms(accept_began),
-        transcript: Transcript {
-            events: rec.events(),
-            ..Transcript::default()
-        },
+        transcript,
+        details,
     })
 }
 
 /// socket(), non-blocking, connect(): returns at once, the handshake goes on in the kernel.
 /// A client whose connect fails outright keeps its error; the others go on.
-fn start_connect(n: usize, addr: SocketAddr, rec: &Recorder) -> Option<Client> {
+fn start_connect(n: usize, addr: SocketAddr, rec: &FactRecorder<Detail>) -> Option<Client> {
     let mut outcome = ClientOutcome {
         client: n,
         port: 0,
@@ -224,7 +331,11 @@ fn start_connect(n: usize, addr: SocketAddr, rec: &Recorder) -> Option<Client> {
             rec.record(
                 Side::Client,
                 Op::Connect,
-                format!("c{n} {addr} from {local} (non-blocking)"),
+                Detail::Connecting {
+                    client: n,
+                    addr,
+                    local,
+                },
             );
             Some(Client {
                 socket: Some(socket),
@@ -237,7 +348,11 @@ fn start_connect(n: usize, addr: SocketAddr, rec: &Recorder) -> Option<Client> {
             rec.record(
                 Side::Client,
                 Op::Error,
-                format!("c{n} connect({addr}): {text}"),
+                Detail::ConnectFailed {
+                    client: n,
+                    addr,
+                    error: text.clone(),
+                },
             );
             outcome.error = Some(text);
             Some(Client::failed(outcome))
@@ -272,7 +387,7 @@ fn accept_until_done(
     clients: &mut [Client],
     began: Instant,
     started: Instant,
-    rec: &Recorder,
+    rec: &FactRecorder<Detail>,
 ) -> Result<(), Error> {
     listener
         .set_nonblocking(true)
@@ -288,7 +403,10 @@ fn accept_until_done(
                         rec.record(
                             Side::Server,
                             Op::Accept,
-                            format!("c{} from {peer}", c.outcome.client),
+                            Detail::Accepted {
+                                client: c.outcome.client,
+                                peer,
+                            },
                         );
                     }
                     accepted.push(stream);
@@ -303,7 +421,9 @@ fn accept_until_done(
                 rec.record(
                     Side::Client,
                     Op::Note,
-                    format!("c{} handshake complete", client.outcome.client),
+                    Detail::HandshakeComplete {
+                        client: client.outcome.client,
+                    },
                 );
             }
         }
@@ -318,61 +438,32 @@ fn accept_until_done(
     Ok(())
 }
 
-/// What the run shows, in plain words, from what was measured; the Linux rule (backlog + 1
-/// handshakes complete without accept()) is a prediction compared with it.
-pub fn findings(run: &BacklogRun) -> Vec<String> {
-    let mut out = Vec::new();
-    let asked = run.options.backlog;
-    let applied = run.applied_backlog;
-    out.push(match (run.somaxconn, applied) {
-        (Some(cap), Some(applied)) if i64::from(asked) > i64::from(cap) => format!(
-            "listen({asked}) asked for more than net.core.somaxconn ({cap}): TCP_INFO on the \
-             listening socket shows the kernel applies {applied}."
-        ),
-        (Some(cap), Some(applied)) => format!(
-            "net.core.somaxconn is {cap}; TCP_INFO on the listening socket shows a backlog of \
-             {applied}."
-        ),
-        (None, Some(applied)) => format!(
-            "TCP_INFO on the listening socket shows a backlog of {applied} \
-             (net.core.somaxconn could not be read)."
-        ),
-        (cap, None) => format!(
-            "The applied backlog could not be read (TCP_INFO on the listener); \
-             net.core.somaxconn is {}.",
-            cap.map_or("unknown".to_string(), |c| c.to_string())
-        ),
-    });
+/// What the run shows, measured; the Linux rule (backlog + 1 handshakes complete without
+/// accept()) is a prediction compared with it. `render::backlog_view` says it in words.
+pub fn findings(run: &BacklogRun) -> Vec<Finding> {
+    let mut out = vec![backlog_applied(run)];
     let total = run.clients.len();
-    let before = run.connected_before_accept();
-    let queued = run
-        .queue_len_before_accept
-        .map_or(String::new(), |q| format!(" (the accept queue held {q})"));
-    let mut text = format!(
-        "Before any accept(): {before} of {total} handshakes completed{queued}; {} waited.",
-        total - before
-    );
-    if let Some(applied) = applied {
+    let completed = run.connected_before_accept();
+    let rule = run.applied_backlog.map(|applied| {
         let room = applied as usize + 1;
         let predicted = room.min(total);
-        if before == predicted && room >= total {
-            text.push_str(&format!(
-                " The waiting room (backlog + 1 = {room}) had space for every client."
-            ));
-        } else if before == predicted {
-            text.push_str(&format!(
-                " That is backlog + 1 = {room}, as Linux does: the accept queue holds backlog \
-                 + 1 finished connections, and SYNs that find it full are dropped \
-                 (ListenOverflows rose by {}).",
-                run.counter("ListenOverflows")
-            ));
+        if completed == predicted && room >= total {
+            RoomRule::RoomForAll { room }
+        } else if completed == predicted {
+            RoomRule::BacklogPlusOne {
+                room,
+                overflows: run.counter("ListenOverflows"),
+            }
         } else {
-            text.push_str(&format!(
-                " Linux usually completes backlog + 1 = {predicted}; this kernel differs."
-            ));
+            RoomRule::Differs { predicted }
         }
-    }
-    out.push(text);
+    });
+    out.push(Finding::BeforeAccept {
+        completed,
+        total,
+        queued: run.queue_len_before_accept,
+        rule,
+    });
     let late: Vec<f64> = run
         .clients
         .iter()
@@ -380,29 +471,18 @@ pub fn findings(run: &BacklogRun) -> Vec<String> {
         .filter_map(|c| c.accepted_ms)
         .collect();
     if !late.is_empty() {
-        let first = late.iter().cloned().fold(f64::INFINITY, f64::min);
-        out.push(format!(
-            "Once the server accepted, {} waiting client{} got in — not at once, but when the \
-             client retried its dropped SYN (the first at {first:.0} ms).",
-            late.len(),
-            if late.len() == 1 { "" } else { "s" },
-        ));
+        out.push(Finding::InOnSynRetry {
+            clients: late.len(),
+            first_ms: late.iter().cloned().fold(f64::INFINITY, f64::min),
+        });
     }
     let stranded = run.stranded();
     if stranded > 0 {
         let cookies = run.counter("SyncookiesSent") + run.counter("TCPReqQFullDoCookies");
-        let why = if cookies > 0 {
-            "their retried SYNs found the queue full again, the kernel answered with SYN \
-             cookies, and the final ACK was dropped because the queue was still full: the \
-             client believes it is connected, the server never heard of it (it would be let \
-             in when the client first sends data and the queue has room)"
-        } else {
-            "their handshakes completed too late for the demo's window"
-        };
-        out.push(format!(
-            "{stranded} client{} connected on the client side but never accepted: {why}.",
-            if stranded == 1 { "" } else { "s" }
-        ));
+        out.push(Finding::Stranded {
+            clients: stranded,
+            syn_cookies: cookies > 0,
+        });
     }
     let never = run
         .clients
@@ -410,23 +490,32 @@ pub fn findings(run: &BacklogRun) -> Vec<String> {
         .filter(|c| c.connected_ms.is_none() && c.accepted_ms.is_none() && c.error.is_none())
         .count();
     if never > 0 {
-        out.push(format!(
-            "{never} client{} still waiting when the demo stopped ({} s after accept() began): \
-             their next SYN retry comes later still.",
-            if never == 1 { " was" } else { "s were" },
-            ACCEPT_WINDOW.as_secs_f64()
-        ));
+        out.push(Finding::StillWaiting {
+            clients: never,
+            window: ACCEPT_WINDOW,
+        });
     }
     let failed = run.clients.iter().filter(|c| c.error.is_some()).count();
     if failed > 0 {
-        out.push(format!(
-            "{failed} connect() calls failed outright: see the table."
-        ));
+        out.push(Finding::ConnectsFailed { calls: failed });
     }
-    out.push(
-        "The backlog is a waiting room for finished handshakes, not a limit on clients: a \
-         full room makes newcomers wait and retry."
-            .into(),
-    );
+    out.push(Finding::WaitingRoomNotLimit);
     out
+}
+
+/// What the kernel made of the backlog asked for.
+fn backlog_applied(run: &BacklogRun) -> Finding {
+    let asked = run.options.backlog;
+    match (run.somaxconn, run.applied_backlog) {
+        (Some(somaxconn), Some(applied)) if i64::from(asked) > i64::from(somaxconn) => {
+            Finding::BacklogCapped {
+                asked,
+                somaxconn,
+                applied,
+            }
+        }
+        (Some(somaxconn), Some(applied)) => Finding::BacklogApplied { somaxconn, applied },
+        (None, Some(applied)) => Finding::SomaxconnUnread { applied },
+        (somaxconn, None) => Finding::BacklogUnread { somaxconn },
+    }
 }

@@ -11,35 +11,86 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use serde::Serialize;
+
+use super::facts::{FactRecorder, Facts};
 use crate::error::{Error, errno_text};
 use crate::net::kernel::{self, TcpState};
 use crate::net::{self, ListenOptions, RecordedStream};
-use crate::transcript::{Op, Recorder, Side, Transcript};
+use crate::transcript::{Op, Side, Transcript};
 
 /// How long to wait for the closing handshake to settle before reading the socket table.
 const SETTLE_LIMIT: Duration = Duration::from_secs(1);
 
-/// `--closer`: which side closes the connection first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Which side closes the connection first: the one that will hold TIME_WAIT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Closer {
     Client,
     Server,
-    /// Run the matrix both ways.
-    Both,
+}
+
+/// What a row of the matrix did: a restart after one side closed first, or a second bind
+/// beside a server that never stopped listening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "&'static str")]
+pub enum Case {
+    Restart(Closer),
+    LiveListener,
+}
+
+impl Case {
+    /// `client`, `server` or `live listener`: the JSON's `closer`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Case::Restart(Closer::Client) => "client",
+            Case::Restart(Closer::Server) => "server",
+            Case::LiveListener => "live listener",
+        }
+    }
+}
+
+impl From<Case> for &'static str {
+    fn from(case: Case) -> Self {
+        case.as_str()
+    }
+}
+
+/// Whose port a connection's TIME_WAIT socket was bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "&'static str")]
+pub enum Port {
+    Server,
+    Client,
+}
+
+impl Port {
+    /// `server port` or `client port`: the JSON's `time_wait_on`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Port::Server => "server port",
+            Port::Client => "client port",
+        }
+    }
+}
+
+impl From<Port> for &'static str {
+    fn from(port: Port) -> Self {
+        port.as_str()
+    }
 }
 
 /// One measured combination.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReuseRow {
     /// SO_REUSEADDR on the server that exited (for the live-listener row: on the listener).
     pub old_reuseaddr: bool,
     pub new_reuseaddr: bool,
-    /// `client`, `server`, or `live listener` (the old server never exited).
-    pub closer: &'static str,
+    /// Who closed first, or the live listener (the old server never exited).
+    pub closer: Case,
     /// A TIME_WAIT socket bound to the server's port was in the kernel's table.
     pub time_wait_seen: bool,
-    /// Where the connection's TIME_WAIT socket was: `server port`, `client port`, or none.
-    pub time_wait_on: Option<&'static str>,
+    /// Where the connection's TIME_WAIT socket was, if anywhere.
+    pub time_wait_on: Option<Port>,
     pub port: u16,
     pub bind_ok: bool,
     /// The errno name and message when bind() failed, e.g. `EADDRINUSE: Address in use`.
@@ -51,16 +102,93 @@ pub struct ReuseRow {
 pub struct ReuseRun {
     pub rows: Vec<ReuseRow>,
     pub transcript: Transcript,
+    /// What the demo's own events say (the socket calls' details are in the transcript).
+    pub details: Facts<Detail>,
 }
 
-/// Run every combination for the chosen closer(s), then the live-listener case.
-pub fn run(closer: Closer) -> Result<ReuseRun, Error> {
-    let rec = Recorder::new();
-    let closers: &[&'static str] = match closer {
-        Closer::Server => &["server"],
-        Closer::Client => &["client"],
-        Closer::Both => &["server", "client"],
-    };
+/// What one of the demo's events says, typed: the views put it into words.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    /// A restart begins: SO_REUSEADDR on the old server and the new one, who closes first.
+    Restart {
+        old: bool,
+        new: bool,
+        closer: Closer,
+    },
+    /// The old server closes its listening socket and exits.
+    OldServerExits,
+    /// What /proc/net/tcp showed once the connection settled: TIME_WAIT on a port, or none.
+    TimeWait(Option<Port>),
+    /// The new server's bind() went through.
+    NewBindOk { addr: SocketAddr, reuseaddr: bool },
+    /// The new server's bind() failed: the errno and its words.
+    NewBindFailed { addr: SocketAddr, error: String },
+    /// The last case begins: a live listener, and a second server, both with SO_REUSEADDR.
+    LiveListener,
+}
+
+/// What the matrix shows, with the figures measured: one value per conclusion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    /// The server closed first: `waits` of `runs` left a TIME_WAIT on its port, and the
+    /// rule (a bind past it needs SO_REUSEADDR on both sockets) compared with the binds.
+    ServerClosedFirst {
+        waits: usize,
+        runs: usize,
+        rule: ServerRule,
+    },
+    /// The client closed first: `on_client_port` of `runs` left the TIME_WAIT there.
+    ClientClosedFirst {
+        on_client_port: usize,
+        runs: usize,
+        every_bind_ok: bool,
+    },
+    /// A second bind beside a live listener failed with `error`, as Linux does.
+    LiveListenerKeepsPort { error: Option<String> },
+    /// A second bind beside a live listener went through: this kernel differs.
+    LiveListenerShared,
+    /// The moral: set SO_REUSEADDR in every run of a server.
+    SetItEveryRun,
+}
+
+/// The rule for binding past a TIME_WAIT, against the measured binds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerRule {
+    /// No TIME_WAIT was left on the port: nothing to judge.
+    NoTimeWait,
+    /// The new bind() succeeded only where both sockets had set SO_REUSEADDR.
+    Held,
+    /// The binds went otherwise: the combinations (old, new SO_REUSEADDR) that bound.
+    Differs { bound: Vec<(bool, bool)> },
+}
+
+impl Finding {
+    /// The finding's stable code, for JSON (`finding_codes`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Finding::ServerClosedFirst { rule, .. } => match rule {
+                ServerRule::NoTimeWait => "server_closed_no_time_wait",
+                ServerRule::Held => "server_closed_rule_held",
+                ServerRule::Differs { .. } => "server_closed_rule_differs",
+            },
+            Finding::ClientClosedFirst {
+                every_bind_ok: true,
+                ..
+            } => "client_closed_port_free",
+            Finding::ClientClosedFirst {
+                every_bind_ok: false,
+                ..
+            } => "client_closed_binds_failed",
+            Finding::LiveListenerKeepsPort { .. } => "live_listener_keeps_port",
+            Finding::LiveListenerShared => "live_listener_shared",
+            Finding::SetItEveryRun => "set_reuseaddr_every_run",
+        }
+    }
+}
+
+/// Run every combination for each closer asked for, then the live-listener case.
+pub fn run(closers: &[Closer]) -> Result<ReuseRun, Error> {
+    let rec = FactRecorder::new();
     let mut rows = Vec::new();
     for &who in closers {
         for old in [false, true] {
@@ -70,63 +198,52 @@ pub fn run(closer: Closer) -> Result<ReuseRun, Error> {
         }
     }
     rows.push(bind_beside_live_listener(&rec)?);
+    let (transcript, details) = rec.finish();
     Ok(ReuseRun {
         rows,
-        transcript: Transcript {
-            events: rec.events(),
-            ..Transcript::default()
-        },
+        transcript,
+        details,
     })
 }
 
 /// One server life: accept, close in the given order, exit, and a new bind on its port.
-fn restart(closer: &'static str, old: bool, new: bool, rec: &Recorder) -> Result<ReuseRow, Error> {
-    rec.record(
-        Side::Server,
-        Op::Note,
-        format!(
-            "old server SO_REUSEADDR {}, new server {}, {closer} closes first",
-            on_off(old),
-            on_off(new)
-        ),
-    );
+fn restart(
+    closer: Closer,
+    old: bool,
+    new: bool,
+    rec: &FactRecorder<Detail>,
+) -> Result<ReuseRow, Error> {
+    rec.record(Side::Server, Op::Note, Detail::Restart { old, new, closer });
     let listener = net::open_listener(
         &ListenOptions {
             reuseaddr: old,
             ..ListenOptions::loopback()
         },
-        rec,
+        rec.recorder(),
     )?;
     let addr = local_addr(&listener)?;
-    let client = net::connect(addr, false, rec)?;
-    let server = net::accept(&listener, rec)?;
+    let client = net::connect(addr, false, rec.recorder())?;
+    let server = net::accept(&listener, rec.recorder())?;
     let client_addr = client
         .local_addr()
         .map_err(|e| Error::io("getsockname()", e))?;
-    let (first, second) = if closer == "server" {
+    let (first, second) = if closer == Closer::Server {
         (server, client)
     } else {
         (client, server)
     };
     close_in_order(first, second)?;
     drop(listener);
-    rec.record(Side::Server, Op::Close, "the old server exits".to_string());
+    rec.record(Side::Server, Op::Close, Detail::OldServerExits);
 
     let time_wait_on = settle_time_wait(addr, client_addr);
-    rec.record(
-        Side::Server,
-        Op::Note,
-        match time_wait_on {
-            Some(side) => format!("/proc/net/tcp: TIME_WAIT on the {side}"),
-            None => "/proc/net/tcp: no TIME_WAIT for this connection".to_string(),
-        },
-    );
+    rec.record(Side::Server, Op::Note, Detail::TimeWait(time_wait_on));
     let outcome = bind_new_server(addr, new, rec);
     Ok(ReuseRow {
         old_reuseaddr: old,
         new_reuseaddr: new,
-        closer,
-        time_wait_seen: time_wait_on == Some("server port"),
+        closer: Case::Restart(closer),
+        time_wait_seen: time_wait_on == Some(Port::Server),
         time_wait_on,
         port: addr.port(),
         bind_ok: outcome.is_ok(),
@@ -152,7 +269,7 @@ fn close_in_order(first: RecordedStream, mut second: RecordedStream) -> Result<(
 
 /// Watch the kernel's table until the connection has left its closing states, then say
 /// which side holds TIME_WAIT (if any). Bounded by [`SETTLE_LIMIT`].
-fn settle_time_wait(server: SocketAddr, client: SocketAddr) -> Option<&'static str> {
+fn settle_time_wait(server: SocketAddr, client: SocketAddr) -> Option<Port> {
     let started = Instant::now();
     loop {
         let table = kernel::tcp_sockets().unwrap_or_default();
@@ -167,9 +284,9 @@ fn settle_time_wait(server: SocketAddr, client: SocketAddr) -> Option<&'static s
         let settled = |s: Option<TcpState>| matches!(s, None | Some(TcpState::TimeWait));
         if (settled(server_side) && settled(client_side)) || started.elapsed() > SETTLE_LIMIT {
             return if server_side == Some(TcpState::TimeWait) {
-                Some("server port")
+                Some(Port::Server)
             } else if client_side == Some(TcpState::TimeWait) {
-                Some("client port")
+                Some(Port::Client)
             } else {
                 None
             };
@@ -179,7 +296,11 @@ fn settle_time_wait(server: SocketAddr, client: SocketAddr) -> Option<&'static s
 }
 
 /// A new server: socket(), SO_REUSEADDR as asked, bind() to the old port, listen().
-fn bind_new_server(addr: SocketAddr, reuseaddr: bool, rec: &Recorder) -> Result<(), String> {
+fn bind_new_server(
+    addr: SocketAddr,
+    reuseaddr: bool,
+    rec: &FactRecorder<Detail>,
+) -> Result<(), String> {
     let attempt = || -> io::Result<Socket> {
         let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
         socket.set_reuse_address(reuseaddr)?;
@@ -192,34 +313,34 @@ fn bind_new_server(addr: SocketAddr, reuseaddr: bool, rec: &Recorder) -> Result<
             rec.record(
                 Side::Server,
                 Op::Bind,
-                format!(
-                    "{addr} (new server, SO_REUSEADDR {}): ok",
-                    on_off(reuseaddr)
-                ),
+                Detail::NewBindOk { addr, reuseaddr },
             );
             Ok(())
         }
         Err(e) => {
-            let text = errno_text(&e);
-            rec.record(Side::Server, Op::Error, format!("new bind({addr}): {text}"));
-            Err(text)
+            let error = errno_text(&e);
+            rec.record(
+                Side::Server,
+                Op::Error,
+                Detail::NewBindFailed {
+                    addr,
+                    error: error.clone(),
+                },
+            );
+            Err(error)
         }
     }
 }
 
 /// A second server binds the port while the first still listens, both with SO_REUSEADDR.
-fn bind_beside_live_listener(rec: &Recorder) -> Result<ReuseRow, Error> {
-    rec.record(
-        Side::Server,
-        Op::Note,
-        "a live listener with SO_REUSEADDR on, and a second server with it on too".to_string(),
-    );
+fn bind_beside_live_listener(rec: &FactRecorder<Detail>) -> Result<ReuseRow, Error> {
+    rec.record(Side::Server, Op::Note, Detail::LiveListener);
     let listener = net::open_listener(
         &ListenOptions {
             reuseaddr: true,
             ..ListenOptions::loopback()
         },
-        rec,
+        rec.recorder(),
     )?;
     let addr = local_addr(&listener)?;
     let outcome = bind_new_server(addr, true, rec);
@@ -227,7 +348,7 @@ fn bind_beside_live_listener(rec: &Recorder) -> Result<ReuseRow, Error> {
     Ok(ReuseRow {
         old_reuseaddr: true,
         new_reuseaddr: true,
-        closer: "live listener",
+        closer: Case::LiveListener,
         time_wait_seen: false,
         time_wait_on: None,
         port: addr.port(),
@@ -242,98 +363,62 @@ fn local_addr(listener: &TcpListener) -> Result<SocketAddr, Error> {
         .map_err(|e| Error::io("getsockname()", e))
 }
 
-fn on_off(on: bool) -> &'static str {
-    if on { "on" } else { "off" }
-}
-
-/// What the matrix shows, in plain words, checked row by row against the rule Linux follows
-/// (the bind succeeds past a TIME_WAIT only if both the old and the new socket set
-/// SO_REUSEADDR; a live listener always blocks). Deviations are said, not hidden.
-pub fn findings(rows: &[ReuseRow]) -> Vec<String> {
+/// What the matrix shows, checked row by row against the rule Linux follows (the bind
+/// succeeds past a TIME_WAIT only if both the old and the new socket set SO_REUSEADDR; a live
+/// listener always blocks). Deviations are found, not hidden; `render::reuseaddr_view` says
+/// them in words.
+pub fn findings(rows: &[ReuseRow]) -> Vec<Finding> {
     let mut out = Vec::new();
-    let server: Vec<&ReuseRow> = rows.iter().filter(|r| r.closer == "server").collect();
+    let closed_by = |closer| {
+        rows.iter()
+            .filter(move |r| r.closer == Case::Restart(closer))
+    };
+    let server: Vec<&ReuseRow> = closed_by(Closer::Server).collect();
     if !server.is_empty() {
-        let waits = server.iter().filter(|r| r.time_wait_seen).count();
         // The rule is about binding past a TIME_WAIT: judge it only where one was seen.
         let judged: Vec<&&ReuseRow> = server.iter().filter(|r| r.time_wait_seen).collect();
-        let rule_held = judged
+        let rule = if judged.is_empty() {
+            ServerRule::NoTimeWait
+        } else if judged
             .iter()
-            .all(|r| r.bind_ok == (r.old_reuseaddr && r.new_reuseaddr));
-        let mut text = format!(
-            "Server closed first: the kernel listed a TIME_WAIT socket on the server's port in \
-             {waits} of {} runs (the side that closes first waits, about 60 s on Linux). ",
-            server.len()
-        );
-        if judged.is_empty() {
-            text.push_str(
-                "With no TIME_WAIT left on the port (this kernel kept none), nothing stood in \
-                 the new bind()'s way.",
-            );
-        } else if rule_held {
-            text.push_str(
-                "The new bind() succeeded only when both the old and the new socket had set \
-                 SO_REUSEADDR.",
-            );
+            .all(|r| r.bind_ok == (r.old_reuseaddr && r.new_reuseaddr))
+        {
+            ServerRule::Held
         } else {
-            let ok: Vec<String> = judged
-                .iter()
-                .filter(|r| r.bind_ok)
-                .map(|r| {
-                    format!(
-                        "old {}/new {}",
-                        on_off(r.old_reuseaddr),
-                        on_off(r.new_reuseaddr)
-                    )
-                })
-                .collect();
-            text.push_str(&format!(
-                "The new bind() succeeded for: {}. This kernel differs from the usual Linux \
-                 rule (both sockets must set SO_REUSEADDR).",
-                if ok.is_empty() {
-                    "none".to_string()
-                } else {
-                    ok.join(", ")
-                }
-            ));
-        }
-        out.push(text);
-    }
-    let client: Vec<&ReuseRow> = rows.iter().filter(|r| r.closer == "client").collect();
-    if !client.is_empty() {
-        let on_client = client
-            .iter()
-            .filter(|r| r.time_wait_on == Some("client port"))
-            .count();
-        let all_ok = client.iter().all(|r| r.bind_ok);
-        out.push(format!(
-            "Client closed first: the TIME_WAIT sat on the client's port in {on_client} of {} \
-             runs, so the server's port was free{}",
-            client.len(),
-            if all_ok {
-                ": every new bind() succeeded, with or without SO_REUSEADDR.".to_string()
-            } else {
-                ", yet some binds failed — see the table; this kernel differs here.".to_string()
+            ServerRule::Differs {
+                bound: judged
+                    .iter()
+                    .filter(|r| r.bind_ok)
+                    .map(|r| (r.old_reuseaddr, r.new_reuseaddr))
+                    .collect(),
             }
-        ));
-    }
-    if let Some(live) = rows.iter().find(|r| r.closer == "live listener") {
-        out.push(if live.bind_ok {
-            "A second server bound the port while the first still listened: this kernel \
-             allowed it (Linux normally refuses)."
-                .to_string()
-        } else {
-            format!(
-                "A server still listening keeps its port: the second bind() failed ({}) even \
-                 with SO_REUSEADDR on both. SO_REUSEADDR lets a port go past TIME_WAIT, not \
-                 past a live server.",
-                live.error.as_deref().unwrap_or("refused")
-            )
+        };
+        out.push(Finding::ServerClosedFirst {
+            waits: judged.len(),
+            runs: server.len(),
+            rule,
         });
     }
-    out.push(
-        "So do what the notes say — setsockopt(SO_REUSEADDR) before bind() — in every run of \
-         your server: it only helps if the old server had set it too."
-            .to_string(),
-    );
+    let client: Vec<&ReuseRow> = closed_by(Closer::Client).collect();
+    if !client.is_empty() {
+        out.push(Finding::ClientClosedFirst {
+            on_client_port: client
+                .iter()
+                .filter(|r| r.time_wait_on == Some(Port::Client))
+                .count(),
+            runs: client.len(),
+            every_bind_ok: client.iter().all(|r| r.bind_ok),
+        });
+    }
+    if let Some(live) = rows.iter().find(|r| r.closer == Case::LiveListener) {
+        out.push(if live.bind_ok {
+            Finding::LiveListenerShared
+        } else {
+            Finding::LiveListenerKeepsPort {
+                error: live.error.clone(),
+            }
+        });
+    }
+    out.push(Finding::SetItEveryRun);
     out
 }

@@ -5,31 +5,27 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::report::{json_lines, push_findings};
-use super::text::{Line, Look, paint_wrapped};
-use crate::lesson::backlog_demo::{BacklogRun, findings};
+use super::text::{Line, Look, pad, paint_wrapped};
+use super::words::Words;
+use crate::lesson::backlog_demo::{BacklogRun, ClientOutcome, findings};
 
 /// Where the last column (after accept() began) starts: its text wraps under itself.
 const LAST_COLUMN: usize = 41;
 
-pub fn render(run: &BacklogRun, width: usize) -> String {
+pub fn render(run: &BacklogRun, width: usize, words: Words) -> String {
     let mut out = String::new();
     let o = &run.options;
-    let title = format!(
-        "lab backlog-demo — listen({}) as a waiting room (半连接池), measured",
-        o.backlog
-    );
+    let title = words.backlog_title(o.backlog);
     out.push_str(&paint_wrapped(&Line::of(title, Look::Heading), width, 0));
-    let how = format!(
-        "the server listens and does not accept() for {} ms; {} clients connect without \
-         blocking; then it accepts all it can",
-        o.wait.as_millis(),
-        o.clients
-    );
+    let how = words.backlog_how(o.wait.as_millis(), o.clients);
     out.push_str(&paint_wrapped(&Line::of(how, Look::Dim), width, 0));
     out.push('\n');
+    let [client, port, before, after] = words.backlog_columns();
     let header = format!(
-        "{:<7}{:<8}{:<26}{}",
-        "client", "port", "before accept()", "after accept() began"
+        "{}{}{}{after}",
+        pad(client, 7),
+        pad(port, 8),
+        pad(before, 26)
     );
     out.push_str(&paint_wrapped(
         &Line::of(header, Look::Dim),
@@ -37,47 +33,52 @@ pub fn render(run: &BacklogRun, width: usize) -> String {
         LAST_COLUMN,
     ));
     for c in &run.clients {
-        let mut line = Line::of(format!("c{:<6}{:<8}", c.client, c.port), Look::Plain);
-        let state = c.state_before_accept.as_deref().unwrap_or("?");
-        if c.connected_before_accept {
-            line.push(
-                format!("{:<26}", format!("connected ({state})")),
-                Look::Good,
-            );
-        } else {
-            line.push(format!("{:<26}", format!("waiting ({state})")), Look::Bad);
-        }
-        let after = match (
-            &c.error,
-            c.connected_before_accept,
-            c.connected_ms,
-            c.accepted_ms,
-        ) {
-            (Some(e), ..) => format!("failed: {e}"),
-            (None, true, _, Some(a)) => format!("accepted at {a:.0} ms"),
-            (None, false, _, Some(a)) => format!("got in on a SYN retry, accepted at {a:.0} ms"),
-            (None, _, Some(t), None) => format!("handshake done at {t:.0} ms, never accepted"),
-            (None, _, None, None) => "still waiting when the demo stopped".to_string(),
-        };
-        line.push(after, Look::Plain);
-        out.push_str(&paint_wrapped(&line, width, LAST_COLUMN));
+        out.push_str(&paint_wrapped(&client_line(c, words), width, LAST_COLUMN));
     }
-    let _ = writeln!(
-        out,
-        "{}",
-        Line::of(
-            format!("(accept() began at {:.0} ms)", run.accept_began_ms),
-            Look::Dim
-        )
-        .paint()
-    );
+    let began = words.backlog_accept_began(run.accept_began_ms);
+    let _ = writeln!(out, "{}", Line::of(began, Look::Dim).paint());
     out.push('\n');
-    push_findings(&mut out, &findings(run), width);
+    let findings: Vec<String> = findings(run)
+        .iter()
+        .map(|f| words.backlog_finding(f))
+        .collect();
+    push_findings(&mut out, &findings, width);
     out
 }
 
-/// JSON Lines: the socket events, then the summary graders read.
-pub fn render_json(run: &BacklogRun) -> String {
+/// One client's row: its number, its port, its state when the wait ended, what came after.
+fn client_line(c: &ClientOutcome, words: Words) -> Line {
+    let mut line = Line::of(format!("c{:<6}{:<8}", c.client, c.port), Look::Plain);
+    let state = c.state_before_accept.as_deref().unwrap_or("?");
+    let before = pad(&words.backlog_before(c.connected_before_accept, state), 26);
+    line.push(
+        before,
+        if c.connected_before_accept {
+            Look::Good
+        } else {
+            Look::Bad
+        },
+    );
+    let after = match (
+        &c.error,
+        c.connected_before_accept,
+        c.connected_ms,
+        c.accepted_ms,
+    ) {
+        (Some(e), ..) => words.backlog_failed(e),
+        (None, true, _, Some(a)) => words.backlog_accepted(false, a),
+        (None, false, _, Some(a)) => words.backlog_accepted(true, a),
+        (None, _, Some(t), None) => words.backlog_never_accepted(t),
+        (None, _, None, None) => words.backlog_still_waiting().to_string(),
+    };
+    line.push(after, Look::Plain);
+    line
+}
+
+/// JSON Lines: the socket events, then the summary graders read. `findings` are sentences
+/// in the chosen language; `finding_codes`, in the same order, are stable codes.
+pub fn render_json(run: &BacklogRun, words: Words) -> String {
+    let findings = findings(run);
     let summary = json!({
         "op": "summary",
         "lesson": "backlog-demo",
@@ -94,7 +95,9 @@ pub fn render_json(run: &BacklogRun) -> String {
         "accepted": run.accepted(),
         "accept_began_ms": run.accept_began_ms,
         "per_client": run.clients,
-        "findings": findings(run),
+        "findings": findings.iter().map(|f| words.backlog_finding(f)).collect::<Vec<_>>(),
+        "finding_codes": findings.iter().map(|f| f.code()).collect::<Vec<_>>(),
     });
-    json_lines(&run.transcript.events, &summary)
+    let detail = |seq| run.details.of(seq).map(|d| words.backlog_detail(d));
+    json_lines(&run.transcript.events, detail, &summary)
 }

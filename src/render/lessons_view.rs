@@ -3,13 +3,16 @@
 use unicode_width::UnicodeWidthStr;
 
 use super::text::{Line, Look, paint_wrapped};
+use super::words::Words;
 use crate::lesson::LessonInfo;
 
 /// Name, title and command of each lesson: on one line each when they all fit `width`,
 /// else the title wrapped beside the name and the command on a line of its own.
-pub fn render(lessons: &[LessonInfo], width: usize) -> String {
+pub fn render(lessons: &[LessonInfo], width: usize, words: Words) -> String {
     let name_width = lessons.iter().map(|l| l.name.len()).max().unwrap_or(0);
-    let one_line = |l: &LessonInfo| format!("{}  ·  $ {}", l.title, l.command);
+    let title = |l: &LessonInfo| l.title(words.0);
+    let command = |l: &LessonInfo| words.lesson_command(l);
+    let one_line = |l: &LessonInfo| format!("{}  ·  $ {}", title(l), command(l));
     let fits = lessons
         .iter()
         .all(|l| name_width + 2 + one_line(l).width() <= width);
@@ -21,20 +24,15 @@ pub fn render(lessons: &[LessonInfo], width: usize) -> String {
             out.push_str(&paint_wrapped(&line, width, name_width + 2));
             continue;
         }
-        line.push(lesson.title, Look::Plain);
+        line.push(title(lesson), Look::Plain);
         out.push_str(&paint_wrapped(&line, width, name_width + 2));
         let command = Line::of(
-            format!("{}$ {}", " ".repeat(name_width + 2), lesson.command),
+            format!("{}$ {}", " ".repeat(name_width + 2), command(lesson)),
             Look::Dim,
         );
         out.push_str(&paint_wrapped(&command, width, name_width + 4));
     }
     out
-}
-
-/// After the text of a lesson whose demo needs a server and a client apart.
-pub fn needs_two_terminals(command: &str) -> String {
-    format!("\nThis lesson needs two terminals: {command}\n")
 }
 
 /// The line between a lesson's text and its demo: the command, as a student would type it.

@@ -31,8 +31,8 @@ pub use text::human_bytes;
 
 use std::io::IsTerminal;
 
-/// `--color`: when to colour the output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// When to colour the output (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColorChoice {
     /// Colour a terminal, unless NO_COLOR is set.
     Auto,

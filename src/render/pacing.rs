@@ -13,8 +13,11 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use unicode_width::UnicodeWidthStr;
+
 use super::style;
 use super::terminal;
+use super::words::Words;
 use crate::error::Error;
 
 /// How a view is paced.
@@ -37,8 +40,13 @@ enum Key {
     Other,
 }
 
-/// Write `blocks` to `out` one at a time, paced.
-pub fn pace(blocks: &[String], pacing: Pacing, out: &mut dyn Write) -> Result<(), Error> {
+/// Write `blocks` to `out` one at a time, paced; `--step`'s prompt in `words`.
+pub fn pace(
+    blocks: &[String],
+    pacing: Pacing,
+    words: Words,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let write = |out: &mut dyn Write, text: &str| {
         out.write_all(text.as_bytes())
             .and_then(|()| out.flush())
@@ -53,7 +61,7 @@ pub fn pace(blocks: &[String], pacing: Pacing, out: &mut dyn Write) -> Result<()
         }
         return Ok(());
     };
-    let mut keys = Keys::open();
+    let mut keys = Keys::open(words);
     let mut shown = 0;
     let mut stepping = true;
     while shown < blocks.len() {
@@ -91,10 +99,11 @@ struct Keys {
     erase: bool,
     /// The rows can be taken back: stdout is that terminal too.
     can_go_back: bool,
+    words: Words,
 }
 
 impl Keys {
-    fn open() -> Keys {
+    fn open(words: Words) -> Keys {
         let raw = RawMode::enter(io::stdin().as_raw_fd());
         let smart = !terminal::is_dumb();
         let erase = io::stderr().is_terminal() && smart;
@@ -102,16 +111,13 @@ impl Keys {
             can_go_back: raw.is_some() && erase && io::stdout().is_terminal(),
             raw,
             erase,
+            words,
         }
     }
 
     /// Show the prompt, wait for a key, take the prompt away again.
     fn ask(&mut self) -> Key {
-        let prompt = if self.raw.is_some() {
-            "  [Enter/space: next · b: back · q: the rest]"
-        } else {
-            "  [Enter: next · q Enter: the rest]"
-        };
+        let prompt = self.words.step_prompt(self.raw.is_some());
         let mut err = io::stderr().lock();
         let _ = write!(err, "{}", style::dim(prompt));
         let _ = if self.erase {
@@ -129,7 +135,7 @@ impl Keys {
             let _ = write!(err, "\r\x1b[2K");
         } else if io::stderr().is_terminal() {
             // A dumb terminal still knows a carriage return: blank the prompt out.
-            let _ = write!(err, "\r{}\r", " ".repeat(prompt.chars().count()));
+            let _ = write!(err, "\r{}\r", " ".repeat(prompt.width()));
         }
         let _ = err.flush();
         key

@@ -1,49 +1,44 @@
-//! Sentences that commands and tools put into errors and events. They are made here, with
-//! the other words, so that every sentence a user reads has one home (and can be translated
-//! in one place).
+//! The error line, in the chosen language: `main` prints what [`error_line`] makes. Errors
+//! that lab explains itself are typed ([`Problem`]) and worded here by their facts; CPython's
+//! struct messages keep Python's words inside the frame. Messages whose words are still made
+//! elsewhere keep their English frame, so a line is never half one language, half another.
+//!
+//! Also the words the chat and the server put into their live events, in English until those
+//! events carry typed reasons.
 
-use std::net::SocketAddr;
-
-use super::words::Words;
-use crate::cli::Command;
-use crate::error::Error;
+use crate::error::{Error, Problem};
 use crate::lang::Lang;
+use crate::render::words::Words;
 
-/// A global flag the subcommand would ignore: refused, saying why.
-pub fn flag_not_for(flag: &str, command: &Command, why: &str) -> Error {
-    Error::Usage(format!(
-        "{flag} does nothing for lab {}: {why}",
-        command.name()
-    ))
+/// `error: …` (or `错误：…`), the one line `main` prints for an error.
+pub fn error_line(error: &Error, lang: Lang) -> String {
+    let words = Words(lang);
+    let said = match error {
+        Error::Problem(p) => problem(p, words),
+        Error::Struct(cpython) => words.struct_error(cpython),
+        Error::Output(e) => words.output_failed(e),
+        Error::Said { text, .. } => text.clone(),
+        Error::Trace(e) => words.trace_error(e),
+        other => return format!("{}{other}", Words(Lang::En).error_label()),
+    };
+    format!("{}{said}", words.error_label())
 }
 
-/// `lab man` asked for a page that is not there.
-pub fn no_such_page(path: &[String]) -> Error {
-    Error::Usage(format!(
-        "lab man {}: no such subcommand (lab --help lists them)",
-        path.join(" ")
-    ))
-}
-
-// The tools' sentences live with their words now (`render::words::live`, `words::upload`),
-// in English and Chinese; these English forms remain for callers that have no language.
-
-/// The port is taken: see [`Words::address_in_use`].
-pub fn address_in_use(addr: SocketAddr, reuseaddr: bool) -> String {
-    Words(Lang::En).address_in_use(addr, reuseaddr)
-}
-
-/// `lab chat` was turned away: see [`Words::turned_away`].
-pub fn turned_away(said: &str) -> String {
-    Words(Lang::En).turned_away(said)
-}
-
-/// `lab serve` to a client over `--max-clients`: see [`Words::turn_away`].
-pub fn refusal(max_clients: usize) -> String {
-    Words(Lang::En).turn_away(&crate::tools::reasons::TurnAway::MaxClients(max_clients))
-}
-
-/// `lab upload-demo --size` too large: see [`Words::not_enough_space`].
-pub fn not_enough_space(dir: &std::path::Path, size: u64, needed: u64, free: u64) -> String {
-    Words(Lang::En).not_enough_space(dir, size, needed, free)
+/// A problem lab explains itself, in words.
+pub fn problem(problem: &Problem, words: Words) -> String {
+    match problem {
+        Problem::FlagIgnored { flag, command, why } => words.flag_ignored(flag, command, *why),
+        Problem::NoSuchPage { path } => words.no_such_page(path),
+        Problem::AddressInUse { addr, reuseaddr } => words.address_in_use(*addr, *reuseaddr),
+        Problem::TurnedAway { said } => words.turned_away(said),
+        Problem::NotEnoughSpace {
+            dir,
+            size,
+            needed,
+            free,
+        } => words.not_enough_space(dir, *size, *needed, *free),
+        Problem::NotHex { character, at } => words.not_hex(*character, *at),
+        Problem::OddHexDigits { count } => words.odd_hex_digits(*count),
+        Problem::DemoDoesNotParse { error } => words.demo_does_not_parse(error),
+    }
 }

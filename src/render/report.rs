@@ -17,11 +17,23 @@ pub fn push_findings(out: &mut String, findings: &[String], width: usize) {
     }
 }
 
-/// JSON Lines: every event, then the summary object.
-pub fn json_lines(events: &[Event], summary: &serde_json::Value) -> String {
+/// JSON Lines: every event, then the summary object. An event whose detail is a typed fact
+/// gets it in words from `detail` (by the event's `seq`).
+pub fn json_lines(
+    events: &[Event],
+    detail: impl Fn(usize) -> Option<String>,
+    summary: &serde_json::Value,
+) -> String {
     let mut out = String::new();
     for event in events {
-        let line = serde_json::to_string(event).expect("events serialize: plain fields only");
+        let line = match detail(event.seq) {
+            Some(text) => serde_json::to_string(&Event {
+                detail: Some(text),
+                ..event.clone()
+            }),
+            None => serde_json::to_string(event),
+        };
+        let line = line.expect("events serialize: plain fields only");
         let _ = writeln!(out, "{line}");
     }
     let _ = writeln!(out, "{summary}");

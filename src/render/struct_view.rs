@@ -8,10 +8,12 @@ use std::fmt::Write as _;
 use serde_json::{Value as Json, json};
 
 use super::json::hex;
-use super::text::{Line, Look, paint_wrapped};
+use super::text::{Line, Look, pad, pad_left, paint_wrapped};
+use super::words::Words;
+use super::words::structs::OrderNote;
 use crate::structfmt::report::{Direction, StructReport};
 use crate::structfmt::{
-    ByteOrder, ItemKind, StructFormat, Value, bytes_repr, float_repr, tuple_repr, value_repr,
+    ItemKind, StructFormat, Value, bytes_repr, float_repr, tuple_repr, value_repr,
 };
 use crate::transcript::Part;
 
@@ -23,7 +25,7 @@ const MAX_ROW_BYTES: usize = 16;
 const BYTES_COLUMN: usize = 46;
 
 /// The text view of a pack or an unpack.
-pub fn render(report: &StructReport, width: usize) -> String {
+pub fn render(report: &StructReport, width: usize, words: Words) -> String {
     let mut out = String::new();
     let first = match report.direction {
         Direction::Pack => bytes_repr(&report.bytes),
@@ -32,80 +34,50 @@ pub fn render(report: &StructReport, width: usize) -> String {
     let _ = writeln!(out, "{first}");
     let f = &report.format;
     let summary = format!(
-        "{} — {} · {} bytes",
+        "{} — {} · {}",
         quoted(f.text()),
-        describe_order(f.byte_order()),
-        f.size()
+        words.byte_order(f.byte_order()),
+        words.struct_size(f.size())
     );
     push_wrapped(&mut out, &summary, Look::Dim, width);
     out.push('\n');
-    push_field_map(&mut out, report, width);
+    push_field_map(&mut out, report, width, words);
     if let Some(alt) = &report.network_order {
         out.push('\n');
-        let text = match (&alt.result, report.direction) {
-            (Ok((bytes, _)), Direction::Pack) if *bytes == report.bytes => format!(
-                "note: the byte order did not matter here (single bytes), but a header on the \
-                 wire must not depend on the machine: write {} and both ends agree.",
-                quoted(&alt.format)
-            ),
-            (Ok((_, values)), Direction::Unpack) if *values == report.values => format!(
-                "note: the byte order did not matter here, but a wire format must not depend \
-                 on the machine: write {}.",
-                quoted(&alt.format)
-            ),
-            (Ok((bytes, _)), Direction::Pack) => format!(
-                "note: a header on the wire must not depend on the machine. With network \
-                 order, struct.pack({}, …) gives {} instead.",
-                quoted(&alt.format),
-                bytes_repr(bytes)
-            ),
-            (Ok((_, values)), Direction::Unpack) => format!(
-                "note: these bytes read in network order, struct.unpack({}, …), give {} \
-                 instead: both ends must agree on the byte order.",
-                quoted(&alt.format),
-                tuple_repr(values)
-            ),
-            (Err(e), _) => format!(
-                "note: a header on the wire must not depend on the machine; written for the \
-                 wire as {} these codes do not fit the same bytes ({e}): native sizes and \
-                 alignment differ from the standard ones, so write wire formats with '!' \
-                 from the start.",
-                quoted(&alt.format)
-            ),
+        let format = quoted(&alt.format);
+        let note = match (&alt.result, report.direction) {
+            (Ok((b, _)), Direction::Pack) if *b == report.bytes => OrderNote::SameBytes { format },
+            (Ok((_, v)), Direction::Unpack) if *v == report.values => {
+                OrderNote::SameValues { format }
+            }
+            (Ok((b, _)), Direction::Pack) => OrderNote::OtherBytes {
+                format,
+                bytes: bytes_repr(b),
+            },
+            (Ok((_, v)), Direction::Unpack) => OrderNote::OtherValues {
+                format,
+                values: tuple_repr(v),
+            },
+            (Err(e), _) => OrderNote::Refused {
+                format,
+                error: e.to_string(),
+            },
         };
-        push_wrapped(&mut out, &text, Look::Heading, width);
+        push_wrapped(&mut out, &words.order_note(&note), Look::Heading, width);
     }
     out
 }
 
 /// `lab struct calcsize`: the size, then what decides it.
-pub fn render_calcsize(format: &StructFormat, width: usize) -> String {
+pub fn render_calcsize(format: &StructFormat, width: usize, words: Words) -> String {
     let mut out = format!("{}\n", format.size());
     let text = format!(
         "{} — {}",
         quoted(format.text()),
-        describe_order(format.byte_order())
+        words.byte_order(format.byte_order())
     );
     push_wrapped(&mut out, &text, Look::Dim, width);
     out
-}
-
-fn describe_order(order: ByteOrder) -> String {
-    let machine = if cfg!(target_endian = "big") {
-        "big-endian"
-    } else {
-        "little-endian"
-    };
-    match order {
-        ByteOrder::Native => {
-            format!("native: this machine's byte order ({machine}), sizes and alignment")
-        }
-        ByteOrder::NativeStandard => {
-            format!("this machine's byte order ({machine}), standard sizes, no alignment")
-        }
-        ByteOrder::Little => "little-endian, standard sizes, no alignment".into(),
-        ByteOrder::Big => "big-endian (network order), standard sizes, no alignment".into(),
-    }
 }
 
 /// A format in Python quotes, as it would be written in code.
@@ -118,10 +90,14 @@ fn push_wrapped(out: &mut String, text: &str, look: Look, width: usize) {
 }
 
 /// offset, size, code, value, bytes — one row per value, pad run or alignment gap.
-fn push_field_map(out: &mut String, report: &StructReport, width: usize) {
+fn push_field_map(out: &mut String, report: &StructReport, width: usize, words: Words) {
+    let [offset, size, code, value, bytes] = words.field_columns();
     let header = format!(
-        "{:>6}  {:>4}  {:<4}  {:<24}  bytes",
-        "offset", "size", "code", "value"
+        "{}  {}  {}  {}  {bytes}",
+        pad_left(offset, 6),
+        pad_left(size, 4),
+        pad(code, 4),
+        pad(value, 24)
     );
     let _ = writeln!(out, "{}", Line::of(header, Look::Dim).paint());
     let mut rows = 0;
@@ -137,12 +113,8 @@ fn push_field_map(out: &mut String, report: &StructReport, width: usize) {
                 report.values.get(n).map(value_repr).unwrap_or_default(),
                 Look::Label(row + 1),
             ),
-            ItemKind::PadBytes => ("x".into(), "pad bytes".into(), Look::Dim),
-            ItemKind::Alignment => (
-                String::new(),
-                format!("alignment for '{}'", item.code),
-                Look::Dim,
-            ),
+            ItemKind::PadBytes => ("x".into(), words.pad_bytes().into(), Look::Dim),
+            ItemKind::Alignment => (String::new(), words.alignment_for(item.code), Look::Dim),
         };
         let shown = bytes.len().min(MAX_ROW_BYTES);
         let mut hex_text = bytes[..shown]
@@ -155,7 +127,7 @@ fn push_field_map(out: &mut String, report: &StructReport, width: usize) {
         }
         let value = truncate(&value, 24);
         let mut line = Line::of(format!("{:>6}  {:>4}  ", item.offset, item.size), Look::Dim);
-        line.push(format!("{code:<4}  {value:<24}  "), look);
+        line.push(format!("{code:<4}  {}  ", pad(&value, 24)), look);
         let byte_look = match look {
             Look::Label(n) => Look::Bytes {
                 message: n,
@@ -168,7 +140,7 @@ fn push_field_map(out: &mut String, report: &StructReport, width: usize) {
         out.push_str(&paint_wrapped(&line, width, BYTES_COLUMN));
     }
     if rows > MAX_ROWS {
-        let rest = format!("… {} more rows (--json lists every field)", rows - MAX_ROWS);
+        let rest = words.more_rows(rows - MAX_ROWS);
         let _ = writeln!(out, "{}", Line::of(rest, Look::Dim).paint());
     }
 }

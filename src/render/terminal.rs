@@ -59,3 +59,9 @@ pub fn is_dumb() -> bool {
 pub fn clear_line() -> &'static str {
     if is_dumb() { "\r" } else { "\r\x1b[K" }
 }
+
+/// Leave the cursor on a fresh line of stderr, below any progress bar: before lab ends on a
+/// signal.
+pub fn leave_on_a_fresh_line() {
+    eprintln!();
+}

@@ -315,14 +315,17 @@ pub fn paint_wrapped(line: &Line, width: usize, hang: usize) -> String {
     out
 }
 
-/// `text` padded with spaces on the right to `width` columns (Chinese characters take two).
-pub fn pad(text: &str, width: usize) -> String {
-    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
+/// `text` padded with spaces to `columns` display columns (a Chinese character takes two);
+/// text already that wide or wider is left as it is.
+pub fn pad(text: &str, columns: usize) -> String {
+    let fill = columns.saturating_sub(text.width());
+    format!("{text}{}", " ".repeat(fill))
 }
 
-/// `text` padded with spaces on the left to `width` columns.
-pub fn pad_left(text: &str, width: usize) -> String {
-    format!("{}{text}", " ".repeat(width.saturating_sub(text.width())))
+/// `text` with spaces before it to fill `columns` display columns: a right-aligned cell.
+pub fn pad_left(text: &str, columns: usize) -> String {
+    let fill = columns.saturating_sub(text.width());
+    format!("{}{text}", " ".repeat(fill))
 }
 
 /// Sizes the way a person reads them: 8 MiB, 64 KiB, 100 B (exact: 1000 B stays 1000 B).

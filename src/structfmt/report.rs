@@ -2,7 +2,7 @@
 //! with what network order would give instead. It computes; `render::struct_view` shows.
 
 use super::{ByteOrder, StructError, StructFormat, Value, parse_values_for};
-use crate::error::Error;
+use crate::error::{Error, Problem};
 
 /// What `lab struct` computed, for the views.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,16 +106,15 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, Error> {
         .filter(|(_, c)| !c.is_whitespace() && *c != ':' && *c != ',')
         .collect();
     if let Some((at, c)) = digits.iter().find(|(_, c)| !c.is_ascii_hexdigit()) {
-        return Err(Error::Usage(format!(
-            "HEX: {c:?} at position {at} is not a hex digit (write bytes as hex, e.g. \
-             '00 00 00 05', or as b'...')"
-        )));
+        return Err(Error::Problem(Problem::NotHex {
+            character: *c,
+            at: *at,
+        }));
     }
     if digits.len() % 2 == 1 {
-        return Err(Error::Usage(format!(
-            "HEX: {} hex digits is an odd count; every byte takes two",
-            digits.len()
-        )));
+        return Err(Error::Problem(Problem::OddHexDigits {
+            count: digits.len(),
+        }));
     }
     Ok(digits
         .chunks(2)

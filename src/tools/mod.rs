@@ -28,7 +28,16 @@ pub(crate) fn listen(
     setup: Setup,
     emit: &Emitter,
 ) -> Result<TcpListener, Error> {
-    let listener = net::open_listener(options, &Recorder::new())?;
+    let listener = net::open_listener(options, &Recorder::new()).map_err(|e| match e {
+        // Every tool that listens says the same about a port in use (and exits 1).
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
+            Error::Problem(crate::error::Problem::AddressInUse {
+                addr: options.addr,
+                reuseaddr: options.reuseaddr,
+            })
+        }
+        other => other,
+    })?;
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("getsockname()", e))?;

@@ -111,8 +111,7 @@ impl RemoveOnSignal {
                 // SAFETY: a valid set, and an int for the signal taken.
                 if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
                     let _ = std::fs::remove_dir_all(&dir);
-                    // Leave the cursor on a fresh line, below any progress bar.
-                    eprintln!();
+                    crate::render::terminal::leave_on_a_fresh_line();
                     std::process::exit(128 + signal);
                 }
             })?;

@@ -2,8 +2,11 @@
 //!
 //! A Chinese view keeps call names (`send()`), flags (`SYN`, `TCP_NODELAY`), units, numbers,
 //! hex and the student's own messages in their original form; none of those are English
-//! function words. A line that holds one of these words, outside backticks and outside a
-//! command line (`lab …`), is a sentence someone forgot to translate.
+//! function words. A line that holds one of these words, outside backticks, outside quotes
+//! ("…", “…”: a text quoting what a program says, CPython's messages) and outside a command
+//! line (`lab …`), is a sentence someone forgot to translate. Words that are code — names
+//! such as `SYN_SENT`, `split-messages`, `sticky_server.py`, `server.listen(5)`, paths — do
+//! not count.
 
 /// Function words and common verbs of lab's English sentences.
 const ENGLISH: &[&str] = &[
@@ -93,22 +96,54 @@ pub fn english_words(line: &str) -> Vec<String> {
     }
     outside_code
         .split_whitespace()
-        // Flags (`--message`), calls (`send()`), paths and names (`lessons/sticky_server.py`,
-        // `LAB_SERVER_PORT=8080`) are code wherever they stand.
-        .filter(|token| {
-            !token.starts_with('-') && !token.contains("()") && !token.contains(['/', '_', '='])
-        })
+        .filter(|token| !is_code(token))
         .flat_map(|token| token.split(|c: char| !c.is_ascii_alphabetic()))
         .filter(|w| ENGLISH.contains(&w.to_ascii_lowercase().as_str()))
         .map(str::to_string)
         .collect()
 }
 
+/// Flags (`--message`), calls (`send()`), identifiers (`SYN_SENT`, `split-messages`), paths
+/// and dotted names (`server.listen(5)`, `a.py`) are code wherever they stand.
+fn is_code(token: &str) -> bool {
+    let chars: Vec<char> = token.chars().collect();
+    let joins = |joiner: char| {
+        chars
+            .windows(3)
+            .any(|w| w[1] == joiner && w[0].is_alphanumeric() && w[2].is_alphanumeric())
+    };
+    token.starts_with('-')
+        || token.contains("()")
+        || token.contains('_')
+        || token.contains('/')
+        || joins('.')
+        || joins('-')
+}
+
+/// `text` with what stands between quotes ("…", “…”) left out, lines kept: a quotation may
+/// run over a wrapped line.
+fn outside_quotes(text: &str) -> String {
+    let mut out = String::new();
+    let mut closing = None;
+    for c in text.chars() {
+        match (closing, c) {
+            (_, '\n') => out.push(c),
+            (None, '"') => closing = Some('"'),
+            (None, '“') => closing = Some('”'),
+            (None, c) => out.push(c),
+            (Some(end), c) if c == end => closing = None,
+            (Some(_), _) => {}
+        }
+    }
+    out
+}
+
 /// Every line of `text` that still speaks English, with its words, for a failure message.
 pub fn english_lines(text: &str) -> Vec<String> {
     text.lines()
-        .filter_map(|line| {
-            let words = english_words(line);
+        .zip(outside_quotes(text).lines())
+        .filter_map(|(line, unquoted)| {
+            let words = english_words(unquoted);
             (!words.is_empty()).then(|| format!("{line:?} ({})", words.join(", ")))
         })
         .collect()
@@ -123,4 +158,8 @@ fn an_english_sentence_is_found_and_a_chinese_one_with_code_is_not() {
     assert!(english_words("send    5 B hello").is_empty());
     assert!(english_words("服务端已启动：python3 lessons/trace/sticky_server.py").is_empty());
     assert!(!english_words("the server listens on lessons/x.py").is_empty());
+    assert!(english_words("c2  还在等（SYN_SENT）  split-messages  a/b_c.py").is_empty());
+    assert!(english_lines("错误：struct 报错：\"unpack requires a buffer of 4 bytes\"").is_empty());
+    assert!(english_lines("说明 “the server\nwaits” 之后").is_empty());
+    assert!(!english_lines("the \"quoted\" part and the rest").is_empty());
 }

@@ -477,14 +477,6 @@ impl Words {
         }
     }
 
-    /// `lab chat`'s error when the server turned it away, quoting what the server said.
-    pub fn turned_away(self, said: &str) -> String {
-        match self.0 {
-            Lang::En => format!("the server turned this client away: {}", said.trim()),
-            Lang::Zh => format!("服务端拒绝了这个客户端：{}", said.trim()),
-        }
-    }
-
     /// `lab chat`'s error when a reply cannot be a frame.
     pub fn bad_reply(self, e: &FrameError) -> String {
         format!(
@@ -492,31 +484,6 @@ impl Words {
             self.pick("bad reply: ", "回复无法解帧："),
             self.broken_frame(e)
         )
-    }
-
-    /// The port is taken: the same words (and exit code) from every tool that listens.
-    pub fn address_in_use(self, addr: SocketAddr, reuseaddr: bool) -> String {
-        match self.0 {
-            Lang::En => format!(
-                "{addr}: address already in use — another program listens on that port, or a \
-                 connection of an earlier server still holds it{}; choose another port (port 0 \
-                 picks a free one) or stop the other program (see lab reuseaddr-demo)",
-                if reuseaddr {
-                    ""
-                } else {
-                    " (without --no-reuseaddr a restart binds past a TIME_WAIT)"
-                }
-            ),
-            Lang::Zh => format!(
-                "{addr}：地址已被占用——另一个程序在监听这个端口，或者之前某个服务端的连接还占着它{}；\
-                 换一个端口（端口 0 会挑一个空闲的），或者停掉那个程序（见 lab reuseaddr-demo）",
-                if reuseaddr {
-                    ""
-                } else {
-                    "（不加 --no-reuseaddr 时，重启可以绑过 TIME_WAIT）"
-                }
-            ),
-        }
     }
 
     /// `--upload-dir DIR` that is not a directory.

@@ -8,12 +8,17 @@
 //! Chinese follows the notes' and the lesson texts' terms: 粘包, 半包, 报头, 半连接池, 通信循环,
 //! 链接循环, 服务端, 客户端.
 
+mod backlog;
+mod lessons;
 mod link;
 mod live;
 mod notes;
+mod reuseaddr;
 mod stall;
+pub mod structs;
 mod summary;
 mod table;
+mod terminal;
 mod trace;
 mod trials;
 pub mod upload;

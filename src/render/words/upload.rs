@@ -2,12 +2,10 @@
 //! and logs), what `lab upload` says of a refusal in its own language whatever the server's,
 //! upload-demo's explanation, the final line and the progress lines.
 
-use std::path::Path;
 use std::time::Duration;
 
 use super::Words;
 use crate::lang::Lang;
-use crate::render::human_bytes;
 use crate::render::progress::Phase;
 use crate::tools::reasons::TurnAway;
 use crate::upload::receive::Received;
@@ -324,28 +322,6 @@ impl Words {
         }
     }
 
-    /// `lab upload-demo --size` larger than the disk can hold twice.
-    pub fn not_enough_space(self, dir: &Path, size: u64, needed: u64, free: u64) -> String {
-        let (size, needed, free) = (
-            human_bytes(size),
-            approximate_bytes(needed),
-            approximate_bytes(free),
-        );
-        match self.0 {
-            Lang::En => format!(
-                "--size {size}: the demo writes the file and receives a copy of it, so it needs \
-                 {needed} free in {}, which has {free}; choose a smaller --size, or point TMPDIR \
-                 at a roomier disk",
-                dir.display()
-            ),
-            Lang::Zh => format!(
-                "--size {size}：演示要写出这个文件，再收一份副本，所以 {} 里需要 {needed} \
-                 空闲空间，现在只有 {free}；请选小一点的 --size，或者让 TMPDIR 指向空间更大的磁盘",
-                dir.display()
-            ),
-        }
-    }
-
     /// The server's note once an upload is stored.
     pub fn stored(self, got: &Received) -> String {
         let secs = got.elapsed.as_secs_f64().max(1e-9);
@@ -513,17 +489,6 @@ impl Words {
 /// MiB per second, for the final lines.
 pub fn mib_per_s(size: u64, elapsed: Duration) -> f64 {
     size as f64 / elapsed.as_secs_f64().max(1e-9) / 1_048_576.0
-}
-
-/// A size as a person reads it, rounded: 1.5 GiB, 200 GiB.
-fn approximate_bytes(n: u64) -> String {
-    let units = [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")];
-    for (shift, unit) in units {
-        if n >= 1 << shift {
-            return format!("{:.1} {unit}", n as f64 / (1u64 << shift) as f64);
-        }
-    }
-    format!("{n} B")
 }
 
 #[cfg(test)]
