@@ -5,6 +5,7 @@
 //! and compared with them, never used in their place.
 
 pub mod link;
+pub mod segments;
 pub mod stall;
 pub mod stream;
 

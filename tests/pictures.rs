@@ -553,3 +553,122 @@ fn an_arrival_dated_a_little_before_its_departure_is_drawn_flat_not_upwards() {
         );
     }
 }
+
+#[test]
+fn a_lossy_run_across_the_link_draws_its_drops_and_retransmissions_and_tshark_counts_them() {
+    const TEST: &str =
+        "a_lossy_run_across_the_link_draws_its_drops_and_retransmissions_and_tshark_counts_them";
+    let dir = scratch("lossy-net");
+    let (svg, pcap) = (dir.join("l.svg"), dir.join("l.pcapng"));
+    let output = lab(&[
+        "sticky-demo",
+        "--message-size",
+        "30000",
+        "--reader-delay",
+        "0",
+        "--net",
+        "delay=10ms,loss=4%,seed=6",
+        "--svg",
+        path_arg(&svg),
+        "--pcap",
+        path_arg(&pcap),
+        "--json",
+    ]);
+    if !output.status.success() {
+        let why = stderr(&output);
+        assert!(why.contains("--net needs"), "{why}");
+        skip(TEST, why.trim());
+        return;
+    }
+    let text = stdout(&output);
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = lines.last().unwrap();
+    let link = &summary["link"];
+    assert_eq!(summary["bytes_received"], 30_000, "every byte arrives");
+    let lost = link["lost"].as_u64().unwrap();
+    let retransmissions = link["retransmissions"].as_u64().unwrap();
+    assert!(lost >= 1, "seed 6 loses a packet: {link}");
+
+    let svg_text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&svg_text).unwrap();
+    let dropped = marks(&doc, &["packet", "dropped"]);
+    assert_eq!(dropped.len() as u64, lost);
+    assert!(
+        dropped
+            .iter()
+            .all(|m| m.descendants().any(|n| n.text() == Some("✕")))
+    );
+    assert!(marks(&doc, &["packet", "retransmission"]).len() as u64 >= retransmissions);
+    // Every packet has its arrow or its place in a band; a 10 ms flight is drawn slanted.
+    let packets =
+        link["packets_to_server"].as_u64().unwrap() + link["packets_to_client"].as_u64().unwrap();
+    assert_eq!(
+        sum_attribute(&marks(&doc, &["packet"]), "data-packets"),
+        packets
+    );
+    let first_data = &marks(&doc, &["packet", "data", "to-server"])[0];
+    let line = first_data
+        .descendants()
+        .find(|n| n.has_tag_name("line"))
+        .unwrap();
+    let y = |name| line.attribute(name).unwrap().parse::<f64>().unwrap();
+    assert!(y("y2") - y("y1") > 10.0, "slant {}", y("y2") - y("y1"));
+
+    // tshark sees every data segment the link carried: first transmissions and resends.
+    let port = lines
+        .iter()
+        .find(|l| l["op"] == "bind")
+        .and_then(|l| l["detail"].as_str())
+        .and_then(|d| d.rsplit(':').next())
+        .unwrap()
+        .to_string();
+    let filter = format!("tcp.len > 0 && tcp.dstport == {port}");
+    match tshark(&pcap, &filter, &["frame.comment"]) {
+        Err(why) => skip(TEST, &why),
+        Ok(comments) => {
+            let data = link["data_segments"].as_u64().unwrap();
+            assert_eq!(
+                comments.len() as u64,
+                data + retransmissions,
+                "{comments:?}"
+            );
+            let resent = comments
+                .iter()
+                .filter(|c| c.contains("retransmission"))
+                .count();
+            assert_eq!(resent as u64, retransmissions, "{comments:?}");
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn udp_across_the_link_writes_its_datagrams_for_tshark() {
+    const TEST: &str = "udp_across_the_link_writes_its_datagrams_for_tshark";
+    let dir = scratch("udp-net");
+    let pcap = dir.join("u.pcapng");
+    let output = lab(&["udp-demo", "--net", "--pcap", path_arg(&pcap), "--json"]);
+    if !output.status.success() {
+        let why = stderr(&output);
+        assert!(why.contains("--net needs"), "{why}");
+        skip(TEST, why.trim());
+        return;
+    }
+    let text = stdout(&output);
+    let summary: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    match tshark(&pcap, "udp", &["udp.length", "frame.comment"]) {
+        Err(why) => skip(TEST, &why),
+        Ok(datagrams) => {
+            assert_eq!(datagrams.len() as u64, summary["sends"].as_u64().unwrap());
+            let named: Vec<&str> = datagrams
+                .iter()
+                .filter_map(|d| d.split(": ").nth(1))
+                .collect();
+            assert_eq!(named.join(" "), "m1 m2 m3", "{datagrams:?}");
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

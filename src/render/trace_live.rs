@@ -92,6 +92,9 @@ fn note_line(note: &Note) -> Line {
             "the client has ended and the server still runs: lab stops it".into()
         }
         Note::Interrupted => "Ctrl-C: stopping the traced programs".into(),
+        Note::AcrossLink { client, server } => {
+            super::words::Words(crate::lang::Lang::En).across_link(*client, *server)
+        }
     };
     Line::of(text, Look::Heading)
 }
@@ -113,6 +116,10 @@ fn note_json(note: &Note) -> serde_json::Value {
             json!({"op": "run", "event": "stopping_server", "idle": idle})
         }
         Note::Interrupted => json!({"op": "run", "event": "interrupted"}),
+        Note::AcrossLink { client, server } => json!({
+            "op": "run", "event": "across_link",
+            "client": client.to_string(), "server": server.to_string(),
+        }),
     }
 }
 

@@ -12,8 +12,10 @@ use super::side_by_side::{
     Table, figures, labelled, push_line, setup_summary, table, verdict_look,
 };
 use super::text::{Line, Look, Run, text_lines, wrap_words};
+use super::trace_link;
 use super::trace_words::{end_text, role_name};
 use crate::analysis::Summary;
+use crate::lang::Lang;
 use crate::trace::{ConnectionReport, DirectionReport, TraceReport};
 use crate::transcript::{Direction, Op, Part};
 
@@ -79,6 +81,9 @@ fn connection(
             &Line::of(format!("knobs: {}", knobs.join(" · ")), Look::Dim),
         );
     }
+    if let Some(line) = trace_link::spec_line(report) {
+        push_line(out, &line);
+    }
     for l in setup_summary(&conn.transcript)
         .iter()
         .flat_map(|s| wrap_words(s, options.width))
@@ -92,22 +97,23 @@ fn connection(
     let clock = format!("t ms: from the connect, {origin:.1} ms into the trace");
     push_line(out, &Line::of(clock, Look::Dim));
     out.push('\n');
-    let titles = vec![
-        Line::of(
+    let titles = [
+        Some(Line::of(
             format!("client ({})", end_name(conn.pids[0])),
             Look::Heading,
-        ),
-        Line::of(
+        )),
+        trace_link::column_title(conn, Lang::En),
+        Some(Line::of(
             format!("server ({})", end_name(conn.pids[1])),
             Look::Heading,
-        ),
+        )),
     ];
     let spec = Table {
         transcript: &conn.transcript,
-        titles,
+        titles: titles.into_iter().flatten().collect(),
         dropped: conn.gap,
         origin_us: origin_us(conn),
-        held: &[],
+        held: trace_link::held(conn),
     };
     let mut head = String::new();
     let rows = table(&spec, options, &mut head);
@@ -116,6 +122,7 @@ fn connection(
         out.push_str(&row);
     }
     out.push('\n');
+    trace_link::footer(conn, options, Lang::En, out);
     for d in &conn.directions {
         direction_footer(d, options.width, out);
     }
@@ -182,6 +189,7 @@ fn direction_footer(d: &DirectionReport, width: usize, out: &mut String) {
     if !s.wire.is_empty() {
         labelled(out, width, "wire", &s.wire, Look::Plain);
     }
+    trace_link::direction_line(d, width, Lang::En, out);
     match (d.sender_traced, d.receiver_traced) {
         (true, true) => labelled(out, width, "verdict", &s.verdict, verdict_look(s)),
         (false, _) => {
@@ -276,6 +284,8 @@ struct JsonDirection<'a> {
     error: Option<&'a str>,
     sender_traced: bool,
     receiver_traced: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on_link: Option<&'a crate::analysis::segments::LinkSegments>,
 }
 
 fn json_direction(d: &DirectionReport) -> JsonDirection<'_> {
@@ -296,6 +306,7 @@ fn json_direction(d: &DirectionReport) -> JsonDirection<'_> {
         error: s.error.as_deref(),
         sender_traced: d.sender_traced,
         receiver_traced: d.receiver_traced,
+        on_link: d.on_link.as_ref(),
     }
 }
 
@@ -303,7 +314,7 @@ fn json_direction(d: &DirectionReport) -> JsonDirection<'_> {
 pub fn render_json(report: &TraceReport) -> String {
     let mut out = String::new();
     for conn in &report.connections {
-        let line = serde_json::json!({
+        let mut line = serde_json::json!({
             "op": "connection",
             "conn": conn.id,
             "client": conn.client.to_string(),
@@ -313,6 +324,9 @@ pub fn render_json(report: &TraceReport) -> String {
             "to_server": json_direction(&conn.directions[0]),
             "to_client": json_direction(&conn.directions[1]),
         });
+        if let Some(link) = &conn.link {
+            line["link"] = serde_json::json!(link);
+        }
         let _ = writeln!(out, "{line}");
     }
     let all = || report.connections.iter().flat_map(|c| c.directions.iter());

@@ -8,6 +8,8 @@
 //! Chinese follows the notes' and the lesson texts' terms: 粘包, 半包, 报头, 半连接池, 通信循环,
 //! 链接循环, 服务端, 客户端.
 
+mod linked;
+
 use std::time::Duration;
 
 use crate::analysis::Summary;
