@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::transcript::{Direction, Transcript};
+use crate::transcript::{Direction, Transcript, Wire};
 
 /// Segments that carried several sends, named one by one at most.
 const MAX_MERGED: usize = 8;
@@ -71,4 +71,18 @@ pub fn link_segments(t: &Transcript, direction: Direction, sends: usize) -> Link
         merged,
         merged_count,
     }
+}
+
+/// Whether the link delivered every byte it was given, both ways: the furthest stream byte
+/// delivered is the furthest sent (a lost segment sent again counts once it arrives).
+pub fn every_byte_delivered(wire: &Wire) -> bool {
+    [Direction::ToServer, Direction::ToClient].iter().all(|&d| {
+        let reach = |delivered: bool| {
+            wire.packets_to(d)
+                .filter(|p| p.is_data() && (!delivered || p.delivered_us().is_some()))
+                .filter_map(|p| Some(p.offset? + p.payload_len as u64))
+                .max()
+        };
+        reach(true) == reach(false)
+    })
 }

@@ -124,7 +124,7 @@ fn footer(conn: &ConnectionReport, words: Words) -> Vec<(String, String, Look)> 
         }
     }
     if let Some(link) = &conn.link {
-        let intact = conn.directions.iter().all(|d| d.summary.intact);
+        let intact = super::linked_view::every_byte_received(conn);
         for (i, (text, look)) in link_view::footer_lines(link, true, intact)
             .into_iter()
             .enumerate()

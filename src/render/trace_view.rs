@@ -8,11 +8,11 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::ViewOptions;
+use super::linked_view;
 use super::side_by_side::{
     Table, figures, labelled, push_line, setup_summary, table, verdict_look,
 };
 use super::text::{Line, Look, Run, text_lines, wrap_words};
-use super::trace_link;
 use super::trace_words::{end_text, role_name};
 use crate::analysis::Summary;
 use crate::lang::Lang;
@@ -81,7 +81,7 @@ fn connection(
             &Line::of(format!("knobs: {}", knobs.join(" · ")), Look::Dim),
         );
     }
-    if let Some(line) = trace_link::spec_line(report) {
+    if let Some(line) = linked_view::spec_line(report) {
         push_line(out, &line);
     }
     for l in setup_summary(&conn.transcript)
@@ -102,7 +102,7 @@ fn connection(
             format!("client ({})", end_name(conn.pids[0])),
             Look::Heading,
         )),
-        trace_link::column_title(conn, Lang::En),
+        linked_view::column_title(conn, Lang::En),
         Some(Line::of(
             format!("server ({})", end_name(conn.pids[1])),
             Look::Heading,
@@ -113,7 +113,7 @@ fn connection(
         titles: titles.into_iter().flatten().collect(),
         dropped: conn.gap,
         origin_us: origin_us(conn),
-        held: trace_link::held(conn),
+        held: linked_view::held(conn),
     };
     let mut head = String::new();
     let rows = table(&spec, options, &mut head);
@@ -122,7 +122,7 @@ fn connection(
         out.push_str(&row);
     }
     out.push('\n');
-    trace_link::footer(conn, options, Lang::En, out);
+    linked_view::footer(conn, options, Lang::En, out);
     for d in &conn.directions {
         direction_footer(d, options.width, out);
     }
@@ -189,7 +189,7 @@ fn direction_footer(d: &DirectionReport, width: usize, out: &mut String) {
     if !s.wire.is_empty() {
         labelled(out, width, "wire", &s.wire, Look::Plain);
     }
-    trace_link::direction_line(d, width, Lang::En, out);
+    linked_view::direction_line(d, width, Lang::En, out);
     match (d.sender_traced, d.receiver_traced) {
         (true, true) => labelled(out, width, "verdict", &s.verdict, verdict_look(s)),
         (false, _) => {

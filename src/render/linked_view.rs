@@ -1,14 +1,16 @@
-//! The `--net` link in `lab trace`'s final view: the spec under the knobs, the link column's
-//! heading, how each direction left on the link, and the link's figures under the table —
-//! what sticky-demo `--net` shows, for a traced connection.
+//! The `--net` link where no lesson runs: in `lab trace`'s final view (the spec under the
+//! knobs, the link column's heading, how each direction left on the link, the link's figures
+//! under the table — what sticky-demo `--net` shows, for a traced connection), and under
+//! `lab chat --net`'s log (what the link carried).
 
 use super::ViewOptions;
 use super::link_view;
 use super::side_by_side::labelled;
 use super::text::{Line, Look};
 use super::words::Words;
-use crate::analysis::link::HeldSegment;
+use crate::analysis::link::{HeldSegment, LinkFacts};
 use crate::lang::Lang;
+use crate::net::link::NetSpec;
 use crate::trace::{ConnectionReport, DirectionReport, TraceReport};
 
 /// The link's line under the knobs, when the trace ran across one.
@@ -40,7 +42,7 @@ pub fn direction_line(d: &DirectionReport, width: usize, lang: Lang, out: &mut S
 /// segments held for an ACK.
 pub fn footer(conn: &ConnectionReport, options: ViewOptions, lang: Lang, out: &mut String) {
     let Some(link) = &conn.link else { return };
-    let intact = conn.directions.iter().all(|d| d.summary.intact);
+    let intact = every_byte_received(conn);
     for (i, (text, look)) in link_view::footer_lines(link, true, intact)
         .into_iter()
         .enumerate()
@@ -48,4 +50,32 @@ pub fn footer(conn: &ConnectionReport, options: ViewOptions, lang: Lang, out: &m
         let label = if i == 0 { Words(lang).link() } else { "" };
         labelled(out, options.width, label, &text, look);
     }
+}
+
+/// `lab chat --net`'s last lines: the link as run, and what it carried; `intact`: every byte
+/// it was given arrived.
+pub fn chat_lines(
+    spec: &NetSpec,
+    facts: &LinkFacts,
+    intact: bool,
+    width: usize,
+    lang: Lang,
+) -> String {
+    let mut out = String::from("\n");
+    super::side_by_side::push_line(&mut out, &Line::of(link_view::spec_line(spec), Look::Dim));
+    for (i, (text, look)) in link_view::footer_lines(facts, true, intact)
+        .into_iter()
+        .enumerate()
+    {
+        let label = if i == 0 { Words(lang).link() } else { "" };
+        labelled(&mut out, width, label, &text, look);
+    }
+    out
+}
+
+/// Every byte a traced program sent was received by its traced peer, both ways.
+pub fn every_byte_received(conn: &ConnectionReport) -> bool {
+    conn.directions
+        .iter()
+        .all(|d| d.summary.bytes_received == d.summary.bytes_sent)
 }
