@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine as _;
+use common::svg::{marks, slant, sum_attribute};
 use common::{lab, stderr, stdout};
 use serde_json::Value;
 use sticky_lab::analysis::summarize;
@@ -59,23 +60,22 @@ fn seqs_of(lines: &[Value], op: &str) -> Vec<u64> {
         .collect()
 }
 
-/// The `<g class="mark …">` elements carrying every class in `classes`.
-fn marks<'a>(doc: &'a roxmltree::Document<'a>, classes: &[&str]) -> Vec<roxmltree::Node<'a, 'a>> {
-    doc.descendants()
-        .filter(|n| {
-            let class: Vec<&str> = n.attribute("class").unwrap_or("").split(' ').collect();
-            n.has_tag_name("g")
-                && class.contains(&"mark")
-                && classes.iter().all(|c| class.contains(c))
-        })
-        .collect()
-}
-
-fn sum_attribute(nodes: &[roxmltree::Node<'_, '_>], name: &str) -> u64 {
-    nodes
-        .iter()
-        .map(|n| n.attribute(name).unwrap().parse::<u64>().unwrap())
-        .sum()
+/// Run lab with `args` (which include `--json`): its JSON lines and stdout, or `None` after
+/// saying why when it failed as `refusal` says it may where it cannot run here.
+fn run_or_skip(test: &str, args: &[&str], refusal: &str) -> Option<(Vec<Value>, String)> {
+    let output = lab(args);
+    if !output.status.success() {
+        let why = stderr(&output);
+        assert!(why.contains(refusal), "{why}");
+        skip(test, why.trim());
+        return None;
+    }
+    let text = stdout(&output);
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    Some((lines, text))
 }
 
 fn all_text(doc: &roxmltree::Document<'_>) -> String {
@@ -209,18 +209,9 @@ fn a_wire_run_draws_every_packet_and_its_pcapng_counts_the_summarys_segments() {
         path_arg(&pcap),
         "--json",
     ];
-    let output = lab(&args);
-    if !output.status.success() {
-        let why = stderr(&output);
-        assert!(why.contains("--pcap: nothing to write"), "{why}");
-        skip(TEST, why.trim());
+    let Some((lines, text)) = run_or_skip(TEST, &args, "--pcap: nothing to write") else {
         return;
-    }
-    let text = stdout(&output);
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    };
     let summary = lines.last().unwrap();
     let segments = summary["segments_captured"]
         .as_u64()
@@ -313,12 +304,7 @@ fn drops_retransmissions_duplicates_reordering_and_bursts_get_their_marks() {
 
     // A 10 ms flight is drawn slanted (loopback's microseconds are drawn flat).
     let first_data = &marks(&doc, &["packet", "data"])[0];
-    let line = first_data
-        .descendants()
-        .find(|n| n.has_tag_name("line"))
-        .unwrap();
-    let y = |name| line.attribute(name).unwrap().parse::<f64>().unwrap();
-    assert!(y("y2") - y("y1") > 10.0, "slant {}", y("y2") - y("y1"));
+    assert!(slant(first_data) > 10.0, "slant {}", slant(first_data));
 }
 
 #[test]
@@ -560,7 +546,7 @@ fn a_lossy_run_across_the_link_draws_its_drops_and_retransmissions_and_tshark_co
         "a_lossy_run_across_the_link_draws_its_drops_and_retransmissions_and_tshark_counts_them";
     let dir = scratch("lossy-net");
     let (svg, pcap) = (dir.join("l.svg"), dir.join("l.pcapng"));
-    let output = lab(&[
+    let args = [
         "sticky-demo",
         "--message-size",
         "30000",
@@ -573,18 +559,10 @@ fn a_lossy_run_across_the_link_draws_its_drops_and_retransmissions_and_tshark_co
         "--pcap",
         path_arg(&pcap),
         "--json",
-    ]);
-    if !output.status.success() {
-        let why = stderr(&output);
-        assert!(why.contains("--net needs"), "{why}");
-        skip(TEST, why.trim());
+    ];
+    let Some((lines, _)) = run_or_skip(TEST, &args, "--net needs") else {
         return;
-    }
-    let text = stdout(&output);
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    };
     let summary = lines.last().unwrap();
     let link = &summary["link"];
     assert_eq!(summary["bytes_received"], 30_000, "every byte arrives");
@@ -610,12 +588,7 @@ fn a_lossy_run_across_the_link_draws_its_drops_and_retransmissions_and_tshark_co
         packets
     );
     let first_data = &marks(&doc, &["packet", "data", "to-server"])[0];
-    let line = first_data
-        .descendants()
-        .find(|n| n.has_tag_name("line"))
-        .unwrap();
-    let y = |name| line.attribute(name).unwrap().parse::<f64>().unwrap();
-    assert!(y("y2") - y("y1") > 10.0, "slant {}", y("y2") - y("y1"));
+    assert!(slant(first_data) > 10.0, "slant {}", slant(first_data));
 
     // tshark sees every data segment the link carried: first transmissions and resends.
     let port = lines
@@ -650,15 +623,11 @@ fn udp_across_the_link_writes_its_datagrams_for_tshark() {
     const TEST: &str = "udp_across_the_link_writes_its_datagrams_for_tshark";
     let dir = scratch("udp-net");
     let pcap = dir.join("u.pcapng");
-    let output = lab(&["udp-demo", "--net", "--pcap", path_arg(&pcap), "--json"]);
-    if !output.status.success() {
-        let why = stderr(&output);
-        assert!(why.contains("--net needs"), "{why}");
-        skip(TEST, why.trim());
+    let args = ["udp-demo", "--net", "--pcap", path_arg(&pcap), "--json"];
+    let Some((lines, _)) = run_or_skip(TEST, &args, "--net needs") else {
         return;
-    }
-    let text = stdout(&output);
-    let summary: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    };
+    let summary = lines.last().unwrap();
     match tshark(&pcap, "udp", &["udp.length", "frame.comment"]) {
         Err(why) => skip(TEST, &why),
         Ok(datagrams) => {

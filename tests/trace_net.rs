@@ -9,6 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::svg::{marks, slant, sum_attribute};
 use common::{lab, stderr, stdout};
 use serde_json::Value;
 
@@ -161,25 +162,6 @@ fn one_program_alone_has_no_peer_across_the_link_and_pcap_needs_the_link() {
     assert!(stderr(&out).contains("add --net"), "{}", stderr(&out));
 }
 
-/// The `<g class="mark …">` elements carrying every class in `classes`.
-fn marks<'a>(doc: &'a roxmltree::Document<'a>, classes: &[&str]) -> Vec<roxmltree::Node<'a, 'a>> {
-    doc.descendants()
-        .filter(|n| {
-            let class: Vec<&str> = n.attribute("class").unwrap_or("").split(' ').collect();
-            n.has_tag_name("g")
-                && class.contains(&"mark")
-                && classes.iter().all(|c| class.contains(c))
-        })
-        .collect()
-}
-
-fn sum_attribute(nodes: &[roxmltree::Node<'_, '_>], name: &str) -> u64 {
-    nodes
-        .iter()
-        .map(|n| n.attribute(name).unwrap().parse::<u64>().unwrap())
-        .sum()
-}
-
 #[test]
 fn a_traced_run_across_the_link_is_drawn_and_its_packets_open_in_tshark() {
     let dir = scratch("pictures");
@@ -227,12 +209,7 @@ fn a_traced_run_across_the_link_is_drawn_and_its_packets_open_in_tshark() {
         sum_attribute(&data_up, "data-segments"),
         up["on_link"]["data_segments"].as_u64().unwrap()
     );
-    let line = data_up[0]
-        .descendants()
-        .find(|n| n.has_tag_name("line"))
-        .unwrap();
-    let y = |name| line.attribute(name).unwrap().parse::<f64>().unwrap();
-    assert!(y("y2") - y("y1") > 10.0, "a 10 ms flight is drawn slanted");
+    assert!(slant(&data_up[0]) > 10.0, "a 10 ms flight is drawn slanted");
 
     // The page embeds the connection's events, numbered as its steps are, then --json's
     // lines: every step of the table has its event's JSON line.

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod english;
+pub mod svg;
 pub mod tmux;
 pub mod tool;
 pub mod upload_wire;
