@@ -464,6 +464,32 @@ fn screenshot_ink(browser: &mut devtools::Browser) -> (f64, usize) {
     (ink as f64 / pixels.len() as f64, colours.len())
 }
 
+/// `lab trace --html` of the notes' sticky pair (tests/python), or `None` without python3.
+fn traced_page(dir: &Path) -> Option<PathBuf> {
+    let python = Command::new("python3").arg("--version").output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        skip("traced_page", "python3 is not installed");
+        return None;
+    }
+    let page = dir.join("trace.html");
+    let script = |name: &str| format!("python3 {}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"));
+    let server = format!("{} 0", script("trace_sticky_server.py"));
+    let client = script("trace_sticky_client.py");
+    let output = lab(&[
+        "trace",
+        "--server",
+        &server,
+        "--client",
+        &client,
+        "--reader-delay",
+        "100",
+        "--html",
+        path_arg(&page),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    Some(page)
+}
+
 #[test]
 fn the_html_pages_load_in_chromium_without_errors_and_step_through_every_event() {
     const TEST: &str =
@@ -511,6 +537,10 @@ fn the_html_pages_load_in_chromium_without_errors_and_step_through_every_event()
         "a blank screenshot? ink {ink:.3}, {colours} colours"
     );
     assert_eq!(step_through(&mut browser, &trials_page, "trial"), 3);
+    if let Some(trace_page) = traced_page(&dir) {
+        // Both programs' calls: 3 sends, 1 recv, 2 b''.
+        assert!(step_through(&mut browser, &trace_page, "seq") >= 6);
+    }
     let problems = browser.problems();
     assert!(problems.is_empty(), "{problems:#?}");
     drop(browser);

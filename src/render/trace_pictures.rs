@@ -9,7 +9,7 @@ use super::side_by_side::verdict_look;
 use super::text::Look;
 use crate::lang::Lang;
 use crate::trace::{ConnectionReport, TraceReport};
-use crate::transcript::{Op, Transcript, WireSource};
+use crate::transcript::{Fate, Op, Transcript, WireSource};
 
 /// The connection a chart draws: the first that moved bytes, else the first.
 pub fn chosen(report: &TraceReport) -> Option<&ConnectionReport> {
@@ -48,19 +48,36 @@ fn chart_of(report: &TraceReport, conn: &ConnectionReport, lang: Lang) -> (Chart
     (chart::chart(&t, caption, lang, false), t)
 }
 
-/// The connection's transcript as a chart reads it: its events numbered from 1 (the page
-/// ties each step to its JSON line by that number), a call drawn as a line of text (accept,
-/// connect, close) placed where it returned, as the table places it, and its messages'
-/// first bytes for the legend, both directions sharing the numbers as the sends took them.
+/// The connection's transcript as a chart reads it, as a lesson's reads: its events
+/// numbered from 1 (the page ties each step to its JSON line by that number), timed from the
+/// connection's first call (as the text view times them), every call but a send placed where
+/// it returned (a recv's box still reaches back to its call), and its messages' first bytes
+/// for the legend, both directions sharing the numbers as the sends took them.
 fn numbered(conn: &ConnectionReport) -> Transcript {
     let mut t = conn.transcript.clone();
+    let origin = super::trace_view::origin_us(conn);
+    let from_origin = |us: &mut u64| *us = us.saturating_sub(origin);
     for (i, event) in t.events.iter_mut().enumerate() {
         event.seq = i + 1;
-        let drawn_as_text = !matches!(event.op, Op::Send | Op::Recv | Op::Eof);
-        if let (Some(call), true) = (&event.call, drawn_as_text) {
-            event.t_us = call.t_return_us;
+        if let Some(call) = event.call.as_deref_mut() {
+            from_origin(&mut call.t_return_us);
+            if event.op != Op::Send {
+                event.t_us = call.t_return_us + origin;
+            }
+        }
+        from_origin(&mut event.t_us);
+        if let Some(span) = event.timing.as_mut() {
+            from_origin(&mut span.called_us);
+            from_origin(&mut span.returned_us);
         }
     }
+    for packet in &mut t.wire.packets {
+        from_origin(&mut packet.sent_us);
+        if let Fate::Delivered { at_us } = &mut packet.fate {
+            from_origin(at_us);
+        }
+    }
+    t.wire.clock_origin_unix_us += origin;
     let known = conn.directions.iter().flat_map(|d| d.legend.iter());
     let last = known.clone().map(|(n, _)| *n).max().unwrap_or(0);
     t.messages = vec![Vec::new(); last];

@@ -130,7 +130,7 @@ fn connection(
 }
 
 /// Where the connection's clock starts: its connect (or accept), else its first event.
-fn origin_us(conn: &ConnectionReport) -> u64 {
+pub(super) fn origin_us(conn: &ConnectionReport) -> u64 {
     let events = &conn.transcript.events;
     events
         .iter()
