@@ -784,6 +784,8 @@ impl Recorder {
         if log.bytes_kept + packet.bytes.len() > PACKET_BYTES_BUDGET {
             let headers = packet.ip_len.saturating_sub(packet.payload_len);
             packet.bytes.truncate(headers);
+            // Truncating keeps the allocation: give the payload's memory back.
+            packet.bytes.shrink_to_fit();
         }
         log.bytes_kept += packet.bytes.len();
         packet.number = log.wire.packets.len() + 1;
@@ -818,6 +820,14 @@ impl Recorder {
 
     fn wire_log(&self) -> std::sync::MutexGuard<'_, WireLog> {
         self.wire.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Everything recorded, taken out (the recorder is left empty): the events and the wire,
+    /// without copying them — for a long run, whose wire may hold megabytes.
+    pub fn take(&self) -> (Vec<Event>, Wire) {
+        let events =
+            std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner));
+        (events, std::mem::take(&mut self.wire_log().wire))
     }
 
     /// The events recorded so far, in order.
@@ -1006,5 +1016,31 @@ mod tests {
             wire: Wire::default(),
         };
         assert_eq!(t.messages_in(0, 1), vec![2]);
+    }
+
+    #[test]
+    fn a_packet_past_the_byte_budget_keeps_only_its_headers_and_frees_the_rest() {
+        let rec = Recorder::new();
+        let packet = |payload: usize| WirePacket {
+            number: 0,
+            direction: Direction::ToServer,
+            sent_us: 0,
+            fate: Fate::Unknown,
+            duplicate_of: None,
+            reordered: false,
+            protocol: 6,
+            tcp: None,
+            ip_len: 40 + payload,
+            payload_len: payload,
+            offset: Some(0),
+            retransmission: false,
+            bytes: vec![0; 40 + payload],
+        };
+        rec.record_packet(packet(PACKET_BYTES_BUDGET - 40));
+        rec.record_packet(packet(60_000));
+        let log = rec.wire_log();
+        let late = &log.wire.packets[1].bytes;
+        assert_eq!(late.len(), 40);
+        assert!(late.capacity() < 1_000, "capacity {}", late.capacity());
     }
 }

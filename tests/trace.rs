@@ -540,6 +540,18 @@ fn a_traced_pair_is_drawn_with_one_mark_per_call_and_no_connection_draws_nothing
     // Three sends, one recv holding them all, then b'' twice; dotted lines show where the
     // bytes went (no packets without --net).
     assert_eq!((count("send"), count("recv"), count("eof")), (3, 1, 2));
+    // The one recv() box is filled with the three messages' colours, one band each.
+    let recv = doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("mark call recv"))
+        .unwrap();
+    let bands = recv
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("rect") && n.attribute("fill").is_some_and(|f| f.starts_with('#'))
+        })
+        .count();
+    assert_eq!(bands, 3, "{text}");
     assert!(text.contains("class=\"flow\""));
     assert!(text.contains("lab trace — connection #1"));
 

@@ -9,7 +9,7 @@ use super::side_by_side::verdict_look;
 use super::text::Look;
 use crate::lang::Lang;
 use crate::trace::{ConnectionReport, TraceReport};
-use crate::transcript::{Fate, Op, Transcript, WireSource};
+use crate::transcript::{Fate, Op, Transcript, Wire, WirePacket, WireSource};
 
 /// The connection a chart draws: the first that moved bytes, else the first.
 pub fn chosen(report: &TraceReport) -> Option<&ConnectionReport> {
@@ -27,14 +27,17 @@ pub fn svg(report: &TraceReport, lang: Lang) -> Option<String> {
     Some(chart::svg(&chart_of(report, conn, lang).0))
 }
 
-/// The chosen connection as an HTML page with its events as JSON Lines and the trace's
-/// `--json` lines after them; `None` when no connection was made.
+/// The chosen connection as an HTML page with the JSON line of each event it shows and the
+/// trace's `--json` lines after them; `None` when no connection was made.
 pub fn html(report: &TraceReport, lang: Lang) -> Option<String> {
     let conn = chosen(report)?;
     let (chart, t) = chart_of(report, conn, lang);
+    // The lines of the steps the page shows (a long run's middle is left out of it).
+    let shown: std::collections::HashSet<usize> = chart.steps.iter().map(|s| s.seq).collect();
     let mut json: String = t
         .events
         .iter()
+        .filter(|e| shown.contains(&e.seq))
         .map(|e| super::json::event_line(&t, e) + "\n")
         .collect();
     json.push_str(&super::trace_view::render_json(report));
@@ -54,7 +57,26 @@ fn chart_of(report: &TraceReport, conn: &ConnectionReport, lang: Lang) -> (Chart
 /// it returned (a recv's box still reaches back to its call), and its messages' first bytes
 /// for the legend, both directions sharing the numbers as the sends took them.
 fn numbered(conn: &ConnectionReport) -> Transcript {
-    let mut t = conn.transcript.clone();
+    let own = &conn.transcript;
+    let mut t = Transcript {
+        events: own.events.clone(),
+        // A chart draws packets, not their bytes: one packet's copy at a time, then none.
+        wire: Wire {
+            source: own.wire.source,
+            packets: own
+                .wire
+                .packets
+                .iter()
+                .map(|p| WirePacket {
+                    bytes: Vec::new(),
+                    ..p.clone()
+                })
+                .collect(),
+            packets_not_kept: own.wire.packets_not_kept,
+            clock_origin_unix_us: own.wire.clock_origin_unix_us,
+        },
+        ..Transcript::default()
+    };
     let origin = super::trace_view::origin_us(conn);
     let from_origin = |us: &mut u64| *us = us.saturating_sub(origin);
     for (i, event) in t.events.iter_mut().enumerate() {

@@ -78,9 +78,10 @@ impl Linked {
     /// Let what is still on the path arrive, stop the link, and hand over what it carried.
     pub fn finish(self) -> Carried {
         self.link.finish();
+        let (events, wire) = self.rec.take();
         Carried {
-            wire: self.rec.wire(),
-            events: self.rec.events(),
+            wire,
+            events,
             spec: self.spec,
         }
     }
@@ -156,60 +157,56 @@ fn canonical(a: SocketAddr) -> SocketAddr {
 }
 
 impl Carried {
-    /// The packets between `client` and `server`, numbered from 1 in a wire of their own,
-    /// and their `segment` events (each with its direction and its new packet number).
-    pub fn connection(&self, client: SocketAddr, server: SocketAddr) -> (Wire, Vec<Event>) {
-        let ends = Some((canonical(client), canonical(server)));
-        self.select(|p| ends_of(p) == ends)
-    }
-
-    /// The packets of no connection in `pairs` (client, server): a refused connect, a UDP
-    /// datagram (lab traces TCP only).
-    pub fn others(&self, pairs: &[(SocketAddr, SocketAddr)]) -> Wire {
+    /// Hand every packet to the connection between `pairs[i]` (client, server) it belongs
+    /// to: a wire of its own for each, numbered from 1, with its `segment` events (each with
+    /// its direction and its new number); the packets of none come last. The packets move,
+    /// they are not copied: a long run's wire holds megabytes.
+    pub fn split(self, pairs: &[(SocketAddr, SocketAddr)]) -> (Vec<(Wire, Vec<Event>)>, Wire) {
         let pairs: Vec<_> = pairs
             .iter()
             .map(|&(c, s)| (canonical(c), canonical(s)))
             .collect();
-        self.select(|p| !ends_of(p).is_some_and(|ends| pairs.contains(&ends)))
-            .0
-    }
-
-    /// The packets `keep` accepts, renumbered from 1, with their `segment` events.
-    fn select(&self, keep: impl Fn(&WirePacket) -> bool) -> (Wire, Vec<Event>) {
-        // Old number → new number, for the packets kept.
-        let mut renumbered = vec![0usize; self.wire.packets.len() + 1];
-        let mut packets = Vec::new();
-        for p in self.wire.packets.iter().filter(|p| keep(p)) {
-            let mut p = p.clone();
-            renumbered[p.number] = packets.len() + 1;
-            p.number = packets.len() + 1;
-            p.duplicate_of = p
-                .duplicate_of
-                .map(|n| renumbered.get(n).copied().unwrap_or(0))
-                .filter(|&n| n > 0);
-            packets.push(p);
-        }
-        let events = self
-            .events
-            .iter()
-            .filter(|e| e.op == Op::Segment)
-            .filter_map(|e| {
-                let number = *renumbered.get(e.packet?)?;
-                let packet: &WirePacket = packets.get(number.checked_sub(1)?)?;
-                let mut event = e.clone();
-                event.packet = Some(number);
-                event.direction = Some(packet.direction);
-                Some(event)
-            })
-            .collect();
-        let wire = Wire {
+        let others = pairs.len();
+        let empty = || Wire {
             source: self.wire.source,
-            packets,
+            packets: Vec::new(),
             // Counted for the whole link: past the limit no packet is told apart.
             packets_not_kept: self.wire.packets_not_kept,
             clock_origin_unix_us: self.wire.clock_origin_unix_us,
         };
-        (wire, events)
+        let mut wires: Vec<Wire> = (0..=others).map(|_| empty()).collect();
+        // Each packet's old number → (its wire, its new number).
+        let mut placed = vec![(others, 0usize); self.wire.packets.len() + 1];
+        for mut p in self.wire.packets {
+            let owner = ends_of(&p)
+                .and_then(|ends| pairs.iter().position(|&pair| pair == ends))
+                .unwrap_or(others);
+            let wire = &mut wires[owner];
+            let number = wire.packets.len() + 1;
+            placed[p.number] = (owner, number);
+            p.number = number;
+            p.duplicate_of = p
+                .duplicate_of
+                .and_then(|n| placed.get(n).copied())
+                .filter(|&(o, n)| o == owner && n > 0)
+                .map(|(_, n)| n);
+            wire.packets.push(p);
+        }
+        let mut segments: Vec<Vec<Event>> = (0..=others).map(|_| Vec::new()).collect();
+        for mut event in self.events.into_iter().filter(|e| e.op == Op::Segment) {
+            let Some(&(owner, number)) = event.packet.and_then(|n| placed.get(n)) else {
+                continue;
+            };
+            let Some(packet) = wires[owner].packets.get(number.wrapping_sub(1)) else {
+                continue;
+            };
+            event.packet = Some(number);
+            event.direction = Some(packet.direction);
+            segments[owner].push(event);
+        }
+        let rest = wires.pop().unwrap_or_else(empty);
+        segments.pop();
+        (wires.into_iter().zip(segments).collect(), rest)
     }
 }
 

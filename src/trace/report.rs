@@ -10,6 +10,7 @@ use super::{ConnectionReport, DirectionReport, ProgramReport, TraceReport};
 use crate::analysis;
 use crate::analysis::link::{held_segments, link_facts};
 use crate::analysis::segments::link_segments;
+use crate::net::link::NetSpec;
 use crate::transcript::{Direction, Event, Op, Transcript, Wire};
 
 impl Recorder {
@@ -18,42 +19,53 @@ impl Recorder {
         self,
         programs: Vec<ProgramReport>,
         interrupted: bool,
-        carried: Option<&Carried>,
+        carried: Option<Carried>,
     ) -> TraceReport {
         let events = self.events;
-        let pairs: Vec<_> = self
-            .conns
-            .list
-            .iter()
-            .map(|c| (c.client, c.server))
+        let conns = self.conns.list;
+        let (net, mut own, other_packets) = match carried {
+            Some(carried) => {
+                let spec = carried.spec.clone();
+                let pairs: Vec<_> = conns.iter().map(|c| (c.client, c.server)).collect();
+                let (own, others) = carried.split(&pairs);
+                (Some(spec), own.into_iter().map(Some).collect(), others)
+            }
+            None => (None, Vec::new(), Wire::default()),
+        };
+        own.resize_with(conns.len(), || None);
+        let connections = conns
+            .into_iter()
+            .zip(own)
+            .map(|(conn, own)| connection_report(conn, own, net.as_ref()))
             .collect();
         TraceReport {
             programs,
-            connections: self
-                .conns
-                .list
-                .into_iter()
-                .map(|conn| connection_report(conn, carried))
-                .collect(),
-            other_packets: carried.map(|c| c.others(&pairs)).unwrap_or_default(),
+            connections,
+            other_packets,
             events,
             interrupted,
             recv_max: None,
             send_max: None,
             reader_delay_ms: 0,
-            net: carried.map(|c| c.spec.clone()),
+            net,
         }
     }
 }
 
-fn connection_report(conn: Connection, carried: Option<&Carried>) -> ConnectionReport {
+/// One connection's report; `own`: its packets and `segment` events from the link, and
+/// `spec` the link's, with `--net`.
+fn connection_report(
+    conn: Connection,
+    own: Option<(Wire, Vec<Event>)>,
+    spec: Option<&NetSpec>,
+) -> ConnectionReport {
     let (client_traced, server_traced) = conn.traced();
     let window = conn.window;
     let mut gap = (window.dropped > 0).then_some((window.head.len(), window.dropped));
     let (mut events, mut wire) = (window.head, Wire::default());
     events.extend(window.tail);
-    if let Some(carried) = carried {
-        let (own, segments) = carried.connection(conn.client, conn.server);
+    let linked = own.is_some();
+    if let Some((own, segments)) = own {
         (events, gap) = with_segments(events, gap, segments);
         wire = own;
     }
@@ -89,7 +101,7 @@ fn connection_report(conn: Connection, carried: Option<&Carried>) -> ConnectionR
                 messages: stream.messages,
                 // Read as close() begins, TCP_INFO misses what the close itself pushes out
                 // (sends Nagle still held): across a link, the link's count says it instead.
-                data_segments_out: stream.data_segs_out.filter(|_| carried.is_none()),
+                data_segments_out: stream.data_segs_out.filter(|_| !linked),
                 nodelay: stream.nodelay,
                 error,
                 largest_recv: largest_recv(direction),
@@ -97,11 +109,11 @@ fn connection_report(conn: Connection, carried: Option<&Carried>) -> ConnectionR
             legend: stream.legend,
             sender_traced,
             receiver_traced,
-            on_link: carried.map(|_| link_segments(&transcript, direction, counts.sends)),
+            on_link: linked.then(|| link_segments(&transcript, direction, counts.sends)),
         }
     });
-    let link = carried.map(|c| {
-        let mut facts = link_facts(&transcript, &c.spec);
+    let link = spec.filter(|_| linked).map(|spec| {
+        let mut facts = link_facts(&transcript, spec);
         // Replies wait for ACKs too: a traced connection talks both ways.
         facts
             .held

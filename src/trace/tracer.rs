@@ -686,7 +686,7 @@ impl Tracer {
                 },
             })
             .collect();
-        let report = self.rec.finish(programs, interrupted, carried.as_ref());
+        let report = self.rec.finish(programs, interrupted, carried);
         TraceReport {
             recv_max: self.recv_max,
             send_max: self.send_max,
