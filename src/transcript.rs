@@ -1021,21 +1021,6 @@ mod tests {
     #[test]
     fn a_packet_past_the_byte_budget_keeps_only_its_headers_and_frees_the_rest() {
         let rec = Recorder::new();
-        let packet = |payload: usize| WirePacket {
-            number: 0,
-            direction: Direction::ToServer,
-            sent_us: 0,
-            fate: Fate::Unknown,
-            duplicate_of: None,
-            reordered: false,
-            protocol: 6,
-            tcp: None,
-            ip_len: 40 + payload,
-            payload_len: payload,
-            offset: Some(0),
-            retransmission: false,
-            bytes: vec![0; 40 + payload],
-        };
         rec.record_packet(packet(PACKET_BYTES_BUDGET - 40));
         rec.record_packet(packet(60_000));
         let log = rec.wire_log();

@@ -16,7 +16,7 @@ use std::process::Command;
 
 use base64::Engine as _;
 use common::svg::{marks, slant, sum_attribute};
-use common::{lab, stderr, stdout};
+use common::{lab, path_arg, stderr, stdout};
 use serde_json::Value;
 use sticky_lab::analysis::summarize;
 use sticky_lab::lang::Lang;
@@ -28,14 +28,7 @@ fn skip(test: &str, reason: &str) {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lab-pictures-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn path_arg(path: &Path) -> &str {
-    path.to_str().expect("temp paths are UTF-8")
+    common::scratch_dir("pictures", name)
 }
 
 /// Run lab with `args` plus `--json`; the JSON lines, and stdout as it was.
@@ -172,6 +165,17 @@ fn enhanced_packet_blocks(file: &[u8]) -> usize {
     count
 }
 
+/// The port the lesson's server bound, from its `bind` event.
+fn server_port(lines: &[Value]) -> String {
+    lines
+        .iter()
+        .find(|l| l["op"] == "bind")
+        .and_then(|l| l["detail"].as_str())
+        .and_then(|d| d.rsplit(':').next())
+        .unwrap()
+        .to_string()
+}
+
 /// `tshark -r FILE -Y FILTER -T fields -e …`: one line per packet, or why it cannot run.
 fn tshark(file: &Path, filter: &str, fields: &[&str]) -> Result<Vec<String>, String> {
     let mut command = Command::new("tshark");
@@ -242,14 +246,7 @@ fn a_wire_run_draws_every_packet_and_its_pcapng_counts_the_summarys_segments() {
     let embedded = &page[start..start + page[start..].find("</script>").unwrap()];
     assert_eq!(embedded, text);
 
-    let port = lines
-        .iter()
-        .find(|l| l["op"] == "bind")
-        .and_then(|l| l["detail"].as_str())
-        .and_then(|d| d.rsplit(':').next())
-        .unwrap()
-        .to_string();
-    let filter = format!("tcp.len > 0 && tcp.dstport == {port}");
+    let filter = format!("tcp.len > 0 && tcp.dstport == {}", server_port(&lines));
     match tshark(&pcap, &filter, &["frame.comment"]) {
         Err(why) => skip(TEST, &why),
         Ok(comments) => {
@@ -621,14 +618,7 @@ fn a_lossy_run_across_the_link_draws_its_drops_and_retransmissions_and_tshark_co
     assert!(slant(first_data) > 10.0, "slant {}", slant(first_data));
 
     // tshark sees every data segment the link carried: first transmissions and resends.
-    let port = lines
-        .iter()
-        .find(|l| l["op"] == "bind")
-        .and_then(|l| l["detail"].as_str())
-        .and_then(|d| d.rsplit(':').next())
-        .unwrap()
-        .to_string();
-    let filter = format!("tcp.len > 0 && tcp.dstport == {port}");
+    let filter = format!("tcp.len > 0 && tcp.dstport == {}", server_port(&lines));
     match tshark(&pcap, &filter, &["frame.comment"]) {
         Err(why) => skip(TEST, &why),
         Ok(comments) => {

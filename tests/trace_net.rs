@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::svg::{marks, slant, sum_attribute};
-use common::{lab, stderr, stdout};
+use common::{lab, path_arg, stderr, stdout};
 use serde_json::Value;
 
 /// The notes' programs as the trace-your-code lesson ships them.
@@ -63,17 +62,6 @@ fn json_lines(text: &str) -> Vec<Value> {
 
 fn with_op<'a>(lines: &'a [Value], op: &str) -> Vec<&'a Value> {
     lines.iter().filter(|l| l["op"] == op).collect()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lab-trace-net-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn path_arg(path: &Path) -> &str {
-    path.to_str().expect("temp paths are UTF-8")
 }
 
 #[test]
@@ -164,7 +152,7 @@ fn one_program_alone_has_no_peer_across_the_link_and_pcap_needs_the_link() {
 
 #[test]
 fn a_traced_run_across_the_link_is_drawn_and_its_packets_open_in_tshark() {
-    let dir = scratch("pictures");
+    let dir = common::scratch_dir("trace-net", "pictures");
     let (svg, html, pcap) = (dir.join("t.svg"), dir.join("t.html"), dir.join("t.pcapng"));
     let Some(text) = traced_across(
         "delay=10ms",

@@ -70,6 +70,19 @@ pub fn lab_with_input(args: &[&str], input: &[u8]) -> Output {
     }
 }
 
+/// A fresh, empty directory for one test's files: `lab-PREFIX-PID-NAME` in the temp dir.
+pub fn scratch_dir(prefix: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lab-{prefix}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A path as a command-line argument.
+pub fn path_arg(path: &std::path::Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
 }
