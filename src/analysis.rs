@@ -7,6 +7,7 @@
 
 pub mod link;
 pub mod reading;
+pub mod segments;
 pub mod stall;
 pub mod stream;
 pub mod trials;

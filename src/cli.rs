@@ -298,6 +298,28 @@ pub struct TraceArgs {
     #[arg(long)]
     pub hex: bool,
 
+    /// Run the server and the client across lab's link (SPEC as for lab sticky-demo --net,
+    /// e.g. delay=20ms): each in a network namespace of its own. The programs run unchanged:
+    /// a bind() or connect() naming 127.0.0.1 is rewritten to the link's addresses. Needs
+    /// --server and --client.
+    #[arg(long, value_name = "SPEC", num_args = 0..=1, default_missing_value = "",
+          value_parser = parse_net_spec)]
+    pub net: Option<NetSpec>,
+
+    /// Also draw a connection as a sequence diagram into FILE (SVG): the first one that
+    /// moved bytes.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
+
+    /// Also write that connection as one self-contained HTML page: the chart, the table,
+    /// Next/Back controls and its events as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+
+    /// Also write the link's packets as a pcapng file for Wireshark (with --net).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<std::path::PathBuf>,
+
     /// The program to run and its arguments, after `--`.
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
@@ -391,6 +413,13 @@ pub struct ChatArgs {
     /// Seconds to wait for a reply.
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
     pub reply_timeout: f64,
+
+    /// Chat across lab's link (SPEC as for lab sticky-demo --net, e.g. delay=20ms): lab runs
+    /// its own server (as lab serve --reply upper, on --addr's port) in one network
+    /// namespace and this chat in another, and shows both ends and what the link carried.
+    #[arg(long, value_name = "SPEC", num_args = 0..=1, default_missing_value = "",
+          value_parser = parse_net_spec)]
+    pub net: Option<NetSpec>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -444,6 +473,10 @@ pub struct StallArgs {
     #[arg(long, value_name = "SPEC", num_args = 0..=1, default_missing_value = "",
           value_parser = parse_net_spec)]
     pub net: Option<NetSpec>,
+
+    /// Also write every way's packets as one pcapng file for Wireshark (with --net).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -723,6 +756,8 @@ impl Cli {
             Command::StickyDemo(a) | Command::UdpDemo(a) => a.exchange.net.is_some(),
             Command::FramedDemo(a) => a.exchange.net.is_some(),
             Command::StallDemo(a) => a.net.is_some(),
+            Command::Trace(a) => a.net.is_some(),
+            Command::Chat(a) => a.net.is_some(),
             Command::Lesson(a) if a.run => crate::lesson::find(&a.name)
                 .and_then(|l| l.run)
                 .is_some_and(|argv| argv.contains(&"--net")),

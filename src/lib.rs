@@ -33,13 +33,16 @@
 //!   `lesson::exchange` is the one connection the headline lessons run; `lesson::facts`
 //!   keeps the typed details of demos whose events say nothing in words themselves.
 //! - [`trace`] — `lab trace`: the student's own programs under ptrace + seccomp (spawn, the
-//!   filter, syscall decoding, fd tables, connection pairing, events), one job per file.
+//!   filter, syscall decoding, fd tables, connection pairing, events), one job per file;
+//!   `trace::linked` runs them across `--net` (a loopback address rewritten at the call, the
+//!   link's packets handed to their connections).
 //! - [`net`] — sockets (socket2 builders, a stream that records each send() and recv()),
 //!   `net::kernel` (what the running kernel says: /proc/net/tcp, somaxconn, TCP_INFO),
 //!   `net::capture` (`--wire` on loopback), `net::packet` and `net::tracker` (headers and a
 //!   connection's packets), `net::link` (`--net`: two namespaces joined by a link lab carries).
 //! - [`tools`] — the long-running tools: `tools::serve` (the server loop: one epoll loop for
-//!   messages, `tools::poller`; a thread per upload), `tools::chat`, `tools::proxy`, the live
+//!   messages, `tools::poller`; a thread per upload), `tools::chat` (and `tools::chat_across`:
+//!   chat and server across `--net` in one run), `tools::proxy`, the live
 //!   events they stream (`tools::live`) and their typed reasons (`tools::reasons`: why a client
 //!   was turned away or left, what a note says), Ctrl-C (`tools::signal`, `tools::stoppable`).
 //! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick;
@@ -49,11 +52,13 @@
 //!   `structfmt::report`, what `lab struct` computes.
 //! - [`analysis`] — counts and typed verdicts measured from a transcript (`analysis::reading`:
 //!   the wire reading, the verdict, the hint, each with a stable code); `analysis::link` the
-//!   link's facts, `analysis::stall` stall-demo's figures, `analysis::trials` what `--trials`
+//!   link's facts, `analysis::segments` how a traced direction left on the link,
+//!   `analysis::stall` stall-demo's figures, `analysis::trials` what `--trials`
 //!   runs came to, `analysis::stream` long traced streams counted as they flow.
 //! - [`render`] — every view and its words: side by side (with the wire or the link between),
-//!   struct, matrices, histograms, stall-demo's table, live logs, a trace's connections,
-//!   charts (`render::chart`: SVG, HTML), pcapng, JSON Lines; the terminal (width, pager,
+//!   struct, matrices, histograms, stall-demo's table, live logs, a trace's connections (and
+//!   `render::linked_view`, the link in them), charts (`render::chart`: SVG, HTML;
+//!   `render::trace_pictures` for a traced connection), pcapng, JSON Lines; the terminal (width, pager,
 //!   `--step`'s keys) and colour. `render::words` holds every sentence, English and Chinese
 //!   side by side, one file per area.
 

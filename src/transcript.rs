@@ -292,6 +292,10 @@ pub struct Call {
     /// close(): another traced process still holds the socket, so no FIN was sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub still_open_in: Option<u32>,
+    /// bind() or connect() under `--net`: the loopback address the program named, which lab
+    /// rewrote to the link's (the event's `detail` has the address used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_by_program: Option<std::net::SocketAddr>,
     /// Bytes moved when `bytes` holds only a preview (see [`Event::len`]).
     #[serde(skip)]
     pub moved: Option<u64>,
@@ -372,19 +376,59 @@ impl Transcript {
     pub fn pieces_of(&self, event: &Event) -> Vec<Piece> {
         match event.call.as_ref().and_then(|c| c.pieces.as_ref()) {
             Some(pieces) => pieces.clone(),
+            None if self.is_traced() => {
+                self.traced_pieces(event.direction(), event.offset.unwrap_or(0), event.len())
+            }
             None => self.pieces(event.offset.unwrap_or(0), event.len()),
         }
     }
 
-    /// The message pieces a packet's payload holds. Spans describe the client→server stream
-    /// only, so a packet travelling to the client (and one whose offset is unknown) holds none.
+    /// The message pieces a packet's payload holds. A lesson's spans describe the
+    /// client→server stream only, so there a packet travelling to the client (and one whose
+    /// offset is unknown) holds none; a traced connection's sends name both ways' bytes.
     pub fn packet_pieces(&self, packet: &WirePacket) -> Vec<Piece> {
         match (packet.direction, packet.offset) {
+            (_, Some(offset)) if packet.payload_len > 0 && self.is_traced() => {
+                self.traced_pieces(packet.direction, offset, packet.payload_len)
+            }
             (Direction::ToServer, Some(offset)) if packet.payload_len > 0 => {
                 self.pieces(offset, packet.payload_len)
             }
             _ => Vec::new(),
         }
+    }
+
+    /// A traced program's transcript (`lab trace`): no spans, its sends name their messages.
+    fn is_traced(&self) -> bool {
+        self.spans.is_empty() && self.events.iter().any(|e| e.call.is_some())
+    }
+
+    /// The pieces of `direction`'s stream bytes `offset..offset + len`, from the traced
+    /// sends that wrote them (each send() is one message). Sends left out of a long
+    /// connection's transcript leave their bytes unnamed.
+    fn traced_pieces(&self, direction: Direction, offset: u64, len: usize) -> Vec<Piece> {
+        let end = offset + len as u64;
+        let mut pieces: Vec<(u64, Piece)> = self
+            .events
+            .iter()
+            .filter(|e| e.op == Op::Send && e.direction() == direction && e.call.is_some())
+            .filter_map(|e| {
+                let (start, message) = (e.offset?, e.message?);
+                let stop = start + e.len() as u64;
+                let (from, to) = (start.max(offset), stop.min(end));
+                let piece = Piece {
+                    message,
+                    part: Part::Payload,
+                    from: from.checked_sub(start)?,
+                    to: to.checked_sub(start)?,
+                    whole: from == start && to == stop,
+                };
+                (from < to).then_some((start, piece))
+            })
+            .collect();
+        // In stream order.
+        pieces.sort_by_key(|(start, _)| *start);
+        pieces.into_iter().map(|(_, piece)| piece).collect()
     }
 
     /// Message numbers whose bytes appear in `offset..offset + len`, each once, in order.
@@ -797,6 +841,12 @@ impl Recorder {
         event.note = Some(why);
     }
 
+    /// The moment the transcript's clock read 0 (a traced run times its calls from it too,
+    /// so the link's packets and the calls share one clock).
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
     /// Microseconds since the lesson started: the clock of every event and packet.
     pub fn now_us(&self) -> u64 {
         self.started.elapsed().as_micros() as u64
@@ -819,6 +869,8 @@ impl Recorder {
         if log.bytes_kept + packet.bytes.len() > PACKET_BYTES_BUDGET {
             let headers = packet.ip_len.saturating_sub(packet.payload_len);
             packet.bytes.truncate(headers);
+            // Truncating keeps the allocation: give the payload's memory back.
+            packet.bytes.shrink_to_fit();
         }
         log.bytes_kept += packet.bytes.len();
         packet.number = log.wire.packets.len() + 1;
@@ -853,6 +905,14 @@ impl Recorder {
 
     fn wire_log(&self) -> std::sync::MutexGuard<'_, WireLog> {
         self.wire.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Everything recorded, taken out (the recorder is left empty): the events and the wire,
+    /// without copying them — for a long run, whose wire may hold megabytes.
+    pub fn take(&self) -> (Vec<Event>, Wire) {
+        let events =
+            std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner));
+        (events, std::mem::take(&mut self.wire_log().wire))
     }
 
     /// The events recorded so far, in order.
@@ -1030,5 +1090,16 @@ mod tests {
     fn empty_payloads_take_no_stream_bytes_and_belong_to_no_recv() {
         let t = Transcript::of_messages(vec![Vec::new(), b"x".to_vec()], 0);
         assert_eq!(t.messages_in(0, 1), vec![2]);
+    }
+
+    #[test]
+    fn a_packet_past_the_byte_budget_keeps_only_its_headers_and_frees_the_rest() {
+        let rec = Recorder::new();
+        rec.record_packet(packet(PACKET_BYTES_BUDGET - 40));
+        rec.record_packet(packet(60_000));
+        let log = rec.wire_log();
+        let late = &log.wire.packets[1].bytes;
+        assert_eq!(late.len(), 40);
+        assert!(late.capacity() < 1_000, "capacity {}", late.capacity());
     }
 }

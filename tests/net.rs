@@ -346,3 +346,46 @@ fn nothing_is_left_behind_after_a_run_or_a_ctrl_c() {
     assert!(!status.success(), "SIGINT ended it");
     assert_eq!(network_outside().unwrap(), before, "after a Ctrl-C");
 }
+
+#[test]
+fn chat_across_the_link_talks_to_labs_own_server_and_says_what_the_link_carried() {
+    let output = common::lab_with_input(
+        &["chat", "--burst", "--net", "delay=20ms", "--json"],
+        b"hello\nbyebye\nagain,bye\n",
+    );
+    if !output.status.success() {
+        let err = stderr(&output);
+        assert!(err.contains("--net needs"), "lab chat --net failed: {err}");
+        eprintln!("skipped: {}", err.trim());
+        return;
+    }
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    // The chat's events name the server it talks to; the server's name the chat's address.
+    let listening = lines.iter().find(|l| l["op"] == "listening").unwrap();
+    assert_eq!(listening["addr"], "198.18.0.2:8080");
+    let chat_sends: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["op"] == "send" && l["peer"] == "198.18.0.2:8080")
+        .collect();
+    assert_eq!(chat_sends.len(), 3);
+    let served = lines.iter().find(|l| l["op"] == "stopped").unwrap();
+    assert_eq!(served["bytes_in"], 20);
+    let reply: String = lines
+        .iter()
+        .filter(|l| l["op"] == "recv" && l["peer"] == "198.18.0.2:8080")
+        .map(|l| l["hex"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        reply, "48454c4c4f425945425945414741494e2c425945",
+        "HELLOBYEBYEAGAIN,BYE"
+    );
+    // Three sends back to back across a 20 ms path: hello leaves alone, Nagle holds the
+    // other two until the chat's close pushes them out together.
+    let link = lines.last().unwrap();
+    assert_eq!(link["op"], "link");
+    assert_eq!(link["data_segments"], 2, "{link}");
+    assert_eq!(link["largest_segment"], 15);
+}

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine as _;
-use common::{lab, stderr, stdout};
+use common::svg::{marks, slant, sum_attribute};
+use common::{lab, path_arg, stderr, stdout};
 use serde_json::Value;
 use sticky_lab::analysis::summarize;
 use sticky_lab::lang::Lang;
@@ -27,14 +28,7 @@ fn skip(test: &str, reason: &str) {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lab-pictures-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn path_arg(path: &Path) -> &str {
-    path.to_str().expect("temp paths are UTF-8")
+    common::scratch_dir("pictures", name)
 }
 
 /// Run lab with `args` plus `--json`; the JSON lines, and stdout as it was.
@@ -59,23 +53,22 @@ fn seqs_of(lines: &[Value], op: &str) -> Vec<u64> {
         .collect()
 }
 
-/// The `<g class="mark …">` elements carrying every class in `classes`.
-fn marks<'a>(doc: &'a roxmltree::Document<'a>, classes: &[&str]) -> Vec<roxmltree::Node<'a, 'a>> {
-    doc.descendants()
-        .filter(|n| {
-            let class: Vec<&str> = n.attribute("class").unwrap_or("").split(' ').collect();
-            n.has_tag_name("g")
-                && class.contains(&"mark")
-                && classes.iter().all(|c| class.contains(c))
-        })
-        .collect()
-}
-
-fn sum_attribute(nodes: &[roxmltree::Node<'_, '_>], name: &str) -> u64 {
-    nodes
-        .iter()
-        .map(|n| n.attribute(name).unwrap().parse::<u64>().unwrap())
-        .sum()
+/// Run lab with `args` (which include `--json`): its JSON lines and stdout, or `None` after
+/// saying why when it failed as `refusal` says it may where it cannot run here.
+fn run_or_skip(test: &str, args: &[&str], refusal: &str) -> Option<(Vec<Value>, String)> {
+    let output = lab(args);
+    if !output.status.success() {
+        let why = stderr(&output);
+        assert!(why.contains(refusal), "{why}");
+        skip(test, why.trim());
+        return None;
+    }
+    let text = stdout(&output);
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    Some((lines, text))
 }
 
 fn all_text(doc: &roxmltree::Document<'_>) -> String {
@@ -172,6 +165,17 @@ fn enhanced_packet_blocks(file: &[u8]) -> usize {
     count
 }
 
+/// The port the lesson's server bound, from its `bind` event.
+fn server_port(lines: &[Value]) -> String {
+    lines
+        .iter()
+        .find(|l| l["op"] == "bind")
+        .and_then(|l| l["detail"].as_str())
+        .and_then(|d| d.rsplit(':').next())
+        .unwrap()
+        .to_string()
+}
+
 /// `tshark -r FILE -Y FILTER -T fields -e …`: one line per packet, or why it cannot run.
 fn tshark(file: &Path, filter: &str, fields: &[&str]) -> Result<Vec<String>, String> {
     let mut command = Command::new("tshark");
@@ -209,18 +213,9 @@ fn a_wire_run_draws_every_packet_and_its_pcapng_counts_the_summarys_segments() {
         path_arg(&pcap),
         "--json",
     ];
-    let output = lab(&args);
-    if !output.status.success() {
-        let why = stderr(&output);
-        assert!(why.contains("--pcap: nothing to write"), "{why}");
-        skip(TEST, why.trim());
+    let Some((lines, text)) = run_or_skip(TEST, &args, "--pcap: nothing to write") else {
         return;
-    }
-    let text = stdout(&output);
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    };
     let summary = lines.last().unwrap();
     let segments = summary["segments_captured"]
         .as_u64()
@@ -251,14 +246,7 @@ fn a_wire_run_draws_every_packet_and_its_pcapng_counts_the_summarys_segments() {
     let embedded = &page[start..start + page[start..].find("</script>").unwrap()];
     assert_eq!(embedded, text);
 
-    let port = lines
-        .iter()
-        .find(|l| l["op"] == "bind")
-        .and_then(|l| l["detail"].as_str())
-        .and_then(|d| d.rsplit(':').next())
-        .unwrap()
-        .to_string();
-    let filter = format!("tcp.len > 0 && tcp.dstport == {port}");
+    let filter = format!("tcp.len > 0 && tcp.dstport == {}", server_port(&lines));
     match tshark(&pcap, &filter, &["frame.comment"]) {
         Err(why) => skip(TEST, &why),
         Ok(comments) => {
@@ -313,12 +301,7 @@ fn drops_retransmissions_duplicates_reordering_and_bursts_get_their_marks() {
 
     // A 10 ms flight is drawn slanted (loopback's microseconds are drawn flat).
     let first_data = &marks(&doc, &["packet", "data"])[0];
-    let line = first_data
-        .descendants()
-        .find(|n| n.has_tag_name("line"))
-        .unwrap();
-    let y = |name| line.attribute(name).unwrap().parse::<f64>().unwrap();
-    assert!(y("y2") - y("y1") > 10.0, "slant {}", y("y2") - y("y1"));
+    assert!(slant(first_data) > 10.0, "slant {}", slant(first_data));
 }
 
 #[test]
@@ -478,6 +461,32 @@ fn screenshot_ink(browser: &mut devtools::Browser) -> (f64, usize) {
     (ink as f64 / pixels.len() as f64, colours.len())
 }
 
+/// `lab trace --html` of the notes' sticky pair (tests/python), or `None` without python3.
+fn traced_page(dir: &Path) -> Option<PathBuf> {
+    let python = Command::new("python3").arg("--version").output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        skip("traced_page", "python3 is not installed");
+        return None;
+    }
+    let page = dir.join("trace.html");
+    let script = |name: &str| format!("python3 {}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"));
+    let server = format!("{} 0", script("trace_sticky_server.py"));
+    let client = script("trace_sticky_client.py");
+    let output = lab(&[
+        "trace",
+        "--server",
+        &server,
+        "--client",
+        &client,
+        "--reader-delay",
+        "100",
+        "--html",
+        path_arg(&page),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    Some(page)
+}
+
 #[test]
 fn the_html_pages_load_in_chromium_without_errors_and_step_through_every_event() {
     const TEST: &str =
@@ -525,6 +534,10 @@ fn the_html_pages_load_in_chromium_without_errors_and_step_through_every_event()
         "a blank screenshot? ink {ink:.3}, {colours} colours"
     );
     assert_eq!(step_through(&mut browser, &trials_page, "trial"), 3);
+    if let Some(trace_page) = traced_page(&dir) {
+        // Both programs' calls: 3 sends, 1 recv, 2 b''.
+        assert!(step_through(&mut browser, &trace_page, "seq") >= 6);
+    }
     let problems = browser.problems();
     assert!(problems.is_empty(), "{problems:#?}");
     drop(browser);
@@ -552,4 +565,99 @@ fn an_arrival_dated_a_little_before_its_departure_is_drawn_flat_not_upwards() {
             mark.attribute("class")
         );
     }
+}
+
+#[test]
+fn a_lossy_run_across_the_link_draws_its_drops_and_retransmissions_and_tshark_counts_them() {
+    const TEST: &str =
+        "a_lossy_run_across_the_link_draws_its_drops_and_retransmissions_and_tshark_counts_them";
+    let dir = scratch("lossy-net");
+    let (svg, pcap) = (dir.join("l.svg"), dir.join("l.pcapng"));
+    let args = [
+        "sticky-demo",
+        "--message-size",
+        "30000",
+        "--reader-delay",
+        "0",
+        "--net",
+        "delay=10ms,loss=4%,seed=6",
+        "--svg",
+        path_arg(&svg),
+        "--pcap",
+        path_arg(&pcap),
+        "--json",
+    ];
+    let Some((lines, _)) = run_or_skip(TEST, &args, "--net needs") else {
+        return;
+    };
+    let summary = lines.last().unwrap();
+    let link = &summary["link"];
+    assert_eq!(summary["bytes_received"], 30_000, "every byte arrives");
+    let lost = link["lost"].as_u64().unwrap();
+    let retransmissions = link["retransmissions"].as_u64().unwrap();
+    assert!(lost >= 1, "seed 6 loses a packet: {link}");
+
+    let svg_text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&svg_text).unwrap();
+    let dropped = marks(&doc, &["packet", "dropped"]);
+    assert_eq!(dropped.len() as u64, lost);
+    assert!(
+        dropped
+            .iter()
+            .all(|m| m.descendants().any(|n| n.text() == Some("✕")))
+    );
+    assert!(marks(&doc, &["packet", "retransmission"]).len() as u64 >= retransmissions);
+    // Every packet has its arrow or its place in a band; a 10 ms flight is drawn slanted.
+    let packets =
+        link["packets_to_server"].as_u64().unwrap() + link["packets_to_client"].as_u64().unwrap();
+    assert_eq!(
+        sum_attribute(&marks(&doc, &["packet"]), "data-packets"),
+        packets
+    );
+    let first_data = &marks(&doc, &["packet", "data", "to-server"])[0];
+    assert!(slant(first_data) > 10.0, "slant {}", slant(first_data));
+
+    // tshark sees every data segment the link carried: first transmissions and resends.
+    let filter = format!("tcp.len > 0 && tcp.dstport == {}", server_port(&lines));
+    match tshark(&pcap, &filter, &["frame.comment"]) {
+        Err(why) => skip(TEST, &why),
+        Ok(comments) => {
+            let data = link["data_segments"].as_u64().unwrap();
+            assert_eq!(
+                comments.len() as u64,
+                data + retransmissions,
+                "{comments:?}"
+            );
+            let resent = comments
+                .iter()
+                .filter(|c| c.contains("retransmission"))
+                .count();
+            assert_eq!(resent as u64, retransmissions, "{comments:?}");
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn udp_across_the_link_writes_its_datagrams_for_tshark() {
+    const TEST: &str = "udp_across_the_link_writes_its_datagrams_for_tshark";
+    let dir = scratch("udp-net");
+    let pcap = dir.join("u.pcapng");
+    let args = ["udp-demo", "--net", "--pcap", path_arg(&pcap), "--json"];
+    let Some((lines, _)) = run_or_skip(TEST, &args, "--net needs") else {
+        return;
+    };
+    let summary = lines.last().unwrap();
+    match tshark(&pcap, "udp", &["udp.length", "frame.comment"]) {
+        Err(why) => skip(TEST, &why),
+        Ok(datagrams) => {
+            assert_eq!(datagrams.len() as u64, summary["sends"].as_u64().unwrap());
+            let named: Vec<&str> = datagrams
+                .iter()
+                .filter_map(|d| d.split(": ").nth(1))
+                .collect();
+            assert_eq!(named.join(" "), "m1 m2 m3", "{datagrams:?}");
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -81,3 +81,49 @@ fn bad_knobs_are_refused() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn across_a_link_every_ways_packets_go_into_one_pcapng_and_loopback_has_none() {
+    let dir = std::env::temp_dir().join(format!("lab-stall-pcap-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let pcap = dir.join("stall.pcapng");
+    let path = pcap.to_str().unwrap();
+    let output = lab(&["stall-demo", "--rounds", "2", "--net", "--pcap", path]);
+    if !output.status.success() {
+        let why = stderr(&output);
+        assert!(why.contains("--net needs"), "{why}");
+        eprintln!("skipped: {}", why.trim());
+        return;
+    }
+    match std::process::Command::new("tshark")
+        .args(["-r", path, "-T", "fields", "-e", "frame.comment"])
+        .output()
+    {
+        Err(e) => eprintln!("skipped: tshark not found ({e}); install Debian's tshark package"),
+        Ok(out) => {
+            let comments = String::from_utf8(out.stdout).unwrap();
+            // Each way's packets are named by the way, one way after another.
+            let ways: Vec<&str> = comments
+                .lines()
+                .filter_map(|c| c.split(['[', ']']).nth(1))
+                .collect();
+            let mut order = ways.clone();
+            order.dedup();
+            assert_eq!(order.len(), 5, "{order:?}");
+            assert_eq!(order[0], "1/5 send(header) send(body)");
+            assert!(
+                comments.contains("h1=32") && comments.contains(": m1"),
+                "{comments}"
+            );
+        }
+    }
+    let refused = lab(&["stall-demo", "--pcap", path]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("add --net"),
+        "{}",
+        stderr(&refused)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -512,3 +512,51 @@ fn a_c_client_built_here_is_traced_through_read_write_and_writev() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn a_traced_pair_is_drawn_with_one_mark_per_call_and_no_connection_draws_nothing() {
+    let Some(py) = python() else { return };
+    let dir = std::env::temp_dir().join(format!("lab-trace-svg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("pair.svg");
+    let svg_arg = svg.to_str().unwrap();
+    pair(
+        &py,
+        &format!("{} 0", script("trace_sticky_server.py")),
+        &script("trace_sticky_client.py"),
+        &["--reader-delay", "100", "--svg", svg_arg],
+    );
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("the SVG is well-formed XML");
+    let count = |class: &str| {
+        doc.descendants()
+            .filter(|n| {
+                let classes: Vec<&str> = n.attribute("class").unwrap_or("").split(' ').collect();
+                n.has_tag_name("g") && classes.contains(&"mark") && classes.contains(&class)
+            })
+            .count()
+    };
+    // Three sends, one recv holding them all, then b'' twice; dotted lines show where the
+    // bytes went (no packets without --net).
+    assert_eq!((count("send"), count("recv"), count("eof")), (3, 1, 2));
+    // The one recv() box is filled with the three messages' colours, one band each.
+    let recv = doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("mark call recv"))
+        .unwrap();
+    let bands = recv
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("rect") && n.attribute("fill").is_some_and(|f| f.starts_with('#'))
+        })
+        .count();
+    assert_eq!(bands, 3, "{text}");
+    assert!(text.contains("class=\"flow\""));
+    assert!(text.contains("lab trace — connection #1"));
+
+    let out = lab(&["trace", "--svg", svg_arg, "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nothing to draw"), "{}", stderr(&out));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -22,6 +22,7 @@ fn notes_run() -> ExchangeRun {
             peer: server,
             local: client,
             udp: false,
+            named: None,
         });
     t.push(400, Side::Server, Op::Accept)
         .with_note(EventNote::Accepted { peer: client });

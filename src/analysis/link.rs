@@ -195,7 +195,7 @@ pub fn held_segments(t: &Transcript, direction: Direction) -> Vec<HeldSegment> {
         let last_byte = offset + p.payload_len as u64 - 1;
         let Some(send) = sends.iter().find(|e| {
             let start = e.offset.unwrap_or(0);
-            (start..start + e.bytes.len() as u64).contains(&last_byte)
+            (start..start + e.len() as u64).contains(&last_byte)
         }) else {
             continue;
         };

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::Presentation;
+use super::pictures::PictureFiles;
 use crate::analysis;
 use crate::cli::{BacklogArgs, ReuseaddrArgs, StallArgs};
 use crate::error::Error;
@@ -37,11 +38,20 @@ pub(super) fn reuseaddr(args: &ReuseaddrArgs, present: &Presentation) -> Result<
 }
 
 pub(super) fn stall(args: &StallArgs, present: &Presentation) -> Result<String, Error> {
+    if args.pcap.is_some() && args.net.is_none() {
+        return Err(Error::Usage(
+            "--pcap writes the packets lab's link carries: add --net (on loopback stall-demo \
+             times the round trips without capturing them)"
+                .into(),
+        ));
+    }
+    let pictures = PictureFiles::new(None, None, args.pcap.clone(), present.lang)?;
     let run = stall_demo::run(&stall_demo::StallOptions {
         rounds: args.rounds as usize,
         size: args.size as usize,
         net: args.net.clone(),
     })?;
+    pictures.write_stall(&run)?;
     let facts = analysis::stall::stall_facts(&run);
     // The spec as run: the seed the link drew, when none was given.
     let net = run.variants.first().and_then(|v| v.net.as_ref());

@@ -8,17 +8,25 @@ use std::sync::mpsc::sync_channel;
 use std::thread;
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use super::Presentation;
+use crate::analysis::link::link_facts;
+use crate::analysis::segments::every_byte_delivered;
 use crate::cli::{ChatArgs, ModeArg, ProxyArgs, ServeArgs, WireArgs};
 use crate::error::{Error, Problem};
 use crate::framing::{LengthCodec, length_header_from_format};
 use crate::lang::Lang;
+use crate::net::link::{NetSpec, SERVER_ADDR};
+use crate::render::linked_view;
 use crate::render::live_view;
 use crate::render::words::Words;
 use crate::tools::chat::ChatError;
 use crate::tools::live::{Emitter, LiveEvent, LiveKind};
+use crate::tools::reasons::Note;
 use crate::tools::signal;
-use crate::tools::{WireMode, chat, proxy, serve};
+use crate::tools::{WireMode, chat, chat_across, proxy, serve};
+use crate::transcript::Transcript;
 use crate::upload::receive::ReceiveOptions;
 
 /// Events waiting to be written before the tool's threads block: memory stays bounded.
@@ -182,14 +190,72 @@ pub(super) fn chat(
         .as_fd()
         .try_clone_to_owned()
         .map_err(|e| Error::io("dup(stdin)", e))?;
-    let words = Words(present.lang);
-    stream(present, false, out, |emit| {
-        chat::chat(&options, std::fs::File::from(input), emit).map_err(|e| match e {
-            ChatError::TurnedAway(said) => Error::Problem(Problem::TurnedAway { said }),
-            ChatError::BadReply(e) => Error::said_usage(words.bad_reply(&e)),
-            ChatError::Failed(e) => e,
-        })
-    })
+    let input = std::fs::File::from(input);
+    match &args.net {
+        Some(spec) => chat_across(spec, options, input, present, out),
+        None => stream(present, false, out, |emit| {
+            chat::chat(&options, input, emit).map_err(|e| chat_error(e, present.lang))
+        }),
+    }
+}
+
+/// `lab chat --net`: lab's own server (as `lab serve` with its defaults, on `--addr`'s port)
+/// in the link's server namespace, the chat in the client's; both ends' events, then what
+/// the link carried.
+fn chat_across(
+    spec: &NetSpec,
+    mut options: chat::ChatOptions,
+    input: std::fs::File,
+    present: &Presentation,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let server = SocketAddr::from((SERVER_ADDR, options.addr.port()));
+    options.addr = server;
+    let serving = serve::ServeOptions {
+        addr: server,
+        backlog: 5,
+        reuseaddr: true,
+        mode: options.mode.clone(),
+        recv_size: 1024,
+        reply: crate::tools::Reply::Upper,
+        max_clients: 1,
+        idle_timeout: Duration::from_secs(300),
+        upload: None,
+        lang: present.lang,
+    };
+    let carried = stream(present, false, out, |emit| {
+        let note = Note::AcrossLink { server };
+        emit.emit(None, LiveKind::Note { note });
+        let carried = chat_across::chat_across(spec, &options, &serving, input, emit)
+            .map_err(|e| chat_error(e, present.lang))?;
+        emit.emit(None, stopped(&carried.served));
+        Ok(carried)
+    })?;
+    let t = Transcript {
+        wire: carried.wire,
+        ..Transcript::default()
+    };
+    let facts = link_facts(&t, &carried.spec);
+    let text = if present.json {
+        let mut line = serde_json::json!(facts);
+        line["op"] = "link".into();
+        format!("{line}\n")
+    } else {
+        let intact = every_byte_delivered(&t.wire);
+        linked_view::chat_lines(&carried.spec, &facts, intact, present.width, present.lang)
+    };
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Error::Output)
+}
+
+/// Why a chat ended, as an error said in the user's language.
+fn chat_error(e: ChatError, lang: Lang) -> Error {
+    match e {
+        ChatError::TurnedAway(said) => Error::Problem(Problem::TurnedAway { said }),
+        ChatError::BadReply(e) => Error::said_usage(Words(lang).bad_reply(&e)),
+        ChatError::Failed(e) => e,
+    }
 }
 
 pub(super) fn proxy(

@@ -12,10 +12,12 @@ use crate::analysis::Summary;
 use crate::cli::ExchangeArgs;
 use crate::error::Error;
 use crate::lang::Lang;
+use crate::lesson::stall_demo::{Sending, StallRun, Variant};
 use crate::lesson::{ExchangeRun, Transport};
 use crate::render::words::Words;
-use crate::render::{chart, pcapng};
-use crate::transcript::EventNote;
+use crate::render::{chart, pcapng, trace_pictures};
+use crate::trace::TraceReport;
+use crate::transcript::{EventNote, Transcript};
 
 /// The files asked for, checked before the run so a typo costs no run.
 #[derive(Debug, Clone)]
@@ -30,26 +32,90 @@ pub(crate) struct PictureFiles {
 impl PictureFiles {
     /// The files `--svg`, `--html` and `--pcap` name, each in a directory that exists.
     pub(crate) fn from_args(args: &ExchangeArgs, lang: Lang) -> Result<PictureFiles, Error> {
-        for (flag, path) in [
-            ("--svg", &args.svg),
-            ("--html", &args.html),
-            ("--pcap", &args.pcap),
-        ] {
-            if let Some(path) = path {
-                check_writable_name(flag, path)?;
-            }
-        }
         if args.pcap.is_some() && args.trials > 1 {
             return Err(Error::Usage(
                 "--pcap writes one run's packets; use it without --trials".into(),
             ));
         }
+        PictureFiles::new(args.svg.clone(), args.html.clone(), args.pcap.clone(), lang)
+    }
+
+    /// The files named, each checked: a file name in a directory that exists.
+    pub(crate) fn new(
+        svg: Option<PathBuf>,
+        html: Option<PathBuf>,
+        pcap: Option<PathBuf>,
+        lang: Lang,
+    ) -> Result<PictureFiles, Error> {
+        for (flag, path) in [("--svg", &svg), ("--html", &html), ("--pcap", &pcap)] {
+            if let Some(path) = path {
+                check_writable_name(flag, path)?;
+            }
+        }
         Ok(PictureFiles {
-            svg: args.svg.clone(),
-            html: args.html.clone(),
-            pcap: args.pcap.clone(),
+            svg,
+            html,
+            pcap,
             lang,
         })
+    }
+
+    /// Write a trace's pictures: the chart of its first connection that moved bytes, and
+    /// (across `--net`) every packet the link carried, each connection's named by its calls.
+    pub(crate) fn write_trace(&self, report: &TraceReport) -> Result<(), Error> {
+        let lang = self.lang;
+        let nothing = |flag: &str| {
+            Error::Usage(format!(
+                "{flag}: nothing to draw: the traced programs made no TCP connection"
+            ))
+        };
+        let packets = match &self.pcap {
+            Some(path) => Some((path, trace_packets(report, lang)?)),
+            None => None,
+        };
+        if let Some(path) = &self.svg {
+            let svg = trace_pictures::svg(report, lang).ok_or_else(|| nothing("--svg"))?;
+            write_file(path, svg.as_bytes())?;
+        }
+        if let Some(path) = &self.html {
+            let html = trace_pictures::html(report, lang).ok_or_else(|| nothing("--html"))?;
+            write_file(path, html.as_bytes())?;
+        }
+        if let Some((path, bytes)) = packets {
+            write_file(path, &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Write stall-demo's packets (across `--net`): every way of sending, one after another.
+    pub(crate) fn write_stall(&self, run: &StallRun) -> Result<(), Error> {
+        let Some(path) = &self.pcap else {
+            return Ok(());
+        };
+        let labels: Vec<String> = run
+            .variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| stall_label(i + 1, run.variants.len(), v.variant))
+            .collect();
+        let parts: Vec<pcapng::Part<'_>> = run
+            .variants
+            .iter()
+            .zip(&labels)
+            .map(|(v, label)| pcapng::Part {
+                transcript: &v.transcript,
+                label: Some(label),
+            })
+            .collect();
+        if parts.iter().all(|p| p.transcript.wire.packets.is_empty()) {
+            return Err(Error::Usage(
+                "--pcap: nothing to write: stall-demo sees packets only across --net".into(),
+            ));
+        }
+        write_file(
+            path,
+            &pcapng::render_parts(&parts, "lab stall-demo", self.lang),
+        )
     }
 
     /// Write one run's pictures. `--pcap` with no packets known is an error saying why.
@@ -107,6 +173,57 @@ fn packets_of(run: &ExchangeRun, lang: Lang) -> Result<Vec<u8>, Error> {
         return Err(Error::Usage(format!("--pcap: nothing to write: {why}")));
     }
     Ok(pcapng::render(t, &format!("lab {}", run.lesson), lang))
+}
+
+/// A traced run's packets as pcapng: each connection's, then those of none.
+fn trace_packets(report: &TraceReport, lang: Lang) -> Result<Vec<u8>, Error> {
+    if report.net.is_none() {
+        return Err(Error::Usage(
+            "--pcap: nothing to write: lab trace sees the programs' calls, not their packets; \
+             run them across lab's link with --net to record every packet"
+                .into(),
+        ));
+    }
+    // One connection alone needs no label: its packets' comments read as sticky-demo's.
+    let alone = report.connections.len() == 1 && report.other_packets.packets.is_empty();
+    let labels: Vec<Option<String>> = report
+        .connections
+        .iter()
+        .map(|c| (!alone).then(|| format!("#{}", c.id)))
+        .collect();
+    let others = Transcript {
+        wire: report.other_packets.clone(),
+        ..Transcript::default()
+    };
+    let mut parts: Vec<pcapng::Part<'_>> = report
+        .connections
+        .iter()
+        .zip(&labels)
+        .map(|(c, label)| pcapng::Part {
+            transcript: &c.transcript,
+            label: label.as_deref(),
+        })
+        .collect();
+    parts.push(pcapng::Part {
+        transcript: &others,
+        label: Some("-"),
+    });
+    Ok(pcapng::render_parts(&parts, "lab trace --net", lang))
+}
+
+/// A way of sending, as a pcapng comment names it: `1/5 send(header) send(body)`.
+fn stall_label(number: usize, of: usize, v: Variant) -> String {
+    let calls = match v.sending {
+        Sending::TwoSends => "send(header) send(body)",
+        Sending::OneSend => "sendall(header + body)",
+    };
+    let nodelay = match (v.client_nodelay, v.server_nodelay) {
+        (false, false) => "",
+        (true, false) => " · TCP_NODELAY: client",
+        (false, true) => " · TCP_NODELAY: server",
+        (true, true) => " · TCP_NODELAY: client, server",
+    };
+    format!("{number}/{of} {calls}{nodelay}")
 }
 
 /// A file can be made at `path`: it names a file (not a directory) in a directory that exists.

@@ -8,6 +8,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::Presentation;
+use super::pictures::PictureFiles;
 use crate::cli::TraceArgs;
 use crate::error::Error;
 use crate::lang::Lang;
@@ -15,14 +16,14 @@ use crate::render::trace_live::LiveLog;
 use crate::render::words::Words;
 use crate::render::{ViewOptions, trace_view};
 use crate::tools::signal;
-use crate::trace::{self, Launch, Live, LiveQueue, Note, Programs, TraceOptions};
+use crate::trace::{self, Launch, Linked, Live, LiveQueue, Note, Programs, TraceOptions};
 
 /// How often the live view takes what the tracer has handed over.
 const BATCH_EVERY: Duration = Duration::from_millis(25);
 /// Bytes of each call the text view keeps (a line's worth); `--json` keeps 4 KiB.
 const TEXT_PREVIEW: usize = 256;
 
-fn options(args: &TraceArgs, json: bool) -> TraceOptions {
+fn options(args: &TraceArgs, json: bool, net: Option<Linked>) -> TraceOptions {
     let programs = match (&args.server, &args.client) {
         (Some(server), Some(client)) => Programs::Pair {
             server: Launch::shell(server),
@@ -36,7 +37,29 @@ fn options(args: &TraceArgs, json: bool) -> TraceOptions {
         send_max: args.send_max,
         reader_delay: Duration::from_millis(args.reader_delay),
         preview: if json { trace::PREVIEW } else { TEXT_PREVIEW },
+        net,
     }
+}
+
+/// `--net` puts a link between a server and a client: one program alone has no peer across
+/// it. Asked before the link is made, as `--pcap` without one is.
+fn check_net(args: &TraceArgs) -> Result<(), Error> {
+    if args.net.is_some() && args.server.is_none() {
+        return Err(Error::Usage(
+            "--net runs a server and a client in two namespaces with lab's link between: give \
+             both, as --server 'CMD' --client 'CMD' (to try a client against lab's own \
+             server: --server 'lab serve' --client 'CMD')"
+                .into(),
+        ));
+    }
+    if args.pcap.is_some() && args.net.is_none() {
+        return Err(Error::Usage(
+            "--pcap writes the packets lab's link carries: add --net (lab trace alone sees \
+             the programs' calls, not their packets)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 pub(super) fn run(
@@ -45,7 +68,18 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let (json, width) = (present.json, present.width);
-    let options = options(args, json);
+    check_net(args)?;
+    let pictures = PictureFiles::new(
+        args.svg.clone(),
+        args.html.clone(),
+        args.pcap.clone(),
+        present.lang,
+    )?;
+    let net = match &args.net {
+        Some(spec) => Some(Linked::start(spec).map_err(Error::Link)?),
+        None => None,
+    };
+    let options = options(args, json, net);
     signal::install();
     let queue = Arc::new(LiveQueue::default());
     let report = thread::scope(|scope| {
@@ -62,6 +96,7 @@ pub(super) fn run(
         written.map_err(Error::Output)?;
         report.map_err(Error::Trace)
     })?;
+    pictures.write_trace(&report)?;
     let text = if json {
         trace_view::render_json(&report, Words(present.lang))
     } else {

@@ -52,6 +52,7 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<ExchangeRun
         peer: to,
         local: from,
         udp: true,
+        named: None,
     };
     rec.record_note(Side::Client, Op::Connect, None, connected);
     let offsets: Vec<u64> = spans.iter().map(|s| s.range.start).collect();

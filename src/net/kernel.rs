@@ -67,9 +67,10 @@ pub struct SocketEntry {
     pub state: TcpState,
 }
 
-/// Every IPv4 TCP socket of this network namespace, from /proc/net/tcp.
+/// Every IPv4 TCP socket of the calling thread's network namespace (a thread that joined a
+/// `--net` namespace sees that one), from /proc/thread-self/net/tcp.
 pub fn tcp_sockets() -> io::Result<Vec<SocketEntry>> {
-    let text = std::fs::read_to_string("/proc/net/tcp")?;
+    let text = std::fs::read_to_string("/proc/thread-self/net/tcp")?;
     Ok(text.lines().skip(1).filter_map(parse_proc_line).collect())
 }
 

@@ -113,6 +113,7 @@ pub fn connect(addr: SocketAddr, nodelay: bool, rec: &Recorder) -> Result<Record
         peer: addr,
         local,
         udp: false,
+        named: None,
     };
     rec.record_note(Side::Client, Op::Connect, None, connected);
     RecordedStream::new(socket.into(), Side::Client, rec.clone())

@@ -6,6 +6,7 @@ pub mod chart;
 pub mod json;
 pub mod lessons_view;
 mod link_view;
+pub mod linked_view;
 pub mod live_view;
 pub mod markdown;
 pub mod pacing;
@@ -21,7 +22,9 @@ pub mod struct_view;
 mod style;
 pub mod terminal;
 mod text;
+
 pub mod trace_live;
+pub mod trace_pictures;
 pub mod trace_view;
 pub mod trials_view;
 pub mod upload_view;

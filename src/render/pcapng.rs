@@ -14,6 +14,10 @@
 //! timestamps in microseconds), then an Enhanced Packet Block per packet (timestamp as one
 //! 64-bit count split in two 32-bit halves, captured and original length, the bytes padded to
 //! 4, the comment as opt_comment).
+//!
+//! A file may hold the packets of several connections (`lab trace --net`'s, stall-demo's ways
+//! of sending), each named by its own transcript: they go out in the order they left, each
+//! comment led by its part's label.
 
 use super::chart::{Words, packet_notes};
 use super::text::piece_name;
@@ -34,15 +38,44 @@ const IF_TSRESOL: u16 = 9;
 /// Piece names a comment lists before it sums up the rest.
 const MAX_NAMED_PIECES: usize = 24;
 
+/// One connection's packets in a file of several: its transcript names their pieces, its
+/// label (e.g. `#2`) leads their comments.
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'a> {
+    pub transcript: &'a Transcript,
+    pub label: Option<&'a str>,
+}
+
 /// The transcript's packets as a pcapng file; `title` (e.g. `lab sticky-demo --wire`) goes
 /// into the section's comment.
 pub fn render(t: &Transcript, title: &str, lang: Lang) -> Vec<u8> {
+    render_parts(
+        &[Part {
+            transcript: t,
+            label: None,
+        }],
+        title,
+        lang,
+    )
+}
+
+/// The packets of several connections as one pcapng file, in the order they left.
+pub fn render_parts(parts: &[Part<'_>], title: &str, lang: Lang) -> Vec<u8> {
     let words = Words(lang);
-    let wire = &t.wire;
-    let mut out = Vec::with_capacity(wire.packets.iter().map(|p| p.bytes.len() + 64).sum());
-    let mut summary = format!("{title}: {} packets", wire.packets.len());
-    if wire.packets_not_kept > 0 {
-        summary.push_str(&format!(" ({} more not kept)", wire.packets_not_kept));
+    let kept: usize = parts.iter().map(|p| p.transcript.wire.packets.len()).sum();
+    let not_kept: u64 = parts
+        .iter()
+        .map(|p| p.transcript.wire.packets_not_kept)
+        .sum();
+    let bytes: usize = parts
+        .iter()
+        .flat_map(|p| &p.transcript.wire.packets)
+        .map(|p| p.bytes.len() + 64)
+        .sum();
+    let mut out = Vec::with_capacity(bytes);
+    let mut summary = format!("{title}: {kept} packets");
+    if not_kept > 0 {
+        summary.push_str(&format!(" ({not_kept} more not kept)"));
     }
     let application = format!("lab (sticky-lab {})", env!("CARGO_PKG_VERSION"));
     let mut body = Vec::new();
@@ -60,7 +93,8 @@ pub fn render(t: &Transcript, title: &str, lang: Lang) -> Vec<u8> {
     body.extend(LINKTYPE_RAW.to_ne_bytes());
     body.extend(0u16.to_ne_bytes());
     body.extend(0u32.to_ne_bytes()); // snap length: no limit
-    let name = match wire.source {
+    let source = parts.iter().find_map(|p| p.transcript.wire.source);
+    let name = match source {
         Some(WireSource::Link) => "lab link (--net)",
         _ => "lo (--wire)",
     };
@@ -69,8 +103,18 @@ pub fn render(t: &Transcript, title: &str, lang: Lang) -> Vec<u8> {
     end_options(&mut body);
     block(&mut out, INTERFACE_DESCRIPTION, &body);
 
-    for p in &wire.packets {
-        let stamp = wire.clock_origin_unix_us + p.sent_us;
+    // Every packet with the time it left (on the wall clock: each part has its own origin).
+    let mut packets: Vec<(u64, &Part<'_>, &WirePacket)> = parts
+        .iter()
+        .flat_map(|part| {
+            let wire = &part.transcript.wire;
+            wire.packets
+                .iter()
+                .map(move |p| (wire.clock_origin_unix_us + p.sent_us, part, p))
+        })
+        .collect();
+    packets.sort_by_key(|(stamp, ..)| *stamp);
+    for (stamp, part, p) in packets {
         let mut body = Vec::with_capacity(p.bytes.len() + 96);
         body.extend(0u32.to_ne_bytes()); // interface 0
         body.extend(((stamp >> 32) as u32).to_ne_bytes());
@@ -79,7 +123,11 @@ pub fn render(t: &Transcript, title: &str, lang: Lang) -> Vec<u8> {
         body.extend((p.ip_len.max(p.bytes.len()) as u32).to_ne_bytes());
         body.extend(&p.bytes);
         pad(&mut body);
-        text_option(&mut body, OPT_COMMENT, &comment(t, p, words));
+        let mut note = comment(part.transcript, p, words);
+        if let Some(label) = part.label {
+            note = note.replacen("lab ", &format!("lab [{label}] "), 1);
+        }
+        text_option(&mut body, OPT_COMMENT, &note);
         end_options(&mut body);
         block(&mut out, ENHANCED_PACKET, &body);
     }

@@ -101,6 +101,10 @@ fn note_json(note: &Note) -> serde_json::Value {
             json!({"op": "run", "event": "stopping_server", "idle": idle})
         }
         Note::Interrupted => json!({"op": "run", "event": "interrupted"}),
+        Note::AcrossLink { client, server } => json!({
+            "op": "run", "event": "across_link",
+            "client": client.to_string(), "server": server.to_string(),
+        }),
     }
 }
 

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::ViewOptions;
+use super::linked_view;
 use super::side_by_side::{
     Table, bytes_cell, labelled, prefix, push_line, setup_summary, table, verdict_look, words,
 };
@@ -69,6 +70,9 @@ fn connection(
         let line = format!("{}{}", w.knobs_label(), knobs.join(" · "));
         push_line(out, &Line::of(line, Look::Dim));
     }
+    if let Some(line) = linked_view::spec_line(report, w.0) {
+        push_line(out, &line);
+    }
     for l in setup_summary(&conn.transcript, w)
         .iter()
         .flat_map(|s| wrap_words(s, width))
@@ -80,16 +84,23 @@ fn connection(
     }
     push_line(out, &Line::of(w.trace_clock(origin_us(conn)), Look::Dim));
     out.push('\n');
-    let titles = vec![
-        Line::of(w.traced_end(Side::Client, conn.pids[0]), Look::Heading),
-        Line::of(w.traced_end(Side::Server, conn.pids[1]), Look::Heading),
+    let titles = [
+        Some(Line::of(
+            w.traced_end(Side::Client, conn.pids[0]),
+            Look::Heading,
+        )),
+        linked_view::column_title(conn, w.0),
+        Some(Line::of(
+            w.traced_end(Side::Server, conn.pids[1]),
+            Look::Heading,
+        )),
     ];
     let spec = Table {
         transcript: &conn.transcript,
-        titles,
+        titles: titles.into_iter().flatten().collect(),
         dropped: conn.gap,
         origin_us: origin_us(conn),
-        held: &[],
+        held: linked_view::held(conn),
     };
     let mut head = String::new();
     let rows = table(&spec, options, &mut head);
@@ -98,6 +109,7 @@ fn connection(
         out.push_str(&row);
     }
     out.push('\n');
+    linked_view::footer(conn, options, w.0, out);
     for d in &conn.directions {
         direction_footer(d, width, w, out);
     }
@@ -105,7 +117,7 @@ fn connection(
 }
 
 /// Where the connection's clock starts: its connect (or accept), else its first event.
-fn origin_us(conn: &ConnectionReport) -> u64 {
+pub(super) fn origin_us(conn: &ConnectionReport) -> u64 {
     let events = &conn.transcript.events;
     events
         .iter()
@@ -157,6 +169,7 @@ fn direction_footer(d: &DirectionReport, width: usize, w: Words, out: &mut Strin
     if let Some(wire) = &s.wire {
         labelled(out, width, w.wire(), &w.wire_reading(wire), Look::Plain);
     }
+    linked_view::direction_line(d, width, w.0, out);
     let (text, look) = match (d.sender_traced, d.receiver_traced) {
         (true, true) => (w.verdict_text(&s.verdict), verdict_look(s)),
         (false, _) => (w.untraced(d.direction.sender(), true), Look::Dim),
@@ -225,6 +238,8 @@ struct JsonDirection<'a> {
     error: Option<String>,
     sender_traced: bool,
     receiver_traced: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on_link: Option<&'a crate::analysis::segments::LinkSegments>,
 }
 
 fn json_direction(d: &DirectionReport, words: Words) -> JsonDirection<'_> {
@@ -247,6 +262,7 @@ fn json_direction(d: &DirectionReport, words: Words) -> JsonDirection<'_> {
         error: s.error.as_ref().map(|e| words.note(e, None)),
         sender_traced: d.sender_traced,
         receiver_traced: d.receiver_traced,
+        on_link: d.on_link.as_ref(),
     }
 }
 
@@ -254,7 +270,7 @@ fn json_direction(d: &DirectionReport, words: Words) -> JsonDirection<'_> {
 pub fn render_json(report: &TraceReport, words: Words) -> String {
     let mut out = String::new();
     for conn in &report.connections {
-        let line = serde_json::json!({
+        let mut line = serde_json::json!({
             "op": "connection",
             "conn": conn.id,
             "client": conn.client.to_string(),
@@ -264,6 +280,9 @@ pub fn render_json(report: &TraceReport, words: Words) -> String {
             "to_server": json_direction(&conn.directions[0], words),
             "to_client": json_direction(&conn.directions[1], words),
         });
+        if let Some(link) = &conn.link {
+            line["link"] = serde_json::json!(link);
+        }
         let _ = writeln!(out, "{line}");
     }
     let all = || report.connections.iter().flat_map(|c| c.directions.iter());

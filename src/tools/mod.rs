@@ -2,6 +2,7 @@
 //! stream [`crate::tools::live`] events to a view; they never print.
 
 pub mod chat;
+pub mod chat_across;
 pub mod live;
 pub mod poller;
 pub mod proxy;

@@ -257,6 +257,8 @@ pub enum Note {
     Progress { got: u64, total: u64 },
     /// An upload stored, checked.
     Stored(Received),
+    /// `lab chat --net`: lab's own server runs at this address across the link.
+    AcrossLink { server: SocketAddr },
 }
 
 impl Note {
@@ -272,6 +274,7 @@ impl Note {
             Note::Receiving { .. } => "receiving",
             Note::Progress { .. } => "progress",
             Note::Stored(_) => "stored",
+            Note::AcrossLink { .. } => "across_link",
         }
     }
 }

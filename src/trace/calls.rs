@@ -10,6 +10,7 @@ use nix::sys::ptrace;
 use nix::unistd::Pid;
 
 use super::inspect::FdKind;
+use super::linked::{Naming, across_link, address_field};
 use super::memory::{self, Iovec};
 use super::record::{Moved, SendTicket};
 use super::regs;
@@ -37,8 +38,12 @@ pub(super) struct Pending {
     waiting: Option<u64>,
     /// iovecs shrunk in the program's memory, to put back at the exit: (where, as they were).
     restore: Option<(u64, Vec<Iovec>)>,
-    /// The address a bind or connect names.
+    /// The address a bind or connect names (across `--net`, the one it uses).
     address: Option<SocketAddr>,
+    /// `--net`: the loopback address the program named, rewritten to `address`.
+    address_by_program: Option<SocketAddr>,
+    /// `--net`: the program's own address bytes, to put back at the exit: (where, as they were).
+    restore_address: Option<(u64, Vec<u8>)>,
     /// close(): the sender's TCP_INFO segment count, read while the descriptor was open.
     data_segs_out: Option<u32>,
     /// µs lab held the call at its entry (`--reader-delay`).
@@ -241,6 +246,8 @@ impl Tracer {
             waiting: None,
             restore: None,
             address: None,
+            address_by_program: None,
+            restore_address: None,
             data_segs_out: None,
             held_us: None,
         };
@@ -253,6 +260,9 @@ impl Tracer {
         match syscall {
             Syscall::Bind | Syscall::Connect => {
                 call.address = memory::read_sockaddr(pid, args[1], args[2]);
+                if self.net.is_some() {
+                    self.rewrite_address(pid, tgid, &mut call);
+                }
             }
             Syscall::Close => {
                 call.data_segs_out = self.inspector.data_segs_out(tgid, args[0] as i32);
@@ -265,9 +275,30 @@ impl Tracer {
             call.ticket = Some(self.rec.send_begins(inode, asked));
         }
         if flow == Flow::Recv {
-            call.waiting = self.rec.waiting(inode);
+            call.waiting = self.waiting(inode);
         }
         call
+    }
+
+    /// `--net`: a bind or connect naming a loopback address gets the link's instead, written
+    /// over the program's sockaddr until the call returns (see [`super::linked`]).
+    fn rewrite_address(&mut self, pid: Pid, tgid: u32, call: &mut Pending) {
+        let Some(named) = call.address else { return };
+        let naming = match call.syscall {
+            Syscall::Bind => Naming::Bind,
+            _ => Naming::Connect,
+        };
+        let Some(used) = across_link(named, naming, self.side_of(tgid)) else {
+            return;
+        };
+        let (at, bytes) = address_field(used);
+        let field = call.args[1] + at;
+        let original = memory::read_bytes(pid, field, bytes.len());
+        if original.len() == bytes.len() && memory::write_bytes(pid, field, &bytes) {
+            call.restore_address = Some((field, original));
+            call.address_by_program = Some(named);
+            call.address = Some(used);
+        }
     }
 
     /// The length a send or recv asks for; shrunk to `max` at the call if it is larger.
@@ -294,6 +325,16 @@ impl Tracer {
                 call.asked_by_program = Some(asked);
                 call.restore = Some((array, iovecs));
             }
+        }
+    }
+
+    /// Bytes waiting for a recv on `inode`: sent by the traced peer and not yet received. On
+    /// loopback they are in the receive buffer at once; across `--net` some may still be on
+    /// the link, so lab does not say.
+    fn waiting(&self, inode: u64) -> Option<u64> {
+        match self.net {
+            Some(_) => None,
+            None => self.rec.waiting(inode),
         }
     }
 
@@ -335,7 +376,7 @@ impl Tracer {
             return;
         };
         let (inode, t_call) = (call.inode, call.t_call);
-        let waiting = self.rec.waiting(inode);
+        let waiting = self.waiting(inode);
         if let Some(call) = self.tasks.get_mut(&tid).and_then(|t| t.call.as_mut()) {
             call.waiting = waiting;
             call.held_us = Some(now.saturating_sub(t_call));
@@ -368,6 +409,9 @@ impl Tracer {
         };
         if let Some((array, iovecs)) = &call.restore {
             memory::write_iovecs(pid, *array, iovecs);
+        }
+        if let Some((at, bytes)) = &call.restore_address {
+            memory::write_bytes(pid, *at, bytes);
         }
         let (value, is_error) = match ptrace::syscall_info(pid) {
             // SAFETY: `op` says the exit member of the union is the one filled in.
@@ -429,7 +473,9 @@ impl Tracer {
                     );
                 }
             }
-            Syscall::Bind => self.rec.bind(&made, inode, call.address),
+            Syscall::Bind => self
+                .rec
+                .bind(&made, inode, call.address, call.address_by_program),
             Syscall::Listen => {
                 let local = self
                     .inspector
@@ -446,7 +492,8 @@ impl Tracer {
                     .classify(tgid, call.fd.unwrap_or(-1))
                     .and_then(|(_, f)| f?.local);
                 if let (Some(peer), Some(local)) = (call.address, local) {
-                    self.rec.connect(&made, inode, peer, local);
+                    self.rec
+                        .connect(&made, inode, peer, local, call.address_by_program);
                 }
             }
             Syscall::Setsockopt => {

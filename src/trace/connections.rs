@@ -137,6 +137,12 @@ pub fn direction_index(direction: Direction) -> usize {
     }
 }
 
+/// An address as both ends name it: a dual-stack socket's IPv4-mapped IPv6 address
+/// (`[::ffff:127.0.0.1]:8080`) is the IPv4 address its IPv4 peer sees.
+fn canonical(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
+}
+
 /// Every connection seen, findable by its two addresses.
 #[derive(Debug, Default)]
 pub struct Connections {
@@ -148,6 +154,7 @@ impl Connections {
     /// The connection between `client` and `server`, made on first sight. A new connection
     /// on the same two addresses (after the old one closed) gets a new number: `reopen`.
     pub fn find_or_add(&mut self, client: SocketAddr, server: SocketAddr, reopen: bool) -> usize {
+        let (client, server) = (canonical(client), canonical(server));
         let key = (client, server);
         if let Some(&index) = self.by_addresses.get(&key).filter(|_| !reopen) {
             return index;
@@ -176,6 +183,7 @@ impl Connections {
 
     /// The connection on these two addresses, if any, and which side `local` is on it.
     pub fn find(&self, local: SocketAddr, peer: SocketAddr) -> Option<(usize, Side)> {
+        let (local, peer) = (canonical(local), canonical(peer));
         if let Some(&i) = self.by_addresses.get(&(local, peer)) {
             return Some((i, Side::Client));
         }
@@ -204,6 +212,23 @@ mod tests {
         assert_eq!(conns.find(client, server), Some((i, Side::Client)));
         assert_eq!(conns.find_or_add(client, server, false), i);
         assert_ne!(conns.find_or_add(client, server, true), i);
+    }
+
+    #[test]
+    fn a_dual_stack_client_pairs_with_an_ipv4_server() {
+        let mut conns = Connections::default();
+        let client: SocketAddr = "[::ffff:127.0.0.1]:50000".parse().unwrap();
+        let server: SocketAddr = "[::ffff:127.0.0.1]:8080".parse().unwrap();
+        let i = conns.find_or_add(client, server, false);
+        let seen_by_server = (
+            "127.0.0.1:8080".parse().unwrap(),
+            "127.0.0.1:50000".parse().unwrap(),
+        );
+        assert_eq!(
+            conns.find(seen_by_server.0, seen_by_server.1),
+            Some((i, Side::Server))
+        );
+        assert_eq!(conns.list[i].client.to_string(), "127.0.0.1:50000");
     }
 
     #[test]

@@ -104,6 +104,46 @@ pub fn write_iovecs(pid: Pid, addr: u64, iovecs: &[Iovec]) -> bool {
     process_vm_writev(pid, &[IoSlice::new(&raw)], &remote).is_ok_and(|n| n == raw.len())
 }
 
+/// Write `bytes` at `addr` in `pid`'s memory (`--net`'s rewritten addresses, and putting them
+/// back): with process_vm_writev, or — where the program may not write itself, as a constant
+/// address in read-only data — a word at a time with PTRACE_POKEDATA, which the kernel allows
+/// the tracer. For the second way `pid` must be stopped under this thread's trace.
+pub fn write_bytes(pid: Pid, addr: u64, bytes: &[u8]) -> bool {
+    let remote = [RemoteIoVec {
+        base: addr as usize,
+        len: bytes.len(),
+    }];
+    if process_vm_writev(pid, &[IoSlice::new(bytes)], &remote).is_ok_and(|n| n == bytes.len()) {
+        return true;
+    }
+    poke_bytes(pid, addr, bytes)
+}
+
+/// Write `bytes` at `addr` through ptrace, reading and writing whole aligned words.
+fn poke_bytes(pid: Pid, addr: u64, bytes: &[u8]) -> bool {
+    const WORD: u64 = std::mem::size_of::<libc::c_long>() as u64;
+    let end = addr + bytes.len() as u64;
+    let mut at = addr & !(WORD - 1);
+    while at < end {
+        let Ok(word) = nix::sys::ptrace::read(pid, at as nix::sys::ptrace::AddressType) else {
+            return false;
+        };
+        let mut raw = word.to_ne_bytes();
+        for (i, byte) in raw.iter_mut().enumerate() {
+            let here = at + i as u64;
+            if (addr..end).contains(&here) {
+                *byte = bytes[(here - addr) as usize];
+            }
+        }
+        let word = libc::c_long::from_ne_bytes(raw);
+        if nix::sys::ptrace::write(pid, at as nix::sys::ptrace::AddressType, word).is_err() {
+            return false;
+        }
+        at += WORD;
+    }
+    true
+}
+
 /// The `struct msghdr` at `addr`.
 pub fn read_msghdr(pid: Pid, addr: u64) -> Option<MsgHdr> {
     let raw = read_bytes(pid, addr, MSGHDR_SIZE);
@@ -196,6 +236,17 @@ mod tests {
         assert_eq!(parse_sockaddr(&v4), Some("127.0.0.1:8080".parse().unwrap()));
         let unix = (libc::AF_UNIX as u16).to_ne_bytes();
         assert_eq!(parse_sockaddr(&unix), None);
+    }
+
+    #[test]
+    fn bytes_written_land_where_asked_and_nowhere_else() {
+        let mut sockaddr = [7u8; 16];
+        let at = sockaddr.as_mut_ptr() as u64;
+        assert!(write_bytes(own(), at + 4, &[198, 18, 0, 2]));
+        assert_eq!(
+            read_bytes(own(), at, 16)[..9],
+            [7, 7, 7, 7, 198, 18, 0, 2, 7]
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod calls;
 mod connections;
 mod fds;
 mod inspect;
+pub mod linked;
 mod live_queue;
 mod memory;
 mod record;
@@ -34,6 +35,7 @@ use nix::errno::Errno;
 use crate::analysis::Summary;
 use crate::analysis::stream::StreamCounts;
 use crate::transcript::{Direction, Event, Transcript};
+pub use linked::Linked;
 pub use live_queue::LiveQueue;
 pub use spawn::Launch;
 
@@ -65,6 +67,9 @@ pub struct TraceOptions {
     /// Bytes of each send or recv to copy out of the program (at most [`PREVIEW`]): the text
     /// view shows a line of them, `--json` the first 4 KiB.
     pub preview: usize,
+    /// `--net`: the server and the client in the two namespaces of this link, a loopback
+    /// address they name rewritten to the link's.
+    pub net: Option<Linked>,
 }
 
 /// A program's part in the run.
@@ -133,12 +138,18 @@ pub enum Note {
         idle: bool,
     },
     Interrupted,
+    /// `--net`: the server runs at `server`, the client at `client`, with lab's link
+    /// between; a loopback address they name is rewritten to these.
+    AcrossLink {
+        client: std::net::Ipv4Addr,
+        server: std::net::Ipv4Addr,
+    },
 }
 
 /// What the tracer hands the live view.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Live {
-    Event(Event),
+    Event(Box<Event>),
     Note(Note),
 }
 
@@ -155,6 +166,8 @@ pub struct DirectionReport {
     pub summary: Summary,
     pub sender_traced: bool,
     pub receiver_traced: bool,
+    /// `--net`: how this direction's bytes left on the link.
+    pub on_link: Option<crate::analysis::segments::LinkSegments>,
 }
 
 /// One connection, for the final view.
@@ -171,6 +184,8 @@ pub struct ConnectionReport {
     pub gap: Option<(usize, usize)>,
     /// to_server, to_client.
     pub directions: [DirectionReport; 2],
+    /// `--net`: what the link carried for this connection and did to it.
+    pub link: Option<crate::analysis::link::LinkFacts>,
 }
 
 /// Everything a trace found.
@@ -184,6 +199,11 @@ pub struct TraceReport {
     pub recv_max: Option<u64>,
     pub send_max: Option<u64>,
     pub reader_delay_ms: u64,
+    /// `--net`: the link's spec as run (its seed included).
+    pub net: Option<crate::net::link::NetSpec>,
+    /// `--net`: the link's packets that belong to no traced connection (a refused connect,
+    /// UDP); empty otherwise.
+    pub other_packets: crate::transcript::Wire,
 }
 
 /// Why tracing could not start.
@@ -230,7 +250,13 @@ pub fn run(
             needs: "pidfd_getfd (Linux 5.6)",
         });
     }
-    let report = tracer::trace(options, std::sync::Arc::clone(&live));
-    live.close();
-    report
+    // The view waits until the queue closes: it closes however the tracer ends.
+    struct CloseOnDrop(std::sync::Arc<LiveQueue>);
+    impl Drop for CloseOnDrop {
+        fn drop(&mut self) {
+            self.0.close();
+        }
+    }
+    let _closing = CloseOnDrop(std::sync::Arc::clone(&live));
+    tracer::trace(options, live)
 }

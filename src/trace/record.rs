@@ -145,7 +145,7 @@ impl Recorder {
 
     fn hand_on(&mut self, event: Event) {
         self.events += 1;
-        self.live.push(Live::Event(event));
+        self.live.push(Live::Event(Box::new(event)));
     }
 
     /// Hand on an event of socket `inode`: held back while its side is unknown, kept in its
@@ -290,9 +290,20 @@ impl Recorder {
         }
     }
 
-    pub fn bind(&mut self, made: &Made, inode: u64, addr: Option<SocketAddr>) {
+    /// bind() to `addr`; `named`: the loopback address the program gave, when `--net`
+    /// rewrote it.
+    pub fn bind(
+        &mut self,
+        made: &Made,
+        inode: u64,
+        addr: Option<SocketAddr>,
+        named: Option<SocketAddr>,
+    ) {
         let mut event = self.event(made, Op::Bind, None);
-        event.detail = addr.map(|a| a.to_string());
+        event.detail = addr.map(|a| rewritten(named, a));
+        if let Some(call) = event.call.as_mut() {
+            call.address_by_program = named;
+        }
         self.sockets.entry(inode).or_default().local = addr;
         self.emit(inode, event);
     }
@@ -344,8 +355,16 @@ impl Recorder {
         self.emit(inode, event);
     }
 
-    /// connect() to `peer` from `local` (done, or under way on a non-blocking socket).
-    pub fn connect(&mut self, made: &Made, inode: u64, peer: SocketAddr, local: SocketAddr) {
+    /// connect() to `peer` from `local` (done, or under way on a non-blocking socket);
+    /// `named`: the loopback address the program gave, when `--net` rewrote it.
+    pub fn connect(
+        &mut self,
+        made: &Made,
+        inode: u64,
+        peer: SocketAddr,
+        local: SocketAddr,
+        named: Option<SocketAddr>,
+    ) {
         let index = self.conns.find_or_add(local, peer, false);
         self.join(inode, index, Side::Client, made.pid, None);
         let mut event = self.event(made, Op::Connect, None);
@@ -353,7 +372,11 @@ impl Recorder {
             peer,
             local,
             udp: false,
+            named,
         });
+        if let Some(call) = event.call.as_mut() {
+            call.address_by_program = named;
+        }
         self.emit(inode, event);
     }
 
@@ -564,6 +587,15 @@ fn fill(event: &mut Event, outcome: Moved) {
     let mut bytes = outcome.preview;
     bytes.truncate(PREVIEW);
     event.bytes = bytes;
+}
+
+/// An address as a detail: `127.0.0.1:8080 ⇒ 198.18.0.2:8080` when `--net` rewrote the one
+/// the program named.
+fn rewritten(named: Option<SocketAddr>, used: SocketAddr) -> String {
+    match named {
+        Some(named) => format!("{named} ⇒ {used}"),
+        None => used.to_string(),
+    }
 }
 
 /// The direction a side's sends go.

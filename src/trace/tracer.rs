@@ -91,6 +91,8 @@ pub(super) struct Tracer {
     pub fds: FdTables,
     pub inspector: Inspector,
     pub rec: Recorder,
+    /// `--net`: the link the programs run across (bind and connect addresses rewritten).
+    pub net: Option<super::Linked>,
     programs: Vec<Program>,
     /// The client of a pair, until the server listens.
     waiting_client: Option<spawn::Launch>,
@@ -108,14 +110,29 @@ pub fn trace(
     options: TraceOptions,
     live: std::sync::Arc<LiveQueue>,
 ) -> Result<TraceReport, TraceError> {
-    let (first, waiting_client, roles) = match options.programs {
+    let (mut first, mut waiting_client, roles) = match options.programs {
         Programs::One(launch) => (launch, None, vec![Role::Program]),
         Programs::Pair { server, client } => {
             (server, Some(client), vec![Role::Server, Role::Client])
         }
     };
+    if let Some(net) = &options.net {
+        // Each program starts in its namespace; their children stay there.
+        first.placement = Some(net.placement(roles[0]));
+        if let Some(client) = waiting_client.as_mut() {
+            client.placement = Some(net.placement(Role::Client));
+        }
+        live.push(Live::Note(Note::AcrossLink {
+            client: crate::net::link::CLIENT_ADDR,
+            server: crate::net::link::SERVER_ADDR,
+        }));
+    }
     let mut tracer = Tracer {
-        clock: Instant::now(),
+        // Across a link, the packets' clock: calls and packets share one timeline.
+        clock: options
+            .net
+            .as_ref()
+            .map_or_else(Instant::now, super::Linked::clock),
         recv_max: options.recv_max,
         send_max: options.send_max,
         reader_delay: options.reader_delay,
@@ -125,6 +142,7 @@ pub fn trace(
         fds: FdTables::default(),
         inspector: Inspector::default(),
         rec: Recorder::new(std::sync::Arc::clone(&live)),
+        net: options.net,
         programs: roles
             .iter()
             .map(|&role| Program {
@@ -656,8 +674,10 @@ impl Tracer {
         }
     }
 
-    fn finish(self) -> TraceReport {
+    fn finish(mut self) -> TraceReport {
         let interrupted = self.interrupted.load(Ordering::SeqCst);
+        // The programs have ended: what is still on the link arrives, then it stops.
+        let carried = self.net.take().map(super::Linked::finish);
         let programs = self
             .programs
             .iter()
@@ -675,7 +695,7 @@ impl Tracer {
                 },
             })
             .collect();
-        let report = self.rec.finish(programs, interrupted);
+        let report = self.rec.finish(programs, interrupted, carried);
         TraceReport {
             recv_max: self.recv_max,
             send_max: self.send_max,

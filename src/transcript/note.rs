@@ -16,10 +16,12 @@ pub enum EventNote {
     /// The sender sleeps before its next message (`--send-gap`).
     SendGap { ms: u64 },
     /// connect() to `peer` from `local`; over UDP it only sets the default destination.
+    /// `named`: the address a traced program named, when lab rewrote it for `--net`'s link.
     Connected {
         peer: SocketAddr,
         local: SocketAddr,
         udp: bool,
+        named: Option<SocketAddr>,
     },
     /// accept() of a client at `peer`.
     Accepted { peer: SocketAddr },
@@ -117,6 +119,7 @@ mod tests {
                 peer: addr,
                 local: addr,
                 udp: true,
+                named: None,
             },
             EventNote::Accepted { peer: addr },
             EventNote::NoDelay { on: true },

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod english;
+pub mod svg;
 pub mod tmux;
 pub mod tool;
 pub mod upload_wire;
@@ -81,6 +82,19 @@ fn lab_in(dir: Option<&std::path::Path>, args: &[&str], input: &[u8]) -> Output 
         stdout: out.join().unwrap(),
         stderr: err.join().unwrap(),
     }
+}
+
+/// A fresh, empty directory for one test's files: `lab-PREFIX-PID-NAME` in the temp dir.
+pub fn scratch_dir(prefix: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lab-{prefix}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A path as a command-line argument.
+pub fn path_arg(path: &std::path::Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
 }
 
 pub fn stdout(output: &Output) -> String {

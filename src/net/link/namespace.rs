@@ -46,16 +46,27 @@ impl NetNamespace {
     /// Make `command`'s process start inside this namespace: it `setns()`es between fork and
     /// exec. The namespace must stay alive until the command has been spawned.
     pub fn enter_before_exec(&self, command: &mut Command) {
-        let fd = self.fd.as_raw_fd();
-        // SAFETY: the hook only calls setns(2), which is async-signal-safe, on a descriptor
-        // the child inherited (CLOEXEC closes it only at exec, after the hook).
+        let join = self.joiner();
+        // SAFETY: the hook only calls setns(2), which is async-signal-safe (see `joiner`).
         unsafe {
-            command.pre_exec(move || {
-                if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
+            command.pre_exec(join);
+        }
+    }
+
+    /// A step for a child process between fork and exec that moves it into this namespace:
+    /// it calls only setns(2), which is async-signal-safe, on a descriptor the child
+    /// inherited (CLOEXEC closes it at exec, after the step). `lab trace --net` forks its
+    /// programs itself and runs this in the child. The namespace must stay alive until the
+    /// child has run it.
+    pub fn joiner(&self) -> impl Fn() -> io::Result<()> + Send + Sync + 'static {
+        let fd = self.fd.as_raw_fd();
+        move || {
+            // SAFETY: setns on a namespace descriptor changes only the calling thread (in a
+            // freshly forked child, the whole process).
+            if unsafe { libc::setns(fd, libc::CLONE_NEWNET) } != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
         }
     }
 

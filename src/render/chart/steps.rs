@@ -164,7 +164,8 @@ fn call_step(t: &Transcript, e: &Event, words: Words, udp: bool) -> Step {
         _ => CallKind::Eof,
     };
     let offset = e.offset.unwrap_or(0);
-    let len = e.bytes.len();
+    // A traced call's `bytes` may be only the first of them.
+    let len = e.len();
     let pieces = stream_pieces(t, e);
     let head = match (kind, pieces.is_some()) {
         (CallKind::Eof, _) => words.eof().to_string(),
@@ -224,10 +225,11 @@ fn call_step(t: &Transcript, e: &Event, words: Words, udp: bool) -> Step {
     }
 }
 
-/// The message pieces of a send's or recv's bytes; `None` for bytes of the reply stream,
-/// which the transcript's spans do not describe.
+/// The message pieces of a send's or recv's bytes; `None` for bytes of a lesson's reply
+/// stream, which its spans do not describe (a traced call names its pieces both ways).
 fn stream_pieces(t: &Transcript, e: &Event) -> Option<Vec<Piece>> {
-    (direction_of(e) == Direction::ToServer).then(|| t.pieces(e.offset.unwrap_or(0), e.bytes.len()))
+    let traced = e.call.as_ref().is_some_and(|c| c.pieces.is_some());
+    (traced || direction_of(e) == Direction::ToServer).then(|| t.pieces_of(e))
 }
 
 /// The bytes as text, each piece in its message's colour.

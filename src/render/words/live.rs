@@ -440,6 +440,7 @@ impl Words {
                 }
             }
             Note::Stored(got) => self.stored(got),
+            Note::AcrossLink { server } => self.chat_across_link(*server),
         }
     }
 

@@ -11,6 +11,7 @@
 mod backlog;
 mod lessons;
 mod link;
+mod linked;
 mod live;
 mod notes;
 mod reuseaddr;

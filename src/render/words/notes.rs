@@ -24,7 +24,17 @@ impl Words {
             EventNote::ReaderDelay { ms } => format!("sleeps {ms} ms (--reader-delay)"),
             EventNote::SendGap { ms } if zh => format!("先等 {ms} ms 再发（--send-gap）"),
             EventNote::SendGap { ms } => format!("sleeps {ms} ms (--send-gap)"),
-            EventNote::Connected { peer, local, udp } => {
+            EventNote::Connected {
+                peer,
+                local,
+                udp,
+                named,
+            } => {
+                // A traced program's loopback address, rewritten for the link: both shown.
+                let peer = match named {
+                    Some(named) => format!("{named} ⇒ {peer}"),
+                    None => peer.to_string(),
+                };
                 let udp = match (udp, zh) {
                     (false, _) => "",
                     (true, false) => " (UDP: only sets the default destination)",

@@ -346,6 +346,7 @@ impl Words {
                     "Ctrl-C：停止被跟踪的程序",
                 )
                 .into(),
+            Note::AcrossLink { client, server } => self.across_link(*client, *server),
         }
     }
 
