@@ -45,6 +45,8 @@
 //!   chat and server across `--net` in one run), `tools::proxy`, the live
 //!   events they stream (`tools::live`) and their typed reasons (`tools::reasons`: why a client
 //!   was turned away or left, what a note says), Ctrl-C (`tools::signal`, `tools::stoppable`).
+//! - `whole_file` — a file that appears under its name whole or not at all (an upload's
+//!   body, a picture): nameless while written (O_TMPFILE), then linked.
 //! - [`upload`] — large file upload: protocol, both sides, the demo, the plain-copy yardstick;
 //!   `upload::refusal`, why one was not taken (a stable code each).
 //! - [`framing`] — sans-IO decoders that cut a byte stream back into messages.
@@ -76,5 +78,6 @@ pub mod tools;
 pub mod trace;
 pub mod transcript;
 pub mod upload;
+pub(crate) mod whole_file;
 
 pub use command::run;

@@ -27,7 +27,7 @@ fn skip(test: &str, reason: &str) {
     let _ = writeln!(std::io::stderr(), "test {test}: skipped: {reason}");
 }
 
-fn scratch(name: &str) -> PathBuf {
+fn scratch(name: &str) -> common::Scratch {
     common::scratch_dir("pictures", name)
 }
 
@@ -660,4 +660,79 @@ fn udp_across_the_link_writes_its_datagrams_for_tshark() {
         }
     }
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A picture named after something that is not a plain file is written into it, never put in
+/// its place: a named pipe is read by whoever reads it, a device stays a device (`--svg
+/// /dev/null` as root must not turn /dev/null into a file), and a symbolic link keeps
+/// pointing at the file it names, which gets the picture.
+#[test]
+fn a_picture_goes_into_a_pipe_a_device_or_a_link_without_replacing_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch("special");
+    let fifo = dir.join("pipe.svg");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let out = lab(&["sticky-demo", "--svg", path_arg(&fifo)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Still a pipe (else its reader would wait for ever: it is left behind, not joined).
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe was replaced: {kind:?}");
+    let read = reader.join().unwrap();
+    assert!(
+        read.starts_with(b"<svg") || read.starts_with(b"<?xml"),
+        "the reader got the SVG"
+    );
+
+    let real = dir.join("real.svg");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.join("link.svg");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = lab(&["sticky-demo", "--svg", path_arg(&link)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(std::fs::read_to_string(&real).unwrap().contains("<svg"));
+
+    // A null device of our own (as root): it must still be a device afterwards.
+    let null = dir.join("null");
+    let made = Command::new("mknod")
+        .args([path_arg(&null), "c", "1", "3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        let out = lab(&["sticky-demo", "--html", path_arg(&null)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let kind = std::fs::symlink_metadata(&null).unwrap().file_type();
+        assert!(kind.is_char_device(), "the device was replaced: {kind:?}");
+    } else {
+        skip(
+            "a_picture_goes_into_a_pipe_a_device_or_a_link_without_replacing_it",
+            "mknod is not permitted here (the device case needs root)",
+        );
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let expected: &[&str] = if made {
+        &["link.svg", "null", "pipe.svg", "real.svg"]
+    } else {
+        &["link.svg", "pipe.svg", "real.svg"]
+    };
+    assert_eq!(names, expected, "nothing else, no temporary file");
 }

@@ -6,7 +6,6 @@
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::analysis::Summary;
 use crate::cli::ExchangeArgs;
@@ -18,6 +17,7 @@ use crate::render::words::Words;
 use crate::render::{chart, pcapng, trace_pictures};
 use crate::trace::TraceReport;
 use crate::transcript::{EventNote, Transcript};
+use crate::whole_file::WholeFile;
 
 /// The files asked for, checked before the run so a typo costs no run.
 #[derive(Debug, Clone)]
@@ -251,28 +251,28 @@ fn directory_of(path: &Path) -> &Path {
     }
 }
 
-/// Tells apart the temporary files of one process.
-static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
+/// What a temporary picture file is called where the file system cannot make a nameless one.
+const TEMP_PREFIX: &str = ".lab-picture-";
 
-/// Write `bytes` to `path` whole or not at all: into a new temporary file beside it, flushed
-/// to disk, then renamed over `path`.
+/// Write `bytes` to `path` whole or not at all. A regular file (or a new name) is written as a
+/// nameless file in the same directory, flushed, then linked over the name — Ctrl-C never
+/// leaves a half file or a temporary one; a symbolic link keeps pointing where it pointed (its
+/// target is replaced). Anything else that already has the name — `/dev/null`, `/dev/stdout`,
+/// a named pipe, a shell's `>(…)` — is written into, never replaced.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let n = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
-    // A fixed-length name: it fits wherever the final name fits.
-    let temp = directory_of(path).join(format!(".lab-{}-{n}.tmp", std::process::id()));
-    let written = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp)
-        .and_then(|mut file| {
-            file.write_all(bytes)?;
-            file.sync_all()
-        })
-        .and_then(|()| fs::rename(&temp, path));
-    written.map_err(|e: io::Error| {
-        let _ = fs::remove_file(&temp);
-        Error::io(format!("writing {}", path.display()), e)
-    })
+    let failed = |e: io::Error| Error::io(format!("writing {}", path.display()), e);
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            let mut file = OpenOptions::new().write(true).open(path).map_err(failed)?;
+            return file.write_all(bytes).map_err(failed);
+        }
+        _ => {}
+    }
+    // A symbolic link to a file: the file is replaced, the link stays.
+    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut file = WholeFile::create(directory_of(&target), TEMP_PREFIX).map_err(failed)?;
+    file.write_all(bytes).map_err(failed)?;
+    file.finish(&target, true).map_err(failed)
 }
 
 #[cfg(test)]

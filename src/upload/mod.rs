@@ -17,7 +17,6 @@
 //! interrupted or corrupted upload never leaves a file under the final name.
 
 pub mod demo;
-mod part_file;
 pub mod plain;
 pub mod receive;
 pub mod refusal;

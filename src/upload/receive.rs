@@ -6,7 +6,6 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::part_file::PartFile;
 use super::refusal::{Failure, Part, Refusal, Stage};
 use super::{
     CHUNK, HashPipe, Progress, Status, UploadHeader, UploadTrailer, check_name, read_json,
@@ -15,6 +14,7 @@ use super::{
 use crate::lang::Lang;
 use crate::render::words::Words;
 use crate::tools::signal;
+use crate::whole_file::WholeFile;
 
 /// Where uploads go and what is allowed.
 #[derive(Debug, Clone)]
@@ -68,7 +68,7 @@ pub fn receive(
     };
     check_header(&header, options).map_err(|why| refuse(stream, why, lang))?;
     let target = options.dir.join(&header.name);
-    let mut part = PartFile::create(&options.dir)
+    let mut part = WholeFile::create(&options.dir, super::TEMP_PREFIX)
         .map_err(|e| refuse(stream, Refusal::CannotCreate(e.to_string()), lang))?;
     // Every resource the upload needs is had before the go-ahead: past it, only the client
     // or a stop can end it.
@@ -127,7 +127,7 @@ struct BodyReads {
 fn receive_body(
     stream: &mut (impl Read + Write),
     size: u64,
-    part: &mut PartFile,
+    part: &mut WholeFile,
     hasher: &HashPipe,
     progress: &dyn Progress,
     lang: Lang,

@@ -84,12 +84,10 @@ fn lab_in(dir: Option<&std::path::Path>, args: &[&str], input: &[u8]) -> Output 
     }
 }
 
-/// A fresh, empty directory for one test's files: `lab-PREFIX-PID-NAME` in the temp dir.
-pub fn scratch_dir(prefix: &str, name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("lab-{prefix}-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh, empty directory for one test's files (`lab-test-PREFIX-NAME-PID` in the temp dir),
+/// removed when the test is done with it.
+pub fn scratch_dir(prefix: &str, name: &str) -> Scratch {
+    Scratch::new(&format!("{prefix}-{name}"))
 }
 
 /// A path as a command-line argument.
@@ -197,6 +195,20 @@ impl Scratch {
     }
 
     pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for Scratch {
+    fn as_ref(&self) -> &std::path::Path {
         &self.0
     }
 }

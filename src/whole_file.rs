@@ -1,8 +1,12 @@
-//! The body's file until the hash has matched. Where the file system allows, it has no name
-//! at all (O_TMPFILE): no client can reach it by any name, and it vanishes with the
-//! process however the process ends. Elsewhere it has an unguessable name that starts with
-//! [`TEMP_PREFIX`], which no upload name may start with. Either way, it gets its final name
-//! only by linking this very file — the bytes that were written and hashed.
+//! A file that appears under its final name whole or not at all: an upload's body until its
+//! hash has matched, a picture (`--svg`, `--html`, `--pcap`) until it is written.
+//!
+//! Where the file system allows, it has no name at all while it is written (O_TMPFILE): no
+//! client can reach it by any name, and it vanishes with the process however the process
+//! ends — Ctrl-C and SIGKILL included. Elsewhere it has an unguessable name that starts with
+//! the caller's prefix (uploads: [`crate::upload::TEMP_PREFIX`], which no upload name may
+//! start with). Either way, it gets its final name only by linking this very file — the
+//! bytes that were written (and hashed).
 
 use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
@@ -12,16 +16,16 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use super::TEMP_PREFIX;
-
 /// Writeback is started every this many bytes, and the window before waited for: the
 /// final fsync then has at most two windows left to write, so it never holds up a stop.
 const WRITEBACK_WINDOW: u64 = 8 * 1024 * 1024;
 
 /// A file being written in the upload directory, deleted unless it is given a name.
-pub(super) struct PartFile {
+pub(crate) struct WholeFile {
     file: File,
     dir: PathBuf,
+    /// What a temporary name starts with, where the file system needs one.
+    prefix: &'static str,
     /// The temporary name, when the file system could not make a file without one.
     temp_name: Option<PathBuf>,
     written: u64,
@@ -31,7 +35,7 @@ pub(super) struct PartFile {
     writeback_done: u64,
 }
 
-impl Drop for PartFile {
+impl Drop for WholeFile {
     fn drop(&mut self) {
         // A nameless file needs nothing: closing it frees it.
         if let Some(path) = &self.temp_name {
@@ -40,9 +44,10 @@ impl Drop for PartFile {
     }
 }
 
-impl PartFile {
-    /// A new, empty file in `dir`, nameless if the file system allows.
-    pub(super) fn create(dir: &Path) -> io::Result<PartFile> {
+impl WholeFile {
+    /// A new, empty file in `dir`, nameless if the file system allows; else named with
+    /// `prefix` and an unguessable rest.
+    pub(crate) fn create(dir: &Path, prefix: &'static str) -> io::Result<WholeFile> {
         let nameless = OpenOptions::new()
             .write(true)
             .custom_flags(libc::O_TMPFILE)
@@ -57,14 +62,15 @@ impl PartFile {
                     Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL)
                 ) =>
             {
-                let (file, path) = create_named(dir)?;
+                let (file, path) = create_named(dir, prefix)?;
                 (file, Some(path))
             }
             Err(e) => return Err(e),
         };
-        Ok(PartFile {
+        Ok(WholeFile {
             file,
             dir: dir.to_path_buf(),
+            prefix,
             temp_name,
             written: 0,
             writeback_started: 0,
@@ -74,12 +80,12 @@ impl PartFile {
 
     /// Whether the file has a (temporary) name in the directory.
     #[cfg(test)]
-    pub(super) fn is_named(&self) -> bool {
+    pub(crate) fn is_named(&self) -> bool {
         self.temp_name.is_some()
     }
 
     /// Append `bytes`, keeping the unwritten part of the file under two writeback windows.
-    pub(super) fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+    pub(crate) fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.file.write_all(bytes)?;
         self.written += bytes.len() as u64;
         if self.written - self.writeback_started >= WRITEBACK_WINDOW {
@@ -109,21 +115,22 @@ impl PartFile {
     }
 
     /// Bytes written so far.
-    pub(super) fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.written
     }
 
     /// On disk, then under `target`: never replacing a file unless `overwrite`, even one that
     /// appeared during the upload.
-    pub(super) fn finish(mut self, target: &Path, overwrite: bool) -> io::Result<()> {
+    pub(crate) fn finish(mut self, target: &Path, overwrite: bool) -> io::Result<()> {
         // On disk before it gets its name: a power cut never leaves a short file there.
         self.file.sync_all()?;
         match (self.temp_name.take(), overwrite) {
             (None, false) => link_open_file(&self.file, target),
             (None, true) => {
                 // A link never replaces; a rename does, atomically. So: a private name first.
-                let (private, ()) =
-                    with_private_name(&self.dir, |path| link_open_file(&self.file, path))?;
+                let (private, ()) = with_private_name(&self.dir, self.prefix, |path| {
+                    link_open_file(&self.file, path)
+                })?;
                 fs::rename(&private, target).inspect_err(|_| {
                     let _ = fs::remove_file(&private);
                 })
@@ -140,9 +147,9 @@ impl PartFile {
     }
 }
 
-/// A new file in `dir` under a fresh unguessable name that starts with [`TEMP_PREFIX`].
-fn create_named(dir: &Path) -> io::Result<(File, PathBuf)> {
-    let (path, file) = with_private_name(dir, |path| {
+/// A new file in `dir` under a fresh unguessable name that starts with `prefix`.
+fn create_named(dir: &Path, prefix: &str) -> io::Result<(File, PathBuf)> {
+    let (path, file) = with_private_name(dir, prefix, |path| {
         OpenOptions::new().write(true).create_new(true).open(path)
     })?;
     Ok((file, path))
@@ -151,10 +158,11 @@ fn create_named(dir: &Path) -> io::Result<(File, PathBuf)> {
 /// Run `make` with a fresh unguessable path in `dir` until one is free.
 fn with_private_name<T>(
     dir: &Path,
+    prefix: &str,
     mut make: impl FnMut(&Path) -> io::Result<T>,
 ) -> io::Result<(PathBuf, T)> {
     for _ in 0..16 {
-        let path = dir.join(format!("{TEMP_PREFIX}{:032x}.part", unguessable()));
+        let path = dir.join(format!("{prefix}{:032x}.part", unguessable()));
         match make(&path) {
             Ok(made) => return Ok((path, made)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -163,7 +171,7 @@ fn with_private_name<T>(
     }
     Err(io::Error::new(
         io::ErrorKind::AlreadyExists,
-        "no free temporary name in the upload directory",
+        "no free temporary name in the directory",
     ))
 }
 
@@ -223,6 +231,7 @@ fn link_open_file(file: &File, target: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::upload::TEMP_PREFIX;
 
     fn scratch() -> PathBuf {
         let dir = std::env::temp_dir().join(format!("lab-part-file-{:032x}", unguessable()));
@@ -242,7 +251,7 @@ mod tests {
     #[test]
     fn a_nameless_file_is_invisible_until_linked() {
         let dir = scratch();
-        let mut part = PartFile::create(&dir).unwrap();
+        let mut part = WholeFile::create(&dir, TEMP_PREFIX).unwrap();
         part.write_all(b"body").unwrap();
         if !part.is_named() {
             assert!(names(&dir).is_empty());
@@ -257,13 +266,14 @@ mod tests {
     #[test]
     fn a_named_temporary_file_is_private_and_never_left_behind() {
         let dir = scratch();
-        let (mut file, path) = create_named(&dir).unwrap();
+        let (mut file, path) = create_named(&dir, TEMP_PREFIX).unwrap();
         file.write_all(b"new").unwrap();
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
-        assert!(super::super::check_name(&name).is_err(), "{name}");
-        let part = PartFile {
+        assert!(crate::upload::check_name(&name).is_err(), "{name}");
+        let part = WholeFile {
             file,
             dir: dir.clone(),
+            prefix: TEMP_PREFIX,
             temp_name: Some(path.clone()),
             written: 3,
             writeback_started: 0,
@@ -274,10 +284,11 @@ mod tests {
         assert_eq!(names(&dir), ["taken"]);
         assert_eq!(fs::read(dir.join("taken")).unwrap(), b"old");
 
-        let (file, path) = create_named(&dir).unwrap();
-        drop(PartFile {
+        let (file, path) = create_named(&dir, TEMP_PREFIX).unwrap();
+        drop(WholeFile {
             file,
             dir: dir.clone(),
+            prefix: TEMP_PREFIX,
             temp_name: Some(path),
             written: 0,
             writeback_started: 0,
@@ -291,7 +302,7 @@ mod tests {
     fn overwrite_replaces_with_the_written_file() {
         let dir = scratch();
         fs::write(dir.join("same"), b"old").unwrap();
-        let mut part = PartFile::create(&dir).unwrap();
+        let mut part = WholeFile::create(&dir, TEMP_PREFIX).unwrap();
         part.write_all(b"new").unwrap();
         part.finish(&dir.join("same"), true).unwrap();
         assert_eq!(names(&dir), ["same"]);
