@@ -132,6 +132,7 @@ pub fn summarize(run: &ExchangeRun) -> Summary {
             sends: sends.len(),
             recvs: received.recvs,
         },
+        bytes_sent,
         received: &received,
         error: error.clone(),
         // A receiver that stopped at an error read less than the knobs predict: no prediction.
@@ -313,20 +314,13 @@ pub fn stream_summary(facts: &StreamFacts) -> Summary {
     };
     let judged = Judged {
         arrival,
+        bytes_sent: c.bytes_sent,
         received: &received,
         error: facts.error.clone(),
         predicted_recvs: None,
         recv_size: facts.largest_recv,
     };
-    let verdict = if unread && facts.error.is_none() {
-        Verdict::Unread {
-            arrival,
-            received: c.bytes_received,
-            sent: c.bytes_sent,
-        }
-    } else {
-        stream_verdict(&judged, false)
-    };
+    let verdict = traced_verdict(facts, &judged);
     Summary {
         lesson: "trace",
         sends: c.sends,
@@ -344,7 +338,7 @@ pub fn stream_summary(facts: &StreamFacts) -> Summary {
         segments_captured: None,
         // Without the sender's own count there is nothing to say about the wire; when the
         // receiver stopped early, nothing about where the merge happened either.
-        wire: facts.data_segments_out.map(|n| {
+        wire: facts.data_segments_out.filter(|_| c.sends > 0).map(|n| {
             let recvs = if unread { c.sends } else { c.recvs };
             WireReading::of(c.sends, recvs, Some(n), None, facts.nodelay)
         }),
@@ -365,6 +359,28 @@ pub fn stream_summary(facts: &StreamFacts) -> Summary {
         corrupt: None,
         link: None,
     }
+}
+
+/// A traced stream's verdict: sticky-demo's, unless the receiver stopped early, or its own
+/// sizes kept the messages apart.
+fn traced_verdict(facts: &StreamFacts, judged: &Judged<'_>) -> Verdict {
+    let (c, arrival) = (&facts.counts, judged.arrival);
+    if c.bytes_received < c.bytes_sent && facts.error.is_none() {
+        return Verdict::Unread {
+            arrival,
+            received: c.bytes_received,
+            sent: c.bytes_sent,
+        };
+    }
+    // Each recv() got all it asked for and held one whole message: the reader's own sizes
+    // (a header's, then the length it gave) kept the messages apart, whatever the timing.
+    if judged.received.intact && facts.messages > 1 && c.filled_recvs == c.recvs {
+        return Verdict::FramedByReader {
+            arrival,
+            recv_size: c.one_recv_size,
+        };
+    }
+    stream_verdict(judged, false)
 }
 
 /// Messages whose bytes (header or payload) arrived in more than one recv().
@@ -411,6 +427,8 @@ fn predict_recvs(run: &ExchangeRun, total: u64) -> Option<usize> {
 /// What a verdict is judged from.
 struct Judged<'a> {
     arrival: Arrival,
+    /// Bytes the send() calls put in.
+    bytes_sent: u64,
     received: &'a Received,
     error: Option<EventNote>,
     predicted_recvs: Option<usize>,
@@ -425,6 +443,17 @@ fn stream_verdict(j: &Judged<'_>, suggest_more: bool) -> Verdict {
         return Verdict::Failed {
             arrival,
             error: error.clone(),
+        };
+    }
+    if arrival.sends == 0 && r.recvs == 0 {
+        return Verdict::NothingSent;
+    }
+    // Bytes no send() was seen to write: there is no message to tell merged from split.
+    if r.bytes > j.bytes_sent {
+        return Verdict::SendsUnseen {
+            arrival,
+            received: r.bytes,
+            sent: j.bytes_sent,
         };
     }
     if arrival.messages == 1 && r.split_messages > 0 {
@@ -572,6 +601,44 @@ mod tests {
         assert!(s.intact);
         assert_eq!((s.merged_recvs, s.split_messages), (0, 0));
         assert_eq!(s.verdict.code(), "intact_by_size");
+    }
+
+    fn traced(sends: usize, recvs: usize, sent: u64, received: u64) -> Summary {
+        stream_summary(&StreamFacts {
+            counts: stream::StreamCounts {
+                sends,
+                recvs,
+                bytes_sent: sent,
+                bytes_received: received,
+                ..stream::StreamCounts::default()
+            },
+            messages: sends,
+            data_segments_out: Some(1),
+            nodelay: false,
+            error: None,
+            largest_recv: 100,
+        })
+    }
+
+    #[test]
+    fn a_stream_whose_sends_were_not_seen_gets_no_sentence_about_its_messages() {
+        // A server that wrote with a call lab did not see: 11 B arrived, no send() seen.
+        let unseen = traced(0, 1, 0, 11);
+        assert_eq!(
+            unseen.verdict,
+            Verdict::SendsUnseen {
+                arrival: Arrival {
+                    messages: 0,
+                    sends: 0,
+                    recvs: 1
+                },
+                received: 11,
+                sent: 0
+            }
+        );
+        assert_eq!(unseen.wire, None, "no segments to compare with no sends");
+        assert_eq!(traced(0, 0, 0, 0).verdict, Verdict::NothingSent);
+        assert_eq!(traced(2, 2, 10, 15).verdict.code(), "sends_unseen");
     }
 
     #[test]

@@ -277,14 +277,14 @@ pub struct TraceArgs {
     #[arg(long, value_name = "CMD", requires = "server")]
     pub client: Option<String>,
 
-    /// Every recv() asks for at most N bytes (rewritten at the call): code that expects a
-    /// whole message per recv() meets half messages (半包).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Every recv() asks for at most SIZE bytes (rewritten at the call; 3, 1KiB, 64KiB):
+    /// code that expects a whole message per recv() meets half messages (半包).
+    #[arg(long, value_name = "SIZE", value_parser = size_between(1, u64::MAX))]
     pub recv_max: Option<u64>,
 
-    /// Every send() offers at most N bytes (rewritten at the call): send() moves less than
-    /// it was given, and code without sendall() loses the rest.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Every send() offers at most SIZE bytes (rewritten at the call; 4, 1KiB, 64KiB):
+    /// send() moves less than it was given, and code without sendall() loses the rest.
+    #[arg(long, value_name = "SIZE", value_parser = size_between(1, u64::MAX))]
     pub send_max: Option<u64>,
 
     /// Hold the server's first recv() on each connection until the client has sent nothing

@@ -4,76 +4,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use common::traced::{
+    flat, hex, json_of, pair, printed, python, script, spawn_lab, stop, summary, with_op,
+};
 use common::{lab, stderr, stdout};
 use serde_json::Value;
-
-/// The Python interpreter itself (not a shim script), or `None` with the reason printed.
-fn python() -> Option<String> {
-    let out = Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .ok()?;
-    let path = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    if path.is_empty() {
-        eprintln!("skipped: python3 is not installed");
-        return None;
-    }
-    Some(path)
-}
-
-fn script(name: &str) -> String {
-    format!("{}/tests/python/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The JSON lines of a run (the traced programs' own output shares stdout: it is skipped).
-fn json_of(output: &std::process::Output) -> Vec<Value> {
-    stdout(output)
-        .lines()
-        .filter(|l| l.starts_with("{\""))
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
-/// The text with the table's rules gone and every run of spaces and line breaks made one
-/// space: what the words say, however the columns wrapped them.
-fn flat(text: &str) -> String {
-    text.replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn with_op<'a>(lines: &'a [Value], op: &str) -> Vec<&'a Value> {
-    lines.iter().filter(|l| l["op"] == op).collect()
-}
-
-fn summary(lines: &[Value]) -> &Value {
-    lines.last().expect("a summary line")
-}
-
-/// `lab trace --server 'PY SERVER' --client 'PY CLIENT'` (a client starting with `/` runs
-/// as it is), which must succeed.
-fn pair(py: &str, server: &str, client: &str, extra: &[&str]) -> std::process::Output {
-    let server = format!("{py} {server}");
-    let client = if client.ends_with("/client") {
-        client.to_string()
-    } else {
-        format!("{py} {client}")
-    };
-    let mut args = vec!["trace", "--server", &server, "--client", &client];
-    args.extend_from_slice(extra);
-    let out = lab(&args);
-    assert!(out.status.success(), "lab trace failed: {}", stderr(&out));
-    out
-}
 
 #[test]
 fn the_notes_sticky_pair_prints_what_the_notes_printed_and_lab_says_why() {
@@ -86,8 +23,11 @@ fn the_notes_sticky_pair_prints_what_the_notes_printed_and_lab_says_why() {
     );
     let text = stdout(&out);
     // The server's own prints pass through untouched, exactly as the notes show them.
-    let printed: Vec<&str> = text.lines().filter(|l| l.starts_with("b'")).collect();
-    assert_eq!(printed, ["b'hellobyebyeagain,bye'", "b''", "b''"], "{text}");
+    assert_eq!(
+        printed(&text),
+        ["b'hellobyebyeagain,bye'", "b''", "b''"],
+        "{text}"
+    );
     // lab's view: one recv holding all three messages, then b'' with the reason.
     let view = flat(&text);
     for said in [
@@ -386,13 +326,7 @@ fn send_max_shows_a_short_send_where_sendall_was_needed() {
 fn ctrl_c_stops_lab_and_the_traced_server() {
     let Some(py) = python() else { return };
     let server = script("trace_chat_server.py");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .args(["trace", "--json", "--", &py, &server, "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("lab runs");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut child, mut lines) = spawn_lab(&["trace", "--json", "--", &py, &server, "0"]);
     // Wait for the server to listen: its pid is in the listen event.
     let pid = loop {
         let line = lines.next().expect("lab ended early").unwrap();
@@ -401,19 +335,7 @@ fn ctrl_c_stops_lab_and_the_traced_server() {
             break value["pid"].as_i64().unwrap() as i32;
         }
     };
-    // SAFETY: a signal to the lab process this test started.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "lab did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = stop(&mut child, libc::SIGINT);
     assert!(status.success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let last: Value = serde_json::from_str(rest.last().unwrap()).unwrap();

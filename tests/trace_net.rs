@@ -130,9 +130,8 @@ fn the_view_has_a_link_column_and_says_where_the_sends_merged() {
         assert!(flat.contains(said), "{said:?} not in {text}");
     }
     // The server's own prints still pass through: all 20 bytes, in two recv() calls or one.
-    let printed: String = text
-        .lines()
-        .filter(|l| l.starts_with("b'"))
+    let printed: String = common::traced::printed(&text)
+        .into_iter()
         .map(|l| l.trim_start_matches("b'").trim_end_matches('\''))
         .collect();
     assert_eq!(printed, "hellobyebyeagain,bye", "{text}");

@@ -55,6 +55,28 @@ const CHINESE_COMMANDS: &[&[&str]] = &[
     &["lessons", "--width", "60"],
     &["lesson", "backlog-demo", "--no-pager"],
     &["lesson", "struct", "--no-pager"],
+    // A launcher that leaves a process behind: lab says what it waits for. (`--lang zh` goes
+    // before `--`: what follows is the program's; the one added at the end is its $0.)
+    &[
+        "--lang",
+        "zh",
+        "trace",
+        "--",
+        "sh",
+        "-c",
+        "sleep 0.2 & exit 0",
+    ],
+    &[
+        "--lang",
+        "zh",
+        "--width",
+        "50",
+        "trace",
+        "--",
+        "sh",
+        "-c",
+        "sleep 0.2 & exit 0",
+    ],
 ];
 
 /// Commands that fail with an error lab words itself: the `error:` line must be Chinese too.
@@ -67,6 +89,12 @@ const CHINESE_ERRORS: &[&[&str]] = &[
     &["man", "nosuch"],
     &["lesson", "sticky-demo", "--json"],
     &["udp-demo", "--nodelay"],
+    &["--lang", "zh", "trace", "--", "no-such-program-for-lab"],
+    &["--lang", "zh", "trace", "--", "/no/such/file"],
+    &["--lang", "zh", "trace", "--", "/"],
+    &["--lang", "zh", "trace", "--", "/etc/passwd"],
+    &["--lang", "zh", "trace", "--", ""],
+    &["trace", "--server", "", "--client", "true"],
 ];
 
 /// Commands that need namespaces (`--net`): skipped, saying so, where lab may not make them.

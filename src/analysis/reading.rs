@@ -147,6 +147,22 @@ pub enum Verdict {
     IntactBySize { arrival: Arrival, recv_size: usize },
     /// One whole message per recv() this time: the reader was fast enough.
     IntactByTiming { arrival: Arrival },
+    /// One whole message per recv(), because each recv() asked for exactly its message's
+    /// length and got it all: the reader framed the stream itself (a traced `recv(4)` for a
+    /// header, then `recv(length)`). `recv_size`: the one size every recv() asked for, if so.
+    FramedByReader {
+        arrival: Arrival,
+        recv_size: Option<u64>,
+    },
+    /// No send() went this way and no recv() got anything: nothing to judge.
+    NothingSent,
+    /// More bytes arrived than the send() calls seen put in: some were written by calls lab
+    /// does not see, so the messages cannot be told apart.
+    SendsUnseen {
+        arrival: Arrival,
+        received: u64,
+        sent: u64,
+    },
     /// The boundaries are gone: recvs that held several messages (粘包), messages split
     /// across recvs (半包).
     BoundariesLost {
@@ -193,6 +209,9 @@ impl Verdict {
             Verdict::OneMessage { .. } => "one_message",
             Verdict::IntactBySize { .. } => "intact_by_size",
             Verdict::IntactByTiming { .. } => "intact_by_timing",
+            Verdict::FramedByReader { .. } => "framed_by_reader",
+            Verdict::NothingSent => "nothing_sent",
+            Verdict::SendsUnseen { .. } => "sends_unseen",
             Verdict::BoundariesLost {
                 merged_recvs,
                 split_messages,
@@ -380,6 +399,16 @@ pub(crate) mod samples {
                 rule: BoundaryRule::Fixed { size: 16 },
                 merged_recvs: 1,
                 split_messages: 0,
+            },
+            Verdict::FramedByReader {
+                arrival,
+                recv_size: None,
+            },
+            Verdict::NothingSent,
+            Verdict::SendsUnseen {
+                arrival,
+                received: 11,
+                sent: 0,
             },
         ]
     }

@@ -20,6 +20,9 @@ pub struct StreamCounter {
     counts: StreamCounts,
     /// Every recv so far held exactly one whole message.
     whole_each: bool,
+    /// The sizes the recvs asked for: the first, and whether any other differed.
+    first_ask: Option<u64>,
+    asks_differ: bool,
 }
 
 /// What a stream's send() and recv() calls came to: the fields sticky-demo's summary has.
@@ -37,6 +40,11 @@ pub struct StreamCounts {
     pub most_messages_in_one_recv: usize,
     /// Every recv held exactly one whole message, and there was one recv per message.
     pub one_whole_message_each: bool,
+    /// recv() calls that returned every byte they asked for: the size the reader asked for
+    /// ended them, not what had arrived.
+    pub filled_recvs: usize,
+    /// The size every recv() asked for, when they all asked for the same.
+    pub one_recv_size: Option<u64>,
 }
 
 /// What one recv() held.
@@ -111,8 +119,10 @@ impl StreamCounter {
             .saturating_sub(self.counts.bytes_received)
     }
 
-    /// A recv() returned `len` bytes: count it, and hand back the first `keep` of its pieces.
-    pub fn recv(&mut self, len: u64, keep: usize) -> RecvPieces {
+    /// A recv() that asked for `asked` bytes (when known) returned `len`: count it, and hand
+    /// back the first `keep` of its pieces.
+    pub fn recv(&mut self, len: u64, asked: Option<u64>, keep: usize) -> RecvPieces {
+        self.count_ask(len, asked);
         let offset = self.received;
         let end = offset + len;
         let pieces = pieces_in(self.in_flight.iter().map(|(s, _)| s), offset, len);
@@ -151,6 +161,18 @@ impl StreamCounter {
         }
     }
 
+    /// Whether a recv returned all it asked for, and whether the asks all had one size.
+    fn count_ask(&mut self, len: u64, asked: Option<u64>) {
+        if asked == Some(len) {
+            self.counts.filled_recvs += 1;
+        }
+        match (self.first_ask, asked) {
+            (None, Some(n)) if self.counts.recvs == 0 => self.first_ask = Some(n),
+            (first, asked) if first != asked => self.asks_differ = true,
+            _ => {}
+        }
+    }
+
     /// The stream range the next recv would start at, and where sending has got to.
     pub fn position(&self) -> Range<u64> {
         self.received..self.sent
@@ -161,6 +183,7 @@ impl StreamCounter {
         let mut counts = self.counts;
         counts.split_messages += self.in_flight.iter().filter(|(_, r)| *r > 1).count();
         counts.one_whole_message_each = self.whole_each && counts.recvs == messages;
+        counts.one_recv_size = self.first_ask.filter(|_| !self.asks_differ);
         counts
     }
 }
@@ -181,7 +204,7 @@ mod tests {
         let mut counter = StreamCounter::new();
         notes_sends(&mut counter);
         assert_eq!(counter.waiting(), 20);
-        let got = counter.recv(20, 10);
+        let got = counter.recv(20, Some(1024), 10);
         assert_eq!(got.total, 3);
         let c = counter.counts(3);
         assert_eq!(
@@ -197,7 +220,7 @@ mod tests {
         let mut counter = StreamCounter::new();
         notes_sends(&mut counter);
         for _ in 0..5 {
-            counter.recv(4, 10);
+            counter.recv(4, Some(4), 10);
         }
         let c = counter.counts(3);
         assert_eq!((c.recvs, c.split_messages, c.merged_recvs), (5, 3, 2));
@@ -208,9 +231,32 @@ mod tests {
         let mut counter = StreamCounter::new();
         notes_sends(&mut counter);
         for len in [5, 6, 9] {
-            counter.recv(len, 10);
+            counter.recv(len, Some(len), 10);
         }
-        assert!(counter.counts(3).one_whole_message_each);
+        let c = counter.counts(3);
+        assert!(c.one_whole_message_each);
+        // Each recv asked for exactly its message: the reader's sizes ended them.
+        assert_eq!((c.filled_recvs, c.one_recv_size), (3, None));
+    }
+
+    #[test]
+    fn recvs_of_one_size_that_each_got_it_all_are_counted_as_filled() {
+        let mut counter = StreamCounter::new();
+        for n in 1..=3 {
+            counter.send(n, 8);
+            counter.sent(n, 8);
+        }
+        counter.recv(8, Some(8), 10);
+        counter.recv(8, Some(1024), 10);
+        counter.recv(8, Some(8), 10);
+        let c = counter.counts(3);
+        assert_eq!((c.filled_recvs, c.one_recv_size), (2, None));
+        let mut same = StreamCounter::new();
+        same.send(1, 16);
+        same.sent(1, 16);
+        same.recv(8, Some(8), 10);
+        same.recv(8, Some(8), 10);
+        assert_eq!(same.counts(1).one_recv_size, Some(8));
     }
 
     #[test]
@@ -220,7 +266,7 @@ mod tests {
         counter.send(2, 4); // another thread's send began before the first returned
         counter.sent(1, 6);
         counter.sent(2, 4);
-        let got = counter.recv(10, 10);
+        let got = counter.recv(10, Some(10), 10);
         assert_eq!(got.pieces.len(), 2);
         assert!(got.pieces.iter().all(|p| p.whole));
         assert_eq!(counter.counts(2).bytes_sent, 10);
@@ -230,7 +276,7 @@ mod tests {
     fn a_send_whose_bytes_were_received_before_it_returned_still_counts() {
         let mut counter = StreamCounter::new();
         counter.send(1, 3);
-        counter.recv(3, 10);
+        counter.recv(3, None, 10);
         counter.sent(1, 3);
         let c = counter.counts(1);
         assert_eq!((c.sends, c.bytes_sent, c.recvs), (1, 3, 1));

@@ -16,7 +16,10 @@ use crate::render::trace_live::LiveLog;
 use crate::render::words::Words;
 use crate::render::{ViewOptions, trace_view};
 use crate::tools::signal;
-use crate::trace::{self, Launch, Linked, Live, LiveQueue, Note, Programs, TraceOptions};
+use crate::trace::{
+    self, Interrupt, Launch, Linked, Live, LiveQueue, Note, Programs, TraceOptions,
+};
+use crate::transcript::Op;
 
 /// How often the live view takes what the tracer has handed over.
 const BATCH_EVERY: Duration = Duration::from_millis(25);
@@ -38,6 +41,19 @@ fn options(args: &TraceArgs, json: bool, net: Option<Linked>) -> TraceOptions {
         reader_delay: Duration::from_millis(args.reader_delay),
         preview: if json { trace::PREVIEW } else { TEXT_PREVIEW },
         net,
+    }
+}
+
+/// `--server ''` (or only spaces) would run an empty shell line: refused, naming the flag.
+fn check_commands(args: &TraceArgs, words: Words) -> Result<(), Error> {
+    let empty = [("--server", &args.server), ("--client", &args.client)]
+        .into_iter()
+        .find(|(_, line)| line.as_deref().is_some_and(|l| l.trim().is_empty()));
+    match empty {
+        Some((flag, _)) => Err(Error::said_usage(
+            words.trace_error(&trace::TraceError::EmptyCommand { flag: Some(flag) }),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -68,6 +84,7 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let (json, width) = (present.json, present.width);
+    check_commands(args, Words(present.lang))?;
     check_net(args)?;
     let pictures = PictureFiles::new(
         args.svg.clone(),
@@ -89,7 +106,7 @@ pub(super) fn run(
                 .spawn_scoped(scope, move || trace::run(options, queue))
                 .map_err(|e| Error::io("starting the tracer's thread", e))?
         };
-        let written = write_as_it_comes(&queue, out, json, present.lang);
+        let written = write_as_it_comes(&queue, out, json, present.lang, width);
         let report = tracer
             .join()
             .unwrap_or(Err(trace::TraceError::System(nix::errno::Errno::EIO)));
@@ -121,34 +138,67 @@ fn write_as_it_comes(
     out: &mut dyn Write,
     json: bool,
     lang: Lang,
+    width: usize,
 ) -> std::io::Result<()> {
-    let mut log = LiveLog::new(lang);
-    let mut told_interrupt = false;
+    let mut writer = LiveWriter {
+        log: LiveLog::new(lang, width),
+        json,
+        not_written: None,
+    };
     while let Some(batch) = queue.take(BATCH_EVERY) {
-        if signal::stop_requested() && !told_interrupt {
-            told_interrupt = true;
-            batch_write(out, &mut log, &[Live::Note(Note::Interrupted)], json)?;
-        }
-        if let Err(e) = batch_write(out, &mut log, &batch, json) {
+        if let Err(e) = writer.write_batch(out, &batch) {
             signal::request();
             queue.abandon();
             while queue.take(BATCH_EVERY).is_some() {}
             return Err(e);
         }
     }
-    Ok(())
+    match writer.not_written {
+        Some(events) if events > 0 => writer.write(out, &Live::Note(Note::NotWritten { events })),
+        _ => Ok(()),
+    }
 }
 
-fn batch_write(
-    out: &mut dyn Write,
-    log: &mut LiveLog,
-    batch: &[Live],
+/// The live log as it is written.
+struct LiveWriter {
+    log: LiveLog,
     json: bool,
-) -> std::io::Result<()> {
-    for live in batch {
-        write_live(out, log, live, json)?;
+    /// Once Ctrl-C (or SIGTERM) came: the sends and recvs left unwritten since.
+    not_written: Option<usize>,
+}
+
+impl LiveWriter {
+    /// Write a batch, item by item. From the moment a stop is asked for, sends and recvs are
+    /// only counted: a busy transfer may have thousands waiting, and writing them would keep
+    /// the user waiting. What the stop does — processes ending, calls left waiting, sockets
+    /// closing — is still written, and the final view counts every call.
+    fn write_batch(&mut self, out: &mut dyn Write, batch: &[Live]) -> std::io::Result<()> {
+        self.notice_stop(out)?;
+        for live in batch {
+            self.notice_stop(out)?;
+            let moves_bytes =
+                matches!(live, Live::Event(e) if matches!(e.op, Op::Send | Op::Recv | Op::Eof));
+            match self.not_written.as_mut() {
+                Some(count) if moves_bytes => *count += 1,
+                _ => self.write(out, live)?,
+            }
+        }
+        out.flush()
     }
-    out.flush()
+
+    /// The first time a stop is seen, say so (and by what).
+    fn notice_stop(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.not_written.is_none() && signal::stop_requested() {
+            self.not_written = Some(0);
+            let by = Interrupt::from_signal(signal::stop_signal());
+            self.write(out, &Live::Note(Note::Interrupted(by)))?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, out: &mut dyn Write, live: &Live) -> std::io::Result<()> {
+        write_live(out, &mut self.log, live, self.json)
+    }
 }
 
 fn write_live(

@@ -7,11 +7,13 @@
 
 use std::collections::HashMap;
 
-use super::text::{Line, Look, pad, runs_of, text_lines};
-use super::trace_view::failed_text;
+use unicode_width::UnicodeWidthStr;
+
+use super::text::{Line, Look, pad, runs_of, text_lines, wrap_line};
+use super::trace_view::{failed_text, role_code};
 use super::words::Words;
 use crate::lang::Lang;
-use crate::trace::{Live, Note, Role};
+use crate::trace::{Live, Note};
 use crate::transcript::{Event, Op, Side, Transcript};
 
 /// send/recv lines shown live per connection.
@@ -21,28 +23,38 @@ const BYTES_WIDTH: usize = 32;
 
 /// What lab marks its own lines with.
 pub const MARK: &str = "lab│";
+/// How far a wrapped line's continuation is indented: a note's under its first words, an
+/// event's under its text (past the time).
+const NOTE_HANG: usize = 2;
+const EVENT_HANG: usize = 14;
+/// Columns a line gets after the mark however narrow `--width` is.
+const MIN_ROOM: usize = 16;
 
-/// The live log's memory: how many byte lines each connection has had, and its language.
+/// The live log's memory: how many byte lines each connection has had, its language and the
+/// width its lines wrap at.
 #[derive(Debug)]
 pub struct LiveLog {
     byte_lines: HashMap<usize, usize>,
     words: Words,
+    width: usize,
 }
 
 impl LiveLog {
-    /// A log whose lines are in `lang`.
-    pub fn new(lang: Lang) -> LiveLog {
+    /// A log whose lines are in `lang`, at most `width` columns wide.
+    pub fn new(lang: Lang, width: usize) -> LiveLog {
         LiveLog {
             byte_lines: HashMap::new(),
             words: Words(lang),
+            width,
         }
     }
 
-    /// The line for one live item, if it gets one.
+    /// The line(s) for one live item, if it gets any: one line, wrapped when it is wider than
+    /// the log, each part marked.
     pub fn text(&mut self, live: &Live) -> Option<String> {
         let w = self.words;
-        let line = match live {
-            Live::Note(note) => Line::of(w.trace_note(note), Look::Heading),
+        let (line, hang) = match live {
+            Live::Note(note) => (Line::of(w.trace_note(note), Look::Heading), NOTE_HANG),
             Live::Event(event) => {
                 let conn = event.call.as_ref().and_then(|c| c.conn);
                 if let (Some(conn), Op::Send | Op::Recv | Op::Eof) = (conn, event.op) {
@@ -50,16 +62,39 @@ impl LiveLog {
                     *shown += 1;
                     if *shown == LIVE_BYTE_LINES + 1 {
                         let text = w.live_calls_left_out(conn);
-                        return Some(mark(Line::of(text, Look::Dim)));
+                        return Some(self.mark(Line::of(text, Look::Dim), NOTE_HANG));
                     }
                     if *shown > LIVE_BYTE_LINES {
                         return None;
                     }
                 }
-                event_line(event, w)
+                (event_line(event, w), EVENT_HANG)
             }
         };
-        Some(mark(line))
+        Some(self.mark(line, hang))
+    }
+
+    /// Columns a line has after lab's mark.
+    fn room(&self) -> usize {
+        self.width.saturating_sub(MARK.width() + 1).max(MIN_ROOM)
+    }
+
+    /// `line` after lab's mark, wrapped to the log's width: the lines after the first are
+    /// marked too, and indented `hang` columns (less when the log is narrow).
+    fn mark(&self, line: Line, hang: usize) -> String {
+        let room = self.room();
+        let hang = hang.min(room / 3);
+        let parts: Vec<String> = wrap_line(&line, room, hang)
+            .into_iter()
+            .enumerate()
+            .map(|(k, part)| {
+                let lead = format!("{MARK} {}", " ".repeat(if k == 0 { 0 } else { hang }));
+                let mut marked = Line::of(lead, Look::Dim);
+                marked.chunks.extend(part.chunks);
+                marked.paint()
+            })
+            .collect();
+        parts.join("\n")
     }
 
     /// The JSON line for one live item.
@@ -73,23 +108,13 @@ impl LiveLog {
     }
 }
 
-fn mark(line: Line) -> String {
-    let mut marked = Line::of(format!("{MARK} "), Look::Dim);
-    marked.chunks.extend(line.chunks);
-    marked.paint()
-}
-
 fn note_json(note: &Note) -> serde_json::Value {
     use serde_json::json;
     match note {
-        Note::Started { role, pid, command } => {
-            let role = match role {
-                Role::Program => "program",
-                Role::Server => "server",
-                Role::Client => "client",
-            };
-            json!({"op": "run", "event": "started", "role": role, "pid": pid, "command": command})
-        }
+        Note::Started { role, pid, command } => json!({
+            "op": "run", "event": "started", "role": role_code(*role), "pid": pid,
+            "command": command,
+        }),
         Note::ServerListening { addr } => {
             json!({"op": "run", "event": "server_listening", "addr": addr.to_string()})
         }
@@ -100,7 +125,21 @@ fn note_json(note: &Note) -> serde_json::Value {
         Note::StoppingServer { idle } => {
             json!({"op": "run", "event": "stopping_server", "idle": idle})
         }
-        Note::Interrupted => json!({"op": "run", "event": "interrupted"}),
+        Note::Interrupted(by) => {
+            json!({"op": "run", "event": "interrupted", "by": by.code()})
+        }
+        Note::StillRunning {
+            role,
+            pid,
+            running,
+            count,
+        } => json!({
+            "op": "run", "event": "still_running", "role": role_code(*role), "pid": pid,
+            "running": running, "count": count,
+        }),
+        Note::NotWritten { events } => {
+            json!({"op": "run", "event": "not_written", "events": events})
+        }
         Note::AcrossLink { client, server } => json!({
             "op": "run", "event": "across_link",
             "client": client.to_string(), "server": server.to_string(),
@@ -162,7 +201,11 @@ fn with(mut line: Line, text: String, look: Look) -> Line {
 /// `recvfrom fd 4    20 B  hellobyebyeagain,bye  = m1 m2 m3`
 fn bytes_line(mut line: Line, event: &Event, syscall: &str, fd: &str, w: Words) -> Line {
     let len = event.len();
-    line.push(format!("{syscall:<8} {fd:<6}{len:>7} B  "), Look::Plain);
+    // A no-break space keeps the count and its unit together when the line wraps.
+    line.push(
+        format!("{syscall:<8} {fd:<6}{len:>7}\u{a0}B  "),
+        Look::Plain,
+    );
     if event.op == Op::Eof {
         line.push("b''", Look::Bad);
         line.push(format!("  {}", w.end_of_stream()), Look::Dim);

@@ -12,7 +12,7 @@ use super::linked_view;
 use super::side_by_side::{
     Table, bytes_cell, labelled, prefix, push_line, setup_summary, table, verdict_look, words,
 };
-use super::text::{Line, Look, Run, text_lines, wrap_words};
+use super::text::{Line, Look, Run, paint_wrapped, text_lines, wrap_words};
 use super::words::Words;
 use crate::analysis::Summary;
 use crate::trace::{ConnectionReport, DirectionReport, ProgramEnd, Role, TraceReport};
@@ -20,6 +20,8 @@ use crate::transcript::{Event, Op, Part, Side, Transcript};
 
 /// Connections shown side by side; the rest are counted (the JSON has them all).
 const MAX_CONNECTIONS: usize = crate::trace::CONNECTION_VIEWS;
+/// Lines of notes under one call's bytes at most (a narrow column wraps them tall).
+const NOTE_LINES: usize = 16;
 
 /// The whole final view.
 pub fn render(report: &TraceReport, options: ViewOptions) -> String {
@@ -55,7 +57,7 @@ fn connection(
 ) {
     let (width, w) = (options.width, options.words());
     let title = w.connection_title(conn.id, conn.client, conn.server);
-    push_line(out, &Line::of(title, Look::Heading));
+    out.push_str(&paint_wrapped(&Line::of(title, Look::Heading), width, 2));
     let mut knobs = Vec::new();
     if let Some(n) = report.recv_max {
         knobs.push(format!("--recv-max {n}"));
@@ -68,7 +70,7 @@ fn connection(
     }
     if !knobs.is_empty() {
         let line = format!("{}{}", w.knobs_label(), knobs.join(" · "));
-        push_line(out, &Line::of(line, Look::Dim));
+        out.push_str(&paint_wrapped(&Line::of(line, Look::Dim), width, 2));
     }
     if let Some(line) = linked_view::spec_line(report, w.0) {
         push_line(out, &line);
@@ -82,7 +84,8 @@ fn connection(
     for d in &conn.directions {
         legend(d, width, w, out);
     }
-    push_line(out, &Line::of(w.trace_clock(origin_us(conn)), Look::Dim));
+    let clock = Line::of(w.trace_clock(origin_us(conn)), Look::Dim);
+    out.push_str(&paint_wrapped(&clock, width, 2));
     out.push('\n');
     let titles = [
         Some(Line::of(
@@ -200,13 +203,13 @@ fn programs(report: &TraceReport, width: usize, w: Words, out: &mut String) {
         };
         labelled(out, width, label, &text, look);
     }
-    if report.interrupted {
-        labelled(out, width, "", w.stopped_by_ctrl_c(), Look::Dim);
+    if let Some(by) = report.interrupted_by {
+        labelled(out, width, "", &w.stopped_by(by), Look::Dim);
     }
 }
 
 /// How the JSON spells a program's role.
-fn role_code(role: Role) -> &'static str {
+pub(super) fn role_code(role: Role) -> &'static str {
     match role {
         Role::Program => "program",
         Role::Server => "server",
@@ -308,7 +311,7 @@ pub fn render_json(report: &TraceReport, words: Words) -> String {
             program
         })
         .collect();
-    let summary = serde_json::json!({
+    let mut summary = serde_json::json!({
         "op": "summary",
         "lesson": "trace",
         "connections": report.connections.len(),
@@ -324,6 +327,9 @@ pub fn render_json(report: &TraceReport, words: Words) -> String {
         "interrupted": report.interrupted,
         "programs": programs,
     });
+    if let Some(by) = report.interrupted_by {
+        summary["interrupted_by"] = by.code().into();
+    }
     let _ = writeln!(out, "{summary}");
     out
 }
@@ -338,12 +344,10 @@ pub(super) fn call_cell(
     let call = event.call.as_ref()?;
     let w = options.words();
     let indent = prefix("recv", 0).len();
-    let mut lines = match event.op {
+    let lines = match event.op {
         Op::Send | Op::Recv => {
             let mut lines = bytes_cell(t, event, options, width);
-            for note in call_notes(event, w) {
-                lines.extend(indented(&note, indent, width));
-            }
+            lines.extend(whole_notes(&call_notes(event, w), indent, width, w));
             lines
         }
         Op::Eof => {
@@ -362,8 +366,28 @@ pub(super) fn call_cell(
         Op::Error => words(&failed_text(event, w), Look::Bad, width),
         _ => return None,
     };
-    lines.truncate(8);
     Some(lines)
+}
+
+/// The notes under a call's bytes, each one whole: if together they would take more than
+/// [`NOTE_LINES`], the ones that do not fit are left out and a last line says how many.
+fn whole_notes(notes: &[String], indent: usize, width: usize, w: Words) -> Vec<Line> {
+    let wrapped: Vec<Vec<Line>> = notes.iter().map(|n| indented(n, indent, width)).collect();
+    if wrapped.iter().map(Vec::len).sum::<usize>() <= NOTE_LINES {
+        return wrapped.concat();
+    }
+    // Room stays for saying what was left out.
+    let reserve = indented(&w.notes_left_out(notes.len()), indent, width).len();
+    let (mut kept, mut left_out) = (Vec::new(), 0);
+    for note in wrapped {
+        if kept.len() + note.len() + reserve <= NOTE_LINES {
+            kept.extend(note);
+        } else {
+            left_out += 1;
+        }
+    }
+    kept.extend(indented(&w.notes_left_out(left_out), indent, width));
+    kept
 }
 
 /// `text` wrapped under the bytes, `indent` columns in (less when the column is narrow).
@@ -455,4 +479,43 @@ pub(super) fn failed_text(event: &Event, w: Words) -> String {
     };
     let errno = call.errno.unwrap_or("EOTHER");
     w.failed_call(call.syscall, errno, event.detail.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Lang;
+
+    /// The lines' words, one space between each.
+    fn text(lines: &[Line]) -> String {
+        let all: String = lines
+            .iter()
+            .flat_map(|l| l.chunks.iter().map(|c| format!("{} ", c.text)))
+            .collect();
+        all.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn notes_that_do_not_fit_are_left_out_whole_and_counted() {
+        let w = Words(Lang::En);
+        let note = "a short send: 4 of 34 B went; the other 30 B are the program's to send \
+                    (sendall() does)"
+            .to_string();
+        // Three notes fit a wide cell as they are.
+        let wide = whole_notes(&vec![note.clone(); 3], 12, 80, w);
+        assert_eq!(text(&wide).matches("(sendall() does)").count(), 3);
+        // In a narrow column they would take more than NOTE_LINES: whole ones are kept.
+        let narrow = whole_notes(&vec![note; 6], 12, 30, w);
+        assert!(narrow.len() <= NOTE_LINES, "{}", narrow.len());
+        let said = text(&narrow);
+        let kept = said.matches("(sendall() does)").count();
+        assert_eq!(said.matches("a short send").count(), kept, "{said}");
+        assert!(
+            said.ends_with(&format!(
+                "… {} more notes left out (--json has every figure)",
+                6 - kept
+            )),
+            "{said}"
+        );
+    }
 }

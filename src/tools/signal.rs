@@ -8,10 +8,14 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 static STOP: AtomicBool = AtomicBool::new(false);
+/// The signal that asked for the stop (0: none, or [`request`]).
+static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
 /// An eventfd written once a stop is asked for (-1 until [`install`] made it).
 static STOP_FD: AtomicI32 = AtomicI32::new(-1);
 
-extern "C" fn request_stop(_signal: libc::c_int) {
+extern "C" fn request_stop(signal: libc::c_int) {
+    // The first signal is the one that asked; a later one does not change the story.
+    let _ = STOP_SIGNAL.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
     // A second Ctrl-C means "now": leave at once with the conventional status.
     if STOP.swap(true, Ordering::SeqCst) {
         // SAFETY: _exit is async-signal-safe.
@@ -53,6 +57,15 @@ pub fn install() {
 /// Has a stop been asked for (by a signal or by [`request`])?
 pub fn stop_requested() -> bool {
     STOP.load(Ordering::SeqCst)
+}
+
+/// The signal (SIGINT, SIGTERM) that asked for the stop; `None` when none has, or when lab
+/// asked itself ([`request`]).
+pub fn stop_signal() -> Option<i32> {
+    match STOP_SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
 }
 
 /// Ask every loop to stop, as a signal would.

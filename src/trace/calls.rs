@@ -387,6 +387,28 @@ impl Tracer {
         resume(tid, true, 0);
     }
 
+    /// A thread's call had not returned when its process ended: a send or recv is shown as
+    /// still waiting (a server stopped in recv(), a client killed mid-send); other calls
+    /// (an accept, a connect) go unsaid.
+    pub(super) fn unfinished(&mut self, tid: i32, tgid: u32, call: Pending) {
+        if call.syscall.flow() == Flow::Other {
+            return;
+        }
+        if let Some(ticket) = call.ticket {
+            self.rec.send_abandoned(ticket);
+        }
+        let made = super::record::Made {
+            pid: tgid,
+            tid: tid as u32,
+            fd: call.fd,
+            syscall: call.syscall.name(),
+            t_call: call.t_call,
+            t_return: self.now_us(),
+            side: self.side_of(tgid),
+        };
+        self.rec.unfinished(&made, call.inode, call.asked);
+    }
+
     /// close_range() closes every TCP socket in the range at once.
     fn close_range(&mut self, tid: i32, tgid: u32, first: i32, last: i32) {
         let t = self.now_us();

@@ -79,14 +79,16 @@ mod tests {
     #[test]
     fn items_come_out_in_order_and_the_end_is_told() {
         let queue = LiveQueue::default();
-        queue.push(Live::Note(Note::Interrupted));
+        queue.push(Live::Note(Note::Interrupted(
+            crate::trace::Interrupt::CtrlC,
+        )));
         queue.push(Live::Note(Note::ServerEndedFirst));
         queue.close();
         let batch = queue.take(Duration::from_secs(5)).unwrap();
         assert_eq!(
             batch,
             [
-                Live::Note(Note::Interrupted),
+                Live::Note(Note::Interrupted(crate::trace::Interrupt::CtrlC)),
                 Live::Note(Note::ServerEndedFirst)
             ]
         );
@@ -98,7 +100,9 @@ mod tests {
         let queue = LiveQueue::default();
         queue.abandon();
         for _ in 0..ROOM * 2 {
-            queue.push(Live::Note(Note::Interrupted));
+            queue.push(Live::Note(Note::Interrupted(
+                crate::trace::Interrupt::CtrlC,
+            )));
         }
     }
 }

@@ -81,11 +81,42 @@ pub enum Role {
     Client,
 }
 
+/// What stopped lab before the traced programs ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    /// Ctrl-C (SIGINT).
+    CtrlC,
+    /// SIGTERM, sent to lab (`kill`, a service manager, a test harness).
+    Terminated,
+    /// lab's own output failed (a closed pipe), so it stopped them itself.
+    OutputFailed,
+}
+
+impl Interrupt {
+    /// The interrupt a stop signal (or none: lab's own request) stands for.
+    pub fn from_signal(signal: Option<i32>) -> Interrupt {
+        match signal {
+            Some(libc::SIGINT) => Interrupt::CtrlC,
+            Some(_) => Interrupt::Terminated,
+            None => Interrupt::OutputFailed,
+        }
+    }
+
+    /// The stable name (the JSON's `interrupted_by`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Interrupt::CtrlC => "SIGINT",
+            Interrupt::Terminated => "SIGTERM",
+            Interrupt::OutputFailed => "output_failed",
+        }
+    }
+}
+
 /// Why lab ended a traced program itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
-    /// Ctrl-C (or SIGTERM) reached lab.
-    Interrupted,
+    /// Ctrl-C or SIGTERM reached lab (or its output failed).
+    Interrupted(Interrupt),
     /// The client had ended and the server went on serving (a connection loop).
     ClientEnded,
     /// The server did not listen in time, so no client could be started.
@@ -124,20 +155,26 @@ pub enum Note {
         command: String,
     },
     /// The server listens: the client starts now, with the port in its environment.
-    ServerListening {
-        addr: SocketAddr,
-    },
+    ServerListening { addr: SocketAddr },
     /// The server ended before it listened: the client is not started.
     ServerEndedFirst,
     /// The server did not listen within this many milliseconds.
-    ServerNeverListened {
-        waited_ms: u64,
-    },
+    ServerNeverListened { waited_ms: u64 },
     /// The client ended; lab stops the server, which was still running.
-    StoppingServer {
-        idle: bool,
+    StoppingServer { idle: bool },
+    /// lab was stopped: it stops the traced programs.
+    Interrupted(Interrupt),
+    /// A program's own process (`pid`) ended, but processes it started still run (`running`,
+    /// the first few of `count`): lab goes on tracing them until they end.
+    StillRunning {
+        role: Role,
+        pid: u32,
+        running: Vec<u32>,
+        count: usize,
     },
-    Interrupted,
+    /// After Ctrl-C (or SIGTERM): this many send, recv and eof events were not written, so
+    /// lab stops at once.
+    NotWritten { events: usize },
     /// `--net`: the server runs at `server`, the client at `client`, with lab's link
     /// between; a loopback address they name is rewritten to these.
     AcrossLink {
@@ -196,6 +233,8 @@ pub struct TraceReport {
     /// Events handed to the live view.
     pub events: usize,
     pub interrupted: bool,
+    /// What stopped lab, when it was stopped.
+    pub interrupted_by: Option<Interrupt>,
     pub recv_max: Option<u64>,
     pub send_max: Option<u64>,
     pub reader_delay_ms: u64,
@@ -211,12 +250,19 @@ pub struct TraceReport {
 pub enum TraceError {
     NoCommand,
     NulInCommand,
+    /// `--server ''`, `--client ''` or `lab trace -- ''`: `flag` names the one that was empty
+    /// (`None`: the program after `--`).
+    EmptyCommand {
+        flag: Option<&'static str>,
+    },
     ProgramNotFound {
         program: String,
     },
+    /// execve() refused the program: `errno`, and what lab found the file to be.
     ExecFailed {
         program: String,
         errno: Errno,
+        failure: ExecFailure,
     },
     /// ptrace(PTRACE_TRACEME) was refused: Yama, a container's seccomp profile, …
     PtraceDenied {
@@ -235,6 +281,22 @@ pub enum TraceError {
     },
     UnsupportedArchitecture,
     System(Errno),
+}
+
+/// Why execve() refused a program, as far as its file tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecFailure {
+    /// It is a directory (EACCES).
+    Directory,
+    /// It may not be executed: no execute permission, or a file system mounted noexec
+    /// (EACCES).
+    NotExecutable,
+    /// A script whose `#!` line names an interpreter that does not exist (ENOENT).
+    MissingInterpreter { interpreter: String },
+    /// No `#!` line, and not a binary for this machine (ENOEXEC).
+    NotAProgram,
+    /// Anything else: the errno says it.
+    Other,
 }
 
 /// Run the programs traced until they end (or Ctrl-C), streaming events to `live`.

@@ -463,16 +463,30 @@ impl Recorder {
             conn.first_recv_done[side_index(side)] = true;
             event.direction = Some(direction);
             if outcome.moved > 0 {
-                let got = conn
-                    .stream(direction)
-                    .counter
-                    .recv(outcome.moved, KEEP_PIECES);
+                let got =
+                    conn.stream(direction)
+                        .counter
+                        .recv(outcome.moved, outcome.asked, KEEP_PIECES);
                 event.offset = Some(got.offset);
                 let call = event.call.as_mut().expect("traced events have a call");
                 call.pieces = Some(got.pieces);
             }
         }
         fill(&mut event, outcome);
+        self.emit(inode, event);
+    }
+
+    /// A send or recv on `inode` that had not returned when its process ended.
+    pub fn unfinished(&mut self, made: &Made, inode: u64, asked: Option<u64>) {
+        let mut event = self.event(made, Op::Note, None);
+        event.note = Some(EventNote::Unfinished {
+            syscall: made.syscall,
+            asked,
+            waited_us: made.t_return.saturating_sub(made.t_call),
+        });
+        if let Some(call) = event.call.as_mut() {
+            call.asked = asked;
+        }
         self.emit(inode, event);
     }
 

@@ -44,6 +44,7 @@ impl Recorder {
             other_packets,
             events,
             interrupted,
+            interrupted_by: None,
             recv_max: None,
             send_max: None,
             reader_delay_ms: 0,

@@ -4,10 +4,15 @@
 //! ```text
 //!   arch ≠ this machine's ──────────────────────────────► allow
 //!   nr = socket, bind, …, sendto, recvfrom, … ──────────► trace
-//!   nr = read, write, readv, writev, close ── fd > 2 ───► trace
-//!                                          └─ fd ≤ 2 ───► allow  (the program's own
-//!   anything else ──────────────────────────────────────► allow   stdin/stdout/stderr)
+//!   nr = read, write, readv, writev, close ─────────────► trace  (any descriptor)
+//!   anything else ──────────────────────────────────────► allow
 //! ```
+//!
+//! Reads and writes stop on every descriptor, 0, 1 and 2 included: an inetd- or CGI-style
+//! server moves its socket onto them (`dup2(conn, 1)`), and a filter cannot be changed once
+//! the program runs. The price is one stop per write to the terminal, about 10 µs (a C loop
+//! of 200 000 writes to /dev/null: 0.07 s untraced, 2.1 s traced), where the terminal's own
+//! drawing of a line costs as much; the tracer sends such a call on at once.
 
 use super::syscalls::Syscall;
 
@@ -26,12 +31,9 @@ const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 /// Offsets into `struct seccomp_data`.
 const NR_OFFSET: u32 = 0;
 const ARCH_OFFSET: u32 = 4;
-/// The low 32 bits of `args[0]` (both architectures are little-endian).
-const ARG0_OFFSET: u32 = 16;
 
 const LOAD_WORD: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
 const JUMP_EQ: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
-const JUMP_GT: u16 = (libc::BPF_JMP | libc::BPF_JGT | libc::BPF_K) as u16;
 const JUMP_GE: u16 = (libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K) as u16;
 const RETURN: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
 
@@ -56,34 +58,26 @@ fn jump(code: u16, k: u32, jt: usize, jf: usize) -> libc::sock_filter {
 
 /// The filter program, ready for `seccomp(SECCOMP_SET_MODE_FILTER)`.
 pub fn filter() -> Vec<libc::sock_filter> {
-    let calls: Vec<(Syscall, u32)> = Syscall::all().collect();
+    let calls: Vec<u32> = Syscall::all().map(|(_, nr)| nr).collect();
     let mut program = vec![op(LOAD_WORD, ARCH_OFFSET)];
-    // The tail, in order: allow · load arg0 · fd > 2? · trace · allow.
-    // `tail` is the index of the first of these, known once the checks are counted.
+    // The tail, in order: allow · trace. `tail` is the index of the first of these, known
+    // once the checks are counted.
     let x32_check = usize::from(cfg!(target_arch = "x86_64"));
     let tail = 3 + x32_check + calls.len();
-    let (allow, fd_check, trace) = (tail, tail + 1, tail + 3);
+    let (allow, trace) = (tail, tail + 1);
     let to = |target: usize, at: usize| target - (at + 1);
     program.push(jump(JUMP_EQ, AUDIT_ARCH, 0, to(allow, 1)));
     program.push(op(LOAD_WORD, NR_OFFSET));
     if x32_check == 1 {
         program.push(jump(JUMP_GE, X32_SYSCALL_BIT, to(allow, 3), 0));
     }
-    for (call, nr) in calls {
+    for nr in calls {
         let at = program.len();
-        let target = if call.any_descriptor() {
-            fd_check
-        } else {
-            trace
-        };
-        program.push(jump(JUMP_EQ, nr, to(target, at), 0));
+        program.push(jump(JUMP_EQ, nr, to(trace, at), 0));
     }
     debug_assert_eq!(program.len(), tail);
     program.push(op(RETURN, libc::SECCOMP_RET_ALLOW));
-    program.push(op(LOAD_WORD, ARG0_OFFSET));
-    program.push(jump(JUMP_GT, 2, 0, 1));
     program.push(op(RETURN, libc::SECCOMP_RET_TRACE));
-    program.push(op(RETURN, libc::SECCOMP_RET_ALLOW));
     program
 }
 
@@ -93,12 +87,11 @@ mod tests {
 
     /// Run the filter on one system call, as the kernel would: a small BPF interpreter for
     /// the instructions the filter uses.
-    fn verdict(nr: u32, arch: u32, arg0: u32) -> u32 {
+    fn verdict(nr: u32, arch: u32) -> u32 {
         let program = filter();
         let word = |offset: u32| match offset {
             NR_OFFSET => nr,
             ARCH_OFFSET => arch,
-            ARG0_OFFSET => arg0,
             other => panic!("the filter reads offset {other}"),
         };
         let (mut pc, mut acc) = (0usize, 0u32);
@@ -112,7 +105,6 @@ mod tests {
                 }
                 RETURN => return i.k,
                 JUMP_EQ => acc == i.k,
-                JUMP_GT => acc > i.k,
                 JUMP_GE => acc >= i.k,
                 other => panic!("unexpected instruction {other:#x}"),
             };
@@ -135,29 +127,30 @@ mod tests {
             libc::SYS_recvfrom,
             libc::SYS_accept4,
         ] {
-            assert_eq!(verdict(nr(call), AUDIT_ARCH, 0), TRACE);
+            assert_eq!(verdict(nr(call), AUDIT_ARCH), TRACE);
         }
     }
 
     #[test]
-    fn reads_and_writes_stop_only_past_the_standard_descriptors() {
-        assert_eq!(verdict(nr(libc::SYS_write), AUDIT_ARCH, 1), ALLOW);
-        assert_eq!(verdict(nr(libc::SYS_read), AUDIT_ARCH, 0), ALLOW);
-        assert_eq!(verdict(nr(libc::SYS_read), AUDIT_ARCH, 3), TRACE);
-        assert_eq!(verdict(nr(libc::SYS_close), AUDIT_ARCH, 7), TRACE);
+    fn reads_writes_and_closes_stop_whatever_the_descriptor() {
+        // A socket may sit on 0, 1 or 2 (an inetd-style server's dup2): the filter cannot
+        // know, so the tracer looks.
+        for call in [libc::SYS_read, libc::SYS_write, libc::SYS_close] {
+            assert_eq!(verdict(nr(call), AUDIT_ARCH), TRACE);
+        }
     }
 
     #[test]
     fn other_calls_and_other_architectures_run_untraced() {
-        assert_eq!(verdict(nr(libc::SYS_getpid), AUDIT_ARCH, 0), ALLOW);
-        assert_eq!(verdict(nr(libc::SYS_openat), AUDIT_ARCH, 5), ALLOW);
-        assert_eq!(verdict(nr(libc::SYS_sendto), 0x4000_0003, 0), ALLOW);
+        assert_eq!(verdict(nr(libc::SYS_getpid), AUDIT_ARCH), ALLOW);
+        assert_eq!(verdict(nr(libc::SYS_openat), AUDIT_ARCH), ALLOW);
+        assert_eq!(verdict(nr(libc::SYS_sendto), 0x4000_0003), ALLOW);
     }
 
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn x32_calls_run_untraced() {
         let x32_sendto = nr(libc::SYS_sendto) | X32_SYSCALL_BIT;
-        assert_eq!(verdict(x32_sendto, AUDIT_ARCH, 0), ALLOW);
+        assert_eq!(verdict(x32_sendto, AUDIT_ARCH), ALLOW);
     }
 }

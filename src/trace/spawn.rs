@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 use nix::unistd::Pid;
 
-use super::TraceError;
 use super::seccomp;
+use super::{ExecFailure, TraceError};
 
 /// A step of the child's set-up, as reported back through the pipe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,9 @@ fn c_string(bytes: &[u8]) -> Result<CString, TraceError> {
 
 fn prepare(launch: &Launch) -> Result<Prepared, TraceError> {
     let program = launch.argv.first().ok_or(TraceError::NoCommand)?;
+    if program.is_empty() {
+        return Err(TraceError::EmptyCommand { flag: None });
+    }
     let path = find_program(program).ok_or_else(|| TraceError::ProgramNotFound {
         program: program.to_string_lossy().into_owned(),
     })?;
@@ -125,21 +128,54 @@ fn prepare(launch: &Launch) -> Result<Prepared, TraceError> {
     })
 }
 
-/// Where the shell would find `program`: itself if it has a slash, else the first executable
-/// file of that name on PATH.
+/// Where the shell would find `program`: itself if it has a slash and exists, else the first
+/// executable file of that name on PATH (or, if none is executable, the first file of that
+/// name: exec then says why it cannot run, as a shell does).
 pub fn find_program(program: &OsStr) -> Option<PathBuf> {
-    let executable = |p: &Path| {
+    if program.as_bytes().contains(&b'/') {
+        let path = PathBuf::from(program);
+        return path.exists().then_some(path);
+    }
+    let executable = |p: &&PathBuf| {
         p.metadata()
             .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
     };
-    if program.as_bytes().contains(&b'/') {
-        let path = PathBuf::from(program);
-        return executable(&path).then_some(path);
-    }
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
-    std::env::split_paths(&path)
+    let named: Vec<PathBuf> = std::env::split_paths(&path)
         .map(|dir| dir.join(program))
-        .find(|p| executable(p))
+        .collect();
+    named
+        .iter()
+        .find(executable)
+        .or_else(|| named.iter().find(|p| p.is_file()))
+        .cloned()
+}
+
+/// What the file at `path` is, to say why execve() refused it with `errno`.
+fn exec_failure(path: &Path, errno: Errno) -> ExecFailure {
+    match errno {
+        Errno::EACCES if path.is_dir() => ExecFailure::Directory,
+        Errno::EACCES => ExecFailure::NotExecutable,
+        Errno::ENOEXEC => ExecFailure::NotAProgram,
+        Errno::ENOENT => match interpreter(path) {
+            Some(interpreter) if !Path::new(&interpreter).exists() => {
+                ExecFailure::MissingInterpreter { interpreter }
+            }
+            _ => ExecFailure::Other,
+        },
+        _ => ExecFailure::Other,
+    }
+}
+
+/// The interpreter a script's `#!` line names, if it has one.
+fn interpreter(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
+    let line = head[..n].strip_prefix(b"#!")?;
+    let line = line.split(|&b| b == b'\n').next()?;
+    let text = String::from_utf8_lossy(line);
+    text.split_whitespace().next().map(str::to_string)
 }
 
 /// Start the program traced. On success it is stopped at the SIGTRAP that follows its exec,
@@ -166,7 +202,8 @@ pub fn spawn(launch: &Launch) -> Result<Pid, TraceError> {
             let errno = Errno::from_raw(i32::from_ne_bytes([
                 report[1], report[2], report[3], report[4],
             ]));
-            Err(failed_step(Step::from_byte(report[0]), errno, launch))
+            let path = Path::new(OsStr::from_bytes(prepared.path.as_bytes()));
+            Err(failed_step(Step::from_byte(report[0]), errno, launch, path))
         }
     }
 }
@@ -202,7 +239,7 @@ fn read_full(fd: &OwnedFd, buf: &mut [u8]) -> usize {
     got
 }
 
-fn failed_step(step: Step, errno: Errno, launch: &Launch) -> TraceError {
+fn failed_step(step: Step, errno: Errno, launch: &Launch, path: &Path) -> TraceError {
     let program = launch
         .argv
         .first()
@@ -215,7 +252,11 @@ fn failed_step(step: Step, errno: Errno, launch: &Launch) -> TraceError {
         },
         Step::NoNewPrivs | Step::Seccomp => TraceError::SeccompUnavailable { errno },
         Step::Place => TraceError::PlacementFailed { errno },
-        Step::Exec => TraceError::ExecFailed { program, errno },
+        Step::Exec => TraceError::ExecFailed {
+            program,
+            errno,
+            failure: exec_failure(path, errno),
+        },
     }
 }
 
@@ -233,9 +274,25 @@ fn child(prepared: &Prepared, placement: Option<&Placement>, report: &OwnedFd) -
     let fail = |step: Step, errno: i32| -> ! {
         let mut message = [step as u8, 0, 0, 0, 0];
         message[1..].copy_from_slice(&errno.to_ne_bytes());
-        // SAFETY: write and _exit are async-signal-safe; the buffer lives on this stack.
+        let iov = libc::iovec {
+            iov_base: message.as_mut_ptr().cast(),
+            iov_len: message.len(),
+        };
+        // Once the filter is in, write() stops for a tracer that has not set its options yet,
+        // and the kernel fails it (ENOSYS): the report would never arrive. pwritev2 at offset
+        // -1 is a plain write the filter lets through.
+        // SAFETY: pwritev2 and _exit are plain system calls (async-signal-safe); the iovec
+        // points into a buffer on this stack.
         unsafe {
-            libc::write(report.as_raw_fd(), message.as_ptr().cast(), message.len());
+            libc::syscall(
+                libc::SYS_pwritev2,
+                report.as_raw_fd(),
+                &iov as *const libc::iovec,
+                1,
+                -1 as libc::c_long,
+                -1 as libc::c_long,
+                0,
+            );
             libc::_exit(127)
         }
     };
@@ -290,5 +347,31 @@ mod tests {
         );
         assert_eq!(find_program(OsStr::new("no-such-program-lab")), None);
         assert_eq!(find_program(OsStr::new("./no/such/path")), None);
+        // A path that exists is taken as it is: exec says why it cannot run.
+        assert_eq!(find_program(OsStr::new("/")), Some(PathBuf::from("/")));
+    }
+
+    #[test]
+    fn a_refused_exec_is_told_by_what_the_file_is() {
+        let dir = std::env::temp_dir().join(format!("lab-spawn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join("script");
+        std::fs::write(&script, "#!/no/such/interp -x\nprint(1)\n").unwrap();
+        assert_eq!(
+            exec_failure(&script, Errno::ENOENT),
+            ExecFailure::MissingInterpreter {
+                interpreter: "/no/such/interp".into()
+            }
+        );
+        assert_eq!(exec_failure(&dir, Errno::EACCES), ExecFailure::Directory);
+        assert_eq!(
+            exec_failure(&script, Errno::EACCES),
+            ExecFailure::NotExecutable
+        );
+        assert_eq!(
+            exec_failure(&script, Errno::ENOEXEC),
+            ExecFailure::NotAProgram
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -132,15 +132,6 @@ impl Syscall {
         }
     }
 
-    /// Calls that work on any descriptor (files, pipes, the terminal): the filter lets them
-    /// run untraced on descriptors 0, 1 and 2, so a program's own printing costs nothing.
-    pub fn any_descriptor(self) -> bool {
-        matches!(
-            self,
-            Syscall::Read | Syscall::Write | Syscall::Readv | Syscall::Writev | Syscall::Close
-        )
-    }
-
     /// The argument (from 0) that holds the descriptor the call works on, if any.
     /// (sendfile's is its out_fd: the socket the bytes go to.)
     pub fn fd_argument(self) -> Option<usize> {

@@ -22,8 +22,8 @@ use super::fds::FdTables;
 use super::inspect::Inspector;
 use super::record::{Made, Recorder};
 use super::{
-    Live, LiveQueue, Note, ProgramEnd, ProgramReport, Programs, Role, StopReason, TraceError,
-    TraceOptions, TraceReport, spawn,
+    Interrupt, Live, LiveQueue, Note, ProgramEnd, ProgramReport, Programs, Role, StopReason,
+    TraceError, TraceOptions, TraceReport, spawn,
 };
 use crate::transcript::{Op, Side};
 
@@ -36,6 +36,8 @@ const SERVER_LINGER: Duration = Duration::from_secs(1);
 const KILL_AFTER: Duration = Duration::from_millis(300);
 /// The pause between looks while some thread waits for a deadline.
 const POLL: Duration = Duration::from_millis(1);
+/// Processes named in the note that says which still run after their program's own ended.
+const STILL_RUNNING_SHOWN: usize = 4;
 
 /// Where a traced thread is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +77,8 @@ struct Program {
     command: String,
     pid: Option<u32>,
     end: Option<ProgramEnd>,
-    stop: Option<(StopReason, &'static str)>,
+    /// Why lab is stopping it, once it is.
+    stop: Option<StopReason>,
     /// Processes of this program still alive.
     alive: usize,
 }
@@ -507,12 +510,26 @@ impl Tracer {
         let Some(task) = self.tasks.remove(&tid) else {
             return;
         };
-        if tid as u32 != task.tgid {
+        let tgid = task.tgid;
+        if let Some(call) = task.call {
+            self.unfinished(tid, tgid, call);
+        }
+        if tid as u32 != tgid {
             return;
         }
-        let tgid = task.tgid;
-        // Threads that ended with the process (exit_group) may still be listed.
-        self.tasks.retain(|_, t| t.tgid != tgid);
+        // Threads that ended with the process (exit_group) may still be listed, their calls
+        // still waiting.
+        let threads: Vec<i32> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.tgid == tgid)
+            .map(|(&thread, _)| thread)
+            .collect();
+        for thread in threads {
+            if let Some(call) = self.tasks.remove(&thread).and_then(|t| t.call) {
+                self.unfinished(thread, tgid, call);
+            }
+        }
         let t = self.now_us();
         for (fd, inode) in self.fds.exit(tgid) {
             let made = self.made(tid, Some(fd), "exit", t);
@@ -535,20 +552,53 @@ impl Tracer {
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|&p| p != tgid as i32);
         if let Some(process) = self.processes.remove(&tgid) {
-            let program = &mut self.programs[process.program];
-            program.alive -= 1;
-            if program.pid == Some(tgid) {
-                program.end = Some(match (program.stop, end) {
-                    (Some((reason, signal)), ProgramEnd::Signaled(_)) => {
-                        ProgramEnd::Stopped { signal, reason }
-                    }
-                    _ => end,
-                });
-            }
-            if program.alive == 0 {
-                self.on_program_ended(process.program);
-            }
+            self.on_process_ended(process.program, tgid, end);
         }
+    }
+
+    /// Process `pid` of program `index` ended with `end`. The program's end is its own
+    /// process's; when lab stopped it, the signal that ended its last process is what stopped
+    /// it (a shell's child that ignores SIGTERM dies of the SIGKILL after it).
+    fn on_process_ended(&mut self, index: usize, pid: u32, end: ProgramEnd) {
+        let program = &mut self.programs[index];
+        program.alive -= 1;
+        let stopped = match (program.stop, end) {
+            (Some(reason), ProgramEnd::Signaled(signal)) => ProgramEnd::Stopped { signal, reason },
+            _ => end,
+        };
+        let stopped_before = matches!(program.end, Some(ProgramEnd::Stopped { .. }));
+        let last_killed = program.alive == 0 && matches!(end, ProgramEnd::Signaled(_));
+        if program.pid == Some(pid) || (last_killed && stopped_before) {
+            program.end = Some(stopped);
+        }
+        if program.pid == Some(pid) && program.alive > 0 && program.stop.is_none() {
+            self.tell_still_running(index, pid);
+        }
+        if self.programs[index].alive == 0 {
+            self.on_program_ended(index);
+        }
+    }
+
+    /// A program's own process ended before processes it started: say what lab waits for.
+    fn tell_still_running(&mut self, index: usize, pid: u32) {
+        if self.interrupted.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut running: Vec<u32> = self
+            .processes
+            .iter()
+            .filter(|(_, p)| p.program == index)
+            .map(|(&pid, _)| pid)
+            .collect();
+        running.sort_unstable();
+        let count = running.len();
+        running.truncate(STILL_RUNNING_SHOWN);
+        self.live.push(Live::Note(Note::StillRunning {
+            role: self.programs[index].role,
+            pid,
+            running,
+            count,
+        }));
     }
 
     fn on_program_ended(&mut self, index: usize) {
@@ -629,7 +679,7 @@ impl Tracer {
         }
         if let Some(sent) = self.term_sent {
             if now - sent > KILL_AFTER {
-                self.kill_server(libc::SIGKILL, "SIGKILL");
+                self.kill_server(libc::SIGKILL);
             }
         }
     }
@@ -655,17 +705,12 @@ impl Tracer {
     fn stop_server(&mut self, reason: StopReason) {
         self.term_sent = Some(Instant::now());
         for program in self.programs.iter_mut().filter(|p| p.role == Role::Server) {
-            program.stop = Some((reason, "SIGTERM"));
+            program.stop = Some(reason);
         }
-        self.kill_server(libc::SIGTERM, "SIGTERM");
+        self.kill_server(libc::SIGTERM);
     }
 
-    fn kill_server(&mut self, signal: i32, name: &'static str) {
-        for program in self.programs.iter_mut().filter(|p| p.role == Role::Server) {
-            if let Some((reason, _)) = program.stop {
-                program.stop = Some((reason, name));
-            }
-        }
+    fn kill_server(&mut self, signal: i32) {
         for (&pid, process) in &self.processes {
             if self.programs[process.program].role == Role::Server {
                 // SAFETY: kill() on a process this thread traces.
@@ -676,6 +721,7 @@ impl Tracer {
 
     fn finish(mut self) -> TraceReport {
         let interrupted = self.interrupted.load(Ordering::SeqCst);
+        let interrupt = Interrupt::from_signal(crate::tools::signal::stop_signal());
         // The programs have ended: what is still on the link arrives, then it stops.
         let carried = self.net.take().map(super::Linked::finish);
         let programs = self
@@ -688,7 +734,7 @@ impl Tracer {
                 end: match (p.end, interrupted) {
                     (Some(ProgramEnd::Signaled("SIGKILL")), true) => ProgramEnd::Stopped {
                         signal: "SIGKILL",
-                        reason: StopReason::Interrupted,
+                        reason: StopReason::Interrupted(interrupt),
                     },
                     (Some(end), _) => end,
                     (None, _) => ProgramEnd::NotStarted,
@@ -697,6 +743,7 @@ impl Tracer {
             .collect();
         let report = self.rec.finish(programs, interrupted, carried);
         TraceReport {
+            interrupted_by: interrupted.then_some(interrupt),
             recv_max: self.recv_max,
             send_max: self.send_max,
             reader_delay_ms: self.reader_delay.as_millis() as u64,

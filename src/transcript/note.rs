@@ -54,6 +54,14 @@ pub enum EventNote {
         syscall: &'static str,
         errno: &'static str,
     },
+    /// A traced program's send or recv had not returned when its process ended (it was
+    /// still waiting, for bytes or for room, `waited_us` since its call); `asked`: the length
+    /// it asked for.
+    Unfinished {
+        syscall: &'static str,
+        asked: Option<u64>,
+        waited_us: u64,
+    },
 }
 
 impl EventNote {
@@ -73,6 +81,7 @@ impl EventNote {
             EventNote::NoMoreDatagrams => "no_more_datagrams",
             EventNote::Truncated { .. } => "truncated",
             EventNote::CallFailed { .. } | EventNote::Errno { .. } => "call_failed",
+            EventNote::Unfinished { .. } => "unfinished",
             EventNote::FrameRefused(e) => frame_error_code(&e.kind),
         }
     }
@@ -144,6 +153,11 @@ mod tests {
             frame(FrameErrorKind::NoDelimiter { max: 8 }),
             frame(FrameErrorKind::EndedWithoutDelimiter { got: 3 }),
             frame(FrameErrorKind::EndedInRecord { got: 8, need: 16 }),
+            EventNote::Unfinished {
+                syscall: "recvfrom",
+                asked: Some(1024),
+                waited_us: 1500,
+            },
         ]
     }
 

@@ -5,6 +5,7 @@ pub mod english;
 pub mod svg;
 pub mod tmux;
 pub mod tool;
+pub mod traced;
 pub mod upload_wire;
 
 use std::io::Read;

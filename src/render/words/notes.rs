@@ -102,6 +102,11 @@ impl Words {
             EventNote::CallFailed { call, error } => format!("{call} failed: {error}"),
             EventNote::FrameRefused(e) => self.frame_error(e),
             EventNote::Errno { syscall, errno } => format!("{syscall}: {errno}"),
+            EventNote::Unfinished {
+                syscall,
+                asked,
+                waited_us,
+            } => self.unfinished_call(syscall, *asked, *waited_us),
         }
     }
 

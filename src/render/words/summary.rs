@@ -76,6 +76,9 @@ impl Words {
             Verdict::DecodingStopped { .. }
             | Verdict::FramesDiffer { .. }
             | Verdict::FramesIntact { .. } => self.framed_verdict(verdict),
+            Verdict::FramedByReader { .. } | Verdict::NothingSent | Verdict::SendsUnseen { .. } => {
+                self.read_by_size_or_unseen(verdict)
+            }
             _ => self.stream_verdict(verdict),
         }
     }
@@ -178,7 +181,7 @@ impl Words {
     }
 
     /// `3 send() calls arrived in 1 recv()`.
-    fn arrived(self, a: Arrival) -> String {
+    pub(super) fn arrived(self, a: Arrival) -> String {
         if self.zh() {
             // A space between `send()` and the Chinese after it, none after `）`.
             let sent = self.sent(a);

@@ -4,9 +4,11 @@
 
 use std::net::SocketAddr;
 
-use super::Words;
-use crate::trace::{Note, ProgramEnd, Role, StopReason, TraceError};
+use super::{Words, plural};
+use crate::analysis::Verdict;
+use crate::trace::{ExecFailure, Interrupt, Note, ProgramEnd, Role, StopReason, TraceError};
 use crate::transcript::{Direction, Side};
+use nix::errno::Errno;
 
 impl Words {
     /// `client`, `server`, `program`.
@@ -53,6 +55,18 @@ impl Words {
             (None, false) => format!("{role} {command} {end}"),
             (Some(pid), true) => format!("{role} {command}（pid {pid}）{end}"),
             (None, true) => format!("{role} {command} {end}"),
+        }
+    }
+
+    /// Under a call whose notes would not fit its cell: how many were left out.
+    pub fn notes_left_out(self, n: usize) -> String {
+        if self.zh() {
+            format!("…… 还有 {n} 条说明没有显示（--json 里有每个数字）")
+        } else {
+            format!(
+                "… {} left out (--json has every figure)",
+                plural(n, "more note", "more notes")
+            )
         }
     }
 
@@ -154,6 +168,20 @@ impl Words {
         }
     }
 
+    /// A send or recv still waiting when its process ended, `waited_us` after it was made.
+    pub fn unfinished_call(self, syscall: &str, asked: Option<u64>, waited_us: u64) -> String {
+        let asked = asked.map_or(String::new(), |n| n.to_string());
+        let ms = waited_us as f64 / 1000.0;
+        if self.zh() {
+            format!("{syscall}({asked}) 等了 {ms:.1} ms，进程结束时还在等：它一直没有返回")
+        } else {
+            format!(
+                "{syscall}({asked}) had waited {ms:.1} ms when its process ended: it never \
+                 returned"
+            )
+        }
+    }
+
     pub fn closed_at_exit(self) -> &'static str {
         self.pick(
             "closed as its process ended (FIN)",
@@ -238,7 +266,7 @@ impl Words {
             ProgramEnd::Signaled(signal) => format!("was killed by {signal}"),
             ProgramEnd::Stopped { signal, reason } => {
                 let why = match reason {
-                    StopReason::Interrupted => "Ctrl-C",
+                    StopReason::Interrupted(by) => self.interrupt(by),
                     StopReason::ClientEnded => self.pick(
                         "its client had ended and it went on serving",
                         "它的客户端已经结束，它还在继续服务",
@@ -340,12 +368,23 @@ impl Words {
                     "客户端已经结束，服务端还在运行：lab 停止它",
                 )
                 .into(),
-            Note::Interrupted => self
-                .pick(
-                    "Ctrl-C: stopping the traced programs",
-                    "Ctrl-C：停止被跟踪的程序",
-                )
-                .into(),
+            Note::Interrupted(by) if zh => format!("{}：停止被跟踪的程序", self.interrupt(*by)),
+            Note::Interrupted(by) => {
+                format!("{}: stopping the traced programs", self.interrupt(*by))
+            }
+            Note::StillRunning {
+                role,
+                pid,
+                running,
+                count,
+            } => self.still_running(*role, *pid, running, *count),
+            Note::NotWritten { events } if zh => format!(
+                "为了立即停止，有 {events} 个 send/recv 事件没有写出（最后的统计仍然包括它们）"
+            ),
+            Note::NotWritten { events } => format!(
+                "{} left unwritten to stop at once (the counts at the end include them)",
+                plural(*events, "send/recv event was", "send/recv events were")
+            ),
             Note::AcrossLink { client, server } => self.across_link(*client, *server),
         }
     }
@@ -430,6 +469,63 @@ impl Words {
         }
     }
 
+    /// The readings a traced stream may come to beyond sticky-demo's: messages the reader's
+    /// own sizes kept apart, a direction nothing went, bytes from sends lab did not see.
+    pub(super) fn read_by_size_or_unseen(self, verdict: &Verdict) -> String {
+        let zh = self.zh();
+        match verdict {
+            Verdict::FramedByReader { arrival, recv_size } => {
+                let arrived = self.arrived(*arrival);
+                match (recv_size, zh) {
+                    (None, false) => format!(
+                        "{arrived}, one whole message each — because each recv() asked for \
+                         exactly the next message's length and got all of it: the reader did \
+                         the framing itself. TCP kept no boundaries; the sizes asked for put \
+                         them back, not the timing."
+                    ),
+                    (Some(n), false) => format!(
+                        "{arrived}, one whole message each — because every recv() asked for \
+                         exactly {n} B, the size of each message, and got all of it: the \
+                         reader's size did the framing. TCP kept no boundaries; the size asked \
+                         for put them back, not the timing."
+                    ),
+                    (None, true) => format!(
+                        "{arrived}，每次一条完整的消息 —— 因为每次 recv() 要的正好是下一条消息的\
+                         长度，而且全都拿到了：是读方自己做了分帧。TCP 没有保留边界；把边界找回来\
+                         的是要读的长度，不是时机。"
+                    ),
+                    (Some(n), true) => format!(
+                        "{arrived}，每次一条完整的消息 —— 因为每次 recv() 要的都正好是 {n} B，\
+                         也就是每条消息的大小，而且全都拿到了：是读方的读取大小做了分帧。TCP \
+                         没有保留边界；把边界找回来的是要读的长度，不是时机。"
+                    ),
+                }
+            }
+            Verdict::SendsUnseen {
+                arrival,
+                received,
+                sent,
+            } if zh => format!(
+                "{} 次 recv() 收到了 {received} B，但 lab 看到的 send() 只发出了 {sent} B：其余的\
+                 是由 lab 看不到的调用写入的，所以无法分辨消息，也无法统计粘包和半包。",
+                arrival.recvs
+            ),
+            Verdict::SendsUnseen {
+                arrival,
+                received,
+                sent,
+            } => format!(
+                "{received} B arrived in {}, but the send() calls lab saw put in only {sent} B: \
+                 the rest was written by calls lab does not see, so the messages cannot be told \
+                 apart, nor merges and splits counted.",
+                plural(arrival.recvs, "recv()", "recv() calls")
+            ),
+            _ => self
+                .pick("nothing was sent this way", "这个方向没有发送任何数据")
+                .into(),
+        }
+    }
+
     /// What to try next after a trace: make the reader late, ask for less, or read in a loop.
     pub fn trace_hint(self, late_reader: bool, small_recvs: bool) -> String {
         let base = self.pick(
@@ -483,8 +579,52 @@ impl Words {
         self.pick("programs", "程序")
     }
 
-    pub fn stopped_by_ctrl_c(self) -> &'static str {
-        self.pick("stopped by Ctrl-C", "被 Ctrl-C 停止")
+    /// Under the programs, when lab itself was stopped: by what.
+    pub fn stopped_by(self, by: Interrupt) -> String {
+        match (by, self.zh()) {
+            (Interrupt::CtrlC, true) => "被 Ctrl-C 停止".into(),
+            (Interrupt::Terminated, true) => "被发给 lab 的 SIGTERM 停止".into(),
+            (Interrupt::OutputFailed, true) => "因 lab 的输出关闭而停止".into(),
+            (by, false) => format!("stopped by {}", self.interrupt(by)),
+        }
+    }
+
+    /// What stopped lab: `Ctrl-C`, `SIGTERM sent to lab`, `lab's output closing`.
+    fn interrupt(self, by: Interrupt) -> &'static str {
+        match by {
+            Interrupt::CtrlC => "Ctrl-C",
+            Interrupt::Terminated => self.pick("SIGTERM sent to lab", "发给 lab 的 SIGTERM"),
+            Interrupt::OutputFailed => self.pick("lab's output closing", "lab 的输出关闭"),
+        }
+    }
+
+    /// A program's own process ended; the processes it started still run, and lab waits.
+    fn still_running(self, role: Role, pid: u32, running: &[u32], count: usize) -> String {
+        let mut pids = running
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        if count > running.len() {
+            pids.push_str(", …");
+        }
+        let role = self.role(role);
+        if self.zh() {
+            format!(
+                "{role}自己的进程（pid {pid}）已经结束，但它启动的 {count} 个进程还在运行（pid \
+                 {pids}）：lab 会一直跟踪到它们结束 —— 按 Ctrl-C 停止它们"
+            )
+        } else {
+            let (runs, them, end) = match count {
+                1 => ("runs", "it", "it ends"),
+                _ => ("run", "them", "they end"),
+            };
+            format!(
+                "the {role}'s own process (pid {pid}) has ended, but {} it started still \
+                 {runs} (pid {pids}): lab traces {them} until {end} — Ctrl-C stops {them}",
+                plural(count, "process", "processes"),
+            )
+        }
     }
 
     /// Why tracing could not start, and what to do.
@@ -501,19 +641,78 @@ impl Words {
             TraceError::NulInCommand => self
                 .pick("the command holds a NUL byte", "命令里有 NUL 字节")
                 .into(),
+            TraceError::EmptyCommand { flag } => self.empty_command(*flag),
+            TraceError::ProgramNotFound { program } if program.contains('/') => match zh {
+                true => format!("{program}：没有这个文件"),
+                false => format!("{program}: no such file"),
+            },
             TraceError::ProgramNotFound { program } if zh => {
                 format!("{program}：没有这个程序（不是路径，也不在 PATH 上）")
             }
             TraceError::ProgramNotFound { program } => {
                 format!("{program}: no such program (not a path, and not on PATH)")
             }
-            TraceError::ExecFailed { program, errno } if zh => {
-                format!("{program} 无法启动：{}", errno.desc())
-            }
-            TraceError::ExecFailed { program, errno } => {
-                format!("{program} could not be started: {}", errno.desc())
-            }
+            TraceError::ExecFailed {
+                program,
+                errno,
+                failure,
+            } => self.exec_failed(program, *errno, failure),
             _ => self.tracer_refused(e),
+        }
+    }
+
+    /// `--server ''`: an empty command is refused before anything runs.
+    fn empty_command(self, flag: Option<&str>) -> String {
+        let example = "lab trace --server 'python3 server.py' --client 'python3 client.py'";
+        match (flag, self.zh()) {
+            (Some(flag), false) => {
+                format!("{flag} is empty: give the command line to run, e.g. {example}")
+            }
+            (Some(flag), true) => format!("选项 {flag} 是空的：给出要运行的命令行，例如 {example}"),
+            (None, false) => "the program after -- is empty: give the program to run, e.g. \
+                              lab trace -- python3 client.py"
+                .into(),
+            (None, true) => {
+                "-- 后面的程序是空的：给出要运行的程序，例如 lab trace -- python3 client.py".into()
+            }
+        }
+    }
+
+    /// Why execve() refused the program, from what its file is, with the errno's name.
+    fn exec_failed(self, program: &str, errno: Errno, failure: &ExecFailure) -> String {
+        let name = format!("{errno:?}");
+        let why = match (failure, self.zh()) {
+            (ExecFailure::Directory, false) => format!("it is a directory ({name})"),
+            (ExecFailure::Directory, true) => format!("它是一个目录（{name}）"),
+            (ExecFailure::NotExecutable, false) => format!(
+                "it may not be executed ({name}) — chmod +x {program}, or name its \
+                 interpreter: lab trace -- python3 {program}"
+            ),
+            (ExecFailure::NotExecutable, true) => format!(
+                "它不允许执行（{name}）—— 用 chmod +x {program}，或者写出它的解释器：lab trace \
+                 -- python3 {program}"
+            ),
+            (ExecFailure::MissingInterpreter { interpreter }, false) => format!(
+                "its #! line names the interpreter {interpreter}, which does not exist ({name})"
+            ),
+            (ExecFailure::MissingInterpreter { interpreter }, true) => {
+                format!("它的 #! 行指定的解释器 {interpreter} 不存在（{name}）")
+            }
+            (ExecFailure::NotAProgram, false) => format!(
+                "it is no program this machine runs: no #! line, and not a binary for this \
+                 machine ({name})"
+            ),
+            (ExecFailure::NotAProgram, true) => {
+                format!(
+                    "它不是这台机器能运行的程序：没有 #! 行，也不是这台机器的二进制文件（{name}）"
+                )
+            }
+            (ExecFailure::Other, false) => format!("{} ({name})", errno.desc()),
+            (ExecFailure::Other, true) => format!("{}（{name}）", errno.desc()),
+        };
+        match self.zh() {
+            true => format!("{program} 无法启动：{why}"),
+            false => format!("{program} could not be started: {why}"),
         }
     }
 
