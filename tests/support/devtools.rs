@@ -239,6 +239,14 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+        // Chromium's helper processes may still write into the profile for a moment after
+        // the browser is gone: try again until it stays removed.
+        for _ in 0..20 {
+            let _ = std::fs::remove_dir_all(&self.profile);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            if !self.profile.exists() {
+                break;
+            }
+        }
     }
 }
