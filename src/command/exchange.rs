@@ -53,9 +53,22 @@ pub(super) fn udp(
 ) -> Result<(), Error> {
     refuse_capture_for_udp(&args.exchange)?;
     let (messages, options) = exchange_options(&args.exchange)?;
+    // A send() that failed (a datagram too large) is shown in the run; the exit code says
+    // so too, with the reason on stderr.
+    let mut failed = None;
     run_and_show(&args.exchange, present, out, || {
-        lesson::udp_demo::run(&messages, &options)
-    })
+        let run = lesson::udp_demo::run(&messages, &options)?;
+        if failed.is_none() {
+            failed = analysis::first_error(&run.transcript);
+        }
+        Ok(run)
+    })?;
+    match failed {
+        Some(error) => Err(Error::said(
+            render::words::Words(present.lang).note(&error, None),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// One run (shown at once or paced) or `--trials` runs (shown as histograms); the picture

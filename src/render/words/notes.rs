@@ -100,6 +100,15 @@ impl Words {
             EventNote::Truncated { lost, whole } => format!("{lost} of {whole} B lost (MSG_TRUNC)"),
             EventNote::CallFailed { call, error } if zh => format!("{call} 失败：{error}"),
             EventNote::CallFailed { call, error } => format!("{call} failed: {error}"),
+            EventNote::DatagramTooLarge { len, max } if zh => format!(
+                "send() 失败：{len} B 的数据报太长（EMSGSIZE）——IPv4 上一个 UDP 数据报最多装 \
+                 {max} B（65535 减去 20 字节的 IP 报头和 8 字节的 UDP 报头）"
+            ),
+            EventNote::DatagramTooLarge { len, max } => format!(
+                "send() failed: a datagram of {len} B is too long (EMSGSIZE) — over IPv4 a UDP \
+                 datagram carries at most {max} B (65535 less the 20-byte IP header and the \
+                 8-byte UDP header)"
+            ),
             EventNote::FrameRefused(e) => self.frame_error(e),
             EventNote::Errno { syscall, errno } => format!("{syscall}: {errno}"),
         }
