@@ -66,6 +66,26 @@ pub enum Problem {
     OddHexDigits { count: usize },
     /// A lesson's demo does not parse (the registry is wrong), and clap's words for it.
     DemoDoesNotParse { error: String },
+    /// `--wire` with `--net`: the capture listens on loopback, which the link does not use.
+    WireAcrossLink,
+    /// udp-demo's `--wire`, or its `--pcap` on loopback: they capture one TCP connection.
+    NoStreamToCapture { flag: &'static str },
+    /// `--step`/`--slow` (`flag`) or `--wire` with `--trials`: they show one run.
+    OneRunOnly { flag: &'static str },
+    /// `--send-gap` so long that sending the messages would outlast `max_s` seconds.
+    SendingTooLong {
+        gap_ms: u64,
+        messages: usize,
+        max_s: u64,
+    },
+    /// A framing option (`--header`) given with another `--framing`.
+    FramingMismatch {
+        flag: &'static str,
+        wanted: &'static str,
+        given: &'static str,
+    },
+    /// `--delimiter ''`.
+    EmptyDelimiter,
 }
 
 /// Why a global flag does nothing for a subcommand.
@@ -91,7 +111,13 @@ impl Problem {
             | Problem::NoSuchPage { .. }
             | Problem::NotHex { .. }
             | Problem::OddHexDigits { .. }
-            | Problem::DemoDoesNotParse { .. } => EXIT_USAGE,
+            | Problem::DemoDoesNotParse { .. }
+            | Problem::WireAcrossLink
+            | Problem::NoStreamToCapture { .. }
+            | Problem::OneRunOnly { .. }
+            | Problem::SendingTooLong { .. }
+            | Problem::FramingMismatch { .. }
+            | Problem::EmptyDelimiter => EXIT_USAGE,
             Problem::AddressInUse { .. }
             | Problem::TurnedAway { .. }
             | Problem::NotEnoughSpace { .. } => EXIT_FAILURE,

@@ -67,6 +67,30 @@ const CHINESE_ERRORS: &[&[&str]] = &[
     &["man", "nosuch"],
     &["lesson", "sticky-demo", "--json"],
     &["udp-demo", "--nodelay"],
+    // The exchange demos' refusals of flags, and a datagram too large to send.
+    &["sticky-demo", "--wire", "--net"],
+    &["udp-demo", "--pcap", "x.pcapng"],
+    &["udp-demo", "--wire"],
+    &["sticky-demo", "--wire", "--trials", "2"],
+    &["sticky-demo", "--step", "--trials", "2"],
+    &[
+        "sticky-demo",
+        "--send-gap",
+        "10000",
+        "--message",
+        "a",
+        "--message",
+        "b",
+        "--message",
+        "c",
+        "--message",
+        "d",
+        "--message",
+        "e",
+    ],
+    &["framed-demo", "--delimiter", ","],
+    &["framed-demo", "--framing", "delimiter", "--delimiter", ""],
+    &["udp-demo", "--message-size", "65508"],
 ];
 
 /// Commands that need namespaces (`--net`): skipped, saying so, where lab may not make them.
