@@ -15,6 +15,19 @@ impl Words {
         }
     }
 
+    /// An event's `detail` in the JSON: as [`event_detail`](Self::event_detail) says it, but
+    /// a connect's or an accept's address pair is technical, like the addresses themselves,
+    /// and keeps one form in every language (`127.0.0.1:8080 from 127.0.0.1:50000`) for
+    /// scripts to read.
+    pub fn json_detail(self, event: &Event) -> Option<String> {
+        match &event.note {
+            Some(EventNote::Connected { .. } | EventNote::Accepted { .. }) => {
+                Words(crate::lang::Lang::En).event_detail(event)
+            }
+            _ => self.event_detail(event),
+        }
+    }
+
     /// A note in words; `detail` is the event's technical detail (the address a UDP socket
     /// was bound to).
     pub fn note(self, note: &EventNote, detail: Option<&str>) -> String {
