@@ -86,6 +86,34 @@ pub enum Problem {
     },
     /// `--delimiter ''`.
     EmptyDelimiter,
+    /// framed-demo: `--corrupt` (by name) cannot break this framing that way.
+    CannotCorrupt {
+        corruption: &'static str,
+        why: NoCorruption,
+    },
+    /// framed-demo: `--message` number `message` cannot be framed (refused before sending).
+    Unsendable {
+        message: usize,
+        error: crate::framing::EncodeError,
+    },
+}
+
+/// Why `--corrupt` cannot break a framing the way asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoCorruption {
+    /// `oversize`: the `header` cannot claim more than `max`, which the receiver accepts;
+    /// a `--max-frame` of `smaller` would do.
+    HeaderTooNarrow {
+        header: String,
+        max: u64,
+        smaller: usize,
+    },
+    /// `negative` with an unsigned header.
+    NeedsSignedHeader,
+    /// `oversize` with fixed records.
+    FixedHasNoLength,
+    /// `negative` without a length header.
+    NeedsLengthHeader,
 }
 
 /// Why a global flag does nothing for a subcommand.
@@ -117,7 +145,9 @@ impl Problem {
             | Problem::OneRunOnly { .. }
             | Problem::SendingTooLong { .. }
             | Problem::FramingMismatch { .. }
-            | Problem::EmptyDelimiter => EXIT_USAGE,
+            | Problem::EmptyDelimiter
+            | Problem::Unsendable { .. }
+            | Problem::CannotCorrupt { .. } => EXIT_USAGE,
             Problem::AddressInUse { .. }
             | Problem::TurnedAway { .. }
             | Problem::NotEnoughSpace { .. } => EXIT_FAILURE,

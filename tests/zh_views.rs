@@ -91,6 +91,11 @@ const CHINESE_ERRORS: &[&[&str]] = &[
     &["framed-demo", "--delimiter", ","],
     &["framed-demo", "--framing", "delimiter", "--delimiter", ""],
     &["udp-demo", "--message-size", "65508"],
+    &["framed-demo", "--corrupt", "negative"],
+    &["framed-demo", "--framing", "fixed", "--corrupt", "oversize"],
+    &["framed-demo", "--header", "B", "--corrupt", "oversize"],
+    &["framed-demo", "--framing", "fixed", "--record-size", "8"],
+    &["framed-demo", "--framing", "delimiter", "--delimiter", ","],
 ];
 
 /// Commands that need namespaces (`--net`): skipped, saying so, where lab may not make them.

@@ -54,5 +54,7 @@ pub fn problem(problem: &Problem, words: Words) -> String {
             given,
         } => words.framing_mismatch(flag, wanted, given),
         Problem::EmptyDelimiter => words.empty_delimiter().into(),
+        Problem::Unsendable { message, error } => words.unsendable_message(*message, error),
+        Problem::CannotCorrupt { corruption, why } => words.cannot_corrupt(corruption, why),
     }
 }

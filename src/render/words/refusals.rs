@@ -3,6 +3,8 @@
 //! option for another framing.
 
 use super::Words;
+use crate::error::NoCorruption;
+use crate::framing::EncodeError;
 use crate::lang::Lang;
 
 impl Words {
@@ -79,5 +81,63 @@ impl Words {
             "--delimiter must have at least one byte",
             "--delimiter 至少要有一个字节",
         )
+    }
+
+    /// framed-demo: a `--message` the framing cannot carry, refused before anything is sent.
+    pub fn unsendable_message(self, message: usize, error: &EncodeError) -> String {
+        match self.0 {
+            Lang::En => format!("--message #{message}: {}", self.unsendable(error)),
+            Lang::Zh => format!("--message #{message}：{}", self.unsendable(error)),
+        }
+    }
+
+    /// framed-demo: `--corrupt` cannot break this framing that way.
+    pub fn cannot_corrupt(self, corruption: &str, why: &NoCorruption) -> String {
+        let why = match (self.0, why) {
+            (
+                Lang::En,
+                NoCorruption::HeaderTooNarrow {
+                    header,
+                    max,
+                    smaller,
+                },
+            ) => format!(
+                "a {header} header can claim at most {max} bytes, which the receiver accepts; \
+                 give a smaller --max-frame (say {smaller}) or a wider --header"
+            ),
+            (
+                Lang::Zh,
+                NoCorruption::HeaderTooNarrow {
+                    header,
+                    max,
+                    smaller,
+                },
+            ) => format!(
+                "{header} 报头最多只能声称 {max} 字节，而这么大的帧接收方是接受的；请把 \
+                 --max-frame 改小一些（比如 {smaller}），或者换一个更宽的 --header"
+            ),
+            (_, NoCorruption::NeedsSignedHeader) => self
+                .pick(
+                    "needs a signed header, e.g. --header '!i'",
+                    "需要有符号的报头，比如 --header '!i'",
+                )
+                .into(),
+            (_, NoCorruption::FixedHasNoLength) => self
+                .pick(
+                    "a fixed record has no length to lie about; try truncate",
+                    "固定长度的记录没有长度可以谎报；试试 truncate",
+                )
+                .into(),
+            (_, NoCorruption::NeedsLengthHeader) => self
+                .pick(
+                    "needs a length header (--framing length)",
+                    "需要长度报头（--framing length）",
+                )
+                .into(),
+        };
+        match self.0 {
+            Lang::En => format!("--corrupt {corruption}: {why}"),
+            Lang::Zh => format!("--corrupt {corruption}：{why}"),
+        }
     }
 }
