@@ -221,7 +221,7 @@ fn framing_fields(framing: Option<&Framing>) -> FramingFields {
 }
 
 /// The first error either side recorded, as its note (or a bare detail, as a failed call).
-fn first_error(t: &Transcript) -> Option<EventNote> {
+pub fn first_error(t: &Transcript) -> Option<EventNote> {
     let e = t.events.iter().find(|e| e.op == Op::Error)?;
     Some(e.note.clone().unwrap_or_else(|| EventNote::CallFailed {
         call: "?",
@@ -480,6 +480,14 @@ fn stream_verdict(j: &Judged<'_>, suggest_more: bool) -> Verdict {
 }
 
 fn udp_verdict(j: &Judged<'_>, truncated: usize) -> Verdict {
+    if let Some(error) = &j.error {
+        return Verdict::DatagramsFailed {
+            messages: j.arrival.messages,
+            sent: j.arrival.sends,
+            received: j.arrival.recvs,
+            error: error.clone(),
+        };
+    }
     Verdict::Datagrams {
         sent: j.arrival.sends,
         received: j.arrival.recvs,

@@ -66,6 +66,54 @@ pub enum Problem {
     OddHexDigits { count: usize },
     /// A lesson's demo does not parse (the registry is wrong), and clap's words for it.
     DemoDoesNotParse { error: String },
+    /// `--wire` with `--net`: the capture listens on loopback, which the link does not use.
+    WireAcrossLink,
+    /// udp-demo's `--wire`, or its `--pcap` on loopback: they capture one TCP connection.
+    NoStreamToCapture { flag: &'static str },
+    /// `--step`/`--slow` (`flag`) or `--wire` with `--trials`: they show one run.
+    OneRunOnly { flag: &'static str },
+    /// `--send-gap` so long that sending the messages would outlast `max_s` seconds.
+    SendingTooLong {
+        gap_ms: u64,
+        messages: usize,
+        max_s: u64,
+    },
+    /// A framing option (`--header`) given with another `--framing`.
+    FramingMismatch {
+        flag: &'static str,
+        wanted: &'static str,
+        given: &'static str,
+    },
+    /// `--delimiter ''`.
+    EmptyDelimiter,
+    /// framed-demo: `--corrupt` (by name) cannot break this framing that way.
+    CannotCorrupt {
+        corruption: &'static str,
+        why: NoCorruption,
+    },
+    /// framed-demo: `--message` number `message` cannot be framed (refused before sending).
+    Unsendable {
+        message: usize,
+        error: crate::framing::EncodeError,
+    },
+}
+
+/// Why `--corrupt` cannot break a framing the way asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoCorruption {
+    /// `oversize`: the `header` cannot claim more than `max`, which the receiver accepts;
+    /// a `--max-frame` of `smaller` would do.
+    HeaderTooNarrow {
+        header: String,
+        max: u64,
+        smaller: usize,
+    },
+    /// `negative` with an unsigned header.
+    NeedsSignedHeader,
+    /// `oversize` with fixed records.
+    FixedHasNoLength,
+    /// `negative` without a length header.
+    NeedsLengthHeader,
 }
 
 /// Why a global flag does nothing for a subcommand.
@@ -91,7 +139,15 @@ impl Problem {
             | Problem::NoSuchPage { .. }
             | Problem::NotHex { .. }
             | Problem::OddHexDigits { .. }
-            | Problem::DemoDoesNotParse { .. } => EXIT_USAGE,
+            | Problem::DemoDoesNotParse { .. }
+            | Problem::WireAcrossLink
+            | Problem::NoStreamToCapture { .. }
+            | Problem::OneRunOnly { .. }
+            | Problem::SendingTooLong { .. }
+            | Problem::FramingMismatch { .. }
+            | Problem::EmptyDelimiter
+            | Problem::Unsendable { .. }
+            | Problem::CannotCorrupt { .. } => EXIT_USAGE,
             Problem::AddressInUse { .. }
             | Problem::TurnedAway { .. }
             | Problem::NotEnoughSpace { .. } => EXIT_FAILURE,

@@ -339,3 +339,60 @@ fn a_udp_run_speaks_only_of_udp() {
         "{text}"
     );
 }
+
+/// A datagram over 65507 B cannot be sent (EMSGSIZE): the view says so whole, the verdict
+/// does not call anything whole, the figures count the failed send(), and lab exits 1 with
+/// the reason on stderr. Across `--net` the failed send() is recorded the same way.
+#[test]
+fn a_datagram_too_large_to_send_is_said_and_never_called_whole() {
+    let args = ["udp-demo", "--message", "hi", "--message-size", "65508"];
+    // Wide enough that the error row is one line of the table.
+    let out = lab(&[&args[..], &["--color", "never", "--width", "400"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let err = common::stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("EMSGSIZE") && err.contains("at most 65507 B"),
+        "{err}"
+    );
+    let view = stdout(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        view.contains(
+            "error: send() failed: a datagram of 65508 B is too long (EMSGSIZE) — over IPv4 a \
+             UDP datagram carries at most 65507 B"
+        ),
+        "{view}"
+    );
+    assert!(
+        view.contains("1 datagrams sent · 1 send() failed"),
+        "{view}"
+    );
+    assert!(!view.contains("one whole message each"), "{view}");
+
+    for extra in [&[][..], &["--net"][..]] {
+        let all = [&args[..], extra, &["--json"]].concat();
+        let out = lab(&all);
+        if extra == ["--net"] && common::stderr(&out).contains("--net needs") {
+            eprintln!("skipped {all:?}: {}", common::stderr(&out).trim());
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(1), "{all:?}");
+        let lines: Vec<serde_json::Value> = stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let (s, events) = lines.split_last().unwrap();
+        let failed = events.iter().find(|e| e["op"] == "error");
+        assert_eq!(
+            failed.map(|e| (&e["side"], &e["code"])),
+            Some((&"client".into(), &"datagram_too_large".into())),
+            "{all:?}: {events:?}"
+        );
+        assert_eq!(s["verdict_code"], "datagrams_failed", "{s}");
+        assert_eq!((&s["sends"], &s["recvs"]), (&1.into(), &1.into()), "{s}");
+        assert!(s["verdict"].as_str().unwrap().contains("never sent"), "{s}");
+    }
+}

@@ -389,6 +389,38 @@ fn only_regular_files_are_sent() {
     );
 }
 
+/// Both headers are checked while the name is free; the first body stored takes it, and the
+/// other upload is refused as `exists` — not as a failed disk — and the first file is kept.
+#[test]
+fn of_two_uploads_of_one_name_at_once_the_later_is_refused_as_existing() {
+    let server = Server::start(&[]);
+    let mut first = connect(server.addr);
+    let mut second = connect(server.addr);
+    for client in [&mut first, &mut second] {
+        send_json(client, &json!({"name": "same.txt", "size": 5}));
+        assert_eq!(read_status(client)["ok"], true);
+    }
+    let finish = |client: &mut TcpStream, body: &[u8]| {
+        client.write_all(body).unwrap();
+        send_json(client, &json!({"sha256": sha256(body)}));
+        read_status(client)
+    };
+    let stored = finish(&mut first, b"first");
+    assert_eq!(stored["ok"], true, "{stored}");
+    let refused = finish(&mut second, b"later");
+    assert_eq!(refused["ok"], false, "{refused}");
+    assert_eq!(refused["code"], "exists", "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("\"same.txt\" already exists"),
+        "{refused}"
+    );
+    server.wait_files(&["same.txt"]);
+    assert_eq!(fs::read(server.dir.join("same.txt")).unwrap(), b"first");
+}
+
 #[test]
 fn names_that_would_garble_a_listing_are_refused() {
     let server = Server::start(&[]);
@@ -403,11 +435,18 @@ fn names_that_would_garble_a_listing_are_refused() {
         "\u{feff}notes.pdf",
         "notes.pdf\u{2028}",
         "notes\u{2060}.pdf",
+        // A space nobody sees, and blanks that are no plain space: "x.txt" and "x y.txt".
+        "x.txt ",
+        " x.txt",
+        "\u{2800}",
+        "x\u{2800}.txt",
+        "x\u{a0}y.txt",
     ] {
         let mut client = connect(server.addr);
         send_json(&mut client, &json!({"name": name, "size": 1}));
         let status = read_status(&mut client);
         assert_eq!(status["ok"], false, "{name:?}: {status}");
+        assert_eq!(status["code"], "bad_name", "{name:?}: {status}");
     }
     server.wait_files(&[]);
 }

@@ -95,6 +95,35 @@ const CHINESE_ERRORS: &[&[&str]] = &[
     &["--lang", "zh", "trace", "--", "/etc/passwd"],
     &["--lang", "zh", "trace", "--", ""],
     &["trace", "--server", "", "--client", "true"],
+    // The exchange demos' refusals of flags, and a datagram too large to send.
+    &["sticky-demo", "--wire", "--net"],
+    &["udp-demo", "--pcap", "x.pcapng"],
+    &["udp-demo", "--wire"],
+    &["sticky-demo", "--wire", "--trials", "2"],
+    &["sticky-demo", "--step", "--trials", "2"],
+    &[
+        "sticky-demo",
+        "--send-gap",
+        "10000",
+        "--message",
+        "a",
+        "--message",
+        "b",
+        "--message",
+        "c",
+        "--message",
+        "d",
+        "--message",
+        "e",
+    ],
+    &["framed-demo", "--delimiter", ","],
+    &["framed-demo", "--framing", "delimiter", "--delimiter", ""],
+    &["udp-demo", "--message-size", "65508"],
+    &["framed-demo", "--corrupt", "negative"],
+    &["framed-demo", "--framing", "fixed", "--corrupt", "oversize"],
+    &["framed-demo", "--header", "B", "--corrupt", "oversize"],
+    &["framed-demo", "--framing", "fixed", "--record-size", "8"],
+    &["framed-demo", "--framing", "delimiter", "--delimiter", ","],
 ];
 
 /// Commands that need namespaces (`--net`): skipped, saying so, where lab may not make them.
@@ -481,6 +510,45 @@ fn the_json_says_its_readings_in_chinese_and_keeps_its_codes() {
         .find(|e| e["code"] == "reader_delay")
         .expect("the reader's pause, as a note");
     assert_eq!(note["detail"], "先等 100 ms 再读（--reader-delay）");
+}
+
+/// An address pair is technical: the JSON's connect and accept details keep one form in
+/// every language (the English one, as before), while the view says them in Chinese.
+#[test]
+fn the_json_keeps_connect_and_accept_addresses_in_one_form() {
+    for lesson in ["sticky-demo", "udp-demo"] {
+        let out = lab(&[lesson, "--json", "--lang", "zh", "--reader-delay", "0"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let events: Vec<serde_json::Value> = stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let detail = |op: &str| {
+            let event = events.iter().find(|e| e["op"] == op);
+            event.map(|e| e["detail"].as_str().unwrap().to_string())
+        };
+        let connect = detail("connect").expect("a connect event");
+        let (peer, local) = connect.split_once(" from ").expect(&connect);
+        assert!(peer.starts_with("127.0.0.1:"), "{connect}");
+        assert!(local.starts_with("127.0.0.1:"), "{connect}");
+        if lesson == "udp-demo" {
+            assert!(
+                local.ends_with(" (UDP: only sets the default destination)"),
+                "{connect}"
+            );
+        } else {
+            let accept = detail("accept").expect("an accept event");
+            assert!(accept.starts_with("from 127.0.0.1:"), "{accept}");
+        }
+    }
+    let view = stdout(&lab(&[
+        "sticky-demo",
+        "--lang",
+        "zh",
+        "--reader-delay",
+        "0",
+    ]));
+    assert!(view.contains("connect，本端 127.0.0.1:"), "{view}");
 }
 
 #[test]

@@ -177,6 +177,14 @@ pub enum Verdict {
         truncated: usize,
         recv_size: usize,
     },
+    /// UDP: a send() failed (a datagram too large to send): `sent` of the `messages` went out
+    /// as datagrams and `received` arrived.
+    DatagramsFailed {
+        messages: usize,
+        sent: usize,
+        received: usize,
+        error: EventNote,
+    },
     /// framed-demo: the receiver stopped at an error after decoding some messages.
     DecodingStopped {
         decoded: usize,
@@ -232,6 +240,7 @@ impl Verdict {
                 (false, std::cmp::Ordering::Equal) => "datagrams_intact",
                 (false, std::cmp::Ordering::Greater) => "datagrams_duplicated",
             },
+            Verdict::DatagramsFailed { .. } => "datagrams_failed",
             Verdict::DecodingStopped { .. } => "decoding_stopped",
             Verdict::FramesDiffer { .. } => "frames_differ",
             Verdict::FramesIntact { .. } => "frames_intact",
@@ -383,6 +392,15 @@ pub(crate) mod samples {
             datagrams(2, 0),
             datagrams(3, 3),
             datagrams(4, 0),
+            Verdict::DatagramsFailed {
+                messages: 2,
+                sent: 1,
+                received: 1,
+                error: EventNote::DatagramTooLarge {
+                    len: 65508,
+                    max: 65507,
+                },
+            },
             Verdict::DecodingStopped {
                 decoded: 2,
                 sent: 3,

@@ -27,6 +27,10 @@ pub struct TrialsFacts {
     pub lost: usize,
     /// Runs in which a datagram was cut short.
     pub truncated: usize,
+    /// Runs in which a send() failed (a datagram too large to send).
+    pub failed: usize,
+    /// Runs in which a datagram arrived at all.
+    pub received: usize,
 }
 
 /// Count what the runs came to.
@@ -44,5 +48,7 @@ pub fn trials_facts(runs: &[Summary]) -> TrialsFacts {
         udp: first.is_some_and(|s| s.truncated.is_some()),
         lost: count(|s| s.recvs < s.sends),
         truncated: count(|s| s.truncated.unwrap_or(0) > 0),
+        failed: count(|s| s.error.is_some()),
+        received: count(|s| s.recvs > 0),
     }
 }

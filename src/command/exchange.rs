@@ -9,7 +9,7 @@ use super::Presentation;
 use super::pictures::PictureFiles;
 use crate::analysis;
 use crate::cli::{ExchangeArgs, FramedArgs, FramingKind, StickyArgs};
-use crate::error::Error;
+use crate::error::{Error, Problem};
 use crate::framing::{self, DelimiterCodec, FixedCodec, Framing, LengthCodec};
 use crate::lesson::exchange::ExchangeOptions;
 use crate::lesson::{self, ExchangeRun};
@@ -53,9 +53,22 @@ pub(super) fn udp(
 ) -> Result<(), Error> {
     refuse_capture_for_udp(&args.exchange)?;
     let (messages, options) = exchange_options(&args.exchange)?;
+    // A send() that failed (a datagram too large) is shown in the run; the exit code says
+    // so too, with the reason on stderr.
+    let mut failed = None;
     run_and_show(&args.exchange, present, out, || {
-        lesson::udp_demo::run(&messages, &options)
-    })
+        let run = lesson::udp_demo::run(&messages, &options)?;
+        if failed.is_none() {
+            failed = analysis::first_error(&run.transcript);
+        }
+        Ok(run)
+    })?;
+    match failed {
+        Some(error) => Err(Error::said(
+            render::words::Words(present.lang).note(&error, None),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// One run (shown at once or paced) or `--trials` runs (shown as histograms); the picture
@@ -73,9 +86,7 @@ fn run_and_show(
             return show_paced(&run_once()?, &pictures, present, args, out);
         }
         (_, Some(_)) => {
-            return Err(Error::Usage(
-                "--step and --slow show one run; drop --trials".into(),
-            ));
+            return Err(Problem::OneRunOnly { flag: "--step" }.into());
         }
         (_, None) => run_trials(args, &pictures, present, run_once)?,
     };
@@ -128,11 +139,7 @@ fn run_trials(
         return Ok(show(&run, present, args));
     }
     if args.wire {
-        return Err(Error::Usage(
-            "--wire shows one run's segments; use it without --trials (the histograms count \
-             segments from TCP_INFO)"
-                .into(),
-        ));
+        return Err(Problem::OneRunOnly { flag: "--wire" }.into());
     }
     let mut lesson = "";
     let mut summaries = Vec::with_capacity(args.trials as usize);
@@ -178,9 +185,7 @@ fn refuse_capture_for_udp(args: &ExchangeArgs) -> Result<(), Error> {
     } else {
         return Ok(());
     };
-    Err(Error::Usage(format!(
-        "{flag} captures TCP segments; udp-demo has no stream (try it on sticky-demo)"
-    )))
+    Err(Problem::NoStreamToCapture { flag }.into())
 }
 
 /// The framing `--framing`, `--header`, `--delimiter`, `--record-size` and `--max-frame` ask for.
@@ -204,11 +209,12 @@ fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
     .find(|&(_, given, kind)| given && kind != args.framing);
     if let Some((flag, _, kind)) = stray {
         let (wanted, given) = (framing::FramingKind::from(kind), args.framing.into());
-        return Err(Error::Usage(format!(
-            "{flag} applies to --framing {}, not --framing {}",
-            wanted.as_str(),
-            framing::FramingKind::as_str(given)
-        )));
+        return Err(Problem::FramingMismatch {
+            flag,
+            wanted: wanted.as_str(),
+            given: framing::FramingKind::as_str(given),
+        }
+        .into());
     }
     Ok(match args.framing {
         FramingKind::Length => {
@@ -225,9 +231,7 @@ fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
             let delimiter = structfmt::parse_escaped(text)
                 .map_err(|e| Error::Usage(format!("--delimiter {text:?}: {e}")))?;
             if delimiter.is_empty() {
-                return Err(Error::Usage(
-                    "--delimiter must have at least one byte".into(),
-                ));
+                return Err(Problem::EmptyDelimiter.into());
             }
             Framing::Delimiter(DelimiterCodec::new(delimiter, max_frame))
         }
@@ -253,20 +257,15 @@ fn exchange_options(args: &ExchangeArgs) -> Result<(Vec<String>, ExchangeOptions
     let send_gap = Duration::from_millis(args.send_gap);
     let gaps = messages.len().saturating_sub(1);
     if send_gap.saturating_mul(gaps as u32) > MAX_SENDING_TIME {
-        return Err(Error::Usage(format!(
-            "--send-gap {} ms between {} messages would take over {} s; use a shorter gap or \
-             fewer --message values",
-            args.send_gap,
-            messages.len(),
-            MAX_SENDING_TIME.as_secs()
-        )));
+        return Err(Problem::SendingTooLong {
+            gap_ms: args.send_gap,
+            messages: messages.len(),
+            max_s: MAX_SENDING_TIME.as_secs(),
+        }
+        .into());
     }
     if args.wire && args.net.is_some() {
-        return Err(Error::Usage(
-            "--wire captures on loopback, which --net does not use; drop --wire: the link \
-             records every packet itself"
-                .into(),
-        ));
+        return Err(Problem::WireAcrossLink.into());
     }
     let options = ExchangeOptions {
         recv_size: args.recv_size as usize,

@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 
 use super::ExchangeRun;
 use super::exchange::{ExchangeOptions, Receiver, run_exchange};
-use crate::error::Error;
+use crate::error::{Error, NoCorruption, Problem};
 use crate::framing::{Decoder, FrameReader, Framing, WirePiece};
 use crate::net::RecordedStream;
 use crate::transcript::{EventNote, Part, Recorder, Transcript, spans_of};
@@ -36,7 +36,10 @@ pub fn run(
     for (i, payload) in messages.iter().enumerate() {
         let pieces = framing
             .encode(payload)
-            .map_err(|e| Error::Usage(format!("--message #{}: {e}", i + 1)))?;
+            .map_err(|error| Problem::Unsendable {
+                message: i + 1,
+                error,
+            })?;
         wire.push(pieces);
     }
     if let Some(corruption) = corrupt {
@@ -85,11 +88,12 @@ fn corrupt_pieces(
     corruption: Corruption,
     pieces: &[WirePiece],
 ) -> Result<Vec<WirePiece>, Error> {
-    let refuse = |why: &str| {
-        Err(Error::Usage(format!(
-            "--corrupt {}: {why}",
-            corruption.as_str()
-        )))
+    let refuse = |why| {
+        Err(Problem::CannotCorrupt {
+            corruption: corruption.as_str(),
+            why,
+        }
+        .into())
     };
     let payload = pieces
         .iter()
@@ -101,13 +105,11 @@ fn corrupt_pieces(
             let claim = codec.max_frame as u64 + 1;
             let mut header = Vec::new();
             if codec.header.encode(claim, &mut header).is_err() {
-                return refuse(&format!(
-                    "a {} header can claim at most {} bytes, which the receiver accepts; give a \
-                     smaller --max-frame (say {}) or a wider --header",
-                    codec.header,
-                    codec.header.max_length(),
-                    codec.max_frame / 2
-                ));
+                return refuse(NoCorruption::HeaderTooNarrow {
+                    header: codec.header.to_string(),
+                    max: codec.header.max_length(),
+                    smaller: codec.max_frame / 2,
+                });
             }
             Ok(vec![
                 WirePiece::new(Part::Header, header),
@@ -116,7 +118,7 @@ fn corrupt_pieces(
         }
         (Framing::Length { codec, .. }, Corruption::Negative) => {
             if !codec.header.signed {
-                return refuse("needs a signed header, e.g. --header '!i'");
+                return refuse(NoCorruption::NeedsSignedHeader);
             }
             let claim = -(payload.len().max(1) as i128);
             Ok(vec![
@@ -129,10 +131,8 @@ fn corrupt_pieces(
             Part::Payload,
             vec![b'x'; codec.max_frame + codec.delimiter().len()],
         )]),
-        (Framing::Fixed(_), Corruption::Oversize) => {
-            refuse("a fixed record has no length to lie about; try truncate")
-        }
-        (_, Corruption::Negative) => refuse("needs a length header (--framing length)"),
+        (Framing::Fixed(_), Corruption::Oversize) => refuse(NoCorruption::FixedHasNoLength),
+        (_, Corruption::Negative) => refuse(NoCorruption::NeedsLengthHeader),
         (_, Corruption::Truncate) => Ok(truncate(pieces)),
     }
 }

@@ -14,6 +14,10 @@ use crate::error::Error;
 use crate::net::link::{CLIENT_ADDR, Link, SERVER_ADDR};
 use crate::transcript::{EventNote, Op, Recorder, Side, Transcript, layout_spans};
 
+/// The most a UDP datagram over IPv4 can carry: the 16-bit IP length (65535) less the 20-byte
+/// IP header and the 8-byte UDP header. A larger send() fails with EMSGSIZE.
+const MAX_DATAGRAM: usize = 65535 - 20 - 8;
+
 /// After the last datagram, how long the receiver waits for one more before it stops: UDP
 /// has no end of stream to tell it.
 const QUIET: Duration = Duration::from_millis(300);
@@ -104,6 +108,13 @@ fn send_datagrams(
         let slot = rec.begin(Side::Client, Op::Send, offsets[i]);
         match sender.send(message) {
             Ok(n) => rec.complete(slot, &message[..n], None),
+            Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => {
+                let too_large = EventNote::DatagramTooLarge {
+                    len: message.len(),
+                    max: MAX_DATAGRAM,
+                };
+                rec.abandon(slot, too_large);
+            }
             Err(e) => {
                 let failed = EventNote::CallFailed {
                     call: "send()",

@@ -126,10 +126,11 @@ fn json_event<'a>(t: &'a Transcript, event: &'a Event, words: Words) -> JsonEven
     let carries_bytes = matches!(event.op, Op::Send | Op::Recv | Op::Frame | Op::Segment);
     let on_stream = matches!(event.op, Op::Send | Op::Recv | Op::Segment);
     let pieces = on_stream.then(|| t.pieces_of(event));
-    // A note's words go where a detail goes: `detail`, in the chosen language.
+    // A note's words go where a detail goes: `detail`, in the chosen language (an address
+    // pair in one form for all).
     let said = match &event.note {
         Some(_) => Cow::Owned(Event {
-            detail: words.event_detail(event),
+            detail: words.json_detail(event),
             ..event.clone()
         }),
         None => Cow::Borrowed(event),

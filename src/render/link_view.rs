@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::ViewOptions;
 use super::side_by_side::bytes_cell_led;
-use super::text::{Line, Look, wrap_words};
+use super::text::{Line, Look, wrap_line, wrap_words};
 use super::words::Words;
 use crate::analysis::link::{HeldSegment, LinkFacts};
 use crate::net::link::NetSpec;
@@ -68,10 +68,11 @@ pub fn segment_cell(
     } else {
         // The spans describe the client's stream only: a reply is shown without labels.
         let text = String::from_utf8_lossy(&event.bytes).into_owned();
-        vec![Line::of(
+        let line = Line::of(
             format!("{arrow}{:>4} B {text}", event.bytes.len()),
             Look::Plain,
-        )]
+        );
+        wrap_line(&line, width, 0)
     };
     for (text, look) in fate_notes(packet, held, words) {
         for l in wrap_words(&text, width - 2) {

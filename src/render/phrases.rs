@@ -40,5 +40,21 @@ pub fn problem(problem: &Problem, words: Words) -> String {
         Problem::NotHex { character, at } => words.not_hex(*character, *at),
         Problem::OddHexDigits { count } => words.odd_hex_digits(*count),
         Problem::DemoDoesNotParse { error } => words.demo_does_not_parse(error),
+        Problem::WireAcrossLink => words.wire_across_link().into(),
+        Problem::NoStreamToCapture { flag } => words.no_stream_to_capture(flag),
+        Problem::OneRunOnly { flag } => words.one_run_only(flag),
+        Problem::SendingTooLong {
+            gap_ms,
+            messages,
+            max_s,
+        } => words.sending_too_long(*gap_ms, *messages, *max_s),
+        Problem::FramingMismatch {
+            flag,
+            wanted,
+            given,
+        } => words.framing_mismatch(flag, wanted, given),
+        Problem::EmptyDelimiter => words.empty_delimiter().into(),
+        Problem::Unsendable { message, error } => words.unsendable_message(*message, error),
+        Problem::CannotCorrupt { corruption, why } => words.cannot_corrupt(corruption, why),
     }
 }

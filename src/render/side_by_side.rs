@@ -22,6 +22,8 @@ use crate::transcript::{Event, EventNote, Op, Part, Piece, Side, Transcript};
 const TIME_WIDTH: usize = 6;
 /// A column never gets narrower than this: the `send    5 B ` prefix and a few bytes.
 const MIN_COLUMN: usize = 16;
+/// The wire column's narrowest: its `→   5 B ` prefix is shorter than a side's.
+const MIN_WIRE_COLUMN: usize = 12;
 /// Columns each ` │ ` separator takes.
 const SEPARATOR: usize = 3;
 /// Lines of bytes a cell shows before it sums up the rest.
@@ -177,7 +179,11 @@ fn column_widths(t: &Transcript, width: usize) -> Vec<usize> {
         vec![side, side]
     } else {
         // The wire column takes what is left after the two sides.
-        vec![side, room.saturating_sub(2 * side).max(MIN_COLUMN), side]
+        vec![
+            side,
+            room.saturating_sub(2 * side).max(MIN_WIRE_COLUMN),
+            side,
+        ]
     }
 }
 
@@ -211,10 +217,10 @@ fn lesson_table<'a>(
 ) -> Table<'a> {
     let (t, words) = (&run.transcript, options.words());
     let mut titles = vec![Line::of(words.client_column(), Look::Heading)];
-    if column_widths(t, options.width).len() == 3 {
-        titles.push(Line::of(words.segments_column(), Look::Heading));
-    }
     let udp = run.transport == Transport::Udp;
+    if column_widths(t, options.width).len() == 3 {
+        titles.push(Line::of(words.segments_column(udp), Look::Heading));
+    }
     titles.push(Line::of(
         words.server_column(udp, run.options.recv_size),
         Look::Heading,
@@ -267,11 +273,22 @@ pub(super) fn table(table: &Table<'_>, options: ViewOptions, out: &mut String) -
     blocks
 }
 
-/// The column titles and the rule under them.
+/// The column titles (wrapped in a narrow column) and the rule under them.
 fn push_header(table: &Table<'_>, widths: &[usize], words: Words, out: &mut String) {
     let time_title = Line::of(pad_left(words.time_ms(), TIME_WIDTH), Look::Dim);
-    let titles: Vec<&Line> = table.titles.iter().collect();
-    push_row(out, &time_title, &titles, widths);
+    let titles: Vec<Vec<Line>> = table
+        .titles
+        .iter()
+        .zip(widths)
+        .map(|(title, &width)| wrap_line(title, width, 0))
+        .collect();
+    let rows = titles.iter().map(Vec::len).max().unwrap_or(0);
+    let empty = Line::new();
+    for k in 0..rows {
+        let time = if k == 0 { &time_title } else { &empty };
+        let cells: Vec<&Line> = titles.iter().map(|t| t.get(k).unwrap_or(&empty)).collect();
+        push_row(out, time, &cells, widths);
+    }
     let rule: Vec<String> = std::iter::once(TIME_WIDTH)
         .chain(widths.iter().copied())
         .map(|w| "─".repeat(w))
@@ -432,7 +449,13 @@ pub(super) fn bytes_cell_led(
     let single_whole_payload =
         pieces.len() == 1 && pieces[0].whole && pieces[0].part == Part::Payload;
     if !pieces.is_empty() && (event.op == Op::Recv || !single_whole_payload) {
-        lines.extend(piece_labels(t, &pieces, label_indent, width));
+        lines.extend(piece_labels(
+            t,
+            &pieces,
+            label_indent,
+            width,
+            options.words(),
+        ));
     }
     if let Some(note) = options
         .words()
@@ -499,10 +522,11 @@ fn with_prefix(
         MAX_BYTE_LINES,
     );
     for (k, line) in lines.iter_mut().enumerate() {
+        // A `… +1008 B` wider than the room under the bytes starts further left.
         let lead = if k == 0 {
             prefix.clone()
         } else {
-            " ".repeat(indent)
+            " ".repeat(indent.min(width.saturating_sub(line.width())))
         };
         line.chunks
             .insert(0, Line::of(lead, Look::Plain).chunks.remove(0));
@@ -511,22 +535,47 @@ fn with_prefix(
 }
 
 /// `= m1 m2[0..3]`: which message parts a run of bytes holds, wrapped to the column.
-fn piece_labels(t: &Transcript, pieces: &[Piece], indent: usize, width: usize) -> Vec<Line> {
+fn piece_labels(
+    t: &Transcript,
+    pieces: &[Piece],
+    indent: usize,
+    width: usize,
+    words: Words,
+) -> Vec<Line> {
+    // In a narrow column the labels start further left, so the longest still fits after `= `.
+    let longest = pieces
+        .iter()
+        .take(MAX_BYTE_LINES)
+        .map(|p| piece_name(t, p).len())
+        .max()
+        .unwrap_or(0);
+    let indent = indent.min(width.saturating_sub(longest + 2));
     let mut lines = Vec::new();
     let mut line = Line::of(format!("{}=", " ".repeat(indent)), Look::Dim);
     for (i, p) in pieces.iter().enumerate() {
         if lines.len() == MAX_BYTE_LINES - 1 {
-            line.push(format!(" … +{} more", pieces.len() - i), Look::Dim);
+            let more = words.more_pieces(pieces.len() - i);
+            if line.width() + more.width() > width {
+                let room = width.saturating_sub(more.width());
+                lines.push(std::mem::replace(
+                    &mut line,
+                    Line::of(" ".repeat(indent.min(room)), Look::Plain),
+                ));
+            }
+            line.push(more, Look::Dim);
             break;
         }
         let label = piece_name(t, p);
         if line.width() + 1 + label.len() > width {
+            // Under the first label, or as far left as a long one needs.
+            let room = width.saturating_sub(label.len());
             lines.push(std::mem::replace(
                 &mut line,
-                Line::of(" ".repeat(indent + 1), Look::Plain),
+                Line::of(" ".repeat((indent + 2).min(room)), Look::Plain),
             ));
+        } else {
+            line.push(" ", Look::Plain);
         }
-        line.push(" ", Look::Plain);
         line.push(label, Look::Label(p.message));
     }
     lines.push(line);

@@ -13,8 +13,12 @@ use crate::net::link::NetSpec;
 
 /// Width of the labels before the footer lines.
 const LABEL: usize = 9;
-/// Width of the column naming each way of sending.
+/// Width of the column naming each way of sending, and its narrowest.
 const WAY: usize = 40;
+const MIN_WAY: usize = 20;
+/// Widths of the round-trip columns (the median, the slowest), each with its gap.
+const MEDIAN: usize = 16;
+const SLOWEST: usize = 12;
 /// Round trips listed one by one at most.
 const MAX_LISTED: usize = 20;
 
@@ -28,11 +32,13 @@ pub fn render(facts: &StallFacts, net: Option<&NetSpec>, width: usize, words: Wo
     }
     out.push('\n');
     let [way, median, slowest] = words.stall_columns();
+    // The column of ways gives up what a narrow view lacks; a name too long for it wraps.
+    let way_width = WAY.min(width.saturating_sub(MEDIAN + SLOWEST)).max(MIN_WAY);
     let header = format!(
         "{}{}{}",
-        pad(way, WAY),
-        pad_left(median, 16),
-        pad_left(slowest, 12)
+        pad(way, way_width),
+        pad_left(median, MEDIAN),
+        pad_left(slowest, SLOWEST)
     );
     push(&mut out, Line::of(header, Look::Dim));
     let fastest = facts
@@ -47,10 +53,15 @@ pub fn render(facts: &StallFacts, net: Option<&NetSpec>, width: usize, words: Wo
         } else {
             Look::Good
         };
-        let mut line = Line::of(pad(&words.way(&v.variant), WAY), Look::Plain);
-        line.push(pad_left(&round_trip_ms(v.median_us), 16), look);
-        line.push(pad_left(&round_trip_ms(v.slowest_us), 12), Look::Dim);
+        // A space stays between the name and the figures.
+        let name = wrap_words(&words.way(&v.variant), way_width - 1);
+        let mut line = Line::of(pad(&name[0], way_width), Look::Plain);
+        line.push(pad_left(&round_trip_ms(v.median_us), MEDIAN), look);
+        line.push(pad_left(&round_trip_ms(v.slowest_us), SLOWEST), Look::Dim);
         push(&mut out, line);
+        for rest in &name[1..] {
+            push(&mut out, Line::of(format!("  {rest}"), Look::Plain));
+        }
     }
     out.push('\n');
     let (Some(notes), Some(best)) = (

@@ -47,6 +47,8 @@ pub enum EventNote {
     Truncated { lost: usize, whole: usize },
     /// A lesson's socket call (`send()`, `recv()`) failed; `error` is the OS's description.
     CallFailed { call: &'static str, error: String },
+    /// UDP: send() refused a datagram of `len` bytes, over the `max` one can carry (EMSGSIZE).
+    DatagramTooLarge { len: usize, max: usize },
     /// The frame decoder refused the stream.
     FrameRefused(FrameError),
     /// A traced program's system call failed with `errno`.
@@ -82,6 +84,7 @@ impl EventNote {
             EventNote::Truncated { .. } => "truncated",
             EventNote::CallFailed { .. } | EventNote::Errno { .. } => "call_failed",
             EventNote::Unfinished { .. } => "unfinished",
+            EventNote::DatagramTooLarge { .. } => "datagram_too_large",
             EventNote::FrameRefused(e) => frame_error_code(&e.kind),
         }
     }
@@ -145,6 +148,10 @@ mod tests {
             EventNote::CallFailed {
                 call: "send()",
                 error: "Broken pipe".into(),
+            },
+            EventNote::DatagramTooLarge {
+                len: 65508,
+                max: 65507,
             },
             frame(FrameErrorKind::TooLarge { claimed: 9, max: 8 }),
             frame(FrameErrorKind::NegativeLength { claimed: -1 }),

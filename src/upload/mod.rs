@@ -185,6 +185,13 @@ pub fn check_name(name: &str) -> Result<(), NameProblem> {
     if name.trim().is_empty() || name.starts_with('-') {
         return Err(NameProblem::Unusable);
     }
+    if let Some(c) = name.chars().find(|&c| looks_blank(c)) {
+        return Err(NameProblem::LooksBlank(c));
+    }
+    // Nobody sees a space at either end of `x.txt `: it would pass for `x.txt`.
+    if name.trim() != name {
+        return Err(NameProblem::EdgeSpace);
+    }
     // ASCII case ignored: on a case-insensitive file system `.LAB-UPLOAD-…` is the same file.
     let prefix = TEMP_PREFIX.as_bytes();
     if name.len() >= prefix.len() && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix) {
@@ -221,6 +228,14 @@ fn is_invisible(c: char) -> bool {
             | '\u{1d173}'..='\u{1d17a}'
             | '\u{e0000}'..='\u{e0fff}'
     )
+}
+
+/// Characters that show as blank space but are not the plain space (U+0020) or the
+/// ideographic space Chinese text uses (U+3000): the no-break, en, em, thin and other
+/// spaces, and the blank braille pattern (U+2800), which is no space at all. A name holding
+/// one would look exactly like a name with a plain space, or like one without.
+fn looks_blank(c: char) -> bool {
+    (c.is_whitespace() && c != ' ' && c != '\u{3000}') || c == '\u{2800}'
 }
 
 /// SHA-256 on a second thread, so hashing overlaps the socket and the disk. Buffers go round
@@ -321,9 +336,20 @@ mod tests {
             "a\u{2066}b",
             "a\u{61c}b",
             "a\u{ad}b",
+            // Spaces nobody sees, and blanks that are no plain space.
+            "x.txt ",
+            " x.txt",
+            "x.txt\u{3000}",
+            "\u{2800}",
+            "a\u{2800}b",
+            "a\u{a0}b",
+            "a\u{2002}b",
+            "a\u{202f}b",
         ] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
+        assert!(check_name("a b.txt").is_ok());
+        assert!(check_name("粘包\u{3000}笔记.txt").is_ok());
     }
 
     #[test]

@@ -91,9 +91,16 @@ pub fn receive(
         return Err(refuse(stream, Refusal::ShuttingDown, lang));
     }
     part.finish(&target, options.overwrite).map_err(|e| {
-        let error = e.to_string();
         let name = header.name.clone();
-        refuse(stream, Refusal::CannotStore { name, error }, lang)
+        // Another upload of the same name got there first (checked free before the body,
+        // taken since): the same refusal as a name taken before.
+        let refusal = if !options.overwrite && e.kind() == io::ErrorKind::AlreadyExists {
+            Refusal::Exists { name }
+        } else {
+            let error = e.to_string();
+            Refusal::CannotStore { name, error }
+        };
+        refuse(stream, refusal, lang)
     })?;
     let elapsed = started.elapsed();
     progress.finish();

@@ -24,6 +24,11 @@ pub enum NameProblem {
     Separator(char),
     /// A control character or one that shows as nothing.
     Invisible(char),
+    /// A character that shows as blank space but is not a plain space (U+2800, U+00A0 …):
+    /// the name would look like another.
+    LooksBlank(char),
+    /// White space at the start or the end: `"x.txt "` looks like `"x.txt"`.
+    EdgeSpace,
     /// Blank, or starting with `-`.
     Unusable,
     /// Starts with [`super::TEMP_PREFIX`], kept for uploads in progress.

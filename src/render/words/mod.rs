@@ -14,6 +14,7 @@ mod link;
 mod linked;
 mod live;
 mod notes;
+mod refusals;
 mod reuseaddr;
 mod stall;
 pub mod structs;
@@ -296,16 +297,22 @@ impl Words {
         // A UDP run has datagrams, not a stream: nothing to merge or split, but some to lose.
         if let Some(truncated) = s.truncated {
             let lost = s.sends.saturating_sub(s.recvs);
+            // Messages whose send() failed (a datagram too large) never became datagrams.
+            let failed = match (s.messages_sent.saturating_sub(s.sends), self.zh()) {
+                (0, _) => String::new(),
+                (n, false) => format!(" · {n} send() failed"),
+                (n, true) => format!(" · {n} 次 send() 失败"),
+            };
             return if self.zh() {
                 format!(
-                    "发出 {} 个数据报 · {} 次 recvfrom() · 发送 {} B，收到 {} B · 丢失 {} 个 · \
-                     截断 {} 个",
+                    "发出 {} 个数据报{failed} · {} 次 recvfrom() · 发送 {} B，收到 {} B · 丢失 {} \
+                     个 · 截断 {} 个",
                     s.sends, s.recvs, s.bytes_sent, s.bytes_received, lost, truncated
                 )
             } else {
                 format!(
-                    "{} datagrams sent · {} recvfrom() · {} B sent, {} B received · {} lost · {} \
-                     truncated",
+                    "{} datagrams sent{failed} · {} recvfrom() · {} B sent, {} B received · {} \
+                     lost · {} truncated",
                     s.sends, s.recvs, s.bytes_sent, s.bytes_received, lost, truncated
                 )
             };

@@ -15,6 +15,19 @@ impl Words {
         }
     }
 
+    /// An event's `detail` in the JSON: as [`event_detail`](Self::event_detail) says it, but
+    /// a connect's or an accept's address pair is technical, like the addresses themselves,
+    /// and keeps one form in every language (`127.0.0.1:8080 from 127.0.0.1:50000`) for
+    /// scripts to read.
+    pub fn json_detail(self, event: &Event) -> Option<String> {
+        match &event.note {
+            Some(EventNote::Connected { .. } | EventNote::Accepted { .. }) => {
+                Words(crate::lang::Lang::En).event_detail(event)
+            }
+            _ => self.event_detail(event),
+        }
+    }
+
     /// A note in words; `detail` is the event's technical detail (the address a UDP socket
     /// was bound to).
     pub fn note(self, note: &EventNote, detail: Option<&str>) -> String {
@@ -100,6 +113,15 @@ impl Words {
             EventNote::Truncated { lost, whole } => format!("{lost} of {whole} B lost (MSG_TRUNC)"),
             EventNote::CallFailed { call, error } if zh => format!("{call} 失败：{error}"),
             EventNote::CallFailed { call, error } => format!("{call} failed: {error}"),
+            EventNote::DatagramTooLarge { len, max } if zh => format!(
+                "send() 失败：{len} B 的数据报太长（EMSGSIZE）——IPv4 上一个 UDP 数据报最多装 \
+                 {max} B（65535 减去 20 字节的 IP 报头和 8 字节的 UDP 报头）"
+            ),
+            EventNote::DatagramTooLarge { len, max } => format!(
+                "send() failed: a datagram of {len} B is too long (EMSGSIZE) — over IPv4 a UDP \
+                 datagram carries at most {max} B (65535 less the 20-byte IP header and the \
+                 8-byte UDP header)"
+            ),
             EventNote::FrameRefused(e) => self.frame_error(e),
             EventNote::Errno { syscall, errno } => format!("{syscall}: {errno}"),
             EventNote::Unfinished {

@@ -7,6 +7,7 @@ use super::{Words, plural};
 use crate::analysis::{Arrival, BoundaryRule, Hint, SegmentSource, Verdict, WireReading};
 use crate::framing::FramingKind;
 use crate::lesson::framed_demo::Corruption;
+use crate::transcript::EventNote;
 
 impl Words {
     /// What the data segments say about where the messages merged.
@@ -73,6 +74,12 @@ impl Words {
                 truncated,
                 recv_size,
             } => self.datagrams_verdict(*sent, *received, *truncated, *recv_size),
+            Verdict::DatagramsFailed {
+                messages,
+                sent,
+                received,
+                error,
+            } => self.datagrams_failed(*messages, *sent, *received, error),
             Verdict::DecodingStopped { .. }
             | Verdict::FramesDiffer { .. }
             | Verdict::FramesIntact { .. } => self.framed_verdict(verdict),
@@ -335,6 +342,19 @@ impl Words {
         recv_size: usize,
     ) -> String {
         let lost = sent.saturating_sub(received);
+        // Nothing went out, or nothing came: no message to call whole.
+        match (self.zh(), sent, received) {
+            (false, 0, _) => return "no datagram was sent.".into(),
+            (true, 0, _) => return "一个数据报也没有发出。".into(),
+            (false, _, 0) => {
+                return format!(
+                    "none of the {} arrived (UDP does not retransmit).",
+                    plural(sent, "datagram", "datagrams")
+                );
+            }
+            (true, _, 0) => return format!("{sent} 个数据报一个也没有到达（UDP 不重传）。"),
+            _ => {}
+        }
         if self.zh() {
             let arrived = if lost == 0 {
                 format!("{sent} 个数据报在 {received} 次 recvfrom() 中到达")
@@ -379,6 +399,31 @@ impl Words {
                 "{arrived}, one datagram each — but {} cut short by recvfrom({recv_size}): the \
                  rest of a datagram is thrown away, not kept for the next call.",
                 plural(n, "datagram was", "datagrams were")
+            ),
+        }
+    }
+
+    /// udp-demo after a send() failed: what went out and arrived, then why the rest did not.
+    fn datagrams_failed(
+        self,
+        messages: usize,
+        sent: usize,
+        received: usize,
+        error: &EventNote,
+    ) -> String {
+        let error = self.note(error, None);
+        match (self.zh(), sent) {
+            (false, 0) => format!("no datagram was sent: {error}"),
+            (true, 0) => format!("一个数据报也没有发出：{error}"),
+            (false, _) => format!(
+                "{sent} of {} went out as datagrams and {} arrived; the rest were never sent: \
+                 {error}",
+                plural(messages, "message", "messages"),
+                plural(received, "datagram", "datagrams")
+            ),
+            (true, _) => format!(
+                "{messages} 条消息中有 {sent} 条作为数据报发出，到达了 {received} 个；其余的根本\
+                 没有发出：{error}"
             ),
         }
     }

@@ -106,9 +106,23 @@ impl Words {
         }
     }
 
-    /// The wire column's title in the text table.
-    pub fn segments_column(self) -> &'static str {
-        self.pick("wire: segments", "线路：报文段")
+    /// The wire column's title in the text table: a UDP run's column (`--net`) holds the
+    /// datagrams lab's link carried.
+    pub fn segments_column(self, udp: bool) -> &'static str {
+        if udp {
+            self.pick("link: datagrams", "链路：数据报")
+        } else {
+            self.pick("wire: segments", "线路：报文段")
+        }
+    }
+
+    /// `… +2 more`: the pieces a recv holds beyond those named.
+    pub fn more_pieces(self, n: usize) -> String {
+        if self.zh() {
+            format!(" … 还有 {n} 段")
+        } else {
+            format!(" … +{n} more")
+        }
     }
 
     /// Where the middle of a long table is left out.

@@ -97,10 +97,20 @@ impl Words {
     fn udp_conclusion(self, f: &TrialsFacts) -> String {
         let (n, whole, lost, cut) = (f.runs, f.intact, f.lost, f.truncated);
         if self.zh() {
-            let mut text = format!(
-                "每个到达的数据报都由它自己的一次 recvfrom() 取出，从不和别的合并，也不被拆开：\
-                 {n} 次运行中有 {whole} 次全部完整到达。"
-            );
+            let mut text = match f.received {
+                0 => String::new(),
+                _ => format!(
+                    "每个到达的数据报都由它自己的一次 recvfrom() 取出，从不和别的合并，也不被\
+                     拆开：{n} 次运行中有 {whole} 次全部完整到达。"
+                ),
+            };
+            if f.failed > 0 {
+                text += &format!(
+                    "{n} 次运行中有 {} 次 send() 失败，那条消息根本没有发出（去掉 --trials \
+                     运行一次可以看到原因）。",
+                    f.failed
+                );
+            }
             if lost > 0 {
                 text += &format!("{n} 次运行中有 {lost} 次有数据报没有到达：UDP 不重传。");
             }
@@ -112,10 +122,20 @@ impl Words {
             text.push_str("不管时机如何，UDP 都保留消息边界；TCP 一个也不保留。");
             return text;
         }
-        let mut text = format!(
-            "Every datagram that arrived came out of its own recvfrom() call, never merged with \
-             another nor split: in {whole} of {n} runs all of them arrived whole."
-        );
+        let mut text = match f.received {
+            0 => String::new(),
+            _ => format!(
+                "Every datagram that arrived came out of its own recvfrom() call, never merged \
+                 with another nor split: in {whole} of {n} runs all of them arrived whole."
+            ),
+        };
+        if f.failed > 0 {
+            text += &format!(
+                " In {} of {n} runs a send() failed and its message never left (run once \
+                 without --trials to see why).",
+                f.failed
+            );
+        }
         if lost > 0 {
             text += &format!(
                 " In {lost} of {n} runs a datagram never arrived: UDP does not retransmit."
@@ -128,6 +148,6 @@ impl Words {
             );
         }
         text.push_str(" UDP keeps message boundaries whatever the timing; TCP keeps none.");
-        text
+        text.trim_start().to_string()
     }
 }

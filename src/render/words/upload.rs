@@ -156,6 +156,23 @@ impl Words {
                 format!("{name:?} holds the invisible or control character {c:?}")
             }
             NameProblem::Invisible(c) => format!("{name:?} 含有不可见字符或控制字符 {c:?}"),
+            NameProblem::LooksBlank(c) if en => format!(
+                "{name:?} holds U+{:04X}, which shows as blank space but is not a plain space: \
+                 the name would look like another",
+                c as u32
+            ),
+            NameProblem::LooksBlank(c) => format!(
+                "{name:?} 含有 U+{:04X}，它看上去是空白，却不是普通的空格：这个名字会和别的名字\
+                 看起来一样",
+                c as u32
+            ),
+            NameProblem::EdgeSpace if en => format!(
+                "{name:?} starts or ends with a space, which nobody sees: the name would look \
+                 like another"
+            ),
+            NameProblem::EdgeSpace => {
+                format!("{name:?} 开头或结尾有空格，谁也看不出来：这个名字会和别的名字看起来一样")
+            }
             NameProblem::Unusable if en => format!("{name:?} is not a usable file name"),
             NameProblem::Unusable => format!("{name:?} 不是能用的文件名"),
             NameProblem::Reserved if en => format!(
