@@ -127,7 +127,7 @@ proptest! {
                 }
             }
             // Whatever is left is less than one header plus one maximum frame.
-            prop_assert!(reader.pending().len() < header.len() + max);
+            prop_assert!(reader.pending_len() < header.len() + max);
         }
         let _ = reader.finish();
     }
@@ -226,7 +226,7 @@ mod other_framings {
                         }
                     }
                     // Less than one maximum frame plus a delimiter waits in the buffer.
-                    prop_assert!(reader.pending().len() < max + 2);
+                    prop_assert!(reader.pending_len() < max + 2);
                 }
             }
         }

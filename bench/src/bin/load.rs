@@ -1,7 +1,8 @@
 //! `make load`: many framed clients, each sending messages one at a time and checking every
-//! echo, against `lab serve --mode framed --reply echo` and against a threaded Python server
-//! written as the notes teach — measured in the same run: messages per second and the
-//! server's peak RSS.
+//! echo, against `lab serve --mode framed --reply echo`, a tokio echo server (`tokio_echo`),
+//! a threaded Python server written as the notes teach, and a bare recv/send loop
+//! (`bare_echo`) as the kernel-bound yardstick — one after the other in the same run:
+//! messages per second, the server's CPU time and its peak RSS.
 //!
 //! Usage: load LAB_BINARY PYTHON_SERVER_SCRIPT [CLIENTS] [MESSAGES] [PAYLOAD_BYTES]
 
@@ -9,6 +10,11 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+const BARE: &str = "bare recv/send loop (one epoll loop)";
+const LAB: &str = "lab serve (Rust, one epoll loop)";
+const TOKIO: &str = "tokio + tokio-util (Rust, a task each)";
+const PYTHON: &str = "Python, threaded, as the notes teach";
 
 struct Server {
     name: &'static str,
@@ -130,6 +136,12 @@ fn run_clients(
     })
 }
 
+/// A server binary built next to this one (`cargo build -p lab-bench --bins`).
+fn sibling(name: &str) -> Command {
+    let me = std::env::current_exe().expect("the load binary's path");
+    Command::new(me.with_file_name(name))
+}
+
 fn main() {
     let usage = "usage: load LAB_BINARY PYTHON_SERVER [CLIENTS] [MESSAGES] [BYTES] [BURST]";
     let args: Vec<String> = std::env::args().collect();
@@ -142,9 +154,9 @@ fn main() {
     let payload = number(5, 16).max(8);
     let burst = number(6, 16).max(1);
 
-    let lab_server = || {
-        let mut command = Command::new(lab);
-        command.args([
+    let servers = || -> [(&'static str, Command); 4] {
+        let mut lab = Command::new(lab);
+        lab.args([
             "--json",
             "serve",
             "--addr",
@@ -159,12 +171,14 @@ fn main() {
             "--backlog",
             "1024",
         ]);
-        ("lab serve (Rust, one epoll loop)", command)
-    };
-    let python_server = || {
-        let mut command = Command::new("python3");
-        command.arg(python);
-        ("Python, threaded, as the notes teach", command)
+        let mut notes = Command::new("python3");
+        notes.arg(python);
+        [
+            (BARE, sibling("bare_echo")),
+            (LAB, lab),
+            (TOKIO, sibling("tokio_echo")),
+            (PYTHON, notes),
+        ]
     };
 
     for (workload, burst) in [("one at a time", 1), ("in bursts", burst)] {
@@ -177,8 +191,8 @@ fn main() {
                 " (send one, wait for its echo)".to_string()
             }
         );
-        let mut rates = Vec::new();
-        for (name, command) in [lab_server(), python_server()] {
+        let mut rates = std::collections::HashMap::new();
+        for (name, command) in servers() {
             let server = start(name, command);
             let cpu_before = cpu_seconds(server.child.id());
             let elapsed = run_clients(server.addr, clients, messages, payload, burst);
@@ -192,8 +206,16 @@ fn main() {
                 cpu,
                 peak_rss_mib(server.child.id())
             );
-            rates.push(rate);
+            rates.insert(name, rate);
         }
-        println!("  lab serve / Python: {:.1}×", rates[0] / rates[1]);
+        let [bare, lab, tokio, python] = [BARE, LAB, TOKIO, PYTHON].map(|name| rates[name]);
+        println!(
+            "  lab serve / tokio: {:.2}×   lab serve / Python: {:.1}×   of the bare loop's \
+             rate: lab serve {:.0} %, tokio {:.0} %",
+            lab / tokio,
+            lab / python,
+            100.0 * lab / bare,
+            100.0 * tokio / bare
+        );
     }
 }
