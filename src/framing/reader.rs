@@ -55,10 +55,23 @@ impl Buffer {
         self.bytes.len() - self.end
     }
 
-    /// At least `len` bytes of free room.
+    /// At least `len` bytes of free room. A growing Vec at least doubles its capacity, so a
+    /// frame that arrives over many reads is moved O(1) times per byte.
     fn reserve(&mut self, len: usize) {
         let needed = self.end + len;
         if self.bytes.len() < needed {
+            self.bytes.resize(needed, 0);
+        }
+    }
+
+    /// Exactly `len` bytes of free room, when it must grow: for the rest of a frame that the
+    /// coming read finishes. Doubling there would only add room no frame uses yet (a 64 KiB
+    /// frame plus its header would hold 128 KiB), and memory the allocator must find anew
+    /// for every new reader.
+    fn reserve_exact(&mut self, len: usize) {
+        let needed = self.end + len;
+        if self.bytes.len() < needed {
+            self.bytes.reserve_exact(needed - self.bytes.len());
             self.bytes.resize(needed, 0);
         }
     }
@@ -166,7 +179,11 @@ impl<D: Decoder> FrameReader<D> {
             first.end = pending;
             self.start = 0;
         }
-        first.reserve(wanted);
+        if remaining.is_some_and(|rest| rest <= len) {
+            first.reserve_exact(wanted);
+        } else {
+            first.reserve(wanted);
+        }
         match frame_len.map(|n| self.start.saturating_add(n)) {
             // Cut at the frame's end, unless bytes past it are already here (frames not
             // taken yet): the next frame must go on where those are.
