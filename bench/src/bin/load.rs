@@ -136,6 +136,16 @@ fn run_clients(
     })
 }
 
+/// Whether `LOAD_ONLY` (say `LOAD_ONLY=bare,lab`, to profile or compare a few) leaves this
+/// server in; without it, every server runs.
+fn chosen(name: &str) -> bool {
+    std::env::var("LOAD_ONLY").map_or(true, |only| {
+        let name = name.to_lowercase();
+        only.split(',')
+            .any(|word| name.contains(&word.trim().to_lowercase()))
+    })
+}
+
 /// A server binary built next to this one (`cargo build -p lab-bench --bins`).
 fn sibling(name: &str) -> Command {
     let me = std::env::current_exe().expect("the load binary's path");
@@ -192,7 +202,7 @@ fn main() {
             }
         );
         let mut rates = std::collections::HashMap::new();
-        for (name, command) in servers() {
+        for (name, command) in servers().into_iter().filter(|(name, _)| chosen(name)) {
             let server = start(name, command);
             let cpu_before = cpu_seconds(server.child.id());
             let elapsed = run_clients(server.addr, clients, messages, payload, burst);
@@ -208,7 +218,11 @@ fn main() {
             );
             rates.insert(name, rate);
         }
-        let [bare, lab, tokio, python] = [BARE, LAB, TOKIO, PYTHON].map(|name| rates[name]);
+        let [Some(bare), Some(lab), Some(tokio), Some(python)] =
+            [BARE, LAB, TOKIO, PYTHON].map(|name| rates.get(name).copied())
+        else {
+            continue;
+        };
         println!(
             "  lab serve / tokio: {:.2}×   lab serve / Python: {:.1}×   of the bare loop's \
              rate: lab serve {:.0} %, tokio {:.0} %",
