@@ -55,6 +55,27 @@ fn cpu_seconds(pid: u32) -> f64 {
     }
 }
 
+/// CPU seconds the whole machine has spent so far (all cores, all processes), from the first
+/// line of /proc/stat: user, nice, system, irq and softirq time.
+fn machine_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().unwrap_or(f64::NAN))
+        .collect();
+    // SAFETY: sysconf takes no pointers.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    [0, 1, 2, 5, 6]
+        .iter()
+        .map(|&i| ticks.get(i).copied().unwrap_or(f64::NAN))
+        .sum::<f64>()
+        / hz
+}
+
 /// Start a server whose first stdout line gives its port or address; keep reading the rest.
 fn start(name: &'static str, mut command: Command) -> Server {
     let mut child = command
@@ -204,17 +225,25 @@ fn main() {
         let mut rates = std::collections::HashMap::new();
         for (name, command) in servers().into_iter().filter(|(name, _)| chosen(name)) {
             let server = start(name, command);
-            let cpu_before = cpu_seconds(server.child.id());
+            let us = std::process::id();
+            let before = [cpu_seconds(server.child.id()), cpu_seconds(us)];
+            let machine_before = machine_cpu_seconds();
             let elapsed = run_clients(server.addr, clients, messages, payload, burst);
             let rate = (clients * messages) as f64 / elapsed.as_secs_f64();
-            let cpu = cpu_seconds(server.child.id()) - cpu_before;
+            let cpu = cpu_seconds(server.child.id()) - before[0];
+            // The machine is shared: what other processes ran meanwhile says how far to
+            // trust this row.
+            let others =
+                machine_cpu_seconds() - machine_before - cpu - (cpu_seconds(us) - before[1]);
             println!(
-                "  {:<38} {:>9.0} messages/s  ({:.2} s, server CPU {:.2} s, peak RSS {:.1} MiB)",
+                "  {:<38} {:>9.0} messages/s  ({:.2} s, server CPU {:.2} s, peak RSS {:.1} MiB, \
+                 other processes' CPU {:.2} s)",
                 server.name,
                 rate,
                 elapsed.as_secs_f64(),
                 cpu,
-                peak_rss_mib(server.child.id())
+                peak_rss_mib(server.child.id()),
+                others.max(0.0)
             );
             rates.insert(name, rate);
         }
