@@ -102,6 +102,31 @@ impl<D: Decoder> FrameReader<D> {
     /// readv() fills its buffers: the first part stops where the frame in progress ends, when
     /// its header already says so; the second (often empty) takes what follows. Report how
     /// many bytes arrived with [`filled`](Self::filled).
+    ///
+    /// ```
+    /// use std::io::{IoSliceMut, Read};
+    /// use sticky_lab::framing::{DEFAULT_MAX_FRAME, FrameReader, LengthCodec, LengthHeader};
+    ///
+    /// let codec = LengthCodec::new(LengthHeader::default(), DEFAULT_MAX_FRAME);
+    /// let mut reader = FrameReader::new(codec);
+    /// // Stands in for a TcpStream: its read_vectored() is one readv().
+    /// let mut socket: &[u8] = b"\x00\x00\x00\x05hello\x00\x00\x00\x03bye";
+    /// let mut messages = Vec::new();
+    /// loop {
+    ///     let (first, second) = reader.room(8);
+    ///     let mut parts = [IoSliceMut::new(first), IoSliceMut::new(second)];
+    ///     let n = socket.read_vectored(&mut parts).unwrap();
+    ///     reader.filled(n);
+    ///     if n == 0 {
+    ///         break;
+    ///     }
+    ///     while let Some(frame) = reader.next_frame().unwrap() {
+    ///         messages.push(frame.payload.to_vec());
+    ///     }
+    /// }
+    /// assert_eq!(messages, [b"hello".to_vec(), b"bye".to_vec()]);
+    /// assert!(reader.finish().is_ok());
+    /// ```
     pub fn room(&mut self, len: usize) -> (&mut [u8], &mut [u8]) {
         self.room = self.plan_room(len.max(1));
         let Room {
