@@ -53,12 +53,13 @@ pictures: build
 bench:
 	$(CARGO) bench -p lab-bench
 
-## load: 100 framed clients x 10 000 messages against lab serve and a Python threaded server
+## load: 100 framed clients x 10 000 messages against lab serve, a tokio server, a threaded
+## Python server and a bare recv/send loop
 CLIENTS  ?= 100
 MESSAGES ?= 10000
 load:
 	$(CARGO) build --release --quiet
-	$(CARGO) build --release --quiet -p lab-bench --bin load
+	$(CARGO) build --release --quiet -p lab-bench --bins
 	target/release/load target/release/lab tests/python/notes_threaded_server.py $(CLIENTS) $(MESSAGES)
 
 ## demo-times: how long each demo takes with default options

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
                 Err(_) => return,
             }
         }
-        assert!(reader.pending().len() < max + 2);
+        assert!(reader.pending_len() < max + 2);
     }
     let _ = reader.finish();
 });

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
                 Err(_) => return,
             }
         }
-        assert!(reader.pending().len() < header.len() + max);
+        assert!(reader.pending_len() < header.len() + max);
     }
     let _ = reader.finish();
 });

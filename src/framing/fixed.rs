@@ -36,6 +36,10 @@ impl Decoder for FixedCodec {
         })
     }
 
+    fn frame_len(&self, _buf: &[u8]) -> Option<usize> {
+        Some(self.record_size)
+    }
+
     fn unfinished(&self, buf: &[u8]) -> FrameErrorKind {
         FrameErrorKind::EndedInRecord {
             got: buf.len(),

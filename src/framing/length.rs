@@ -271,6 +271,20 @@ impl Decoder for LengthCodec {
         })
     }
 
+    fn frame_len(&self, buf: &[u8]) -> Option<usize> {
+        let width = self.header.len();
+        if buf.len() < width {
+            return None;
+        }
+        // Only a length the decoder accepts: a bad header is an error for `decode` to
+        // report, never a size to make room for.
+        let claimed = u64::try_from(self.header.decode(buf)).ok()?;
+        if claimed > self.max_frame as u64 {
+            return None;
+        }
+        Some(width.saturating_add(claimed as usize))
+    }
+
     fn unfinished(&self, buf: &[u8]) -> FrameErrorKind {
         let width = self.header.len();
         if buf.len() < width {

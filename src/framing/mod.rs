@@ -8,13 +8,14 @@
 //! - [`Decoded::Frame`]: a whole frame is at the front, this many bytes long, payload here;
 //! - an error: the bytes can never become a valid frame (a claimed length over the maximum).
 //!
-//! [`FrameReader`] owns the buffer. The socket loop only [`feed`](FrameReader::feed)s it what
-//! recv() returned and asks for [`next_frame`](FrameReader::next_frame) until it needs more.
+//! [`FrameReader`] owns the buffers. The socket loop either lets recv() write into the reader's
+//! [`room`](FrameReader::room) or [`feed`](FrameReader::feed)s it what recv() returned, then
+//! asks for [`next_frame`](FrameReader::next_frame) until it needs more.
 //! Bytes after a frame stay in the buffer for the next call: that leftover *is* the sticky
 //! packet, handled. At end of stream, [`finish`](FrameReader::finish) tells a clean close
 //! (nothing left over) from a stream that stopped inside a frame.
 //!
-//! The buffer only ever grows by bytes actually received; a claimed length is checked against
+//! The buffers only ever grow by bytes a read can bring; a claimed length is checked against
 //! the maximum as soon as the header is complete, before any payload is awaited, so a peer that
 //! claims 4 GiB costs nothing.
 //!
@@ -36,6 +37,7 @@ mod choice;
 mod delimited;
 mod fixed;
 mod length;
+mod reader;
 
 use std::fmt;
 use std::ops::Range;
@@ -44,6 +46,7 @@ pub use choice::{Framing, FramingKind, WirePiece, length_header_from_format};
 pub use delimited::DelimiterCodec;
 pub use fixed::FixedCodec;
 pub use length::{EncodeError, HeaderWidth, LengthCodec, LengthHeader};
+pub use reader::FrameReader;
 
 /// What a run of stream bytes is, from the sender's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -82,6 +85,13 @@ pub trait Decoder {
 
     /// Explain why the non-empty leftover `buf` at end of stream is not a whole frame.
     fn unfinished(&self, buf: &[u8]) -> FrameErrorKind;
+
+    /// How many bytes the frame at the front of `buf` takes on the wire, when that is known
+    /// before all of them are there (a length header says it); `None` when only more bytes
+    /// can tell. Lets [`FrameReader`] end a read's room where the frame ends.
+    fn frame_len(&self, _buf: &[u8]) -> Option<usize> {
+        None
+    }
 }
 
 impl<D: Decoder + ?Sized> Decoder for Box<D> {
@@ -91,6 +101,10 @@ impl<D: Decoder + ?Sized> Decoder for Box<D> {
 
     fn unfinished(&self, buf: &[u8]) -> FrameErrorKind {
         (**self).unfinished(buf)
+    }
+
+    fn frame_len(&self, buf: &[u8]) -> Option<usize> {
+        (**self).frame_len(buf)
     }
 }
 
@@ -181,103 +195,3 @@ impl fmt::Display for FrameError {
 }
 
 impl std::error::Error for FrameError {}
-
-/// Owns the received bytes and cuts frames from them with a [`Decoder`].
-#[derive(Debug)]
-pub struct FrameReader<D> {
-    decoder: D,
-    buf: Vec<u8>,
-    /// Start of the unread bytes in `buf`; the bytes before it belong to returned frames.
-    start: usize,
-    /// Stream offset of `buf[start]`.
-    offset: u64,
-    frames: usize,
-}
-
-impl<D: Decoder> FrameReader<D> {
-    pub fn new(decoder: D) -> Self {
-        FrameReader {
-            decoder,
-            buf: Vec::new(),
-            start: 0,
-            offset: 0,
-            frames: 0,
-        }
-    }
-
-    /// Append bytes that a recv() returned.
-    pub fn feed(&mut self, bytes: &[u8]) {
-        // Drop consumed bytes once they are at least half the buffer: the copy stays
-        // amortised O(1) per byte and the buffer never holds more than one partial frame
-        // plus one chunk of leftovers.
-        if self.start > 0 && self.start >= self.buf.len() / 2 {
-            self.buf.drain(..self.start);
-            self.start = 0;
-        }
-        self.buf.extend_from_slice(bytes);
-    }
-
-    /// Bytes received but not yet part of a returned frame.
-    pub fn pending(&self) -> &[u8] {
-        &self.buf[self.start..]
-    }
-
-    /// The next whole frame, `Ok(None)` if more bytes are needed first.
-    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, FrameError> {
-        let unread = &self.buf[self.start..];
-        match self.decoder.decode(unread) {
-            Ok(Decoded::NeedMore) => Ok(None),
-            Ok(Decoded::Frame { consumed, payload }) => {
-                let begin = self.start;
-                self.start += consumed;
-                self.frames += 1;
-                let frame = Frame {
-                    index: self.frames,
-                    offset: self.offset,
-                    wire_len: consumed,
-                    payload: &self.buf[begin + payload.start..begin + payload.end],
-                };
-                self.offset += consumed as u64;
-                Ok(Some(frame))
-            }
-            Err(kind) => Err(self.error(kind)),
-        }
-    }
-
-    /// At end of stream: `Ok` if nothing is left over, else the unfinished-frame error.
-    pub fn finish(&self) -> Result<(), FrameError> {
-        let unread = self.pending();
-        if unread.is_empty() {
-            Ok(())
-        } else {
-            Err(self.error(self.decoder.unfinished(unread)))
-        }
-    }
-
-    /// Frames returned so far.
-    pub fn frames(&self) -> usize {
-        self.frames
-    }
-
-    /// Drop the bytes of frames already returned and give back the buffer's capacity beyond
-    /// `keep` bytes (or beyond the pending bytes, if more): for a connection gone quiet after
-    /// a big frame, so memory follows what is in flight, not what once was.
-    pub fn shrink_to(&mut self, keep: usize) {
-        self.buf.drain(..self.start);
-        self.start = 0;
-        self.buf.shrink_to(keep);
-    }
-
-    /// Capacity of the internal buffer (to check that memory stays bounded).
-    pub fn buffer_capacity(&self) -> usize {
-        self.buf.capacity()
-    }
-
-    fn error(&self, kind: FrameErrorKind) -> FrameError {
-        FrameError {
-            frame: self.frames + 1,
-            offset: self.offset,
-            kind,
-        }
-    }
-}

@@ -1,7 +1,8 @@
 //! `make load`: many framed clients, each sending messages one at a time and checking every
-//! echo, against `lab serve --mode framed --reply echo` and against a threaded Python server
-//! written as the notes teach — measured in the same run: messages per second and the
-//! server's peak RSS.
+//! echo, against `lab serve --mode framed --reply echo`, a tokio echo server (`tokio_echo`),
+//! a threaded Python server written as the notes teach, and a bare recv/send loop
+//! (`bare_echo`) as the kernel-bound yardstick — one after the other in the same run:
+//! messages per second, the server's CPU time and its peak RSS.
 //!
 //! Usage: load LAB_BINARY PYTHON_SERVER_SCRIPT [CLIENTS] [MESSAGES] [PAYLOAD_BYTES]
 
@@ -9,6 +10,11 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+const BARE: &str = "bare recv/send loop (one epoll loop)";
+const LAB: &str = "lab serve (Rust, one epoll loop)";
+const TOKIO: &str = "tokio + tokio-util (Rust, a task each)";
+const PYTHON: &str = "Python, threaded, as the notes teach";
 
 struct Server {
     name: &'static str,
@@ -47,6 +53,27 @@ fn cpu_seconds(pid: u32) -> f64 {
         (Some(user), Some(system)) => (user + system) / hz,
         _ => f64::NAN,
     }
+}
+
+/// CPU seconds the whole machine has spent so far (all cores, all processes), from the first
+/// line of /proc/stat: user, nice, system, irq and softirq time.
+fn machine_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().unwrap_or(f64::NAN))
+        .collect();
+    // SAFETY: sysconf takes no pointers.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    [0, 1, 2, 5, 6]
+        .iter()
+        .map(|&i| ticks.get(i).copied().unwrap_or(f64::NAN))
+        .sum::<f64>()
+        / hz
 }
 
 /// Start a server whose first stdout line gives its port or address; keep reading the rest.
@@ -130,6 +157,22 @@ fn run_clients(
     })
 }
 
+/// Whether `LOAD_ONLY` (say `LOAD_ONLY=bare,lab`, to profile or compare a few) leaves this
+/// server in; without it, every server runs.
+fn chosen(name: &str) -> bool {
+    std::env::var("LOAD_ONLY").map_or(true, |only| {
+        let name = name.to_lowercase();
+        only.split(',')
+            .any(|word| name.contains(&word.trim().to_lowercase()))
+    })
+}
+
+/// A server binary built next to this one (`cargo build -p lab-bench --bins`).
+fn sibling(name: &str) -> Command {
+    let me = std::env::current_exe().expect("the load binary's path");
+    Command::new(me.with_file_name(name))
+}
+
 fn main() {
     let usage = "usage: load LAB_BINARY PYTHON_SERVER [CLIENTS] [MESSAGES] [BYTES] [BURST]";
     let args: Vec<String> = std::env::args().collect();
@@ -142,9 +185,9 @@ fn main() {
     let payload = number(5, 16).max(8);
     let burst = number(6, 16).max(1);
 
-    let lab_server = || {
-        let mut command = Command::new(lab);
-        command.args([
+    let servers = || -> [(&'static str, Command); 4] {
+        let mut lab = Command::new(lab);
+        lab.args([
             "--json",
             "serve",
             "--addr",
@@ -159,12 +202,14 @@ fn main() {
             "--backlog",
             "1024",
         ]);
-        ("lab serve (Rust, one epoll loop)", command)
-    };
-    let python_server = || {
-        let mut command = Command::new("python3");
-        command.arg(python);
-        ("Python, threaded, as the notes teach", command)
+        let mut notes = Command::new("python3");
+        notes.arg(python);
+        [
+            (BARE, sibling("bare_echo")),
+            (LAB, lab),
+            (TOKIO, sibling("tokio_echo")),
+            (PYTHON, notes),
+        ]
     };
 
     for (workload, burst) in [("one at a time", 1), ("in bursts", burst)] {
@@ -177,23 +222,43 @@ fn main() {
                 " (send one, wait for its echo)".to_string()
             }
         );
-        let mut rates = Vec::new();
-        for (name, command) in [lab_server(), python_server()] {
+        let mut rates = std::collections::HashMap::new();
+        for (name, command) in servers().into_iter().filter(|(name, _)| chosen(name)) {
             let server = start(name, command);
-            let cpu_before = cpu_seconds(server.child.id());
+            let us = std::process::id();
+            let before = [cpu_seconds(server.child.id()), cpu_seconds(us)];
+            let machine_before = machine_cpu_seconds();
             let elapsed = run_clients(server.addr, clients, messages, payload, burst);
             let rate = (clients * messages) as f64 / elapsed.as_secs_f64();
-            let cpu = cpu_seconds(server.child.id()) - cpu_before;
+            let cpu = cpu_seconds(server.child.id()) - before[0];
+            // The machine is shared: what other processes ran meanwhile says how far to
+            // trust this row.
+            let others =
+                machine_cpu_seconds() - machine_before - cpu - (cpu_seconds(us) - before[1]);
             println!(
-                "  {:<38} {:>9.0} messages/s  ({:.2} s, server CPU {:.2} s, peak RSS {:.1} MiB)",
+                "  {:<38} {:>9.0} messages/s  ({:.2} s, server CPU {:.2} s, peak RSS {:.1} MiB, \
+                 other processes' CPU {:.2} s)",
                 server.name,
                 rate,
                 elapsed.as_secs_f64(),
                 cpu,
-                peak_rss_mib(server.child.id())
+                peak_rss_mib(server.child.id()),
+                others.max(0.0)
             );
-            rates.push(rate);
+            rates.insert(name, rate);
         }
-        println!("  lab serve / Python: {:.1}×", rates[0] / rates[1]);
+        let [Some(bare), Some(lab), Some(tokio), Some(python)] =
+            [BARE, LAB, TOKIO, PYTHON].map(|name| rates.get(name).copied())
+        else {
+            continue;
+        };
+        println!(
+            "  lab serve / tokio: {:.2}×   lab serve / Python: {:.1}×   of the bare loop's \
+             rate: lab serve {:.0} %, tokio {:.0} %",
+            lab / tokio,
+            lab / python,
+            100.0 * lab / bare,
+            100.0 * tokio / bare
+        );
     }
 }
