@@ -53,14 +53,7 @@ impl<const N: usize, const S: usize> ConstFormat<N, S> {
             !bytes.is_empty(),
             "ConstFormat: a format needs a byte order"
         );
-        let big_endian = match bytes[0] {
-            b'>' | b'!' => true,
-            b'<' => false,
-            b'=' => cfg!(target_endian = "big"),
-            _ => {
-                panic!("ConstFormat: start with <, >, ! or = (sizes that are the same everywhere)")
-            }
-        };
+        let big_endian = big_endian_prefix(bytes[0]);
         let mut items = [Item {
             offset: 0,
             size: 0,
@@ -88,21 +81,11 @@ impl<const N: usize, const S: usize> ConstFormat<N, S> {
                 );
                 continue;
             }
-            let (item_size, signed) = match code {
-                b'x' => {
-                    size += count;
-                    continue;
-                }
-                b'b' => (1, true),
-                b'B' => (1, false),
-                b'h' => (2, true),
-                b'H' => (2, false),
-                b'i' | b'l' => (4, true),
-                b'I' | b'L' => (4, false),
-                b'q' => (8, true),
-                b'Q' => (8, false),
-                _ => panic!("ConstFormat: only integer codes bBhHiIlLqQ and x pad bytes"),
-            };
+            if code == b'x' {
+                size += count;
+                continue;
+            }
+            let (item_size, signed) = integer_code(code);
             let mut k = 0;
             while k < count {
                 assert!(values < N, "ConstFormat: the format has more values than N");
@@ -266,6 +249,32 @@ macro_rules! py_int {
     )*};
 }
 py_int!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, usize);
+
+/// Whether a format's first character makes it big-endian; only the prefixes whose sizes are
+/// the same on every machine are allowed.
+const fn big_endian_prefix(first: u8) -> bool {
+    match first {
+        b'>' | b'!' => true,
+        b'<' => false,
+        b'=' => cfg!(target_endian = "big"),
+        _ => panic!("ConstFormat: start with <, >, ! or = (sizes that are the same everywhere)"),
+    }
+}
+
+/// An integer code's size in bytes and whether it is signed.
+const fn integer_code(code: u8) -> (usize, bool) {
+    match code {
+        b'b' => (1, true),
+        b'B' => (1, false),
+        b'h' => (2, true),
+        b'H' => (2, false),
+        b'i' | b'l' => (4, true),
+        b'I' | b'L' => (4, false),
+        b'q' => (8, true),
+        b'Q' => (8, false),
+        _ => panic!("ConstFormat: only integer codes bBhHiIlLqQ and x pad bytes"),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,9 @@
 //! Parsing a struct format string once into a list of laid-out fields, as CPython does.
 
 use std::ffi::{c_int, c_long, c_longlong, c_short, c_void};
+use std::iter::Peekable;
 use std::mem::{align_of, size_of};
+use std::str::Chars;
 
 use super::StructError;
 
@@ -128,6 +130,45 @@ fn is_format_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
 }
 
+/// The byte order a format's first character sets (`@` when it sets none), consumed if given.
+fn byte_order_prefix(chars: &mut Peekable<Chars<'_>>) -> ByteOrder {
+    let order = match chars.peek() {
+        Some('=') => ByteOrder::NativeStandard,
+        Some('<') => ByteOrder::Little,
+        Some('>' | '!') => ByteOrder::Big,
+        _ => ByteOrder::Native,
+    };
+    if matches!(chars.peek(), Some('@' | '=' | '<' | '>' | '!')) {
+        chars.next();
+    }
+    order
+}
+
+/// A repeat count that began with `first` (its first digit), and the code it repeats.
+fn repeat_count(
+    first: usize,
+    chars: &mut Peekable<Chars<'_>>,
+) -> Result<(usize, char), StructError> {
+    let mut count = first;
+    loop {
+        match chars.next() {
+            Some(d) if d.is_ascii_digit() => {
+                count = count
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(d.to_digit(10).unwrap_or(0) as usize))
+                    .filter(|&n| n <= isize::MAX as usize)
+                    .ok_or_else(too_long)?;
+            }
+            Some(code) => return Ok((count, code)),
+            None => {
+                return Err(StructError::new(
+                    "repeat count given without format specifier",
+                ));
+            }
+        }
+    }
+}
+
 fn too_long() -> StructError {
     StructError::new("total struct size too long")
 }
@@ -140,43 +181,16 @@ impl StructFormat {
             return Err(StructError::new("embedded null character"));
         }
         let mut chars = text.chars().peekable();
-        let order = match chars.peek() {
-            Some('@') => ByteOrder::Native,
-            Some('=') => ByteOrder::NativeStandard,
-            Some('<') => ByteOrder::Little,
-            Some('>') | Some('!') => ByteOrder::Big,
-            _ => ByteOrder::Native,
-        };
-        if matches!(chars.peek(), Some('@' | '=' | '<' | '>' | '!')) {
-            chars.next();
-        }
+        let order = byte_order_prefix(&mut chars);
 
         let (mut fields, mut size, mut values) = (Vec::new(), 0usize, 0usize);
         while let Some(c) = chars.next() {
             if is_format_space(c) {
                 continue;
             }
-            let (count, code) = if let Some(digit) = c.to_digit(10) {
-                let mut count = digit as usize;
-                loop {
-                    match chars.next() {
-                        Some(d) if d.is_ascii_digit() => {
-                            count = count
-                                .checked_mul(10)
-                                .and_then(|n| n.checked_add(d.to_digit(10).unwrap_or(0) as usize))
-                                .filter(|&n| n <= isize::MAX as usize)
-                                .ok_or_else(too_long)?;
-                        }
-                        Some(code) => break (count, code),
-                        None => {
-                            return Err(StructError::new(
-                                "repeat count given without format specifier",
-                            ));
-                        }
-                    }
-                }
-            } else {
-                (1, c)
+            let (count, code) = match c.to_digit(10) {
+                Some(digit) => repeat_count(digit as usize, &mut chars)?,
+                None => (1, c),
             };
             let (native_size, native_align, standard_size) = code_sizes(code)
                 .filter(|(_, _, standard)| order.is_native() || standard.is_some())

@@ -42,23 +42,7 @@ impl Words {
                 local,
                 udp,
                 named,
-            } => {
-                // A traced program's loopback address, rewritten for the link: both shown.
-                let peer = match named {
-                    Some(named) => format!("{named} ⇒ {peer}"),
-                    None => peer.to_string(),
-                };
-                let udp = match (udp, zh) {
-                    (false, _) => "",
-                    (true, false) => " (UDP: only sets the default destination)",
-                    (true, true) => "（UDP：只是设定默认的目的地址）",
-                };
-                if zh {
-                    format!("{peer}，本端 {local}{udp}")
-                } else {
-                    format!("{peer} from {local}{udp}")
-                }
-            }
+            } => self.connected(peer, local, *udp, named.as_ref()),
             EventNote::Accepted { peer } if zh => format!("来自 {peer}"),
             EventNote::Accepted { peer } => format!("from {peer}"),
             EventNote::NoDelay { on: true } => self
@@ -70,14 +54,13 @@ impl Words {
                     "TCP_NODELAY off（Nagle 开启）",
                 )
                 .into(),
-            EventNote::UdpBind => {
-                let addr = detail.unwrap_or("?");
-                if zh {
-                    format!("{addr}（UDP：没有 listen，也没有 accept）")
-                } else {
-                    format!("{addr} (UDP: no listen, no accept)")
-                }
+            EventNote::UdpBind if zh => {
+                format!(
+                    "{}（UDP：没有 listen，也没有 accept）",
+                    detail.unwrap_or("?")
+                )
             }
+            EventNote::UdpBind => format!("{} (UDP: no listen, no accept)", detail.unwrap_or("?")),
             EventNote::SegmentsSent { count: Some(n) } if zh => {
                 format!("TCP_INFO：一共发出 {n} 个数据段（tcpi_data_segs_out）")
             }
@@ -113,15 +96,7 @@ impl Words {
             EventNote::Truncated { lost, whole } => format!("{lost} of {whole} B lost (MSG_TRUNC)"),
             EventNote::CallFailed { call, error } if zh => format!("{call} 失败：{error}"),
             EventNote::CallFailed { call, error } => format!("{call} failed: {error}"),
-            EventNote::DatagramTooLarge { len, max } if zh => format!(
-                "send() 失败：{len} B 的数据报太长（EMSGSIZE）——IPv4 上一个 UDP 数据报最多装 \
-                 {max} B（65535 减去 20 字节的 IP 报头和 8 字节的 UDP 报头）"
-            ),
-            EventNote::DatagramTooLarge { len, max } => format!(
-                "send() failed: a datagram of {len} B is too long (EMSGSIZE) — over IPv4 a UDP \
-                 datagram carries at most {max} B (65535 less the 20-byte IP header and the \
-                 8-byte UDP header)"
-            ),
+            EventNote::DatagramTooLarge { len, max } => self.datagram_too_large(*len, *max),
             EventNote::FrameRefused(e) => self.frame_error(e),
             EventNote::Errno { syscall, errno } => format!("{syscall}: {errno}"),
             EventNote::Unfinished {
@@ -129,6 +104,47 @@ impl Words {
                 asked,
                 waited_us,
             } => self.unfinished_call(syscall, *asked, *waited_us),
+        }
+    }
+
+    /// A connect()'s note: the peer (a traced program's loopback address, rewritten for the
+    /// link, shows both), the local address, and what connect() means for UDP.
+    fn connected(
+        self,
+        peer: &impl std::fmt::Display,
+        local: &impl std::fmt::Display,
+        udp: bool,
+        named: Option<&impl std::fmt::Display>,
+    ) -> String {
+        let peer = match named {
+            Some(named) => format!("{named} ⇒ {peer}"),
+            None => peer.to_string(),
+        };
+        let udp = match (udp, self.zh()) {
+            (false, _) => "",
+            (true, false) => " (UDP: only sets the default destination)",
+            (true, true) => "（UDP：只是设定默认的目的地址）",
+        };
+        if self.zh() {
+            format!("{peer}，本端 {local}{udp}")
+        } else {
+            format!("{peer} from {local}{udp}")
+        }
+    }
+
+    /// A UDP send() refused with EMSGSIZE, and the IPv4 limit that refused it.
+    fn datagram_too_large(self, len: usize, max: usize) -> String {
+        if self.zh() {
+            format!(
+                "send() 失败：{len} B 的数据报太长（EMSGSIZE）——IPv4 上一个 UDP 数据报最多装 \
+                 {max} B（65535 减去 20 字节的 IP 报头和 8 字节的 UDP 报头）"
+            )
+        } else {
+            format!(
+                "send() failed: a datagram of {len} B is too long (EMSGSIZE) — over IPv4 a UDP \
+                 datagram carries at most {max} B (65535 less the 20-byte IP header and the \
+                 8-byte UDP header)"
+            )
         }
     }
 
