@@ -3,7 +3,7 @@
 //! (a send() bar, a recv() box), a line of text, or a segment on the wire; the HTML page
 //! steps through them in order, as `--step` does.
 
-use crate::render::text::{Line, Look, Run, piece_name, text_lines, wrap_words};
+use crate::render::text::{Line, Look, Run, piece_name, runs_of, text_lines, wrap_words};
 use crate::render::words::Words;
 use crate::transcript::{CallSpan, Direction, Event, Op, Part, Piece, Side, Transcript};
 
@@ -234,18 +234,7 @@ fn stream_pieces(t: &Transcript, e: &Event) -> Option<Vec<Piece>> {
 
 /// The bytes as text, each piece in its message's colour.
 pub fn preview(bytes: &[u8], pieces: &[Piece]) -> Vec<Line> {
-    let mut runs = Vec::with_capacity(pieces.len());
-    let mut at = 0;
-    for p in pieces {
-        let len = ((p.to - p.from) as usize).min(bytes.len() - at);
-        runs.push(Run {
-            bytes: &bytes[at..at + len],
-            message: p.message,
-            part: p.part,
-        });
-        at += len;
-    }
-    text_lines(&runs, 0, LABEL_COLUMNS, PREVIEW_LINES)
+    text_lines(&runs_of(pieces, bytes), 0, LABEL_COLUMNS, PREVIEW_LINES)
 }
 
 /// `m1[3..5] h2=6 m2[0..1]`, each name in its message's colour, cut to `columns`.
