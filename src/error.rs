@@ -96,6 +96,39 @@ pub enum Problem {
         message: usize,
         error: crate::framing::EncodeError,
     },
+    /// `--svg`, `--html` or `--pcap` (`flag`) names no file lab can write (checked before
+    /// anything runs).
+    NoFileThere {
+        flag: &'static str,
+        path: PathBuf,
+        why: NoFileThere,
+    },
+    /// `--pcap` for a command (`lab stall-demo`, `lab trace`) that sees packets only across
+    /// `--net`.
+    PacketsNeedLink { command: PacketsNeedLink },
+    /// `lab trace --net` without both `--server` and `--client`.
+    LinkNeedsTwoPrograms,
+    /// `lab trace --svg`/`--html` (`flag`): the programs made no TCP connection to draw.
+    NothingToDraw { flag: &'static str },
+    /// `--pcap` after a run that captured no packet: why, when the capture said
+    /// (`needs_privilege`, the capture's error).
+    NothingCaptured { failed: Option<(bool, String)> },
+}
+
+/// Why a picture or packet file cannot be written where `--svg`, `--html` or `--pcap` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoFileThere {
+    /// The path is a directory, or ends in one (`dir/`, `..`).
+    Directory,
+    /// The file's directory does not exist.
+    NoDirectory(PathBuf),
+}
+
+/// The commands whose `--pcap` needs `--net`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PacketsNeedLink {
+    StallDemo,
+    Trace,
 }
 
 /// Why `--corrupt` cannot break a framing the way asked.
@@ -147,7 +180,12 @@ impl Problem {
             | Problem::FramingMismatch { .. }
             | Problem::EmptyDelimiter
             | Problem::Unsendable { .. }
-            | Problem::CannotCorrupt { .. } => EXIT_USAGE,
+            | Problem::CannotCorrupt { .. }
+            | Problem::NoFileThere { .. }
+            | Problem::PacketsNeedLink { .. }
+            | Problem::LinkNeedsTwoPrograms
+            | Problem::NothingToDraw { .. }
+            | Problem::NothingCaptured { .. } => EXIT_USAGE,
             Problem::AddressInUse { .. }
             | Problem::TurnedAway { .. }
             | Problem::NotEnoughSpace { .. } => EXIT_FAILURE,

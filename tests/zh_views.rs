@@ -124,6 +124,14 @@ const CHINESE_ERRORS: &[&[&str]] = &[
     &["framed-demo", "--header", "B", "--corrupt", "oversize"],
     &["framed-demo", "--framing", "fixed", "--record-size", "8"],
     &["framed-demo", "--framing", "delimiter", "--delimiter", ","],
+    // Picture and packet files refused before anything runs.
+    &["sticky-demo", "--svg", "/no/such/dir/x.svg"],
+    &["sticky-demo", "--html", "/"],
+    &["sticky-demo", "--trials", "2", "--pcap", "x.pcapng"],
+    &["stall-demo", "--pcap", "x.pcapng"],
+    &["--lang", "zh", "trace", "--pcap", "x.pcapng", "--", "true"],
+    &["--lang", "zh", "trace", "--net", "--", "true"],
+    &["--lang", "zh", "trace", "--svg", "x.svg", "--", "true"],
 ];
 
 /// Commands that need namespaces (`--net`): skipped, saying so, where lab may not make them.

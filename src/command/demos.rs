@@ -8,7 +8,7 @@ use super::Presentation;
 use super::pictures::PictureFiles;
 use crate::analysis;
 use crate::cli::{BacklogArgs, ReuseaddrArgs, StallArgs};
-use crate::error::Error;
+use crate::error::{Error, PacketsNeedLink, Problem};
 use crate::lesson::{backlog_demo, reuseaddr_demo, stall_demo};
 use crate::render;
 use crate::render::words::Words;
@@ -39,11 +39,10 @@ pub(super) fn reuseaddr(args: &ReuseaddrArgs, present: &Presentation) -> Result<
 
 pub(super) fn stall(args: &StallArgs, present: &Presentation) -> Result<String, Error> {
     if args.pcap.is_some() && args.net.is_none() {
-        return Err(Error::Usage(
-            "--pcap writes the packets lab's link carries: add --net (on loopback stall-demo \
-             times the round trips without capturing them)"
-                .into(),
-        ));
+        return Err(Problem::PacketsNeedLink {
+            command: PacketsNeedLink::StallDemo,
+        }
+        .into());
     }
     let pictures = PictureFiles::new(None, None, args.pcap.clone(), present.lang)?;
     let run = stall_demo::run(&stall_demo::StallOptions {

@@ -9,11 +9,10 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::Summary;
 use crate::cli::ExchangeArgs;
-use crate::error::Error;
+use crate::error::{Error, NoFileThere, PacketsNeedLink, Problem};
 use crate::lang::Lang;
 use crate::lesson::stall_demo::{Sending, StallRun, Variant};
 use crate::lesson::{ExchangeRun, Transport};
-use crate::render::words::Words;
 use crate::render::{chart, pcapng, trace_pictures};
 use crate::trace::TraceReport;
 use crate::transcript::{EventNote, Transcript};
@@ -33,9 +32,7 @@ impl PictureFiles {
     /// The files `--svg`, `--html` and `--pcap` name, each in a directory that exists.
     pub(crate) fn from_args(args: &ExchangeArgs, lang: Lang) -> Result<PictureFiles, Error> {
         if args.pcap.is_some() && args.trials > 1 {
-            return Err(Error::Usage(
-                "--pcap writes one run's packets; use it without --trials".into(),
-            ));
+            return Err(Problem::OneRunOnly { flag: "--pcap" }.into());
         }
         PictureFiles::new(args.svg.clone(), args.html.clone(), args.pcap.clone(), lang)
     }
@@ -64,11 +61,7 @@ impl PictureFiles {
     /// (across `--net`) every packet the link carried, each connection's named by its calls.
     pub(crate) fn write_trace(&self, report: &TraceReport) -> Result<(), Error> {
         let lang = self.lang;
-        let nothing = |flag: &str| {
-            Error::Usage(format!(
-                "{flag}: nothing to draw: the traced programs made no TCP connection"
-            ))
-        };
+        let nothing = |flag: &'static str| Error::from(Problem::NothingToDraw { flag });
         let packets = match &self.pcap {
             Some(path) => Some((path, trace_packets(report, lang)?)),
             None => None,
@@ -108,9 +101,10 @@ impl PictureFiles {
             })
             .collect();
         if parts.iter().all(|p| p.transcript.wire.packets.is_empty()) {
-            return Err(Error::Usage(
-                "--pcap: nothing to write: stall-demo sees packets only across --net".into(),
-            ));
+            return Err(Problem::PacketsNeedLink {
+                command: PacketsNeedLink::StallDemo,
+            }
+            .into());
         }
         write_file(
             path,
@@ -154,23 +148,17 @@ impl PictureFiles {
 fn packets_of(run: &ExchangeRun, lang: Lang) -> Result<Vec<u8>, Error> {
     let t = &run.transcript;
     if t.wire.packets.is_empty() {
-        let why = if run.transport == Transport::Udp {
-            "udp-demo does not capture its datagrams (--wire follows one TCP connection)"
-                .to_string()
-        } else {
-            // Error lines are English, as every `error:` line is.
-            t.events
-                .iter()
-                .find_map(|e| match &e.note {
-                    Some(EventNote::NoCapture {
-                        needs_privilege,
-                        error,
-                    }) => Some(Words(Lang::En).no_capture(*needs_privilege, error)),
-                    _ => None,
-                })
-                .unwrap_or_else(|| "no packet was captured".into())
-        };
-        return Err(Error::Usage(format!("--pcap: nothing to write: {why}")));
+        if run.transport == Transport::Udp {
+            return Err(Problem::NoStreamToCapture { flag: "--pcap" }.into());
+        }
+        let failed = t.events.iter().find_map(|e| match &e.note {
+            Some(EventNote::NoCapture {
+                needs_privilege,
+                error,
+            }) => Some((*needs_privilege, error.clone())),
+            _ => None,
+        });
+        return Err(Problem::NothingCaptured { failed }.into());
     }
     Ok(pcapng::render(t, &format!("lab {}", run.lesson), lang))
 }
@@ -178,11 +166,10 @@ fn packets_of(run: &ExchangeRun, lang: Lang) -> Result<Vec<u8>, Error> {
 /// A traced run's packets as pcapng: each connection's, then those of none.
 fn trace_packets(report: &TraceReport, lang: Lang) -> Result<Vec<u8>, Error> {
     if report.net.is_none() {
-        return Err(Error::Usage(
-            "--pcap: nothing to write: lab trace sees the programs' calls, not their packets; \
-             run them across lab's link with --net to record every packet"
-                .into(),
-        ));
+        return Err(Problem::PacketsNeedLink {
+            command: PacketsNeedLink::Trace,
+        }
+        .into());
     }
     // One connection alone needs no label: its packets' comments read as sticky-demo's.
     let alone = report.connections.len() == 1 && report.other_packets.packets.is_empty();
@@ -227,19 +214,18 @@ fn stall_label(number: usize, of: usize, v: Variant) -> String {
 }
 
 /// A file can be made at `path`: it names a file (not a directory) in a directory that exists.
-fn check_writable_name(flag: &str, path: &Path) -> Result<(), Error> {
-    let shown = path.display();
+fn check_writable_name(flag: &'static str, path: &Path) -> Result<(), Error> {
+    let refuse = |why| Problem::NoFileThere {
+        flag,
+        path: path.to_path_buf(),
+        why,
+    };
     if path.file_name().is_none() || path.is_dir() {
-        return Err(Error::Usage(format!(
-            "{flag} {shown}: give a file name, not a directory"
-        )));
+        return Err(refuse(NoFileThere::Directory).into());
     }
     let dir = directory_of(path);
     if !dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "{flag} {shown}: the directory {} does not exist",
-            dir.display()
-        )));
+        return Err(refuse(NoFileThere::NoDirectory(dir.to_path_buf())).into());
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::Presentation;
 use super::pictures::PictureFiles;
 use crate::cli::TraceArgs;
-use crate::error::Error;
+use crate::error::{Error, PacketsNeedLink, Problem};
 use crate::lang::Lang;
 use crate::render::trace_live::LiveLog;
 use crate::render::words::Words;
@@ -61,19 +61,13 @@ fn check_commands(args: &TraceArgs, words: Words) -> Result<(), Error> {
 /// it. Asked before the link is made, as `--pcap` without one is.
 fn check_net(args: &TraceArgs) -> Result<(), Error> {
     if args.net.is_some() && args.server.is_none() {
-        return Err(Error::Usage(
-            "--net runs a server and a client in two namespaces with lab's link between: give \
-             both, as --server 'CMD' --client 'CMD' (to try a client against lab's own \
-             server: --server 'lab serve' --client 'CMD')"
-                .into(),
-        ));
+        return Err(Problem::LinkNeedsTwoPrograms.into());
     }
     if args.pcap.is_some() && args.net.is_none() {
-        return Err(Error::Usage(
-            "--pcap writes the packets lab's link carries: add --net (lab trace alone sees \
-             the programs' calls, not their packets)"
-                .into(),
-        ));
+        return Err(Problem::PacketsNeedLink {
+            command: PacketsNeedLink::Trace,
+        }
+        .into());
     }
     Ok(())
 }

@@ -56,5 +56,10 @@ pub fn problem(problem: &Problem, words: Words) -> String {
         Problem::EmptyDelimiter => words.empty_delimiter().into(),
         Problem::Unsendable { message, error } => words.unsendable_message(*message, error),
         Problem::CannotCorrupt { corruption, why } => words.cannot_corrupt(corruption, why),
+        Problem::NoFileThere { flag, path, why } => words.no_file_there(flag, path, why),
+        Problem::PacketsNeedLink { command } => words.packets_need_link(*command).into(),
+        Problem::LinkNeedsTwoPrograms => words.link_needs_two_programs().into(),
+        Problem::NothingToDraw { flag } => words.nothing_to_draw(flag),
+        Problem::NothingCaptured { failed } => words.nothing_captured(failed.as_ref()),
     }
 }

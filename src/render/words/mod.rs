@@ -14,6 +14,7 @@ mod link;
 mod linked;
 mod live;
 mod notes;
+mod pictures;
 mod refusals;
 mod reuseaddr;
 mod stall;

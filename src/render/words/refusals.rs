@@ -39,16 +39,20 @@ impl Words {
         }
     }
 
-    /// `--step`, `--slow` or `--wire` with `--trials`.
+    /// `--step`, `--slow`, `--wire` or `--pcap` with `--trials`.
     pub fn one_run_only(self, flag: &str) -> String {
         match (self.0, flag) {
             (Lang::En, "--wire") => "--wire shows one run's segments; use it without --trials \
                                      (the histograms count segments from TCP_INFO)"
                 .into(),
+            (Lang::En, "--pcap") => {
+                "--pcap writes one run's packets; use it without --trials".into()
+            }
             (Lang::En, _) => "--step and --slow show one run; drop --trials".into(),
             (Lang::Zh, "--wire") => "--wire 显示的是一次运行的报文段；请不带 --trials 使用它\
                                      （直方图里的报文段数来自 TCP_INFO）"
                 .into(),
+            (Lang::Zh, "--pcap") => "--pcap 写下的是一次运行的包；请不带 --trials 使用它".into(),
             (Lang::Zh, _) => "--step 和 --slow 只演示一次运行；去掉 --trials".into(),
         }
     }
