@@ -73,10 +73,7 @@ pub fn render_parts(parts: &[Part<'_>], title: &str, lang: Lang) -> Vec<u8> {
         .map(|p| p.bytes.len() + 64)
         .sum();
     let mut out = Vec::with_capacity(bytes);
-    let mut summary = format!("{title}: {kept} packets");
-    if not_kept > 0 {
-        summary.push_str(&format!(" ({not_kept} more not kept)"));
-    }
+    let summary = words.pcap_summary(title, kept, not_kept);
     let application = format!("lab (sticky-lab {})", env!("CARGO_PKG_VERSION"));
     let mut body = Vec::new();
     body.extend(BYTE_ORDER_MAGIC.to_ne_bytes());
@@ -251,5 +248,9 @@ mod tests {
             text.contains("lab #1 client → server · ↻ retransmission"),
             "{text}"
         );
+        assert!(text.contains("lab test: 1 packets"), "{text}");
+        let zh = render(&t, "lab test", Lang::Zh);
+        let text = String::from_utf8_lossy(&zh);
+        assert!(text.contains("lab test：1 个包"), "{text}");
     }
 }

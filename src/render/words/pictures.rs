@@ -1,5 +1,6 @@
 //! Why a picture or packet file (`--svg`, `--html`, `--pcap`) cannot be written: a path that
-//! names no file, a command that sees no packets without `--net`, nothing to draw.
+//! names no file, a command that sees no packets without `--net`, nothing to draw; and the
+//! comment a pcapng file carries about itself.
 
 use std::path::Path;
 
@@ -79,6 +80,16 @@ impl Words {
         match self.0 {
             Lang::En => format!("--pcap: nothing to write: {why}"),
             Lang::Zh => format!("--pcap：没有可写的：{why}"),
+        }
+    }
+
+    /// A pcapng file's own comment: whose packets, how many, and how many were not kept.
+    pub fn pcap_summary(self, title: &str, kept: usize, not_kept: u64) -> String {
+        match (self.0, not_kept) {
+            (Lang::En, 0) => format!("{title}: {kept} packets"),
+            (Lang::En, _) => format!("{title}: {kept} packets ({not_kept} more not kept)"),
+            (Lang::Zh, 0) => format!("{title}：{kept} 个包"),
+            (Lang::Zh, _) => format!("{title}：{kept} 个包（另有 {not_kept} 个没有保留）"),
         }
     }
 }
