@@ -722,13 +722,6 @@ impl Recorder {
         self.push(Event::new(0, 0, side, op))
     }
 
-    /// Record bytes that moved at stream offset `offset` (send, recv).
-    pub fn record_bytes(&self, side: Side, op: Op, offset: u64, bytes: &[u8]) {
-        let mut event = Event::new(0, 0, side, op);
-        event.with_bytes(offset, bytes);
-        self.push(event);
-    }
-
     /// Record a call that returned just now after starting at `called_us` ([`Self::now_us`]
     /// read before the call): a recv with its bytes at `offset`, or an `eof`.
     pub fn record_returned(
