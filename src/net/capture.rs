@@ -230,14 +230,14 @@ impl WireTap {
 
     /// One packet from the socket, without waiting, into `buf`.
     fn read_one(&self, buf: &mut [u8]) -> Option<Captured> {
-        // SAFETY: all-zero is a valid sockaddr_ll and msghdr; the pointers set below stay
-        // valid for the call.
+        // SAFETY: all-zero is a valid sockaddr_ll (a plain struct of integers).
         let mut from: libc::sockaddr_ll = unsafe { zeroed() };
         let mut control = [0u64; 8];
         let mut iov = libc::iovec {
             iov_base: buf.as_mut_ptr().cast(),
             iov_len: buf.len(),
         };
+        // SAFETY: as above, all-zero is a valid msghdr (null pointers, zero lengths).
         let mut msg: libc::msghdr = unsafe { zeroed() };
         msg.msg_name = (&mut from as *mut libc::sockaddr_ll).cast();
         msg.msg_namelen = size_of::<libc::sockaddr_ll>() as libc::socklen_t;

@@ -54,6 +54,7 @@ impl Inspector {
             // SAFETY: a plain system call; a descriptor it returns is owned by us.
             let fd = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, pidfd, 0) };
             if fd >= 0 {
+                // SAFETY: a fresh descriptor the call just returned, open and ours alone.
                 drop(unsafe { OwnedFd::from_raw_fd(fd as i32) });
             }
             fd >= 0
@@ -70,6 +71,7 @@ impl Inspector {
         if fd < 0 {
             return None;
         }
+        // SAFETY: a fresh descriptor pidfd_open just returned, open and ours alone.
         let owned = unsafe { OwnedFd::from_raw_fd(fd as i32) };
         let raw = owned.as_raw_fd();
         self.pidfds.insert(pid, owned);
@@ -86,6 +88,7 @@ impl Inspector {
         let pidfd = self.pidfd(pid)?;
         // SAFETY: a plain system call; the descriptor it returns is owned by us.
         let copy = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, fd, 0) };
+        // SAFETY: a fresh descriptor pidfd_getfd just returned (checked ≥ 0), ours alone.
         (copy >= 0).then(|| unsafe { OwnedFd::from_raw_fd(copy as i32) })
     }
 

@@ -211,10 +211,11 @@ pub fn spawn(launch: &Launch) -> Result<Pid, TraceError> {
 /// A pipe whose ends close on exec: the child's report channel.
 fn cloexec_pipe() -> Result<(OwnedFd, OwnedFd), TraceError> {
     let mut ends = [0; 2];
-    // SAFETY: pipe2 fills the two-element array with new descriptors, which we then own.
+    // SAFETY: pipe2 writes two descriptors into the two-element array it is given.
     if unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         return Err(TraceError::System(Errno::last()));
     }
+    // SAFETY: pipe2 succeeded, so both are fresh open descriptors that nothing else owns.
     Ok(unsafe { (OwnedFd::from_raw_fd(ends[0]), OwnedFd::from_raw_fd(ends[1])) })
 }
 
