@@ -81,7 +81,13 @@ pub fn chat_across(
         });
         chatted.and(served.map_err(ChatError::Failed))
     });
-    link.finish();
+    // After Ctrl-C, what is still on the path is not waited for (`signal::request` above
+    // stopped only the server).
+    if signal::stop_signal().is_some() {
+        link.stop_at_once();
+    } else {
+        link.finish();
+    }
     Ok(Carried {
         served: chatted?,
         wire: rec.wire(),

@@ -75,9 +75,14 @@ impl Linked {
         Box::new(move || join().map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0))))
     }
 
-    /// Let what is still on the path arrive, stop the link, and hand over what it carried.
+    /// Let what is still on the path arrive (not after Ctrl-C or SIGTERM: then stop at
+    /// once), stop the link, and hand over what it carried.
     pub fn finish(self) -> Carried {
-        self.link.finish();
+        if crate::tools::signal::stop_signal().is_some() {
+            self.link.stop_at_once();
+        } else {
+            self.link.finish();
+        }
         let (events, wire) = self.rec.take();
         Carried {
             wire,

@@ -32,6 +32,8 @@ const IDLE_WAIT: Duration = Duration::from_millis(100);
 #[derive(Debug)]
 pub struct StopSignal {
     requested: AtomicBool,
+    /// Stop without letting what is on the path arrive (Ctrl-C, an error).
+    at_once: AtomicBool,
     /// An eventfd the loop polls, so a stop wakes it at once.
     wake: OwnedFd,
 }
@@ -45,6 +47,7 @@ impl StopSignal {
         }
         Ok(StopSignal {
             requested: AtomicBool::new(false),
+            at_once: AtomicBool::new(false),
             // SAFETY: a fresh descriptor nothing else owns.
             wake: unsafe { OwnedFd::from_raw_fd(raw) },
         })
@@ -58,8 +61,18 @@ impl StopSignal {
         unsafe { libc::write(self.wake.as_raw_fd(), (&one as *const u64).cast(), 8) };
     }
 
+    /// Ask the forwarder to stop now: what is still on the path is never delivered.
+    pub fn request_at_once(&self) {
+        self.at_once.store(true, Ordering::SeqCst);
+        self.request();
+    }
+
     fn requested(&self) -> bool {
         self.requested.load(Ordering::SeqCst)
+    }
+
+    fn at_once(&self) -> bool {
+        self.at_once.load(Ordering::SeqCst)
     }
 }
 
@@ -186,7 +199,7 @@ impl Forwarder {
             }
             let now = Instant::now();
             let empty = self.pending.iter().all(BinaryHeap::is_empty);
-            if stop_by.is_some_and(|at| empty || now >= at) {
+            if stop.at_once() || stop_by.is_some_and(|at| empty || now >= at) {
                 self.notes.finish();
                 return self.stats;
             }

@@ -175,11 +175,18 @@ impl Link {
 
     /// Let what is still on the path arrive (within the delay), then stop carrying packets.
     pub fn finish(mut self) -> LinkStats {
-        self.stop_forwarder()
+        self.stop.request();
+        self.join_forwarder()
     }
 
-    fn stop_forwarder(&mut self) -> LinkStats {
-        self.stop.request();
+    /// Stop carrying packets now, leaving what is on the path undelivered: after Ctrl-C, which
+    /// must not wait out a delay of seconds.
+    pub fn stop_at_once(mut self) -> LinkStats {
+        self.stop.request_at_once();
+        self.join_forwarder()
+    }
+
+    fn join_forwarder(&mut self) -> LinkStats {
         self.forwarder
             .take()
             .and_then(|handle| handle.join().ok())
@@ -188,8 +195,10 @@ impl Link {
 }
 
 impl Drop for Link {
+    /// Not finished: an error or a panic is on its way out, and waits for nothing.
     fn drop(&mut self) {
-        self.stop_forwarder();
+        self.stop.request_at_once();
+        self.join_forwarder();
     }
 }
 
@@ -274,5 +283,44 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_link_dropped_without_finish_stops_at_once_leaving_what_is_on_the_path() {
+        // Ctrl-C and error paths drop the link: they must not wait out the path's delay.
+        let rec = Recorder::new();
+        let spec: NetSpec = "delay=2s".parse().unwrap();
+        let link = match Link::start(&spec, &rec) {
+            Ok(link) => link,
+            Err(e) => {
+                eprintln!("skipped: {e}");
+                return;
+            }
+        };
+        let server = link
+            .server()
+            .run(|| std::net::UdpSocket::bind(SocketAddr::from((SERVER_ADDR, 0))))
+            .unwrap()
+            .unwrap();
+        let to = server.local_addr().unwrap();
+        link.client()
+            .run(|| {
+                let client = std::net::UdpSocket::bind(SocketAddr::from((CLIENT_ADDR, 0)))?;
+                client.send_to(b"on the path", to)
+            })
+            .unwrap()
+            .unwrap();
+        // The datagram is on the link once the forwarder has recorded it.
+        while rec.wire().packets.is_empty() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        drop(link);
+        let wire = rec.wire();
+        assert_eq!(wire.packets.len(), 1);
+        assert_eq!(
+            wire.packets[0].fate,
+            crate::transcript::Fate::Unknown,
+            "the datagram was still delivered: the drop waited out the delay"
+        );
     }
 }
