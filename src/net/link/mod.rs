@@ -236,16 +236,19 @@ mod tests {
     use std::io::{Read, Write};
     use std::net::{SocketAddr, TcpListener, TcpStream};
 
+    /// A link as `spec` says, or `None` (saying so) where namespaces cannot be made here.
+    fn start_or_skip(spec: &str, rec: &Recorder) -> Option<Link> {
+        let spec: NetSpec = spec.parse().unwrap();
+        Link::start(&spec, rec)
+            .inspect_err(|e| eprintln!("skipped: {e}"))
+            .ok()
+    }
+
     #[test]
     fn bytes_cross_the_link_each_packet_is_recorded_and_none_arrives_early() {
         let rec = Recorder::new();
-        let spec: NetSpec = "delay=5ms".parse().unwrap();
-        let link = match Link::start(&spec, &rec) {
-            Ok(link) => link,
-            Err(e) => {
-                eprintln!("skipped: {e}");
-                return;
-            }
+        let Some(link) = start_or_skip("delay=5ms", &rec) else {
+            return;
         };
         let listener = link
             .server()
@@ -289,13 +292,8 @@ mod tests {
     fn a_link_dropped_without_finish_stops_at_once_leaving_what_is_on_the_path() {
         // Ctrl-C and error paths drop the link: they must not wait out the path's delay.
         let rec = Recorder::new();
-        let spec: NetSpec = "delay=2s".parse().unwrap();
-        let link = match Link::start(&spec, &rec) {
-            Ok(link) => link,
-            Err(e) => {
-                eprintln!("skipped: {e}");
-                return;
-            }
+        let Some(link) = start_or_skip("delay=2s", &rec) else {
+            return;
         };
         let server = link
             .server()
