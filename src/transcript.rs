@@ -623,6 +623,13 @@ pub struct TcpFields {
     /// The window-scale option (SYN and SYN-ACK only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window_scale: Option<u8>,
+    /// Bytes of TCP options in the header (timestamps take 12); 0 is left out.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub options_len: u8,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 /// TCP header flags, as the bits of byte 13 of the header.

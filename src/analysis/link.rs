@@ -161,20 +161,20 @@ fn flights(data: &[&WirePacket], rtt_us: Option<u64>) -> Vec<usize> {
     flights
 }
 
-/// The payload of a full-size segment travelling `direction`: the receiver's MSS option less room for
-/// TCP options (timestamps take 12 bytes), as near as the wire tells.
+/// The payload of a full-size segment travelling `direction`, as the wire tells it: the
+/// receiver's MSS option less the options the data segments carry (timestamps: 12 bytes).
 fn full_segment(packets: &[WirePacket], direction: Direction) -> usize {
     let announced = packets
         .iter()
         .filter(|p| p.direction == direction.reverse())
         .find_map(|p| p.tcp.and_then(|t| t.mss));
-    announced.map_or(usize::MAX, |mss| {
-        usize::from(mss).saturating_sub(TCP_OPTION_ROOM)
-    })
+    let options = packets
+        .iter()
+        .filter(|p| p.direction == direction && p.is_data())
+        .find_map(|p| p.tcp.map(|t| usize::from(t.options_len)))
+        .unwrap_or(0);
+    announced.map_or(usize::MAX, |mss| usize::from(mss).saturating_sub(options))
 }
-
-/// Bytes of TCP options a data segment may carry (timestamps: 12), kept out of a full MSS.
-const TCP_OPTION_ROOM: usize = 40;
 
 /// Segments smaller than a full one, travelling `direction`, that left well after their last
 /// byte was sent and right after an ACK arrived: Nagle's algorithm held them.
@@ -290,4 +290,57 @@ fn acked_segment<'a>(data: &[&'a WirePacket], ack: &WirePacket) -> Option<&'a Wi
     data.iter()
         .find(|d| d.offset.map(|o| o + d.payload_len as u64) == Some(end))
         .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::TcpFields;
+
+    fn packet(
+        direction: Direction,
+        payload_len: usize,
+        mss: Option<u16>,
+        options: u8,
+    ) -> WirePacket {
+        WirePacket {
+            number: 1,
+            direction,
+            sent_us: 0,
+            fate: Fate::Unknown,
+            duplicate_of: None,
+            reordered: false,
+            protocol: 6,
+            tcp: Some(TcpFields {
+                src_port: 1,
+                dst_port: 2,
+                seq: 0,
+                ack: 0,
+                rel_seq: None,
+                rel_ack: None,
+                flags: TcpFlags(if mss.is_some() { 0x12 } else { 0x18 }),
+                window: 0,
+                window_bytes: None,
+                mss,
+                window_scale: None,
+                options_len: options,
+            }),
+            ip_len: 40 + usize::from(options) + payload_len,
+            payload_len,
+            offset: mss.is_none().then_some(0),
+            retransmission: false,
+            bytes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_full_segment_is_the_peers_mss_less_the_options_the_data_segments_carry() {
+        let syn_ack = packet(Direction::ToClient, 0, Some(1460), 20);
+        let with_timestamps = packet(Direction::ToServer, 1448, None, 12);
+        let packets = [syn_ack.clone(), with_timestamps];
+        assert_eq!(full_segment(&packets, Direction::ToServer), 1448);
+        // Without timestamps a full segment holds the whole MSS: 1430 B is not full.
+        let bare = packet(Direction::ToServer, 1430, None, 0);
+        assert_eq!(full_segment(&[syn_ack, bare], Direction::ToServer), 1460);
+    }
 }

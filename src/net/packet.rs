@@ -52,6 +52,8 @@ pub struct TcpSegment<'a> {
     pub mss: Option<u16>,
     /// The window-scale option, when present (SYNs).
     pub window_scale: Option<u8>,
+    /// Bytes of options in the header (a data segment with timestamps: 12).
+    pub options_len: u8,
     pub payload: &'a [u8],
 }
 
@@ -135,6 +137,8 @@ fn parse_tcp(tcp: &[u8]) -> Option<TcpSegment<'_>> {
         window: u16::from_be_bytes([header[14], header[15]]),
         mss: None,
         window_scale: None,
+        // At most 60 - 20: the data offset field has four bits.
+        options_len: (header_len - 20) as u8,
         payload: tcp.get(header_len..)?,
     };
     read_options(&header[20..], &mut segment);

@@ -139,6 +139,7 @@ impl ConnectionTracker {
             window_bytes,
             mss: segment.mss,
             window_scale: segment.window_scale,
+            options_len: segment.options_len,
         };
         (fields, offset, retransmission)
     }
