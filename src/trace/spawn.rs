@@ -183,12 +183,13 @@ fn interpreter(path: &Path) -> Option<String> {
 pub fn spawn(launch: &Launch) -> Result<Pid, TraceError> {
     let prepared = prepare(launch)?;
     let (read_end, write_end) = cloexec_pipe()?;
+    let parent = nix::unistd::getpid().as_raw();
     // SAFETY: the child runs only async-signal-safe calls on memory prepared before the fork
     // (see `child`), then execs or _exits.
     match unsafe { nix::unistd::fork() }.map_err(TraceError::System)? {
         nix::unistd::ForkResult::Child => {
             drop(read_end);
-            child(&prepared, launch.placement.as_ref(), &write_end)
+            child(&prepared, launch.placement.as_ref(), &write_end, parent)
         }
         nix::unistd::ForkResult::Parent { child } => {
             drop(write_end);
@@ -271,7 +272,22 @@ pub fn ptrace_scope() -> Option<u8> {
 }
 
 /// The child's side: only async-signal-safe calls from here to exec.
-fn child(prepared: &Prepared, placement: Option<&Placement>, report: &OwnedFd) -> ! {
+fn child(
+    prepared: &Prepared,
+    placement: Option<&Placement>,
+    report: &OwnedFd,
+    parent: libc::pid_t,
+) -> ! {
+    // Until the tracer sets PTRACE_O_EXITKILL at the first stop, nothing would end this
+    // program if lab were killed (SIGKILL): the death signal covers that stretch. It fires
+    // when the forking thread (the tracer) ends; a parent already gone is checked after.
+    // SAFETY: prctl, getppid and _exit are plain system calls (async-signal-safe).
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+        if libc::getppid() != parent {
+            libc::_exit(127);
+        }
+    }
     let fail = |step: Step, errno: i32| -> ! {
         let mut message = [step as u8, 0, 0, 0, 0];
         message[1..].copy_from_slice(&errno.to_ne_bytes());
