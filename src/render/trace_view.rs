@@ -357,6 +357,14 @@ pub(super) fn call_cell(
             lines.extend(indented(&eof_reason(t, event, w), indent, width));
             lines
         }
+        Op::Close if call.unread.is_some() => {
+            let at_exit = call.syscall == "exit";
+            words(
+                &w.closed_with_unread(call.unread.unwrap_or(0), at_exit),
+                Look::Bad,
+                width,
+            )
+        }
         Op::Close if call.syscall == "exit" => words(w.closed_at_exit(), Look::Dim, width),
         Op::Close => match call.still_open_in {
             Some(pid) => words(&w.close_still_open(pid), Look::Dim, width),
@@ -465,7 +473,8 @@ fn eof_reason(t: &Transcript, event: &Event, w: Words) -> String {
                 || e.op == Op::Shutdown)
     });
     let ago = closed.map(|close| {
-        let closed = close.call.as_ref().map_or(close.t_us, |c| c.t_return_us);
+        // The FIN left during the close: count from its call.
+        let closed = close.t_us;
         let now = event.call.as_ref().map_or(event.t_us, |c| c.t_return_us);
         now.saturating_sub(closed)
     });
