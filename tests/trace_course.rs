@@ -1,6 +1,6 @@
 //! `lab trace` run as a student runs the course's programs, where it said something wrong:
 //! the order of a close and the b'' it causes, a close that resets the connection, the set-up
-//! line of a server lab does not trace.
+//! line and the next step with a server lab does not trace.
 
 mod common;
 
@@ -75,6 +75,8 @@ fn a_client_traced_alone_against_a_server_lab_does_not_trace_has_no_empty_server
         setup.starts_with("setup: client connect from 127.0.0.1:"),
         "{text}"
     );
+    // lab cannot hold a recv() in a program it does not trace.
+    assert!(!text.contains("--reader-delay"), "{text}");
 }
 
 #[test]

@@ -187,7 +187,8 @@ fn hint(report: &TraceReport, conn: &ConnectionReport, w: Words) -> String {
         .directions
         .iter()
         .any(|d| d.summary.merged_recvs > 0 || d.summary.split_messages > 0);
-    let late_reader = !lost && report.reader_delay_ms == 0;
+    // lab can hold the server's recv() only in a server it traces.
+    let late_reader = !lost && report.reader_delay_ms == 0 && conn.directions[0].receiver_traced;
     let small_recvs = !lost && report.recv_max.is_none();
     w.trace_hint(late_reader, small_recvs)
 }
