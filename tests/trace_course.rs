@@ -1,6 +1,6 @@
 //! `lab trace` run as a student runs the course's programs, where it said something wrong:
 //! the order of a close and the b'' it causes, a close that resets the connection, the set-up
-//! line and the next step with a server lab does not trace.
+//! line and the next step with a server lab does not trace, a crash inside a shell's program.
 
 mod common;
 
@@ -101,5 +101,19 @@ fn a_close_with_a_reply_unread_is_a_reset_and_the_view_says_so() {
         text.lines()
             .any(|l| l.starts_with("lab│") && l.contains("5 B never read → RST")),
         "{text}"
+    );
+}
+
+#[test]
+fn a_shell_whose_python_crashed_is_said_to_have_had_it_killed_not_just_status_139() {
+    let Some(py) = python() else { return };
+    // The shell runs python as a child; python dies of SIGSEGV; the shell exits 139.
+    let crash = format!("{py} -c 'import ctypes; ctypes.string_at(0)'; exit $?");
+    let out = common::lab(&["trace", "--", "sh", "-c", &crash]);
+    let view = flat(&stdout(&out));
+    assert!(view.contains("exited with status 139"), "{view}");
+    assert!(
+        view.contains("which it ran, was killed by SIGSEGV"),
+        "{view}"
     );
 }

@@ -195,7 +195,12 @@ fn hint(report: &TraceReport, conn: &ConnectionReport, w: Words) -> String {
 
 fn programs(report: &TraceReport, width: usize, w: Words, out: &mut String) {
     for (k, p) in report.programs.iter().enumerate() {
-        let text = w.program_line(p.role, &p.command, p.pid, p.end);
+        let mut text = w.program_line(p.role, &p.command, p.pid, p.end);
+        if let (ProgramEnd::Exited(code), Some((pid, signal))) = (p.end, p.killed_inside) {
+            if code != 0 {
+                text.push_str(&w.killed_inside(pid, signal));
+            }
+        }
         let label = if k == 0 { w.programs_label() } else { "" };
         let look = match p.end {
             ProgramEnd::Exited(0) => Look::Plain,

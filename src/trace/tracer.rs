@@ -81,6 +81,8 @@ struct Program {
     stop: Option<StopReason>,
     /// Processes of this program still alive.
     alive: usize,
+    /// The last of its other processes a signal killed, lab not stopping it: pid, signal.
+    killed_inside: Option<(u32, &'static str)>,
 }
 
 pub(super) struct Tracer {
@@ -155,6 +157,7 @@ pub fn trace(
                 end: None,
                 stop: None,
                 alive: 0,
+                killed_inside: None,
             })
             .collect(),
         waiting_client: None,
@@ -594,6 +597,11 @@ impl Tracer {
     fn on_process_ended(&mut self, index: usize, pid: u32, end: ProgramEnd) {
         let program = &mut self.programs[index];
         program.alive -= 1;
+        if let (ProgramEnd::Signaled(signal), None, false) =
+            (end, program.stop, program.pid == Some(pid))
+        {
+            program.killed_inside = Some((pid, signal));
+        }
         let stopped = match (program.stop, end) {
             (Some(reason), ProgramEnd::Signaled(signal)) => ProgramEnd::Stopped { signal, reason },
             _ => end,
@@ -771,6 +779,7 @@ impl Tracer {
                     (Some(end), _) => end,
                     (None, _) => ProgramEnd::NotStarted,
                 },
+                killed_inside: p.killed_inside,
             })
             .collect();
         let report = self.rec.finish(programs, interrupted, carried);

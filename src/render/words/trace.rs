@@ -58,6 +58,16 @@ impl Words {
         }
     }
 
+    /// After `exited with status 139`: a process the program ran was killed by a signal (a
+    /// shell reports that as 128 + the signal's number).
+    pub fn killed_inside(self, pid: u32, signal: &str) -> String {
+        if self.zh() {
+            format!("：它启动的进程 {pid} 被 {signal} 杀死了")
+        } else {
+            format!(": pid {pid}, which it ran, was killed by {signal}")
+        }
+    }
+
     /// Under a call whose notes would not fit its cell: how many were left out.
     pub fn notes_left_out(self, n: usize) -> String {
         if self.zh() {
