@@ -292,6 +292,10 @@ pub struct Call {
     /// close(): another traced process still holds the socket, so no FIN was sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub still_open_in: Option<u32>,
+    /// close() (or a close as the process ended): bytes that had arrived and were never read,
+    /// so the kernel reset the connection (RST) instead of sending a FIN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread: Option<u64>,
     /// bind() or connect() under `--net`: the loopback address the program named, which lab
     /// rewrote to the link's (the event's `detail` has the address used).
     #[serde(skip_serializing_if = "Option::is_none")]

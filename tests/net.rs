@@ -389,3 +389,31 @@ fn chat_across_the_link_talks_to_labs_own_server_and_says_what_the_link_carried(
     assert_eq!(link["data_segments"], 2, "{link}");
     assert_eq!(link["largest_segment"], 15);
 }
+
+#[test]
+fn a_lost_handshake_packet_is_named_with_the_wait_it_caused_not_left_unexplained() {
+    // seed=1 at 1 % drops the handshake's last ACK (packets are drawn by their place in the
+    // stream): the server sends its SYN-ACK again a second later, and no data is lost.
+    let args = ["sticky-demo", "--net", "mtu=600,loss=1%,seed=1"];
+    let Some(lines) = net_json(&args) else { return };
+    let link = &summary(&lines)["link"];
+    assert_eq!(
+        (link["lost"].as_u64(), link["lost_with_data"].as_u64()),
+        (Some(1), Some(0)),
+        "{link}"
+    );
+    assert!(
+        link["handshake_resent_after_us"].as_u64().unwrap() >= 900_000,
+        "{link}"
+    );
+    let text = stdout(&lab(&args))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains(
+            "the link dropped 1 packet (0 carrying data); the client sent 0 segments again"
+        ) && text.contains("the handshake lost a packet, so a SYN or SYN-ACK left again"),
+        "{text}"
+    );
+}

@@ -44,6 +44,12 @@ pub struct LinkFacts {
     pub retransmissions: usize,
     /// Packets the link dropped on purpose (`loss`), both ways.
     pub lost: usize,
+    /// How many of them carried data (the rest were ACKs, handshake or FIN packets).
+    pub lost_with_data: usize,
+    /// A SYN or SYN-ACK sent again (its first copy or the answer lost): how long after the
+    /// first one it left — the kernel's handshake timer (1 s, then doubling).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handshake_resent_after_us: Option<u64>,
     /// Packets dropped because the rate limiter's queue was full.
     pub queue_drops: usize,
     /// Extra copies the link delivered (`duplicate`).
@@ -114,6 +120,18 @@ pub fn link_facts(t: &Transcript, spec: &NetSpec) -> LinkFacts {
             .filter(|p| p.retransmission && p.duplicate_of.is_none())
             .count(),
         lost: dropped(DropCause::Loss),
+        lost_with_data: wire
+            .packets
+            .iter()
+            .filter(|p| {
+                p.fate
+                    == Fate::Dropped {
+                        cause: DropCause::Loss,
+                    }
+                    && p.payload_len > 0
+            })
+            .count(),
+        handshake_resent_after_us: handshake_resent_after(&wire.packets),
         queue_drops: dropped(DropCause::QueueFull),
         duplicated: wire
             .packets
@@ -138,6 +156,17 @@ fn handshake_rtt(packets: &[WirePacket]) -> Option<u64> {
                 .contains(TcpFlags(TcpFlags::SYN.0 | TcpFlags::ACK.0))
     })?;
     Some(syn_ack.delivered_us()?.saturating_sub(syn.sent_us))
+}
+
+/// The first SYN or SYN-ACK sent again, timed from the first of its kind.
+fn handshake_resent_after(packets: &[WirePacket]) -> Option<u64> {
+    let syn = |p: &&WirePacket| p.flags().contains(TcpFlags::SYN);
+    let again = packets.iter().filter(syn).find(|p| p.retransmission)?;
+    let first = packets
+        .iter()
+        .filter(syn)
+        .find(|p| p.direction == again.direction)?;
+    Some(again.sent_us.saturating_sub(first.sent_us))
 }
 
 /// Data segments per flight: a new flight starts after a pause of over half a round trip.

@@ -340,12 +340,19 @@ fn event_block(
     block
 }
 
-/// A send is placed at its call, anything else where it returned (a traced recv may wait).
-fn row_time(event: &Event) -> u64 {
+/// A send, close or shutdown is placed at its call (its bytes or its FIN leave during it, and
+/// the peer may see them before it returns), anything else where it returned (a traced recv
+/// may wait).
+pub(super) fn row_time(event: &Event) -> u64 {
     match &event.call {
-        Some(call) if event.op != Op::Send => call.t_return_us,
+        Some(call) if !placed_at_call(event.op) => call.t_return_us,
         _ => event.t_us,
     }
+}
+
+/// Whether a traced call of `op` is placed at its call rather than at its return.
+pub(super) fn placed_at_call(op: Op) -> bool {
+    matches!(op, Op::Send | Op::Close | Op::Shutdown)
 }
 
 /// Set-up calls are summed up above the table, and the final segment count below it.

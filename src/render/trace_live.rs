@@ -154,11 +154,7 @@ fn event_line(event: &Event, w: Words) -> Line {
         Side::Client => 1,
         Side::Server => 2,
     };
-    let t = match event.op {
-        Op::Send => event.t_us,
-        _ => call.t_return_us,
-    } as f64
-        / 1000.0;
+    let t = super::side_by_side::row_time(event) as f64 / 1000.0;
     let mut line = Line::of(format!("{t:>9.1} ms  "), Look::Dim);
     let who = match call.tid {
         Some(tid) => format!("{} {}/{tid}", w.side(event.side), call.pid),
@@ -178,6 +174,13 @@ fn event_line(event: &Event, w: Words) -> Line {
         Op::Connect => format!("connect({fd}, {detail})"),
         Op::Sockopt => format!("setsockopt({fd}, {detail})"),
         Op::Shutdown => format!("shutdown({fd}, {detail})"),
+        Op::Close if call.unread.is_some() => {
+            let closed = match call.syscall {
+                "exit" => w.fd_closed_at_exit(&fd),
+                _ => format!("close({fd})"),
+            };
+            w.reset_by_close(&closed, call.unread.unwrap_or(0))
+        }
         Op::Close if call.syscall == "exit" => w.fd_closed_at_exit(&fd),
         Op::Close => match call.still_open_in {
             Some(pid) => w.close_shared(&fd, pid),

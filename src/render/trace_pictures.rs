@@ -83,7 +83,7 @@ fn numbered(conn: &ConnectionReport) -> Transcript {
         event.seq = i + 1;
         if let Some(call) = event.call.as_deref_mut() {
             from_origin(&mut call.t_return_us);
-            if event.op != Op::Send {
+            if !super::side_by_side::placed_at_call(event.op) {
                 event.t_us = call.t_return_us + origin;
             }
         }

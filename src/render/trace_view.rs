@@ -187,14 +187,20 @@ fn hint(report: &TraceReport, conn: &ConnectionReport, w: Words) -> String {
         .directions
         .iter()
         .any(|d| d.summary.merged_recvs > 0 || d.summary.split_messages > 0);
-    let late_reader = !lost && report.reader_delay_ms == 0;
+    // lab can hold the server's recv() only in a server it traces.
+    let late_reader = !lost && report.reader_delay_ms == 0 && conn.directions[0].receiver_traced;
     let small_recvs = !lost && report.recv_max.is_none();
     w.trace_hint(late_reader, small_recvs)
 }
 
 fn programs(report: &TraceReport, width: usize, w: Words, out: &mut String) {
     for (k, p) in report.programs.iter().enumerate() {
-        let text = w.program_line(p.role, &p.command, p.pid, p.end);
+        let mut text = w.program_line(p.role, &p.command, p.pid, p.end);
+        if let (ProgramEnd::Exited(code), Some((pid, signal))) = (p.end, p.killed_inside) {
+            if code != 0 {
+                text.push_str(&w.killed_inside(pid, signal));
+            }
+        }
         let label = if k == 0 { w.programs_label() } else { "" };
         let look = match p.end {
             ProgramEnd::Exited(0) => Look::Plain,
@@ -357,6 +363,14 @@ pub(super) fn call_cell(
             lines.extend(indented(&eof_reason(t, event, w), indent, width));
             lines
         }
+        Op::Close if call.unread.is_some() => {
+            let at_exit = call.syscall == "exit";
+            words(
+                &w.closed_with_unread(call.unread.unwrap_or(0), at_exit),
+                Look::Bad,
+                width,
+            )
+        }
         Op::Close if call.syscall == "exit" => words(w.closed_at_exit(), Look::Dim, width),
         Op::Close => match call.still_open_in {
             Some(pid) => words(&w.close_still_open(pid), Look::Dim, width),
@@ -465,7 +479,8 @@ fn eof_reason(t: &Transcript, event: &Event, w: Words) -> String {
                 || e.op == Op::Shutdown)
     });
     let ago = closed.map(|close| {
-        let closed = close.call.as_ref().map_or(close.t_us, |c| c.t_return_us);
+        // The FIN left during the close: count from its call.
+        let closed = close.t_us;
         let now = event.call.as_ref().map_or(event.t_us, |c| c.t_return_us);
         now.saturating_sub(closed)
     });

@@ -12,7 +12,7 @@ use nix::unistd::Pid;
 use super::inspect::FdKind;
 use super::linked::{Naming, across_link, address_field};
 use super::memory::{self, Iovec};
-use super::record::{Moved, SendTicket};
+use super::record::{Closing, Moved, SendTicket};
 use super::regs;
 use super::syscalls::{Flow, Syscall};
 use super::tracer::{State, Tracer, resume};
@@ -44,13 +44,26 @@ pub(super) struct Pending {
     address_by_program: Option<SocketAddr>,
     /// `--net`: the program's own address bytes, to put back at the exit: (where, as they were).
     restore_address: Option<(u64, Vec<u8>)>,
-    /// close(): the sender's TCP_INFO segment count, read while the descriptor was open.
+    /// close(): the sender's TCP_INFO segment count and the bytes never read, both read while
+    /// the descriptor was open.
     data_segs_out: Option<u32>,
+    unread: Option<u64>,
     /// µs lab held the call at its entry (`--reader-delay`).
     held_us: Option<u64>,
+    /// close() and shutdown(): numbered at the call, since the FIN leaves during it and the
+    /// peer's recv() may return b'' before this call does.
+    seq: Option<usize>,
 }
 
 impl Pending {
+    fn closing(&self) -> Closing {
+        Closing {
+            data_segs_out: self.data_segs_out,
+            unread: self.unread,
+            seq: self.seq,
+        }
+    }
+
     pub fn is_accept(&self) -> bool {
         matches!(self.syscall, Syscall::Accept | Syscall::Accept4)
     }
@@ -249,7 +262,10 @@ impl Tracer {
             address_by_program: None,
             restore_address: None,
             data_segs_out: None,
+            unread: None,
             held_us: None,
+            seq: matches!(syscall, Syscall::Close | Syscall::Shutdown)
+                .then(|| self.rec.reserve_seq()),
         };
         let flow = syscall.flow();
         let max = match flow {
@@ -266,6 +282,7 @@ impl Tracer {
             }
             Syscall::Close => {
                 call.data_segs_out = self.inspector.data_segs_out(tgid, args[0] as i32);
+                call.unread = self.inspector.unread(tgid, args[0] as i32);
             }
             _ if flow == Flow::Other
                 || matches!(syscall, Syscall::Sendmmsg | Syscall::Recvmmsg) => {}
@@ -415,7 +432,7 @@ impl Tracer {
         for (fd, inode) in self.fds.remove_range(tgid, first, last) {
             let made = self.made(tid, Some(fd), Syscall::CloseRange.name(), t);
             let held_by = self.fds.holder(inode, tgid);
-            self.rec.close(&made, inode, held_by, None);
+            self.rec.close(&made, inode, held_by, Closing::default());
         }
     }
 
@@ -471,7 +488,7 @@ impl Tracer {
             if call.syscall == Syscall::Close {
                 // close() frees the descriptor even when it reports an error.
                 let held_by = self.fds.holder(inode, tgid);
-                return self.rec.close(&made, inode, held_by, call.data_segs_out);
+                return self.rec.close(&made, inode, held_by, call.closing());
             }
             let detail = call.address.map(|a| a.to_string());
             if let Some(ticket) = call.ticket {
@@ -524,10 +541,13 @@ impl Tracer {
                     self.rec.sockopt(&made, inode, name, value);
                 }
             }
-            Syscall::Shutdown => self.rec.shutdown(&made, inode, shutdown_name(call.args[1])),
+            Syscall::Shutdown => {
+                self.rec
+                    .shutdown(&made, inode, shutdown_name(call.args[1]), call.seq)
+            }
             Syscall::Close => {
                 let held_by = self.fds.holder(inode, tgid);
-                self.rec.close(&made, inode, held_by, call.data_segs_out);
+                self.rec.close(&made, inode, held_by, call.closing());
             }
             Syscall::Sendmmsg | Syscall::Recvmmsg => self.many_messages(pid, &made, &call, value),
             _ => self.moved(pid, &made, call, value as u64),

@@ -117,6 +117,17 @@ impl Inspector {
         Some((FdKind::Tcp(inode), Some(facts)))
     }
 
+    /// Bytes that arrived on the socket and were never read (FIONREAD): a last close with
+    /// any sends a reset (RST) instead of a FIN.
+    pub fn unread(&mut self, pid: u32, fd: i32) -> Option<u64> {
+        use std::os::fd::AsRawFd;
+        let copy = self.borrow(pid, fd)?;
+        let mut waiting: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one int into a local.
+        let done = unsafe { libc::ioctl(copy.as_raw_fd(), libc::FIONREAD, &mut waiting) };
+        (done == 0).then_some(waiting.max(0) as u64)
+    }
+
     /// TCP_INFO's count of data segments the socket has sent so far.
     pub fn data_segs_out(&mut self, pid: u32, fd: i32) -> Option<u32> {
         let copy = self.borrow(pid, fd)?;

@@ -144,6 +144,9 @@ pub struct ProgramReport {
     pub command: String,
     pub pid: Option<u32>,
     pub end: ProgramEnd,
+    /// A process it started that a signal killed (not lab's): pid and signal. A shell that
+    /// ran it exits 128 + the signal's number, which says little by itself.
+    pub killed_inside: Option<(u32, &'static str)>,
 }
 
 /// Something about the run itself (not a socket call), for the live view.

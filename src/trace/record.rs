@@ -2,11 +2,11 @@
 //! connection and side, counting each stream as it flows, keeping each connection's window
 //! for the final view, and handing every event to the live view as it completes.
 //!
-//! `seq` orders events as they happened: a send at its call (its bytes cannot reach the peer
-//! before that), everything else at its return. Events are handed on when they complete, so a
-//! long send may reach the view after a recv with a higher `seq`. A socket whose side is not
-//! known yet (socket, bind, setsockopt before listen or connect) keeps its events back until
-//! it is.
+//! `seq` orders events as they happened: a send, close or shutdown at its call (its bytes or
+//! its FIN cannot reach the peer before that), everything else at its return. Events are
+//! handed on when they complete, so a long send may reach the view after a recv with a higher
+//! `seq`. A socket whose side is not known yet (socket, bind, setsockopt before listen or
+//! connect) keeps its events back until it is.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -32,6 +32,18 @@ pub struct Made {
     pub t_return: u64,
     /// The side of the program that made it, for events no connection decides.
     pub side: Side,
+}
+
+/// What lab read of a socket as it was closed, while it was still open.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Closing {
+    /// The sender's TCP_INFO count of data segments.
+    pub data_segs_out: Option<u32>,
+    /// Bytes arrived and never read (a last close with any resets the connection).
+    pub unread: Option<u64>,
+    /// The number reserved at the call: the FIN leaves during it, so the peer's b'' may come
+    /// back before the call does, and must come after it in the order.
+    pub seq: Option<usize>,
 }
 
 /// A send that has begun: its place in the order and in its stream.
@@ -490,24 +502,29 @@ impl Recorder {
         self.emit(inode, event);
     }
 
-    pub fn shutdown(&mut self, made: &Made, inode: u64, how: &'static str) {
+    /// A number in the order now, for an event that completes later (see [`Self::close`]).
+    pub fn reserve_seq(&mut self) -> usize {
+        self.take_seq()
+    }
+
+    /// shutdown(); `seq`: reserved at its call.
+    pub fn shutdown(&mut self, made: &Made, inode: u64, how: &'static str, seq: Option<usize>) {
         if how != "SHUT_RD" {
             self.mark_closed(inode);
         }
-        let mut event = self.event(made, Op::Shutdown, None);
+        let mut event = self.event(made, Op::Shutdown, seq);
         event.detail = Some(how.to_string());
         self.emit(inode, event);
     }
 
     /// `inode` closed (by close(), or as its process ended); `held_by`: another process still
-    /// has it open, so the connection goes on. `data_segs_out`: the sender's TCP_INFO count.
-    pub fn close(
-        &mut self,
-        made: &Made,
-        inode: u64,
-        held_by: Option<u32>,
-        data_segs_out: Option<u32>,
-    ) {
+    /// has it open, so the connection goes on.
+    pub fn close(&mut self, made: &Made, inode: u64, held_by: Option<u32>, facts: Closing) {
+        let Closing {
+            data_segs_out,
+            unread,
+            seq,
+        } = facts;
         let side = made.side;
         self.settle(inode, side);
         if let (Some((i, side)), Some(n)) = (self.placed(inode), data_segs_out) {
@@ -516,9 +533,10 @@ impl Recorder {
         if held_by.is_none() {
             self.mark_closed(inode);
         }
-        let mut event = self.event(made, Op::Close, None);
+        let mut event = self.event(made, Op::Close, seq);
         let call = event.call.as_mut().expect("traced events have a call");
         call.still_open_in = held_by;
+        call.unread = unread.filter(|&n| n > 0 && held_by.is_none());
         self.emit(inode, event);
         if held_by.is_none() {
             self.sockets.remove(&inode);

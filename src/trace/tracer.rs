@@ -20,7 +20,7 @@ use nix::unistd::Pid;
 use super::calls::Pending;
 use super::fds::FdTables;
 use super::inspect::Inspector;
-use super::record::{Made, Recorder};
+use super::record::{Closing, Made, Recorder};
 use super::{
     Interrupt, Live, LiveQueue, Note, ProgramEnd, ProgramReport, Programs, Role, StopReason,
     TraceError, TraceOptions, TraceReport, spawn,
@@ -81,6 +81,8 @@ struct Program {
     stop: Option<StopReason>,
     /// Processes of this program still alive.
     alive: usize,
+    /// The last of its other processes a signal killed, lab not stopping it: pid, signal.
+    killed_inside: Option<(u32, &'static str)>,
 }
 
 pub(super) struct Tracer {
@@ -155,6 +157,7 @@ pub fn trace(
                 end: None,
                 stop: None,
                 alive: 0,
+                killed_inside: None,
             })
             .collect(),
         waiting_client: None,
@@ -373,6 +376,7 @@ impl Tracer {
             | (libc::SIGTRAP, libc::PTRACE_EVENT_VFORK)
             | (libc::SIGTRAP, libc::PTRACE_EVENT_CLONE) => self.on_new_child(tid, event),
             (libc::SIGTRAP, libc::PTRACE_EVENT_EXEC) => self.on_exec(tid),
+            (libc::SIGTRAP, libc::PTRACE_EVENT_EXIT) => self.on_exiting(tid),
             (_, 0) => self.on_signal(tid, signal),
             _ => resume(tid, false, 0),
         }
@@ -390,6 +394,7 @@ impl Tracer {
                     | Options::PTRACE_O_TRACEVFORK
                     | Options::PTRACE_O_TRACECLONE
                     | Options::PTRACE_O_TRACEEXEC
+                    | Options::PTRACE_O_TRACEEXIT
                     | Options::PTRACE_O_EXITKILL;
                 let _ = ptrace::setoptions(Pid::from_raw(tid), options);
                 resume(tid, false, 0);
@@ -505,6 +510,40 @@ impl Tracer {
         resume(tid, false, 0);
     }
 
+    /// A thread is about to end (PTRACE_EVENT_EXIT), its descriptors still open. When it is its
+    /// process's only thread, its sockets close now: recorded here, before the peer can see
+    /// the FIN (a b'' or ECONNRESET there must not come before its cause), not when lab learns
+    /// of the exit later.
+    fn on_exiting(&mut self, tid: i32) {
+        let Some(tgid) = self.tasks.get(&tid).map(|t| t.tgid) else {
+            return resume(tid, false, 0);
+        };
+        let alone = self.tasks.values().filter(|t| t.tgid == tgid).count() == 1;
+        if alone && tid as u32 == tgid {
+            if let Some(call) = self.tasks.get_mut(&tid).and_then(|t| t.call.take()) {
+                self.unfinished(tid, tgid, call);
+            }
+            let t = self.now_us();
+            self.close_at_exit(tid, tgid, t);
+        }
+        resume(tid, false, 0);
+    }
+
+    /// The sockets process `tgid` still had open close as it ends, at `t`.
+    fn close_at_exit(&mut self, tid: i32, tgid: u32, t: u64) {
+        for (fd, inode) in self.fds.exit(tgid) {
+            let made = self.made(tid, Some(fd), "exit", t);
+            let held_by = self.fds.holder(inode, tgid);
+            // Still open at an exit stop; gone (None) once the process has ended.
+            let unread = self.inspector.unread(tgid, fd);
+            let closing = Closing {
+                unread,
+                ..Closing::default()
+            };
+            self.rec.close(&made, inode, held_by, closing);
+        }
+    }
+
     /// A thread ended; when it was its process's last, the process ended, closing its sockets.
     fn on_gone(&mut self, tid: i32, end: ProgramEnd) {
         let Some(task) = self.tasks.remove(&tid) else {
@@ -531,11 +570,7 @@ impl Tracer {
             }
         }
         let t = self.now_us();
-        for (fd, inode) in self.fds.exit(tgid) {
-            let made = self.made(tid, Some(fd), "exit", t);
-            let held_by = self.fds.holder(inode, tgid);
-            self.rec.close(&made, inode, held_by, None);
-        }
+        self.close_at_exit(tid, tgid, t);
         self.inspector.forget(tgid);
         let made = self.made(tid, None, "exit", t);
         let mut event = self.rec.event(&made, Op::Exit, None);
@@ -562,6 +597,11 @@ impl Tracer {
     fn on_process_ended(&mut self, index: usize, pid: u32, end: ProgramEnd) {
         let program = &mut self.programs[index];
         program.alive -= 1;
+        if let (ProgramEnd::Signaled(signal), None, false) =
+            (end, program.stop, program.pid == Some(pid))
+        {
+            program.killed_inside = Some((pid, signal));
+        }
         let stopped = match (program.stop, end) {
             (Some(reason), ProgramEnd::Signaled(signal)) => ProgramEnd::Stopped { signal, reason },
             _ => end,
@@ -739,6 +779,7 @@ impl Tracer {
                     (Some(end), _) => end,
                     (None, _) => ProgramEnd::NotStarted,
                 },
+                killed_inside: p.killed_inside,
             })
             .collect();
         let report = self.rec.finish(programs, interrupted, carried);

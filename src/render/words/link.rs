@@ -164,8 +164,10 @@ impl Words {
                 false => "并非每个字节都到达了",
             };
             return format!(
-                "链路丢弃了 {lost} 个包{queue}；客户端重发了 {again} 个报文段，{outcome}\
-                 （seed={seed} 会再丢弃同样的包）"
+                "链路丢弃了 {lost} 个包（其中 {} 个带数据）{queue}；客户端重发了 {again} 个报文段，\
+                 {outcome}（seed={seed} 会再丢弃同样的包）{}",
+                f.lost_with_data,
+                self.lost_without_data(f)
             );
         }
         let queue = match f.queue_drops {
@@ -177,11 +179,36 @@ impl Words {
             false => "not every byte arrived",
         };
         format!(
-            "the link dropped {}{queue}; the client sent {} again, and {outcome} (seed={seed} \
-             drops the same packets again)",
+            "the link dropped {} ({} carrying data){queue}; the client sent {} again, and \
+             {outcome} (seed={seed} drops the same packets again){}",
             plural(lost, "packet", "packets"),
-            plural(again, "segment", "segments")
+            f.lost_with_data,
+            plural(again, "segment", "segments"),
+            self.lost_without_data(f)
         )
+    }
+
+    /// What became of lost packets that carried no data: a handshake packet is sent again on
+    /// the kernel's timer (a wait the student sees), a lost ACK is covered by the next one.
+    fn lost_without_data(self, f: &LinkFacts) -> String {
+        match (f.handshake_resent_after_us, self.zh()) {
+            (Some(us), false) => format!(
+                "; the handshake lost a packet, so a SYN or SYN-ACK left again {:.1} ms later (the kernel \
+                 waits 1 s before it sends a handshake packet again)",
+                us as f64 / 1000.0
+            ),
+            (Some(us), true) => format!(
+                "；握手丢了一个包，所以 {:.1} ms 后 SYN 或 SYN-ACK 又发了一次（内核要等 1 s 才重发握手的包）",
+                us as f64 / 1000.0
+            ),
+            (None, _) if f.lost_with_data == 0 && f.lost > 0 => self
+                .pick(
+                    "; a lost ACK is not sent again: the next ACK covers it",
+                    "；丢掉的 ACK 不会重发：下一个 ACK 会把它覆盖",
+                )
+                .into(),
+            (None, _) => String::new(),
+        }
     }
 
     /// UDP across the link: datagrams, and what the link dropped (nothing is sent again).

@@ -59,21 +59,19 @@ impl Words {
         }
     }
 
-    /// `setup: server bind …, listen (backlog 5) · client connect from …`.
+    /// `setup: server bind …, listen (backlog 5) · client connect from …`; a side with no
+    /// set-up calls (one not traced) is left out.
     pub fn setup_line(self, server: &[String], client: &[String]) -> String {
-        if self.zh() {
-            format!(
-                "准备：服务端 {} · 客户端 {}",
-                server.join("，"),
-                client.join("，")
-            )
-        } else {
-            format!(
-                "setup: server {} · client {}",
-                server.join(", "),
-                client.join(", ")
-            )
-        }
+        let (label, server_word, client_word, comma) = match self.zh() {
+            true => ("准备：", "服务端", "客户端", "，"),
+            false => ("setup: ", "server", "client", ", "),
+        };
+        let sides: Vec<String> = [(server_word, server), (client_word, client)]
+            .into_iter()
+            .filter(|(_, calls)| !calls.is_empty())
+            .map(|(word, calls)| format!("{word} {}", calls.join(comma)))
+            .collect();
+        format!("{label}{}", sides.join(" · "))
     }
 
     /// `listen (backlog 5)` in the set-up line.

@@ -58,6 +58,16 @@ impl Words {
         }
     }
 
+    /// After `exited with status 139`: a process the program ran was killed by a signal (a
+    /// shell reports that as 128 + the signal's number).
+    pub fn killed_inside(self, pid: u32, signal: &str) -> String {
+        if self.zh() {
+            format!("：它启动的进程 {pid} 被 {signal} 杀死了")
+        } else {
+            format!(": pid {pid}, which it ran, was killed by {signal}")
+        }
+    }
+
     /// Under a call whose notes would not fit its cell: how many were left out.
     pub fn notes_left_out(self, n: usize) -> String {
         if self.zh() {
@@ -189,6 +199,38 @@ impl Words {
         )
     }
 
+    /// A last close (or an exit) with bytes never read: the kernel sent a reset, not a FIN.
+    pub fn closed_with_unread(self, unread: u64, at_exit: bool) -> String {
+        match (self.zh(), at_exit) {
+            (false, false) => format!(
+                "close with {unread} B never read: RST, not FIN — the kernel resets a \
+                 connection closed with bytes unread, and the peer's next recv() fails \
+                 (ECONNRESET)"
+            ),
+            (false, true) => format!(
+                "closed as its process ended, with {unread} B never read: RST, not FIN — the \
+                 peer's next recv() fails (ECONNRESET)"
+            ),
+            (true, false) => format!(
+                "close 时还有 {unread} B 没有读：发出的是 RST 而不是 FIN —— 带着未读的字节关闭，\
+                 内核会重置连接，对方下一次 recv() 会失败（ECONNRESET）"
+            ),
+            (true, true) => format!(
+                "随进程结束而关闭，还有 {unread} B 没有读：发出的是 RST 而不是 FIN —— 对方下一次 \
+                 recv() 会失败（ECONNRESET）"
+            ),
+        }
+    }
+
+    /// `close(fd 3): 5 B never read → RST` in the live log.
+    pub fn reset_by_close(self, closed: &str, unread: u64) -> String {
+        if self.zh() {
+            format!("{closed}：{unread} B 没有读 → RST")
+        } else {
+            format!("{closed}: {unread} B never read → RST")
+        }
+    }
+
     /// A close() that sent no FIN: another process still holds the socket.
     pub fn close_still_open(self, pid: u32) -> String {
         if self.zh() {
@@ -242,8 +284,9 @@ impl Words {
     fn errno_meaning(self, errno: &str) -> &'static str {
         match errno {
             "ECONNRESET" => self.pick(
-                "the peer reset the connection (it closed with bytes unread)",
-                "对方重置了连接（它关闭时还有字节没读）",
+                "the peer reset the connection (it closed with bytes unread, or bytes reached \
+                 it after it had closed)",
+                "对方重置了连接（它关闭时还有字节没读，或者它关闭之后又有字节到达）",
             ),
             "EPIPE" => self.pick(
                 "the peer has closed: nothing more can be sent",
