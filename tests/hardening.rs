@@ -361,6 +361,120 @@ fn without_threads_a_proxy_refuses_that_client_and_goes_on() {
     drop(echo);
 }
 
+// ---- 3b. out of descriptors: that client is told why, the server goes on ----
+
+/// Whether descriptor limits can be set here (root and prlimit), else why not.
+fn can_limit_descriptors() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: lowering another process's limits needs root");
+        return false;
+    }
+    if Command::new("prlimit").arg("--version").output().is_err() {
+        eprintln!("skipped: no prlimit (util-linux) to limit lab's descriptors");
+        return false;
+    }
+    true
+}
+
+/// The number the next descriptor `pid` opens would get: the lowest one not open now (there
+/// may be gaps, and descriptors inherited far above them).
+fn next_descriptor(pid: u32) -> u64 {
+    let open: Vec<u64> = fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_str().unwrap().parse().unwrap())
+        .collect();
+    (0..).find(|n| !open.contains(n)).unwrap()
+}
+
+/// Set the soft RLIMIT_NOFILE of `pid`: no descriptor numbered `n` or above can be opened
+/// (those open already stay open).
+fn limit_descriptors(pid: u32, n: u64) {
+    let out = Command::new("prlimit")
+        .arg(format!("--pid={pid}"))
+        .arg(format!("--nofile={n}:"))
+        .output()
+        .expect("prlimit runs");
+    assert!(
+        out.status.success(),
+        "prlimit: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// One framed message out, its reply back (`lab serve --mode framed`, replies upper-cased).
+fn exchange(stream: &mut TcpStream, message: &[u8]) -> Vec<u8> {
+    let mut framed = (message.len() as u32).to_be_bytes().to_vec();
+    framed.extend_from_slice(message);
+    stream.write_all(&framed).unwrap();
+    let mut header = [0u8; 4];
+    stream.read_exact(&mut header).unwrap();
+    let mut reply = vec![0u8; u32::from_be_bytes(header) as usize];
+    stream.read_exact(&mut reply).unwrap();
+    reply
+}
+
+/// Out of descriptors (`ulimit -n`), accept() fails: a client is not left waiting in the
+/// backlog without a word, it is told why in its framing and closed; once a descriptor is
+/// free again the next client is served.
+#[test]
+fn out_of_descriptors_a_client_is_told_why_and_the_next_is_served() {
+    if !can_limit_descriptors() {
+        return;
+    }
+    let mut server = Tool::start(&["serve", "--mode", "framed", "--addr", "127.0.0.1:0"]);
+    let pid = server.child.id();
+    let mut first = connect(server.addr);
+    assert_eq!(exchange(&mut first, b"hi"), b"HI");
+    limit_descriptors(pid, next_descriptor(pid));
+    let mut second = connect(server.addr);
+    let mut said = Vec::new();
+    second.read_to_end(&mut said).unwrap();
+    let said = String::from_utf8_lossy(&said);
+    assert!(said.contains("out of file descriptors"), "{said:?}");
+    let refused = server.wait_for(|e| e["op"] == "refused");
+    assert_eq!(refused["reason"], "no_descriptors", "{refused}");
+    assert_eq!(exchange(&mut first, b"still here"), b"STILL HERE");
+    drop(first);
+    server.wait_for(|e| e["op"] == "left");
+    let mut third = connect(server.addr);
+    assert_eq!(exchange(&mut third, b"next"), b"NEXT");
+}
+
+/// The same for uploads: `lab upload` says why, the upload in progress is stored, and so is
+/// the next one once descriptors are free.
+#[test]
+fn out_of_descriptors_an_upload_is_told_why_and_the_one_in_progress_goes_on() {
+    if !can_limit_descriptors() {
+        return;
+    }
+    let dir = Dir::new("nofile-upload");
+    let mut server = serve_uploads(&dir, &[]);
+    let pid = server.child.id();
+    let mut first = connect(server.addr);
+    send_json(&mut first, &json!({"name": "first", "size": 3}));
+    assert_eq!(read_status(&mut first)["ok"], true);
+    limit_descriptors(pid, next_descriptor(pid));
+    let source = Dir::new("nofile-source");
+    let file = source.0.join("second");
+    fs::write(&file, b"second").unwrap();
+    let out = upload_file(server.addr, &file);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("out of file descriptors"),
+        "{}",
+        stderr(&out)
+    );
+    first.write_all(b"abc").unwrap();
+    send_json(&mut first, &json!({"sha256": sha256(b"abc")}));
+    assert_eq!(read_status(&mut first)["stored"], "first");
+    drop(first);
+    server.wait_for(|e| e["op"] == "totals");
+    let out = upload_file(server.addr, &file);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(dir.names(), ["first", "second"]);
+}
+
 // ---- 4. a proxy stops whatever its peers do ----
 
 /// The server never reads, the client keeps sending: the proxy is stuck forwarding, and

@@ -65,6 +65,9 @@ pub enum TurnAway {
     CannotWatch(String),
     /// No thread could be had for it; `retry`: the client was told to try again later.
     NoThread { error: String, retry: bool },
+    /// Out of descriptors: the process's limit (`ulimit -n`, as read then), or the whole
+    /// system's (`None`).
+    NoDescriptors { limit: Option<u64> },
 }
 
 impl TurnAway {
@@ -74,6 +77,7 @@ impl TurnAway {
             TurnAway::MaxClients(_) => "max_clients",
             TurnAway::CannotWatch(_) => "cannot_watch",
             TurnAway::NoThread { .. } => "no_thread",
+            TurnAway::NoDescriptors { .. } => "no_descriptors",
         }
     }
 }

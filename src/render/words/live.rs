@@ -195,6 +195,18 @@ impl Words {
                     "连接已关闭"
                 }
             ),
+            (Lang::En, TurnAway::NoDescriptors { limit: Some(n) }) => {
+                format!("out of file descriptors (ulimit -n is {n}); try again later")
+            }
+            (Lang::En, TurnAway::NoDescriptors { limit: None }) => {
+                "the system is out of file descriptors; try again later".into()
+            }
+            (Lang::Zh, TurnAway::NoDescriptors { limit: Some(n) }) => {
+                format!("文件描述符用完了（ulimit -n 为 {n}）；请稍后再试")
+            }
+            (Lang::Zh, TurnAway::NoDescriptors { limit: None }) => {
+                "系统的文件描述符用完了；请稍后再试".into()
+            }
         }
     }
 

@@ -207,6 +207,9 @@ impl Words {
             (Some("max_clients"), Some(n)) => {
                 Some(self.turn_away(&TurnAway::MaxClients(n as usize)))
             }
+            (Some("no_descriptors"), limit) => {
+                Some(self.turn_away(&TurnAway::NoDescriptors { limit }))
+            }
             (Some("shutting_down"), _) => Some(self.upload_refusal(&Refusal::ShuttingDown)),
             (Some("sha256_mismatch"), _) => match (sha256, &status.sha256) {
                 (Some(claimed), Some(digest)) => Some(self.upload_refusal(&Refusal::Mismatch {

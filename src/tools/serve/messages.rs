@@ -17,6 +17,7 @@ use crate::render::words::Words;
 use crate::tools::live::{Emitter, LiveKind, preview};
 use crate::tools::poller::{Interest, Poller, Ready};
 use crate::tools::reasons::{Departure, TurnAway};
+use crate::tools::reserve::Reserve;
 use crate::tools::signal;
 use crate::tools::{TICK, WireMode, accept_error_note};
 
@@ -74,6 +75,7 @@ pub(super) fn event_loop(
         served: Served::default(),
         accepting_again_at: None,
         last_accept_error: None,
+        reserve: Reserve::new(listener),
     };
     let mut ready = Vec::with_capacity(BATCH);
     let mut last_sweep = Instant::now();
@@ -124,6 +126,8 @@ struct Server<'a> {
     /// accept() failed (out of descriptors, say): the listener rests until then.
     accepting_again_at: Option<Instant>,
     last_accept_error: Option<Instant>,
+    /// Out of descriptors, a waiting client is still told why.
+    reserve: Reserve,
 }
 
 /// One connected client between two of its events.
@@ -148,6 +152,11 @@ impl Server<'_> {
                 Ok((stream, peer)) => self.admit(poller, stream, peer),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) => {
+                    let (options, log) = (self.options, &self.log);
+                    let told = |stream, peer, why| turn_away(options, log, stream, peer, why);
+                    if self.reserve.turn_away_one(self.listener, &e, told) {
+                        continue;
+                    }
                     if let Some(note) = accept_error_note(&e, &mut self.last_accept_error) {
                         self.log.event(None, note);
                     }
@@ -164,14 +173,7 @@ impl Server<'_> {
     fn admit(&mut self, poller: &Poller, stream: TcpStream, peer: SocketAddr) {
         if self.clients.len() >= self.options.max_clients {
             let why = TurnAway::MaxClients(self.options.max_clients);
-            // Tell the client why, in its own framing, so `lab chat` (or the notes' client)
-            // can say it; a few bytes into an empty send buffer never block.
-            let words = Words(self.options.lang).turn_away_on_wire(&why);
-            if let Ok(reason) = self.options.mode.frame(words.as_bytes()) {
-                let _ = stream.set_nonblocking(true);
-                let _ = std::io::Write::write(&mut &stream, &reason);
-            }
-            self.log.event(Some(peer), LiveKind::Refused { why });
+            turn_away(self.options, &self.log, stream, peer, why);
             return;
         }
         // A blocking socket would stall every client, so one that cannot be made
@@ -301,6 +303,23 @@ impl Server<'_> {
         self.served.add(totals);
         // Dropping the stream closes it, which also takes it out of the epoll set.
     }
+}
+
+/// Tell a client why it is turned away, in its own framing, so `lab chat` (or the notes'
+/// client) can say it, then close it; a few bytes into an empty send buffer never block.
+fn turn_away(
+    options: &ServeOptions,
+    log: &EventLog,
+    stream: TcpStream,
+    peer: SocketAddr,
+    why: TurnAway,
+) {
+    let words = Words(options.lang).turn_away_on_wire(&why);
+    if let Ok(reason) = options.mode.frame(words.as_bytes()) {
+        let _ = stream.set_nonblocking(true);
+        let _ = std::io::Write::write(&mut &stream, &reason);
+    }
+    log.event(Some(peer), LiveKind::Refused { why });
 }
 
 impl Client {

@@ -14,6 +14,7 @@ use crate::lang::Lang;
 use crate::render::words::Words;
 use crate::tools::live::{Emitter, LiveKind};
 use crate::tools::reasons::{Departure, Note, TurnAway};
+use crate::tools::reserve::Reserve;
 use crate::tools::signal;
 use crate::tools::stoppable;
 use crate::upload::receive::{ReceiveOptions, receive};
@@ -30,10 +31,15 @@ pub(super) fn accept_loop(
     let active = Arc::new(AtomicUsize::new(0));
     let finished = Mutex::new(Served::default());
     let mut last_error = None;
+    // Out of descriptors, a waiting client is still told why.
+    let mut reserve = Reserve::new(listener);
     thread::scope(|scope| {
         while !signal::stop_requested() {
-            let Some((stream, peer)) = crate::tools::accept_next(listener, emit, &mut last_error)
-            else {
+            let told = |stream, peer, why| turn_away(stream, peer, why, options.lang, emit);
+            let out_of_descriptors = |e: &io::Error| reserve.turn_away_one(listener, e, told);
+            let accepted =
+                crate::tools::accept_next(listener, emit, &mut last_error, out_of_descriptors);
+            let Some((stream, peer)) = accepted else {
                 continue;
             };
             if active.load(Ordering::SeqCst) >= options.max_clients {
@@ -101,6 +107,7 @@ impl Drop for Place {
 fn turn_away(stream: TcpStream, peer: SocketAddr, why: TurnAway, lang: Lang, emit: &Emitter) {
     let limit = match why {
         TurnAway::MaxClients(n) => Some(n as u64),
+        TurnAway::NoDescriptors { limit } => limit,
         _ => None,
     };
     let status = Status::refused(why.code(), Words(lang).turn_away(&why), limit);
