@@ -281,6 +281,34 @@ fn chat_in_the_wrong_mode_is_told_which_mode_to_use() {
     );
 }
 
+/// `lab chat --mode framed` to a server that answers in raw text (as the notes' first
+/// server does): the reply's first 4 bytes read as a length far over --max-frame. One error
+/// line, and exit 1: the peer is in the way, the command line was right.
+#[test]
+fn a_framed_chat_given_a_raw_reply_fails_with_the_peers_exit_code() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut client, _) = listener.accept().unwrap();
+        let mut line = [0u8; 9];
+        client.read_exact(&mut line).unwrap();
+        client
+            .write_all(b"HELLO, a reply without a header")
+            .unwrap();
+        // Held open until the chat has read the reply and gone.
+        let _ = client.read(&mut line);
+    });
+    let out = lab_with_input(&["chat", "--mode", "framed", "--addr", &addr], b"hello\n");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: bad reply: frame 1 (stream offset 0) claims 1212501068 bytes"),
+        "{err}"
+    );
+    server.join().unwrap();
+}
+
 /// A child's output once it exits by itself within [`WAIT`] (it is killed otherwise).
 fn wait_with_limit(child: &mut Child) -> std::process::Output {
     let deadline = Instant::now() + WAIT;

@@ -253,7 +253,8 @@ fn chat_across(
 fn chat_error(e: ChatError, lang: Lang) -> Error {
     match e {
         ChatError::TurnedAway(said) => Error::Problem(Problem::TurnedAway { said }),
-        ChatError::BadReply(e) => Error::said_usage(Words(lang).bad_reply(&e)),
+        // The peer broke the framing: the command line was right (exit 1, not 2).
+        ChatError::BadReply(e) => Error::said(Words(lang).bad_reply(&e)),
         ChatError::Failed(e) => e,
     }
 }
