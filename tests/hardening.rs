@@ -221,6 +221,48 @@ fn ctrl_c_stops_an_upload_server_while_a_body_trickles_in() {
     assert!(dir.names().is_empty(), "{:?}", dir.names());
 }
 
+/// A slowloris: a header, then a trailer, sent a byte at a time, each byte well within the
+/// idle timeout. Neither holds the server's only place for longer than that timeout, and
+/// the log says why the client was dropped; the next upload is stored.
+#[test]
+fn a_header_or_trailer_trickled_in_cannot_hold_a_place_for_ever() {
+    let dir = Dir::new("slowloris");
+    let mut server = serve_uploads(&dir, &["--idle-timeout", "1", "--max-clients", "1"]);
+    let header = serde_json::to_vec(&json!({"name": "slow", "size": 3})).unwrap();
+    let mut header_wire = (header.len() as u32).to_be_bytes().to_vec();
+    header_wire.extend(header);
+    let trailer = serde_json::to_vec(&json!({"sha256": sha256(b"abc")})).unwrap();
+    let mut trailer_wire = (trailer.len() as u32).to_be_bytes().to_vec();
+    trailer_wire.extend(trailer);
+    for phase in ["header", "trailer"] {
+        let mut client = connect(server.addr);
+        let slow = if phase == "header" {
+            header_wire.clone()
+        } else {
+            send_json(&mut client, &json!({"name": "slow", "size": 3}));
+            assert_eq!(read_status(&mut client)["ok"], true);
+            client.write_all(b"abc").unwrap();
+            trailer_wire.clone()
+        };
+        let (stop, sender) = trickle(client, slow, Duration::from_millis(250));
+        let left = server.wait_for(|e| e["op"] == "left");
+        server.seen.clear();
+        stop.store(true, Ordering::SeqCst);
+        drop(sender.join().unwrap());
+        let detail = left["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("still not whole after 1 s (--idle-timeout)"),
+            "{phase}: {left}"
+        );
+    }
+    let source = Dir::new("slowloris-source");
+    let file = source.0.join("next");
+    fs::write(&file, b"next").unwrap();
+    let out = upload_file(server.addr, &file);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(dir.names(), ["next"]);
+}
+
 // ---- 3. out of threads: that client is refused, the server goes on ----
 
 /// Run `lab ARGS…` as a user id of its own (so a thread limit counts only its threads),

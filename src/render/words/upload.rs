@@ -132,6 +132,15 @@ impl Words {
                 format!("{seconds} s 内什么也没收到（--idle-timeout）")
             }
             (_, Failure::TimedOut) => self.pick("timed out", "等待超时").into(),
+            (Lang::En, Failure::NotWholeWithin { seconds }) => {
+                format!("still not whole after {seconds} s (--idle-timeout)")
+            }
+            (Lang::Zh, Failure::NotWholeWithin { seconds }) => {
+                format!("{seconds} s 后仍未收全（--idle-timeout）")
+            }
+            (_, Failure::Closed) => self
+                .pick("the client closed the connection", "客户端关闭了连接")
+                .into(),
             (_, Failure::Io(e)) => e.clone(),
         }
     }
