@@ -309,6 +309,51 @@ fn a_framed_chat_given_a_raw_reply_fails_with_the_peers_exit_code() {
     server.join().unwrap();
 }
 
+/// A slowloris in framed mode: a frame sent a byte at a time, each byte well within the idle
+/// timeout, is dropped once the frame is still not whole that long after its first byte; a
+/// client that pauses between whole messages is not.
+#[test]
+fn a_frame_trickled_in_cannot_hold_a_place_for_ever() {
+    let mut server = Tool::start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--mode",
+        "framed",
+        "--idle-timeout",
+        "1",
+    ]);
+    let mut patient = connect(server.addr);
+    let mut slow = connect(server.addr);
+    let (patient_port, slow_port) = (port_of(&patient), port_of(&slow));
+    let trickler = std::thread::spawn(move || {
+        for byte in framed(&[b'x'; 30]) {
+            if slow.write_all(&[byte]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    });
+    for message in [&b"one"[..], b"two", b"three"] {
+        patient.write_all(&framed(message)).unwrap();
+        assert_eq!(read_frame(&mut patient), message.to_ascii_uppercase());
+        std::thread::sleep(Duration::from_millis(600));
+    }
+    let left = server.wait_for(|e| e["op"] == "left" && e["peer"] == slow_port.as_str());
+    assert_eq!(left["reason"], "idle", "{left}");
+    let detail = left["detail"].as_str().unwrap();
+    assert!(detail.contains("still not whole after 1 s"), "{left}");
+    assert!(
+        !server
+            .seen
+            .iter()
+            .any(|e| e["op"] == "left" && e["peer"] == patient_port.as_str()),
+        "{:#?}",
+        server.seen
+    );
+    trickler.join().unwrap();
+}
+
 /// A child's output once it exits by itself within [`WAIT`] (it is killed otherwise).
 fn wait_with_limit(child: &mut Child) -> std::process::Output {
     let deadline = Instant::now() + WAIT;

@@ -149,6 +149,11 @@ pub enum Departure {
     NotReading {
         seconds: f64,
     },
+    /// A frame still not whole the idle timeout after its first byte: its bytes trickled in,
+    /// each in time (a slowloris).
+    FrameNotWhole {
+        seconds: f64,
+    },
     /// Ctrl-C: the server is shutting down.
     ServerStopping,
     NonBlockingFailed(String),
@@ -193,7 +198,9 @@ impl Departure {
             | Departure::CannotWatch(_)
             | Departure::NonBlockingFailed(_) => Leave::Error,
             Departure::ClosedMidFrame(_) | Departure::BadFrame(_) => Leave::ProtocolError,
-            Departure::Silent { .. } | Departure::NotReading { .. } => Leave::Idle,
+            Departure::Silent { .. }
+            | Departure::NotReading { .. }
+            | Departure::FrameNotWhole { .. } => Leave::Idle,
             Departure::ServerStopping => Leave::Shutdown,
             Departure::UploadRefused { stopping: true, .. } => Leave::Shutdown,
             Departure::UploadRefused { .. } => Leave::ProtocolError,

@@ -314,6 +314,12 @@ impl Words {
             Departure::Silent { seconds } => {
                 format!("sent nothing for {seconds} s (--idle-timeout): connection closed")
             }
+            Departure::FrameNotWhole { seconds } if zh => {
+                format!("{seconds} s 后一条消息仍未收全（--idle-timeout）：连接已关闭")
+            }
+            Departure::FrameNotWhole { seconds } => format!(
+                "a message still not whole after {seconds} s (--idle-timeout): connection closed"
+            ),
             Departure::NotReading { seconds } if zh => {
                 format!("{seconds} s 内没有取走任何回复字节（它不读）；连接已关闭")
             }

@@ -138,6 +138,9 @@ struct Client {
     outbox: Outbox,
     totals: Totals,
     last_heard: Instant,
+    /// When the frame in progress began to arrive: a frame trickled in a byte at a time
+    /// must still be whole within the idle timeout.
+    frame_since: Option<Instant>,
     /// The client is done (it closed its side, or broke the framing): nothing more is read,
     /// and it leaves with this reason once the replies already made are out.
     leaving: Option<Departure>,
@@ -201,6 +204,7 @@ impl Server<'_> {
             outbox: Outbox::default(),
             totals: Totals::default(),
             last_heard: Instant::now(),
+            frame_since: None,
             leaving: None,
             interest: Interest::READ,
         };
@@ -271,10 +275,14 @@ impl Server<'_> {
                 if !client.outbox.is_empty() {
                     (client.outbox.stalled_since.elapsed() >= idle)
                         .then_some(Departure::NotReading { seconds })
-                } else {
+                } else if !client.interest.read {
                     // Silence counts only while the server is listening for more.
-                    (client.interest.read && client.last_heard.elapsed() >= idle)
-                        .then_some(Departure::Silent { seconds })
+                    None
+                } else if client.last_heard.elapsed() >= idle {
+                    Some(Departure::Silent { seconds })
+                } else {
+                    let trickled = client.frame_since.is_some_and(|at| at.elapsed() >= idle);
+                    trickled.then_some(Departure::FrameNotWhole { seconds })
                 }
                 .map(|why| (token, why))
             })
@@ -383,7 +391,8 @@ impl Client {
             None => answer(bytes),
             Some(reader) => {
                 reader.feed(bytes);
-                loop {
+                let frames_before = reader.frames();
+                let outcome = loop {
                     match reader.next_frame() {
                         Ok(Some(frame)) => {
                             if let Err(e) = answer(frame.payload) {
@@ -398,7 +407,14 @@ impl Client {
                             break Ok(());
                         }
                     }
-                }
+                };
+                // A frame in progress starts its clock when its first bytes arrive.
+                self.frame_since = match reader.pending_len() {
+                    0 => None,
+                    _ if reader.frames() > frames_before => Some(self.last_heard),
+                    _ => self.frame_since.or(Some(self.last_heard)),
+                };
+                outcome
             }
         };
         if !reply_buf.is_empty() {
@@ -437,8 +453,9 @@ impl Client {
             .modify(&self.stream, token, wanted)
             .map_err(|e| Departure::CannotWatch(e.to_string()))?;
         if wanted.read && !self.interest.read {
-            // Its requests waited on us, not the other way round: the idle clock restarts.
+            // Its requests waited on us, not the other way round: the idle clocks restart.
             self.last_heard = Instant::now();
+            self.frame_since = self.frame_since.map(|_| self.last_heard);
         }
         self.interest = wanted;
         Ok(())
