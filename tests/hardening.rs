@@ -652,6 +652,42 @@ fn an_upload_gives_up_on_a_server_that_stops_reading() {
 
 // ---- 7. every refusal says why; every figure is measured ----
 
+/// The server's log counts a body's recv() calls in plain English: one call is "1 recv()
+/// call", an empty body took none; a name with a NUL byte is not called a directory.
+#[test]
+fn the_stored_note_counts_reads_and_a_nul_byte_is_named() {
+    let dir = Dir::new("words");
+    let mut server = serve_uploads(&dir, &[]);
+    for (name, body) in [("five", &b"12345"[..]), ("empty", b"")] {
+        let mut client = connect(server.addr);
+        send_json(&mut client, &json!({"name": name, "size": body.len()}));
+        assert_eq!(read_status(&mut client)["ok"], true);
+        client.write_all(body).unwrap();
+        send_json(&mut client, &json!({"sha256": sha256(body)}));
+        assert_eq!(read_status(&mut client)["stored"], name);
+    }
+    let stored: Vec<String> = (0..2)
+        .map(|_| {
+            let note = server.wait_for(|e| e["code"] == "stored");
+            server.seen.retain(|e| *e != note);
+            note["detail"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(
+        stored[0].ends_with("the body came in 1 recv() call of 5 B"),
+        "{stored:?}"
+    );
+    assert!(stored[1].ends_with("the body was empty"), "{stored:?}");
+    let mut client = connect(server.addr);
+    send_json(&mut client, &json!({"name": "a\u{0}b", "size": 1}));
+    let told = read_status(&mut client);
+    assert_eq!(told["code"], "bad_name");
+    assert_eq!(
+        told["error"], "\"a\\0b\" holds a NUL byte, which no file name can hold",
+        "{told}"
+    );
+}
+
 /// In upload mode, a client over --max-clients gets the reason as a status, which
 /// `lab upload` prints.
 #[test]
