@@ -265,16 +265,24 @@ fn a_header_or_trailer_trickled_in_cannot_hold_a_place_for_ever() {
 
 // ---- 3. out of threads: that client is refused, the server goes on ----
 
+/// Whether lab's limits (of `what`) can be lowered here — root, and prlimit — else why not.
+fn can_limit(what: &str) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: limiting lab's {what} needs root");
+        return false;
+    }
+    if Command::new("prlimit").arg("--version").output().is_err() {
+        eprintln!("skipped: no prlimit (util-linux) to limit lab's {what}");
+        return false;
+    }
+    true
+}
+
 /// Run `lab ARGS…` as a user id of its own (so a thread limit counts only its threads),
 /// or `None` (with the reason printed) where that cannot be done.
 fn start_as_lone_user(args: &[&str], dir: Option<&Dir>) -> Option<(Tool, u32)> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: thread limits need root (to run lab as a user of its own)");
-        return None;
-    }
-    if Command::new("prlimit").arg("--version").output().is_err() {
-        eprintln!("skipped: no prlimit (util-linux) to limit lab's threads");
+    if !can_limit("threads") {
         return None;
     }
     // A user id nothing else runs as, so RLIMIT_NPROC counts lab's threads alone.
@@ -305,13 +313,17 @@ fn threads(pid: u32) -> u64 {
 /// `prlimit`, run as that user: without CAP_SYS_RESOURCE (containers) only the process's
 /// own user may change its limits.
 fn limit_threads(pid: u32, uid: u32, n: u64) {
-    let out = Command::new("prlimit")
-        .arg(format!("--pid={pid}"))
-        .arg(format!("--nproc={n}:"))
-        .uid(uid)
-        .gid(uid)
-        .output()
-        .expect("prlimit runs");
+    prlimit(pid, &format!("--nproc={n}:"), Some(uid));
+}
+
+/// `prlimit --pid=PID LIMIT`, as `uid` when one is given.
+fn prlimit(pid: u32, limit: &str, uid: Option<u32>) {
+    let mut command = Command::new("prlimit");
+    command.arg(format!("--pid={pid}")).arg(limit);
+    if let Some(uid) = uid {
+        command.uid(uid).gid(uid);
+    }
+    let out = command.output().expect("prlimit runs");
     assert!(
         out.status.success(),
         "prlimit: {}",
@@ -405,20 +417,6 @@ fn without_threads_a_proxy_refuses_that_client_and_goes_on() {
 
 // ---- 3b. out of descriptors: that client is told why, the server goes on ----
 
-/// Whether descriptor limits can be set here (root and prlimit), else why not.
-fn can_limit_descriptors() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: lowering another process's limits needs root");
-        return false;
-    }
-    if Command::new("prlimit").arg("--version").output().is_err() {
-        eprintln!("skipped: no prlimit (util-linux) to limit lab's descriptors");
-        return false;
-    }
-    true
-}
-
 /// The number the next descriptor `pid` opens would get: the lowest one not open now (there
 /// may be gaps, and descriptors inherited far above them).
 fn next_descriptor(pid: u32) -> u64 {
@@ -432,16 +430,7 @@ fn next_descriptor(pid: u32) -> u64 {
 /// Set the soft RLIMIT_NOFILE of `pid`: no descriptor numbered `n` or above can be opened
 /// (those open already stay open).
 fn limit_descriptors(pid: u32, n: u64) {
-    let out = Command::new("prlimit")
-        .arg(format!("--pid={pid}"))
-        .arg(format!("--nofile={n}:"))
-        .output()
-        .expect("prlimit runs");
-    assert!(
-        out.status.success(),
-        "prlimit: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    prlimit(pid, &format!("--nofile={n}:"), None);
 }
 
 /// One framed message out, its reply back (`lab serve --mode framed`, replies upper-cased).
@@ -461,7 +450,7 @@ fn exchange(stream: &mut TcpStream, message: &[u8]) -> Vec<u8> {
 /// free again the next client is served.
 #[test]
 fn out_of_descriptors_a_client_is_told_why_and_the_next_is_served() {
-    if !can_limit_descriptors() {
+    if !can_limit("descriptors") {
         return;
     }
     let mut server = Tool::start(&["serve", "--mode", "framed", "--addr", "127.0.0.1:0"]);
@@ -487,7 +476,7 @@ fn out_of_descriptors_a_client_is_told_why_and_the_next_is_served() {
 /// the next one once descriptors are free.
 #[test]
 fn out_of_descriptors_an_upload_is_told_why_and_the_one_in_progress_goes_on() {
-    if !can_limit_descriptors() {
+    if !can_limit("descriptors") {
         return;
     }
     let dir = Dir::new("nofile-upload");
