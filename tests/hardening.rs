@@ -221,18 +221,68 @@ fn ctrl_c_stops_an_upload_server_while_a_body_trickles_in() {
     assert!(dir.names().is_empty(), "{:?}", dir.names());
 }
 
+/// A slowloris: a header, then a trailer, sent a byte at a time, each byte well within the
+/// idle timeout. Neither holds the server's only place for longer than that timeout, and
+/// the log says why the client was dropped; the next upload is stored.
+#[test]
+fn a_header_or_trailer_trickled_in_cannot_hold_a_place_for_ever() {
+    let dir = Dir::new("slowloris");
+    let mut server = serve_uploads(&dir, &["--idle-timeout", "1", "--max-clients", "1"]);
+    let header = serde_json::to_vec(&json!({"name": "slow", "size": 3})).unwrap();
+    let mut header_wire = (header.len() as u32).to_be_bytes().to_vec();
+    header_wire.extend(header);
+    let trailer = serde_json::to_vec(&json!({"sha256": sha256(b"abc")})).unwrap();
+    let mut trailer_wire = (trailer.len() as u32).to_be_bytes().to_vec();
+    trailer_wire.extend(trailer);
+    for phase in ["header", "trailer"] {
+        let mut client = connect(server.addr);
+        let slow = if phase == "header" {
+            header_wire.clone()
+        } else {
+            send_json(&mut client, &json!({"name": "slow", "size": 3}));
+            assert_eq!(read_status(&mut client)["ok"], true);
+            client.write_all(b"abc").unwrap();
+            trailer_wire.clone()
+        };
+        let (stop, sender) = trickle(client, slow, Duration::from_millis(250));
+        let left = server.wait_for(|e| e["op"] == "left");
+        server.seen.clear();
+        stop.store(true, Ordering::SeqCst);
+        drop(sender.join().unwrap());
+        let detail = left["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("still not whole after 1 s (--idle-timeout)"),
+            "{phase}: {left}"
+        );
+    }
+    let source = Dir::new("slowloris-source");
+    let file = source.0.join("next");
+    fs::write(&file, b"next").unwrap();
+    let out = upload_file(server.addr, &file);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(dir.names(), ["next"]);
+}
+
 // ---- 3. out of threads: that client is refused, the server goes on ----
+
+/// Whether lab's limits (of `what`) can be lowered here — root, and prlimit — else why not.
+fn can_limit(what: &str) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: limiting lab's {what} needs root");
+        return false;
+    }
+    if Command::new("prlimit").arg("--version").output().is_err() {
+        eprintln!("skipped: no prlimit (util-linux) to limit lab's {what}");
+        return false;
+    }
+    true
+}
 
 /// Run `lab ARGS…` as a user id of its own (so a thread limit counts only its threads),
 /// or `None` (with the reason printed) where that cannot be done.
 fn start_as_lone_user(args: &[&str], dir: Option<&Dir>) -> Option<(Tool, u32)> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: thread limits need root (to run lab as a user of its own)");
-        return None;
-    }
-    if Command::new("prlimit").arg("--version").output().is_err() {
-        eprintln!("skipped: no prlimit (util-linux) to limit lab's threads");
+    if !can_limit("threads") {
         return None;
     }
     // A user id nothing else runs as, so RLIMIT_NPROC counts lab's threads alone.
@@ -263,13 +313,17 @@ fn threads(pid: u32) -> u64 {
 /// `prlimit`, run as that user: without CAP_SYS_RESOURCE (containers) only the process's
 /// own user may change its limits.
 fn limit_threads(pid: u32, uid: u32, n: u64) {
-    let out = Command::new("prlimit")
-        .arg(format!("--pid={pid}"))
-        .arg(format!("--nproc={n}:"))
-        .uid(uid)
-        .gid(uid)
-        .output()
-        .expect("prlimit runs");
+    prlimit(pid, &format!("--nproc={n}:"), Some(uid));
+}
+
+/// `prlimit --pid=PID LIMIT`, as `uid` when one is given.
+fn prlimit(pid: u32, limit: &str, uid: Option<u32>) {
+    let mut command = Command::new("prlimit");
+    command.arg(format!("--pid={pid}")).arg(limit);
+    if let Some(uid) = uid {
+        command.uid(uid).gid(uid);
+    }
+    let out = command.output().expect("prlimit runs");
     assert!(
         out.status.success(),
         "prlimit: {}",
@@ -359,6 +413,97 @@ fn without_threads_a_proxy_refuses_that_client_and_goes_on() {
     client.read_exact(&mut reply).unwrap();
     assert_eq!(&reply, b"still there?");
     drop(echo);
+}
+
+// ---- 3b. out of descriptors: that client is told why, the server goes on ----
+
+/// The number the next descriptor `pid` opens would get: the lowest one not open now (there
+/// may be gaps, and descriptors inherited far above them).
+fn next_descriptor(pid: u32) -> u64 {
+    let open: Vec<u64> = fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_str().unwrap().parse().unwrap())
+        .collect();
+    (0..).find(|n| !open.contains(n)).unwrap()
+}
+
+/// Set the soft RLIMIT_NOFILE of `pid`: no descriptor numbered `n` or above can be opened
+/// (those open already stay open).
+fn limit_descriptors(pid: u32, n: u64) {
+    prlimit(pid, &format!("--nofile={n}:"), None);
+}
+
+/// One framed message out, its reply back (`lab serve --mode framed`, replies upper-cased).
+fn exchange(stream: &mut TcpStream, message: &[u8]) -> Vec<u8> {
+    let mut framed = (message.len() as u32).to_be_bytes().to_vec();
+    framed.extend_from_slice(message);
+    stream.write_all(&framed).unwrap();
+    let mut header = [0u8; 4];
+    stream.read_exact(&mut header).unwrap();
+    let mut reply = vec![0u8; u32::from_be_bytes(header) as usize];
+    stream.read_exact(&mut reply).unwrap();
+    reply
+}
+
+/// Out of descriptors (`ulimit -n`), accept() fails: a client is not left waiting in the
+/// backlog without a word, it is told why in its framing and closed; once a descriptor is
+/// free again the next client is served.
+#[test]
+fn out_of_descriptors_a_client_is_told_why_and_the_next_is_served() {
+    if !can_limit("descriptors") {
+        return;
+    }
+    let mut server = Tool::start(&["serve", "--mode", "framed", "--addr", "127.0.0.1:0"]);
+    let pid = server.child.id();
+    let mut first = connect(server.addr);
+    assert_eq!(exchange(&mut first, b"hi"), b"HI");
+    limit_descriptors(pid, next_descriptor(pid));
+    let mut second = connect(server.addr);
+    let mut said = Vec::new();
+    second.read_to_end(&mut said).unwrap();
+    let said = String::from_utf8_lossy(&said);
+    assert!(said.contains("out of file descriptors"), "{said:?}");
+    let refused = server.wait_for(|e| e["op"] == "refused");
+    assert_eq!(refused["reason"], "no_descriptors", "{refused}");
+    assert_eq!(exchange(&mut first, b"still here"), b"STILL HERE");
+    drop(first);
+    server.wait_for(|e| e["op"] == "left");
+    let mut third = connect(server.addr);
+    assert_eq!(exchange(&mut third, b"next"), b"NEXT");
+}
+
+/// The same for uploads: `lab upload` says why, the upload in progress is stored, and so is
+/// the next one once descriptors are free.
+#[test]
+fn out_of_descriptors_an_upload_is_told_why_and_the_one_in_progress_goes_on() {
+    if !can_limit("descriptors") {
+        return;
+    }
+    let dir = Dir::new("nofile-upload");
+    let mut server = serve_uploads(&dir, &[]);
+    let pid = server.child.id();
+    let mut first = connect(server.addr);
+    send_json(&mut first, &json!({"name": "first", "size": 3}));
+    assert_eq!(read_status(&mut first)["ok"], true);
+    limit_descriptors(pid, next_descriptor(pid));
+    let source = Dir::new("nofile-source");
+    let file = source.0.join("second");
+    fs::write(&file, b"second").unwrap();
+    let out = upload_file(server.addr, &file);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("out of file descriptors"),
+        "{}",
+        stderr(&out)
+    );
+    first.write_all(b"abc").unwrap();
+    send_json(&mut first, &json!({"sha256": sha256(b"abc")}));
+    assert_eq!(read_status(&mut first)["stored"], "first");
+    drop(first);
+    server.wait_for(|e| e["op"] == "totals");
+    let out = upload_file(server.addr, &file);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(dir.names(), ["first", "second"]);
 }
 
 // ---- 4. a proxy stops whatever its peers do ----
@@ -495,6 +640,34 @@ fn an_upload_gives_up_on_a_server_that_stops_reading() {
 }
 
 // ---- 7. every refusal says why; every figure is measured ----
+
+/// The server's log counts a body's recv() calls in plain English: one call is "1 recv()
+/// call", an empty body took none (tests/upload.rs: a NUL byte in a name is named as such).
+#[test]
+fn the_stored_note_counts_a_bodys_reads_in_plain_words() {
+    let dir = Dir::new("words");
+    let mut server = serve_uploads(&dir, &[]);
+    for (name, body) in [("five", &b"12345"[..]), ("empty", b"")] {
+        let mut client = connect(server.addr);
+        send_json(&mut client, &json!({"name": name, "size": body.len()}));
+        assert_eq!(read_status(&mut client)["ok"], true);
+        client.write_all(body).unwrap();
+        send_json(&mut client, &json!({"sha256": sha256(body)}));
+        assert_eq!(read_status(&mut client)["stored"], name);
+    }
+    let stored: Vec<String> = (0..2)
+        .map(|_| {
+            let note = server.wait_for(|e| e["code"] == "stored");
+            server.seen.retain(|e| *e != note);
+            note["detail"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(
+        stored[0].ends_with("the body came in 1 recv() call of 5 B"),
+        "{stored:?}"
+    );
+    assert!(stored[1].ends_with("the body was empty"), "{stored:?}");
+}
 
 /// In upload mode, a client over --max-clients gets the reason as a status, which
 /// `lab upload` prints.

@@ -281,6 +281,79 @@ fn chat_in_the_wrong_mode_is_told_which_mode_to_use() {
     );
 }
 
+/// `lab chat --mode framed` to a server that answers in raw text (as the notes' first
+/// server does): the reply's first 4 bytes read as a length far over --max-frame. One error
+/// line, and exit 1: the peer is in the way, the command line was right.
+#[test]
+fn a_framed_chat_given_a_raw_reply_fails_with_the_peers_exit_code() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut client, _) = listener.accept().unwrap();
+        let mut line = [0u8; 9];
+        client.read_exact(&mut line).unwrap();
+        client
+            .write_all(b"HELLO, a reply without a header")
+            .unwrap();
+        // Held open until the chat has read the reply and gone.
+        let _ = client.read(&mut line);
+    });
+    let out = lab_with_input(&["chat", "--mode", "framed", "--addr", &addr], b"hello\n");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: bad reply: frame 1 (stream offset 0) claims 1212501068 bytes"),
+        "{err}"
+    );
+    server.join().unwrap();
+}
+
+/// A slowloris in framed mode: a frame sent a byte at a time, each byte well within the idle
+/// timeout, is dropped once the frame is still not whole that long after its first byte; a
+/// client that pauses between whole messages is not.
+#[test]
+fn a_frame_trickled_in_cannot_hold_a_place_for_ever() {
+    let mut server = Tool::start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--mode",
+        "framed",
+        "--idle-timeout",
+        "1",
+    ]);
+    let mut patient = connect(server.addr);
+    let mut slow = connect(server.addr);
+    let (patient_port, slow_port) = (port_of(&patient), port_of(&slow));
+    let trickler = std::thread::spawn(move || {
+        for byte in framed(&[b'x'; 30]) {
+            if slow.write_all(&[byte]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    });
+    for message in [&b"one"[..], b"two", b"three"] {
+        patient.write_all(&framed(message)).unwrap();
+        assert_eq!(read_frame(&mut patient), message.to_ascii_uppercase());
+        std::thread::sleep(Duration::from_millis(600));
+    }
+    let left = server.wait_for(|e| e["op"] == "left" && e["peer"] == slow_port.as_str());
+    assert_eq!(left["reason"], "idle", "{left}");
+    let detail = left["detail"].as_str().unwrap();
+    assert!(detail.contains("still not whole after 1 s"), "{left}");
+    assert!(
+        !server
+            .seen
+            .iter()
+            .any(|e| e["op"] == "left" && e["peer"] == patient_port.as_str()),
+        "{:#?}",
+        server.seen
+    );
+    trickler.join().unwrap();
+}
+
 /// A child's output once it exits by itself within [`WAIT`] (it is killed otherwise).
 fn wait_with_limit(child: &mut Child) -> std::process::Output {
     let deadline = Instant::now() + WAIT;

@@ -153,7 +153,7 @@ fn every_bad_header_is_refused_with_its_reason_and_the_server_goes_on() {
         ),
         (
             json!({"name": "a\u{0}b", "size": 1}),
-            "no directories",
+            "holds a NUL byte",
             "bad_name",
         ),
         (

@@ -191,6 +191,32 @@ fn errors_lab_words_itself_are_chinese_with_lang_zh() {
     });
 }
 
+/// A client started before its server (the commonest slip of the two-terminal lessons): the
+/// failed connect() is one Chinese error line, exit 1, the system's own words quoted.
+#[test]
+fn a_client_with_no_server_to_reach_says_so_in_chinese() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let file = scratch_dir("no-server").join("notes.txt");
+    std::fs::write(&file, "hi").unwrap();
+    let file = file.to_str().unwrap();
+    for args in [
+        &["chat", "--addr", &addr][..],
+        &["upload", file, "--to", &addr],
+    ] {
+        let out = lab_with_input(&[args, &["--lang", "zh"]].concat(), b"hi\n");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("错误：connect({addr}) 失败：")),
+            "{args:?}: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(std::path::Path::new(file).parent().unwrap());
+}
+
 /// Run each command with `--lang zh`; `shown` checks the run and picks the text to read.
 /// Fails naming every line, of every command, that still speaks English.
 fn assert_all_chinese(commands: &[&[&str]], shown: impl Fn(&[&str], &Output) -> String) {

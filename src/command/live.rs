@@ -122,6 +122,7 @@ pub(super) fn serve(
     present: &Presentation,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
+    let idle_timeout = seconds(args.idle_timeout, "--idle-timeout", present.lang)?;
     let options = serve::ServeOptions {
         addr: args.addr,
         backlog: args.backlog,
@@ -130,9 +131,9 @@ pub(super) fn serve(
         recv_size: args.recv_size as usize,
         reply: args.reply,
         max_clients: args.max_clients as usize,
-        idle_timeout: seconds(args.idle_timeout, "--idle-timeout", present.lang)?,
+        idle_timeout,
         upload: match &args.upload_dir {
-            Some(dir) => Some(upload_dir(dir, args, present.lang)?),
+            Some(dir) => Some(upload_dir(dir, args, idle_timeout, present.lang)?),
             None => None,
         },
         lang: present.lang,
@@ -160,6 +161,7 @@ fn stopped(served: &serve::Served) -> LiveKind {
 fn upload_dir(
     dir: &std::path::Path,
     args: &ServeArgs,
+    idle_timeout: Duration,
     lang: Lang,
 ) -> Result<ReceiveOptions, Error> {
     if !dir.is_dir() {
@@ -170,6 +172,7 @@ fn upload_dir(
         max_size: args.max_size,
         overwrite: args.overwrite,
         lang,
+        whole_within: Some(idle_timeout),
     })
 }
 
@@ -253,7 +256,8 @@ fn chat_across(
 fn chat_error(e: ChatError, lang: Lang) -> Error {
     match e {
         ChatError::TurnedAway(said) => Error::Problem(Problem::TurnedAway { said }),
-        ChatError::BadReply(e) => Error::said_usage(Words(lang).bad_reply(&e)),
+        // The peer broke the framing: the command line was right (exit 1, not 2).
+        ChatError::BadReply(e) => Error::said(Words(lang).bad_reply(&e)),
         ChatError::Failed(e) => e,
     }
 }

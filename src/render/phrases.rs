@@ -17,6 +17,7 @@ pub fn error_line(error: &Error, lang: Lang) -> String {
         Error::Problem(p) => problem(p, words),
         Error::Struct(cpython) => words.struct_error(cpython),
         Error::Output(e) => words.output_failed(e),
+        Error::Io { call, source } => words.io_failed(call, source),
         Error::Said { text, .. } => text.clone(),
         Error::Trace(e) => words.trace_error(e),
         other => return format!("{}{other}", Words(Lang::En).error_label()),

@@ -7,6 +7,7 @@ pub mod live;
 pub mod poller;
 pub mod proxy;
 pub mod reasons;
+pub(crate) mod reserve;
 pub mod serve;
 pub mod signal;
 pub(crate) mod stoppable;
@@ -56,11 +57,13 @@ pub(crate) const TICK: Duration = Duration::from_millis(100);
 /// asked for (so the caller can look at the stop flag). poll() wakes at once for a
 /// connection. Accept errors — out of
 /// descriptors (EMFILE), a connection reset before accept() — are not the server's fault:
-/// they are logged at most once a second (`last_error`) and followed by a short back-off.
+/// they are logged at most once a second (`last_error`) and followed by a short back-off,
+/// unless `handled` took care of the error (true: a client was turned away with the reason).
 pub(crate) fn accept_next(
     listener: &TcpListener,
     emit: &Emitter,
     last_error: &mut Option<Instant>,
+    handled: impl FnOnce(&std::io::Error) -> bool,
 ) -> Option<(TcpStream, SocketAddr)> {
     if stoppable::wait(listener, stoppable::Want::Read, Some(TICK)) != stoppable::Waited::Ready {
         return None;
@@ -68,6 +71,7 @@ pub(crate) fn accept_next(
     match listener.accept() {
         Ok(pair) => Some(pair),
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
+        Err(e) if handled(&e) => None,
         Err(e) => {
             if let Some(note) = accept_error_note(&e, last_error) {
                 emit.emit(None, note);

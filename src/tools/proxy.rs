@@ -76,7 +76,9 @@ fn accept_loop(listener: &TcpListener, options: &ProxyOptions, emit: &Emitter) -
         let mut connection = 0u64;
         let mut last_error = None;
         while !signal::stop_requested() {
-            let Some((client, peer)) = super::accept_next(listener, emit, &mut last_error) else {
+            // A transparent proxy has no words of its own for a client it cannot accept.
+            let accepted = super::accept_next(listener, emit, &mut last_error, |_| false);
+            let Some((client, peer)) = accepted else {
                 continue;
             };
             connection += 1;

@@ -65,6 +65,9 @@ pub enum TurnAway {
     CannotWatch(String),
     /// No thread could be had for it; `retry`: the client was told to try again later.
     NoThread { error: String, retry: bool },
+    /// Out of descriptors: the process's limit (`ulimit -n`, as read then), or the whole
+    /// system's (`None`).
+    NoDescriptors { limit: Option<u64> },
 }
 
 impl TurnAway {
@@ -74,6 +77,7 @@ impl TurnAway {
             TurnAway::MaxClients(_) => "max_clients",
             TurnAway::CannotWatch(_) => "cannot_watch",
             TurnAway::NoThread { .. } => "no_thread",
+            TurnAway::NoDescriptors { .. } => "no_descriptors",
         }
     }
 }
@@ -145,6 +149,11 @@ pub enum Departure {
     NotReading {
         seconds: f64,
     },
+    /// A frame still not whole the idle timeout after its first byte: its bytes trickled in,
+    /// each in time (a slowloris).
+    FrameNotWhole {
+        seconds: f64,
+    },
     /// Ctrl-C: the server is shutting down.
     ServerStopping,
     NonBlockingFailed(String),
@@ -189,7 +198,9 @@ impl Departure {
             | Departure::CannotWatch(_)
             | Departure::NonBlockingFailed(_) => Leave::Error,
             Departure::ClosedMidFrame(_) | Departure::BadFrame(_) => Leave::ProtocolError,
-            Departure::Silent { .. } | Departure::NotReading { .. } => Leave::Idle,
+            Departure::Silent { .. }
+            | Departure::NotReading { .. }
+            | Departure::FrameNotWhole { .. } => Leave::Idle,
             Departure::ServerStopping => Leave::Shutdown,
             Departure::UploadRefused { stopping: true, .. } => Leave::Shutdown,
             Departure::UploadRefused { .. } => Leave::ProtocolError,

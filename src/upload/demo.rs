@@ -67,6 +67,7 @@ pub fn run(size: u64, progress: [&dyn Progress; 3], lang: Lang) -> Result<DemoRe
         max_size: u64::MAX,
         overwrite: false,
         lang,
+        whole_within: None,
     };
     let (sent, received) = thread::scope(|scope| -> Result<_, Error> {
         let server = thread::Builder::new().spawn_scoped(scope, || {

@@ -26,6 +26,10 @@ pub struct ReceiveOptions {
     pub overwrite: bool,
     /// The language of the reasons told to clients (a status's `error`; its `code` is fixed).
     pub lang: Lang,
+    /// The header and the trailer must each arrive whole within this (the server's idle
+    /// timeout): a client that trickles one in, a byte now and then, cannot hold its place
+    /// for ever. `None`: no limit.
+    pub whole_within: Option<Duration>,
 }
 
 /// A stored upload.
@@ -57,7 +61,7 @@ pub fn receive(
 ) -> Result<Received, NotStored> {
     let started = Instant::now();
     let lang = options.lang;
-    let header: UploadHeader = match read_json(stream) {
+    let header: UploadHeader = match read_json(&mut Within::new(stream, options.whole_within)) {
         Ok(header) => header,
         Err(e) => {
             return Err(match e.refusal(Part::Header) {
@@ -79,7 +83,7 @@ pub fn receive(
     progress.start(&header.name, header.size);
     let body = receive_body(stream, header.size, &mut part, &hasher, progress, lang)?;
     let digest = hasher.finish();
-    let claimed = read_trailer(stream, lang)?;
+    let claimed = read_trailer(stream, options.whole_within, lang)?;
     if !digest.eq_ignore_ascii_case(&claimed) {
         let mismatch = Refusal::Mismatch {
             claimed,
@@ -177,8 +181,12 @@ fn receive_body(
 }
 
 /// The client's hash of the body, from the trailer after it.
-fn read_trailer(stream: &mut (impl Read + Write), lang: Lang) -> Result<String, NotStored> {
-    let trailer: UploadTrailer = match read_json(stream) {
+fn read_trailer(
+    stream: &mut (impl Read + Write),
+    whole_within: Option<Duration>,
+    lang: Lang,
+) -> Result<String, NotStored> {
+    let trailer: UploadTrailer = match read_json(&mut Within::new(stream, whole_within)) {
         Ok(trailer) => trailer,
         Err(e) => {
             return Err(match e.refusal(Part::Trailer) {
@@ -192,6 +200,48 @@ fn read_trailer(stream: &mut (impl Read + Write), lang: Lang) -> Result<String, 
     }
     Ok(trailer.sha256)
 }
+
+/// The reads of one short message (the header, the trailer), all to be done by a deadline:
+/// each read may wait the idle timeout, but a byte now and then keeps only the reads alive,
+/// not the message.
+struct Within<'a, S> {
+    stream: &'a mut S,
+    limit: Option<Duration>,
+    started: Instant,
+}
+
+impl<'a, S> Within<'a, S> {
+    fn new(stream: &'a mut S, limit: Option<Duration>) -> Self {
+        Within {
+            stream,
+            limit,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl<S: Read> Read for Within<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.limit {
+            Some(limit) if self.started.elapsed() >= limit => {
+                Err(io::Error::new(io::ErrorKind::TimedOut, NotWhole(limit)))
+            }
+            _ => self.stream.read(buf),
+        }
+    }
+}
+
+/// A header or trailer not whole within its time limit.
+#[derive(Debug)]
+struct NotWhole(Duration);
+
+impl std::fmt::Display for NotWhole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not whole within {:?}", self.0)
+    }
+}
+
+impl std::error::Error for NotWhole {}
 
 /// Name, size and an existing file: all checked before any body byte is read.
 fn check_header(header: &UploadHeader, options: &ReceiveOptions) -> Result<(), Refusal> {
@@ -220,10 +270,16 @@ fn gone(stream: &mut impl Write, stage: Stage, e: io::Error, lang: Lang) -> NotS
     if signal::stop_requested() {
         return refuse(stream, Refusal::ShuttingDown, lang);
     }
-    let failure = if e.kind() == io::ErrorKind::TimedOut {
-        Failure::TimedOut
-    } else {
-        Failure::Io(e.to_string())
+    let not_whole = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<NotWhole>());
+    let failure = match (not_whole, e.kind()) {
+        (Some(NotWhole(limit)), _) => Failure::NotWholeWithin {
+            seconds: limit.as_secs_f64(),
+        },
+        (None, io::ErrorKind::TimedOut) => Failure::TimedOut,
+        (None, io::ErrorKind::UnexpectedEof) => Failure::Closed,
+        (None, _) => Failure::Io(e.to_string()),
     };
     NotStored {
         refusal: Refusal::ConnectionFailed { stage, failure },

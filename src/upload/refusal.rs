@@ -55,6 +55,11 @@ pub enum Failure {
     Idle { seconds: f64 },
     /// A wait ran out (the limit not known here).
     TimedOut,
+    /// The header or trailer still not whole after this long: bytes trickled in, each in
+    /// time, so no wait ran out (a slowloris).
+    NotWholeWithin { seconds: f64 },
+    /// The client closed the connection.
+    Closed,
     /// The system's words.
     Io(String),
 }

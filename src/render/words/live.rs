@@ -195,6 +195,18 @@ impl Words {
                     "连接已关闭"
                 }
             ),
+            (Lang::En, TurnAway::NoDescriptors { limit: Some(n) }) => {
+                format!("out of file descriptors (ulimit -n is {n}); try again later")
+            }
+            (Lang::En, TurnAway::NoDescriptors { limit: None }) => {
+                "the system is out of file descriptors; try again later".into()
+            }
+            (Lang::Zh, TurnAway::NoDescriptors { limit: Some(n) }) => {
+                format!("文件描述符用完了（ulimit -n 为 {n}）；请稍后再试")
+            }
+            (Lang::Zh, TurnAway::NoDescriptors { limit: None }) => {
+                "系统的文件描述符用完了；请稍后再试".into()
+            }
         }
     }
 
@@ -302,6 +314,12 @@ impl Words {
             Departure::Silent { seconds } => {
                 format!("sent nothing for {seconds} s (--idle-timeout): connection closed")
             }
+            Departure::FrameNotWhole { seconds } if zh => {
+                format!("{seconds} s 后一条消息仍未收全（--idle-timeout）：连接已关闭")
+            }
+            Departure::FrameNotWhole { seconds } => format!(
+                "a message still not whole after {seconds} s (--idle-timeout): connection closed"
+            ),
             Departure::NotReading { seconds } if zh => {
                 format!("{seconds} s 内没有取走任何回复字节（它不读）；连接已关闭")
             }

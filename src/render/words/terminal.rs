@@ -23,6 +23,15 @@ impl Words {
         }
     }
 
+    /// A system call (or a step named after one) that failed: the call and the system's
+    /// own message stay as they are, technical details quoted in either language.
+    pub fn io_failed(self, call: &str, error: &std::io::Error) -> String {
+        match self.0 {
+            Lang::En => format!("{call} failed: {error}"),
+            Lang::Zh => format!("{call} 失败：{error}"),
+        }
+    }
+
     /// Writing lab's output failed (not a closed pipe: that is no error).
     pub fn output_failed(self, error: &std::io::Error) -> String {
         match self.0 {

@@ -132,6 +132,15 @@ impl Words {
                 format!("{seconds} s 内什么也没收到（--idle-timeout）")
             }
             (_, Failure::TimedOut) => self.pick("timed out", "等待超时").into(),
+            (Lang::En, Failure::NotWholeWithin { seconds }) => {
+                format!("still not whole after {seconds} s (--idle-timeout)")
+            }
+            (Lang::Zh, Failure::NotWholeWithin { seconds }) => {
+                format!("{seconds} s 后仍未收全（--idle-timeout）")
+            }
+            (_, Failure::Closed) => self
+                .pick("the client closed the connection", "客户端关闭了连接")
+                .into(),
             (_, Failure::Io(e)) => e.clone(),
         }
     }
@@ -146,6 +155,10 @@ impl Words {
                 format!("the name is {len} bytes long; at most {MAX_NAME}")
             }
             NameProblem::TooLong { len } => format!("文件名长 {len} 字节；最多 {MAX_NAME}"),
+            NameProblem::Separator('\0') if en => {
+                format!("{name:?} holds a NUL byte, which no file name can hold")
+            }
+            NameProblem::Separator('\0') => format!("{name:?} 含有 NUL 字节，文件名里不能有它"),
             NameProblem::Separator(c) if en => {
                 format!("{name:?} holds {c:?}: a file name only, no directories")
             }
@@ -206,6 +219,9 @@ impl Words {
                 .map(|problem| self.name_problem(name, problem)),
             (Some("max_clients"), Some(n)) => {
                 Some(self.turn_away(&TurnAway::MaxClients(n as usize)))
+            }
+            (Some("no_descriptors"), limit) => {
+                Some(self.turn_away(&TurnAway::NoDescriptors { limit }))
             }
             (Some("shutting_down"), _) => Some(self.upload_refusal(&Refusal::ShuttingDown)),
             (Some("sha256_mismatch"), _) => match (sha256, &status.sha256) {
@@ -345,14 +361,22 @@ impl Words {
         let rate = mib_per_s(got.size, got.elapsed);
         let (name, size, calls) = (&got.name, got.size, got.recv_calls);
         let (least, most) = (got.smallest_recv, got.largest_recv);
+        let reads = match (self.0, calls) {
+            (Lang::En, 0) => "the body was empty".to_string(),
+            (Lang::En, 1) => format!("the body came in 1 recv() call of {most} B"),
+            (Lang::En, n) => format!("the body came in {n} recv() calls of {least}..{most} B"),
+            (Lang::Zh, 0) => "文件体为空".to_string(),
+            (Lang::Zh, 1) => format!("文件体在 1 次 recv() 中收到，{most} B"),
+            (Lang::Zh, n) => format!("文件体分 {n} 次 recv() 收到，每次 {least}..{most} B"),
+        };
         match self.0 {
             Lang::En => format!(
-                "stored {name:?}: {size} B in {secs:.2} s ({rate:.1} MiB/s), sha256 matches; the \
-                 body came in {calls} recv() calls of {least}..{most} B"
+                "stored {name:?}: {size} B in {secs:.2} s ({rate:.1} MiB/s), sha256 matches; \
+                 {reads}"
             ),
             Lang::Zh => format!(
                 "已存为 {name:?}：{size} B，用时 {secs:.2} s（{rate:.1} MiB/s），sha256 一致；\
-                 文件体分 {calls} 次 recv() 收到，每次 {least}..{most} B"
+                 {reads}"
             ),
         }
     }

@@ -17,6 +17,7 @@ use crate::render::words::Words;
 use crate::tools::live::{Emitter, LiveKind, preview};
 use crate::tools::poller::{Interest, Poller, Ready};
 use crate::tools::reasons::{Departure, TurnAway};
+use crate::tools::reserve::Reserve;
 use crate::tools::signal;
 use crate::tools::{TICK, WireMode, accept_error_note};
 
@@ -74,6 +75,7 @@ pub(super) fn event_loop(
         served: Served::default(),
         accepting_again_at: None,
         last_accept_error: None,
+        reserve: Reserve::new(listener),
     };
     let mut ready = Vec::with_capacity(BATCH);
     let mut last_sweep = Instant::now();
@@ -124,6 +126,8 @@ struct Server<'a> {
     /// accept() failed (out of descriptors, say): the listener rests until then.
     accepting_again_at: Option<Instant>,
     last_accept_error: Option<Instant>,
+    /// Out of descriptors, a waiting client is still told why.
+    reserve: Reserve,
 }
 
 /// One connected client between two of its events.
@@ -134,6 +138,9 @@ struct Client {
     outbox: Outbox,
     totals: Totals,
     last_heard: Instant,
+    /// When the frame in progress began to arrive: a frame trickled in a byte at a time
+    /// must still be whole within the idle timeout.
+    frame_since: Option<Instant>,
     /// The client is done (it closed its side, or broke the framing): nothing more is read,
     /// and it leaves with this reason once the replies already made are out.
     leaving: Option<Departure>,
@@ -148,6 +155,11 @@ impl Server<'_> {
                 Ok((stream, peer)) => self.admit(poller, stream, peer),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) => {
+                    let (options, log) = (self.options, &self.log);
+                    let told = |stream, peer, why| turn_away(options, log, stream, peer, why);
+                    if self.reserve.turn_away_one(self.listener, &e, told) {
+                        continue;
+                    }
                     if let Some(note) = accept_error_note(&e, &mut self.last_accept_error) {
                         self.log.event(None, note);
                     }
@@ -164,14 +176,7 @@ impl Server<'_> {
     fn admit(&mut self, poller: &Poller, stream: TcpStream, peer: SocketAddr) {
         if self.clients.len() >= self.options.max_clients {
             let why = TurnAway::MaxClients(self.options.max_clients);
-            // Tell the client why, in its own framing, so `lab chat` (or the notes' client)
-            // can say it; a few bytes into an empty send buffer never block.
-            let words = Words(self.options.lang).turn_away_on_wire(&why);
-            if let Ok(reason) = self.options.mode.frame(words.as_bytes()) {
-                let _ = stream.set_nonblocking(true);
-                let _ = std::io::Write::write(&mut &stream, &reason);
-            }
-            self.log.event(Some(peer), LiveKind::Refused { why });
+            turn_away(self.options, &self.log, stream, peer, why);
             return;
         }
         // A blocking socket would stall every client, so one that cannot be made
@@ -199,6 +204,7 @@ impl Server<'_> {
             outbox: Outbox::default(),
             totals: Totals::default(),
             last_heard: Instant::now(),
+            frame_since: None,
             leaving: None,
             interest: Interest::READ,
         };
@@ -269,10 +275,14 @@ impl Server<'_> {
                 if !client.outbox.is_empty() {
                     (client.outbox.stalled_since.elapsed() >= idle)
                         .then_some(Departure::NotReading { seconds })
-                } else {
+                } else if !client.interest.read {
                     // Silence counts only while the server is listening for more.
-                    (client.interest.read && client.last_heard.elapsed() >= idle)
-                        .then_some(Departure::Silent { seconds })
+                    None
+                } else if client.last_heard.elapsed() >= idle {
+                    Some(Departure::Silent { seconds })
+                } else {
+                    let trickled = client.frame_since.is_some_and(|at| at.elapsed() >= idle);
+                    trickled.then_some(Departure::FrameNotWhole { seconds })
                 }
                 .map(|why| (token, why))
             })
@@ -301,6 +311,23 @@ impl Server<'_> {
         self.served.add(totals);
         // Dropping the stream closes it, which also takes it out of the epoll set.
     }
+}
+
+/// Tell a client why it is turned away, in its own framing, so `lab chat` (or the notes'
+/// client) can say it, then close it; a few bytes into an empty send buffer never block.
+fn turn_away(
+    options: &ServeOptions,
+    log: &EventLog,
+    stream: TcpStream,
+    peer: SocketAddr,
+    why: TurnAway,
+) {
+    let words = Words(options.lang).turn_away_on_wire(&why);
+    if let Ok(reason) = options.mode.frame(words.as_bytes()) {
+        let _ = stream.set_nonblocking(true);
+        let _ = std::io::Write::write(&mut &stream, &reason);
+    }
+    log.event(Some(peer), LiveKind::Refused { why });
 }
 
 impl Client {
@@ -364,7 +391,8 @@ impl Client {
             None => answer(bytes),
             Some(reader) => {
                 reader.feed(bytes);
-                loop {
+                let frames_before = reader.frames();
+                let outcome = loop {
                     match reader.next_frame() {
                         Ok(Some(frame)) => {
                             if let Err(e) = answer(frame.payload) {
@@ -379,7 +407,14 @@ impl Client {
                             break Ok(());
                         }
                     }
-                }
+                };
+                // A frame in progress starts its clock when its first bytes arrive.
+                self.frame_since = match reader.pending_len() {
+                    0 => None,
+                    _ if reader.frames() > frames_before => Some(self.last_heard),
+                    _ => self.frame_since.or(Some(self.last_heard)),
+                };
+                outcome
             }
         };
         if !reply_buf.is_empty() {
@@ -418,8 +453,9 @@ impl Client {
             .modify(&self.stream, token, wanted)
             .map_err(|e| Departure::CannotWatch(e.to_string()))?;
         if wanted.read && !self.interest.read {
-            // Its requests waited on us, not the other way round: the idle clock restarts.
+            // Its requests waited on us, not the other way round: the idle clocks restart.
             self.last_heard = Instant::now();
+            self.frame_since = self.frame_since.map(|_| self.last_heard);
         }
         self.interest = wanted;
         Ok(())

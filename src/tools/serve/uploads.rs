@@ -4,6 +4,7 @@
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use crate::lang::Lang;
 use crate::render::words::Words;
 use crate::tools::live::{Emitter, LiveKind};
 use crate::tools::reasons::{Departure, Note, TurnAway};
+use crate::tools::reserve::Reserve;
 use crate::tools::signal;
 use crate::tools::stoppable;
 use crate::upload::receive::{ReceiveOptions, receive};
@@ -30,10 +32,15 @@ pub(super) fn accept_loop(
     let active = Arc::new(AtomicUsize::new(0));
     let finished = Mutex::new(Served::default());
     let mut last_error = None;
+    // Out of descriptors, a waiting client is still told why.
+    let mut reserve = Reserve::new(listener);
     thread::scope(|scope| {
         while !signal::stop_requested() {
-            let Some((stream, peer)) = crate::tools::accept_next(listener, emit, &mut last_error)
-            else {
+            let told = |stream, peer, why| turn_away(stream, peer, why, options.lang, emit);
+            let out_of_descriptors = |e: &io::Error| reserve.turn_away_one(listener, e, told);
+            let accepted =
+                crate::tools::accept_next(listener, emit, &mut last_error, out_of_descriptors);
+            let Some((stream, peer)) = accepted else {
                 continue;
             };
             if active.load(Ordering::SeqCst) >= options.max_clients {
@@ -41,12 +48,15 @@ pub(super) fn accept_loop(
                 turn_away(stream, peer, why, options.lang, emit);
                 continue;
             }
-            // Kept to tell the client why, should no thread take the upload.
-            let spare = stream.try_clone();
             let place = Place::take(&active);
             emit.emit(Some(peer), LiveKind::Accepted { clients: place.now });
             let finished = &finished;
+            // The stream is handed to the thread once there is one: until then it stays
+            // here, to tell the client why should no thread be had (no copy of it, which
+            // would cost a descriptor, the very thing that may be short).
+            let (hand_over, handed) = sync_channel::<TcpStream>(1);
             let spawned = thread::Builder::new().spawn_scoped(scope, move || {
+                let Ok(stream) = handed.recv() else { return };
                 let totals = serve_upload(stream, peer, upload, options.idle_timeout, emit);
                 emit.emit(Some(peer), totals.event());
                 if let Ok(mut served) = finished.lock() {
@@ -54,16 +64,18 @@ pub(super) fn accept_loop(
                 }
                 drop(place);
             });
-            if let Err(e) = spawned {
-                // The closure, its stream and its place are gone with the failed spawn: the
-                // place is free again, and the spare copy of the stream says why.
-                let why = TurnAway::NoThread {
-                    error: e.to_string(),
-                    retry: true,
-                };
-                match spare {
-                    Ok(spare) => turn_away(spare, peer, why, options.lang, emit),
-                    Err(_) => emit.emit(Some(peer), LiveKind::Refused { why }),
+            match spawned {
+                Ok(_) => {
+                    let _ = hand_over.send(stream);
+                }
+                Err(e) => {
+                    // The closure and its place are gone with the failed spawn: the place
+                    // is free again, and the stream says why.
+                    let why = TurnAway::NoThread {
+                        error: e.to_string(),
+                        retry: true,
+                    };
+                    turn_away(stream, peer, why, options.lang, emit);
                 }
             }
         }
@@ -101,6 +113,7 @@ impl Drop for Place {
 fn turn_away(stream: TcpStream, peer: SocketAddr, why: TurnAway, lang: Lang, emit: &Emitter) {
     let limit = match why {
         TurnAway::MaxClients(n) => Some(n as u64),
+        TurnAway::NoDescriptors { limit } => limit,
         _ => None,
     };
     let status = Status::refused(why.code(), Words(lang).turn_away(&why), limit);
