@@ -330,6 +330,26 @@ fn turn_away(
     log.event(Some(peer), LiveKind::Refused { why });
 }
 
+/// Answer every whole frame the reader holds. A bad frame makes the client leave: nothing
+/// after a bad header can be trusted (it leaves once the replies before it are out; the other
+/// clients go on).
+fn answer_frames(
+    reader: &mut FrameReader<LengthCodec>,
+    answer: &mut impl FnMut(&[u8]) -> Verdict,
+    leaving: &mut Option<Departure>,
+) -> Verdict {
+    loop {
+        match reader.next_frame() {
+            Ok(Some(frame)) => answer(frame.payload)?,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                *leaving = Some(Departure::BadFrame(e));
+                return Ok(());
+            }
+        }
+    }
+}
+
 impl Client {
     /// One recv(), then a reply for each whole message it completes.
     fn receive(
@@ -339,20 +359,8 @@ impl Client {
         options: &ServeOptions,
         log: &EventLog,
     ) -> Verdict {
-        let n = match (&self.stream).read(recv_buf) {
-            Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) =>
-            {
-                return Ok(());
-            }
-            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
-                return Err(Departure::PeerReset);
-            }
-            Err(e) => return Err(Departure::RecvFailed(e.to_string())),
+        let Some(n) = self.read_some(recv_buf)? else {
+            return Ok(());
         };
         self.last_heard = Instant::now();
         if n == 0 {
@@ -392,22 +400,7 @@ impl Client {
             Some(reader) => {
                 reader.feed(bytes);
                 let frames_before = reader.frames();
-                let outcome = loop {
-                    match reader.next_frame() {
-                        Ok(Some(frame)) => {
-                            if let Err(e) = answer(frame.payload) {
-                                break Err(e);
-                            }
-                        }
-                        Ok(None) => break Ok(()),
-                        // Nothing after a bad header can be trusted: this client is done
-                        // (once the replies before it are out), the others go on.
-                        Err(e) => {
-                            self.leaving = Some(Departure::BadFrame(e));
-                            break Ok(());
-                        }
-                    }
-                };
+                let outcome = answer_frames(reader, &mut answer, &mut self.leaving);
                 // A frame in progress starts its clock when its first bytes arrive.
                 self.frame_since = match reader.pending_len() {
                     0 => None,
@@ -426,6 +419,23 @@ impl Client {
             }
         }
         outcome
+    }
+
+    /// One recv() into `buf`: `None` when nothing is there yet (or a signal came first).
+    fn read_some(&self, buf: &mut [u8]) -> Result<Option<usize>, Departure> {
+        match (&self.stream).read(buf) {
+            Ok(n) => Ok(Some(n)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => Err(Departure::PeerReset),
+            Err(e) => Err(Departure::RecvFailed(e.to_string())),
+        }
     }
 
     /// A client that is done leaves once nothing waits to be sent.
