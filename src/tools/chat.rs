@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::WireMode;
 use crate::error::Error;
-use crate::framing::{FrameError, FrameReader};
+use crate::framing::{FrameError, FrameReader, LengthCodec};
 use crate::tools::live::{Emitter, LiveKind};
 use crate::tools::reasons::{Departure, Note};
 
@@ -216,7 +216,7 @@ fn wait_for_either(input: &impl AsFd, server: &TcpStream) -> Result<(bool, bool)
 
 /// Reads replies: raw recv() calls, or whole frames.
 struct Replies {
-    reader: Option<FrameReader<crate::framing::LengthCodec>>,
+    reader: Option<FrameReader<LengthCodec>>,
     /// What the server sent unasked, to quote if it then closes (at most [`MAX_HEARD`]).
     heard: Vec<u8>,
 }
@@ -365,27 +365,26 @@ impl Replies {
                         got = expected - 1;
                     }
                 }
-                Some(reader) => {
-                    reader.feed(&buf[..n]);
-                    loop {
-                        match reader.next_frame() {
-                            Ok(Some(frame)) => {
-                                got += 1;
-                                emit.emit(
-                                    peer,
-                                    LiveKind::Message {
-                                        len: frame.payload.len(),
-                                        bytes: frame.payload.to_vec(),
-                                    },
-                                );
-                            }
-                            Ok(None) => break,
-                            Err(e) => return Err(ChatError::BadReply(e)),
-                        }
-                    }
-                }
+                Some(reader) => got += framed_replies(reader, &buf[..n], emit, peer)?,
             }
         }
         Ok(true)
     }
+}
+
+/// Feed a recv()'s bytes to the reader and show each whole reply; how many there were.
+fn framed_replies(
+    reader: &mut FrameReader<LengthCodec>,
+    bytes: &[u8],
+    emit: &Emitter,
+    peer: Option<SocketAddr>,
+) -> Result<usize, ChatError> {
+    reader.feed(bytes);
+    let mut replies = 0;
+    while let Some(frame) = reader.next_frame().map_err(ChatError::BadReply)? {
+        replies += 1;
+        let (len, bytes) = (frame.payload.len(), frame.payload.to_vec());
+        emit.emit(peer, LiveKind::Message { len, bytes });
+    }
+    Ok(replies)
 }
