@@ -757,3 +757,47 @@ fn a_proxy_port_in_use_is_one_clear_error() {
         "{err}"
     );
 }
+
+/// `lab serve | less` with the pager scrolled back: the pipe fills and the log cannot be
+/// written. Ctrl-C must still stop lab (its lines were for a reader who is not reading).
+#[test]
+fn ctrl_c_stops_a_server_whose_output_nobody_reads() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut output = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut output, &mut first).unwrap();
+    let listening: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let addr: SocketAddr = listening["addr"].as_str().unwrap().parse().unwrap();
+    // From here on nobody reads: a few thousand logged exchanges fill the pipe many times.
+    let mut client = connect(addr);
+    let message = [b'x'; 200];
+    let mut reply = [0u8; 200];
+    for _ in 0..3000 {
+        client.write_all(&message).unwrap();
+        client.read_exact(&mut reply).unwrap();
+    }
+    // SAFETY: a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let stopped = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            break None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(output);
+    assert!(
+        stopped.is_some(),
+        "lab serve did not stop on Ctrl-C while its output was full"
+    );
+}

@@ -11,6 +11,7 @@ use std::time::Duration;
 use std::net::SocketAddr;
 
 use super::Presentation;
+use super::patient_output::PatientOutput;
 use crate::analysis::link::link_facts;
 use crate::analysis::segments::every_byte_delivered;
 use crate::cli::{ChatArgs, ModeArg, ProxyArgs, ServeArgs, WireArgs};
@@ -24,8 +25,8 @@ use crate::render::words::Words;
 use crate::tools::chat::ChatError;
 use crate::tools::live::{Emitter, LiveEvent, LiveKind};
 use crate::tools::reasons::Note;
-use crate::tools::signal;
 use crate::tools::{WireMode, chat, chat_across, proxy, serve};
+use crate::tools::{signal, stoppable};
 use crate::transcript::Transcript;
 use crate::upload::receive::ReceiveOptions;
 
@@ -68,6 +69,7 @@ fn stream<T: Send>(
     let (sender, receiver) = sync_channel::<LiveEvent>(QUEUE);
     let (json, width, lang) = (present.json, present.width, present.lang);
     let prompts = !json && io::stdin().is_terminal() && io::stdout().is_terminal();
+    let out = &mut PatientOutput::new(out);
     thread::scope(|scope| {
         // No thread for the tool (out of threads at start-up) is an error, not a panic.
         let worker = thread::Builder::new()
@@ -111,6 +113,8 @@ fn stream<T: Send>(
             ))
         });
         match failed {
+            // Stopped while nobody read the output: the stop is the story, not the output.
+            Some(e) if stoppable::is_stopping(&e) => Err(Error::Interrupted),
             Some(e) => Err(Error::Output(e)),
             None => result,
         }

@@ -14,6 +14,7 @@ mod demos;
 mod exchange;
 mod live;
 mod man;
+mod patient_output;
 mod pictures;
 mod present;
 pub mod structs;

@@ -1,0 +1,82 @@
+//! The live log's output, given up on when a stop comes while nobody reads it: `lab serve |
+//! less` with the pager scrolled back fills the pipe, and Ctrl-C must not wait for a reader
+//! who is not reading.
+
+use std::io::{self, Write};
+use std::os::fd::AsRawFd;
+use std::time::Duration;
+
+use crate::tools::signal;
+use crate::tools::stoppable;
+
+/// How long output that stopped moving may keep a stop waiting: the last lines and the
+/// totals still go out to a reader that is only slow.
+const GRACE: Duration = Duration::from_millis(60);
+
+/// Writes to `out`, which goes to standard output, each time once standard output can take
+/// a line (a pipe with a free page takes any line up to 4 KiB without blocking). Before a stop
+/// that wait has no limit; once a stop is asked for, a wait longer than [`GRACE`] fails the
+/// write with [`stoppable::stopping`].
+pub struct PatientOutput<'a> {
+    out: &'a mut dyn Write,
+}
+
+impl<'a> PatientOutput<'a> {
+    pub fn new(out: &'a mut dyn Write) -> Self {
+        PatientOutput { out }
+    }
+}
+
+impl Write for PatientOutput<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        until_writable()?;
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        until_writable()?;
+        self.out.flush()
+    }
+}
+
+/// Wait until standard output can be written, or fail once a stop has waited [`GRACE`].
+fn until_writable() -> io::Result<()> {
+    let stdout = io::stdout().as_raw_fd();
+    loop {
+        let stopping = signal::stop_requested();
+        let stop_fd = match stopping {
+            // Once asked, the stop descriptor stays readable: leave it out, wait the grace.
+            true => -1,
+            false => signal::stop_fd().map_or(-1, |fd| fd.as_raw_fd()),
+        };
+        let millis = match (stopping, stop_fd) {
+            (true, _) => GRACE.as_millis() as i32,
+            // Without a stop descriptor the flag is looked at every tenth of a second.
+            (false, -1) => 100,
+            (false, _) => -1,
+        };
+        let mut fds = [
+            libc::pollfd {
+                fd: stdout,
+                events: libc::POLLOUT,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: stop_fd,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: two valid pollfds for the duration of the call; a negative fd is ignored.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, millis) };
+        if n < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return Ok(()); // poll() itself failed: let the write meet the trouble
+        }
+        if fds[0].revents != 0 {
+            return Ok(());
+        }
+        if stopping && n == 0 {
+            return Err(stoppable::stopping());
+        }
+    }
+}
