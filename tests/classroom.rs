@@ -88,6 +88,21 @@ fn run_shows_the_demo_after_the_text() {
 }
 
 #[test]
+fn the_struct_lesson_runs_its_command() {
+    // The teacher's flags go with the demo; after `lab struct pack i 5` they must not be
+    // taken for more values to pack.
+    for lang in ["en", "zh"] {
+        let out = lab(&["lesson", "struct", "--lang", lang, "--run"]);
+        assert!(out.status.success(), "{lang}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains(r"b'\x05\x00\x00\x00'"),
+            "{lang}: {}",
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
 fn an_unknown_lesson_names_the_ones_there_are() {
     let out = lab(&["lesson", "nope"]);
     assert_eq!(out.status.code(), Some(2));
