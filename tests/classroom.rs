@@ -242,3 +242,24 @@ fn the_list_names_each_lesson_by_its_own_heading_in_the_language_asked() {
         assert!(shown.contains(two_terminals), "{shown}");
     }
 }
+
+#[test]
+fn a_chinese_lesson_title_says_each_term_once() {
+    // `粘包：……（粘包 / 半包）` reads as a stutter on the projected list.
+    let list: Value =
+        serde_json::from_str(&stdout(&lab(&["lessons", "--json", "--lang", "zh"]))).unwrap();
+    for lesson in list.as_array().unwrap() {
+        let title = lesson["title"].as_str().unwrap();
+        for term in [
+            "粘包",
+            "半包",
+            "半连接池",
+            "通信循环",
+            "链接循环",
+            "报头",
+            "大文件上传",
+        ] {
+            assert!(title.matches(term).count() <= 1, "{term} twice: {title}");
+        }
+    }
+}
