@@ -70,6 +70,14 @@ pub enum Problem {
     WireAcrossLink,
     /// udp-demo's `--wire`, or its `--pcap` on loopback: they capture one TCP connection.
     NoStreamToCapture { flag: &'static str },
+    /// `--svg`, `--html`, `--pcap` (`flag`): `path` names a directory, not a file.
+    NotAFileName { flag: String, path: String },
+    /// `--svg`, `--html`, `--pcap` (`flag`): the directory `dir` of `path` does not exist.
+    NoSuchDirectory {
+        flag: String,
+        path: String,
+        dir: String,
+    },
     /// `--step`/`--slow` (`flag`) or `--wire` with `--trials`: they show one run.
     OneRunOnly { flag: &'static str },
     /// `--send-gap` so long that sending the messages would outlast `max_s` seconds.
@@ -142,6 +150,8 @@ impl Problem {
             | Problem::DemoDoesNotParse { .. }
             | Problem::WireAcrossLink
             | Problem::NoStreamToCapture { .. }
+            | Problem::NotAFileName { .. }
+            | Problem::NoSuchDirectory { .. }
             | Problem::OneRunOnly { .. }
             | Problem::SendingTooLong { .. }
             | Problem::FramingMismatch { .. }

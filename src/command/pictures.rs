@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::Summary;
 use crate::cli::ExchangeArgs;
-use crate::error::Error;
+use crate::error::{Error, Problem};
 use crate::lang::Lang;
 use crate::lesson::stall_demo::{Sending, StallRun, Variant};
 use crate::lesson::{ExchangeRun, Transport};
@@ -228,18 +228,19 @@ fn stall_label(number: usize, of: usize, v: Variant) -> String {
 
 /// A file can be made at `path`: it names a file (not a directory) in a directory that exists.
 fn check_writable_name(flag: &str, path: &Path) -> Result<(), Error> {
-    let shown = path.display();
+    let (flag, shown) = (flag.to_string(), path.display().to_string());
     if path.file_name().is_none() || path.is_dir() {
-        return Err(Error::Usage(format!(
-            "{flag} {shown}: give a file name, not a directory"
-        )));
+        return Err(Problem::NotAFileName { flag, path: shown }.into());
     }
     let dir = directory_of(path);
     if !dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "{flag} {shown}: the directory {} does not exist",
-            dir.display()
-        )));
+        let dir = dir.display().to_string();
+        return Err(Problem::NoSuchDirectory {
+            flag,
+            path: shown,
+            dir,
+        }
+        .into());
     }
     Ok(())
 }

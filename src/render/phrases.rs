@@ -42,6 +42,8 @@ pub fn problem(problem: &Problem, words: Words) -> String {
         Problem::DemoDoesNotParse { error } => words.demo_does_not_parse(error),
         Problem::WireAcrossLink => words.wire_across_link().into(),
         Problem::NoStreamToCapture { flag } => words.no_stream_to_capture(flag),
+        Problem::NotAFileName { flag, path } => words.not_a_file_name(flag, path),
+        Problem::NoSuchDirectory { flag, path, dir } => words.no_such_directory(flag, path, dir),
         Problem::OneRunOnly { flag } => words.one_run_only(flag),
         Problem::SendingTooLong {
             gap_ms,

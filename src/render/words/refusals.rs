@@ -17,6 +17,22 @@ impl Words {
         )
     }
 
+    /// `--svg DIR/`: a picture needs a file name.
+    pub fn not_a_file_name(self, flag: &str, path: &str) -> String {
+        match self.0 {
+            Lang::En => format!("{flag} {path}: give a file name, not a directory"),
+            Lang::Zh => format!("{flag} {path}：要给一个文件名，而不是目录"),
+        }
+    }
+
+    /// `--svg no/such/dir/x.svg`: refused before the lesson runs.
+    pub fn no_such_directory(self, flag: &str, path: &str, dir: &str) -> String {
+        match self.0 {
+            Lang::En => format!("{flag} {path}: the directory {dir} does not exist"),
+            Lang::Zh => format!("{flag} {path}：目录 {dir} 不存在"),
+        }
+    }
+
     /// udp-demo's `--wire`, or its `--pcap` on loopback.
     pub fn no_stream_to_capture(self, flag: &str) -> String {
         match (self.0, flag) {
