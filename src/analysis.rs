@@ -457,7 +457,15 @@ fn stream_verdict(j: &Judged<'_>, suggest_more: bool) -> Verdict {
         };
     }
     if arrival.messages == 1 && r.split_messages > 0 {
-        return Verdict::OneMessageSplit { arrival };
+        // recv(N) returns at most N bytes: when the pieces are no more than that demands, the
+        // size cut the message, not its arrival.
+        let fewest = r.bytes.div_ceil(j.recv_size.max(1) as u64);
+        let cut_by = (r.recvs as u64 == fewest).then_some(j.recv_size);
+        return Verdict::OneMessageSplit {
+            arrival,
+            cut_by,
+            len: r.bytes,
+        };
     }
     if arrival.messages == 1 {
         return Verdict::OneMessage {

@@ -11,41 +11,50 @@ use crate::render::ColorChoice;
 use crate::render::human_bytes;
 use crate::tools::Reply;
 
+/// The heading the global options stand under in every command's help, after the command's
+/// own options.
+const GLOBAL: &str = "Global options";
+
 /// See why TCP is a byte stream, not a message stream: real sockets on loopback, every send()
 /// and recv() recorded and shown side by side.
 #[derive(Debug, Parser)]
-#[command(name = "lab", version, arg_required_else_help = true)]
+#[command(
+    name = "lab",
+    version,
+    arg_required_else_help = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// When to colour the output (auto: only on a terminal, and not when NO_COLOR is set).
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true, help_heading = GLOBAL)]
     pub color: ColorArg,
 
     /// Print JSON Lines instead of the view: one object per event, then a summary.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
 
     /// Show a demo one event (or row) at a time, waiting for Enter: a teacher narrating.
-    #[arg(long, global = true, conflicts_with = "slow")]
+    #[arg(long, global = true, help_heading = GLOBAL, conflicts_with = "slow")]
     pub step: bool,
 
     /// Show a demo one event (or row) at a time, this many milliseconds apart.
-    #[arg(long, global = true, value_name = "MS",
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "MS",
           value_parser = clap::value_parser!(u64).range(1..=MAX_DELAY_MS))]
     pub slow: Option<u64>,
 
     /// Fit the output to N columns [default: COLUMNS, else the terminal's width up to 100,
     /// else 80].
-    #[arg(long, global = true, value_name = "N",
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "N",
           value_parser = clap::value_parser!(u16).range(MIN_WIDTH as i64..=1000))]
     pub width: Option<u16>,
 
     /// Do not page long texts (`lab lesson` uses less on a terminal, as git does).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub no_pager: bool,
 
     /// The language of every view and text: en or zh [default: from LC_ALL, LC_MESSAGES or
     /// LANG — zh for a Chinese locale, else en]. JSON keeps its fields and codes.
-    #[arg(long, global = true, value_enum, value_name = "LANG")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "LANG")]
     pub lang: Option<LangArg>,
 
     #[command(subcommand)]

@@ -88,6 +88,21 @@ fn run_shows_the_demo_after_the_text() {
 }
 
 #[test]
+fn the_struct_lesson_runs_its_command() {
+    // The teacher's flags go with the demo; after `lab struct pack i 5` they must not be
+    // taken for more values to pack.
+    for lang in ["en", "zh"] {
+        let out = lab(&["lesson", "struct", "--lang", lang, "--run"]);
+        assert!(out.status.success(), "{lang}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains(r"b'\x05\x00\x00\x00'"),
+            "{lang}: {}",
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
 fn an_unknown_lesson_names_the_ones_there_are() {
     let out = lab(&["lesson", "nope"]);
     assert_eq!(out.status.code(), Some(2));
@@ -225,5 +240,26 @@ fn the_list_names_each_lesson_by_its_own_heading_in_the_language_asked() {
             _ => "lab serve   # 再在另一个终端里：lab chat",
         };
         assert!(shown.contains(two_terminals), "{shown}");
+    }
+}
+
+#[test]
+fn a_chinese_lesson_title_says_each_term_once() {
+    // `粘包：……（粘包 / 半包）` reads as a stutter on the projected list.
+    let list: Value =
+        serde_json::from_str(&stdout(&lab(&["lessons", "--json", "--lang", "zh"]))).unwrap();
+    for lesson in list.as_array().unwrap() {
+        let title = lesson["title"].as_str().unwrap();
+        for term in [
+            "粘包",
+            "半包",
+            "半连接池",
+            "通信循环",
+            "链接循环",
+            "报头",
+            "大文件上传",
+        ] {
+            assert!(title.matches(term).count() <= 1, "{term} twice: {title}");
+        }
     }
 }

@@ -236,3 +236,60 @@ fn every_line_fits_the_width_asked_for() {
             .collect()
     }
 }
+
+#[test]
+fn a_demo_help_lists_its_own_options_before_the_global_ones() {
+    // A newcomer reading `lab sticky-demo --help` looks for the lesson's knobs: they must not
+    // be shuffled in among --color, --json and --lang.
+    for flag in ["-h", "--help"] {
+        let help = stdout(&lab(&["sticky-demo", flag]));
+        let at = |option: &str| {
+            help.find(&format!("  {option}"))
+                .unwrap_or_else(|| panic!("{option} missing:\n{help}"))
+        };
+        let heading = help
+            .find("Global options:")
+            .expect("a heading for the global options");
+        for own in [
+            "--message",
+            "--recv-size",
+            "--reader-delay",
+            "--net",
+            "--pcap",
+        ] {
+            assert!(at(own) < heading, "{own} after the global options:\n{help}");
+        }
+        for global in ["--color", "--json", "--step", "--width", "--lang"] {
+            assert!(
+                at(global) > heading,
+                "{global} among the demo's options:\n{help}"
+            );
+        }
+    }
+}
+
+#[test]
+fn help_fits_the_terminal() {
+    // Help lines the terminal wraps at its edge land under the option names; clap wraps
+    // them itself, to the terminal's width, at most 100 columns (as lab's views).
+    for (columns, args) in [
+        ("80", &["sticky-demo", "--help"][..]),
+        ("60", &["sticky-demo", "-h"]),
+        ("80", &["--help"]),
+        ("200", &["framed-demo", "--help"]),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_lab"))
+            .args(args)
+            .env("COLUMNS", columns)
+            .output()
+            .unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        let widest = columns.parse::<usize>().unwrap().min(100);
+        for line in help.lines() {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= widest,
+                "COLUMNS={columns} {args:?}: {line:?}"
+            );
+        }
+    }
+}

@@ -41,6 +41,38 @@ fn small_recv_size_splits_messages_over_more_recvs_than_sends() {
 }
 
 #[test]
+fn one_message_cut_by_a_small_recv_blames_the_recv_size_not_the_segments() {
+    // One 13-byte message in one segment, read with recv(4): the verdict must not say the
+    // bytes came a few segments at a time — the wire line above it says one segment.
+    for lang in ["en", "zh"] {
+        let args = [
+            "sticky-demo",
+            "--recv-size",
+            "4",
+            "--message",
+            "welcome world",
+            "--lang",
+            lang,
+        ];
+        let s = summary(&args);
+        assert_eq!(
+            (s["recvs"].as_u64(), s["data_segments_out"].as_u64()),
+            (Some(4), Some(1))
+        );
+        let verdict = s["verdict"].as_str().unwrap();
+        assert_eq!(s["verdict_code"], "one_message_split");
+        let (cut, not_timing) = match lang {
+            "en" => ("recv(4) returns at most 4 bytes", "segments at a time"),
+            _ => ("recv(4) 一次最多返回 4 个字节", "分几批"),
+        };
+        assert!(verdict.contains(cut), "{verdict}");
+        assert!(!verdict.contains(not_timing), "{verdict}");
+        let view = stdout(&lab(&args));
+        assert!(view.contains(cut.split(' ').next().unwrap()), "{view}");
+    }
+}
+
+#[test]
 fn json_events_carry_seq_side_op_and_recvs_name_their_messages() {
     let lines = json_lines(&["sticky-demo"]);
     let (summary, events) = lines.split_last().unwrap();

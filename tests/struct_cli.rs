@@ -163,3 +163,31 @@ fn global_options_after_the_values_still_apply() {
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["hex"], "fffb");
 }
+
+#[test]
+fn a_figure_keeps_its_unit_when_the_line_wraps() {
+    // `· 4` at the end of one line and `bytes` alone at the start of the next reads as two
+    // things; whatever the width, the size stays with its unit.
+    for width in 60..=100 {
+        let width = width.to_string();
+        for lang in ["en", "zh"] {
+            for format in ["i", "@ci"] {
+                let mut args = vec!["struct", "pack", format];
+                args.extend(if format == "i" {
+                    &["5"][..]
+                } else {
+                    &["a", "5"]
+                });
+                args.extend(["--width", &width, "--lang", lang]);
+                let out = stdout(&lab(&args));
+                let lines: Vec<&str> = out.lines().collect();
+                for pair in lines.windows(2) {
+                    let unit = pair[1].trim_start();
+                    let cut = pair[0].ends_with(|c: char| c.is_ascii_digit())
+                        && ["bytes", "字节"].iter().any(|u| unit.starts_with(u));
+                    assert!(!cut, "{args:?}: a figure cut from its unit:\n{out}");
+                }
+            }
+        }
+    }
+}

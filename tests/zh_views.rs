@@ -98,6 +98,9 @@ const CHINESE_ERRORS: &[&[&str]] = &[
     // The exchange demos' refusals of flags, and a datagram too large to send.
     &["sticky-demo", "--wire", "--net"],
     &["udp-demo", "--pcap", "x.pcapng"],
+    // A picture file lab cannot make: refused before the run.
+    &["sticky-demo", "--svg", "/no/such/dir/x.svg"],
+    &["framed-demo", "--html", "/"],
     &["udp-demo", "--wire"],
     &["sticky-demo", "--wire", "--trials", "2"],
     &["sticky-demo", "--step", "--trials", "2"],

@@ -136,8 +136,14 @@ pub enum Verdict {
         received: u64,
         sent: u64,
     },
-    /// A single message came in pieces (半包).
-    OneMessageSplit { arrival: Arrival },
+    /// A single message came in pieces (半包). `cut_by`: the recv size, when it alone
+    /// accounts for the pieces (as few recv() calls as a message of `len` bytes needs at that
+    /// size); `None`: the bytes arrived a few at a time.
+    OneMessageSplit {
+        arrival: Arrival,
+        cut_by: Option<usize>,
+        len: u64,
+    },
     /// A single message: nothing to merge. `suggest_more`: say how to send several.
     OneMessage {
         arrival: Arrival,
@@ -375,7 +381,11 @@ pub(crate) mod samples {
                 received: 12,
                 sent: 20,
             },
-            Verdict::OneMessageSplit { arrival },
+            Verdict::OneMessageSplit {
+                arrival,
+                cut_by: None,
+                len: 20,
+            },
             Verdict::OneMessage {
                 arrival,
                 suggest_more: true,

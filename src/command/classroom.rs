@@ -72,11 +72,12 @@ pub(super) fn show_lesson(
     };
     out.write_all(render::lessons_view::demo_banner(demo).as_bytes())
         .map_err(Error::Output)?;
-    let mut argv = vec!["lab"];
-    argv.extend(demo.iter().copied());
     // The teacher's global flags (language, pacing, colour, width) apply to the demo too.
+    // They go before the subcommand: after `struct pack i 5` they would be values to pack.
     let flags = global_flags(present);
+    let mut argv = vec!["lab"];
     argv.extend(flags.iter().map(String::as_str));
+    argv.extend(demo.iter().copied());
     Cli::try_parse_from(argv).map(Some).map_err(|e| {
         Error::Problem(Problem::DemoDoesNotParse {
             error: e.to_string(),

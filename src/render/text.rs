@@ -350,7 +350,8 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
 
 /// Wrap a styled line to `width` columns: breaks at spaces, and between Chinese characters
 /// (Unicode's line-break rules, which also keep `，` and `。` off the start of a line), never
-/// inside a flag like `--reader-delay` or a word; a word longer than a line is cut. Lines
+/// inside a flag like `--reader-delay` or a word, nor between a figure and its unit
+/// (`88.0 ms`, `4 字节`); a word longer than a line is cut. Lines
 /// after the first are `hang` columns narrower (the caller indents them).
 pub fn wrap_line(line: &Line, width: usize, hang: usize) -> Vec<Line> {
     use textwrap::WordSeparator;
@@ -366,8 +367,11 @@ pub fn wrap_line(line: &Line, width: usize, hang: usize) -> Vec<Line> {
     let mut words: Vec<Word<'_>> = Vec::new();
     for word in WordSeparator::UnicodeBreakProperties.find_words(&plain) {
         let joins_previous = words.last().is_some_and(|last| {
-            last.whitespace.is_empty() && !last.word.chars().last().is_some_and(is_wide)
-        }) && !word.word.chars().next().is_some_and(is_wide);
+            let unbroken = last.whitespace.is_empty()
+                && !last.word.chars().last().is_some_and(is_wide)
+                && !word.word.chars().next().is_some_and(is_wide);
+            unbroken || measures(last.word, last.whitespace, word.word)
+        });
         if joins_previous {
             let last = words.pop().expect("checked above");
             let start = offset_in(&plain, last.word);
@@ -389,6 +393,20 @@ pub fn wrap_line(line: &Line, width: usize, hang: usize) -> Vec<Line> {
             Some(slice_line(line, start, end))
         })
         .collect()
+}
+
+/// Units a figure is written with: `88.0 ms`, `4 bytes`, `8 MiB`.
+const UNITS: &[&str] = &[
+    "B", "KiB", "MiB", "GiB", "TiB", "byte", "bytes", "ms", "µs", "s", "%",
+];
+
+/// Whether `word` is the unit (or the Chinese measure word, `4 字节`, `3 次`) of the number
+/// before it: the two stay on one line, so no line starts with a unit cut from its figure.
+fn measures(number: &str, space: &str, word: &str) -> bool {
+    let unit = word.trim_end_matches([',', '.', ';', ':', ')']);
+    space == " "
+        && number.ends_with(|c: char| c.is_ascii_digit())
+        && (UNITS.contains(&unit) || word.starts_with(is_wide))
 }
 
 /// A double-width (Chinese, Japanese, Korean) character: a line may break beside it.

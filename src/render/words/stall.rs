@@ -123,8 +123,8 @@ impl Words {
             "the body waits for the ACK of its header (Nagle's algorithm: a small segment \
              waits while an earlier one is unacknowledged), and the receiver holds that ACK \
              back, up to 40 ms, hoping to send it with a reply — which needs the body first \
-             (delayed ACK). Once each way makes a round trip of two such waits. Run it with \
-             --net delay=5ms to see every wait, packet by packet.",
+             (delayed ACK). That happens once each way, so a round trip holds two such waits. \
+             Run it with --net delay=5ms to see every wait, packet by packet.",
             "正文要等报头的 ACK（Nagle 算法：前面的小报文段还没被确认时，新的小报文段先等着），\
              而接收方把这个 ACK 扣住最多 40 ms，想和回复一起发 —— 可回复要先收到正文才有\
              （延迟确认）。两个方向各来一次，一次往返就有两次这样的等待。用 --net delay=5ms \

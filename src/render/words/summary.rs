@@ -235,12 +235,30 @@ impl Words {
                     )
                 }
             }
-            Verdict::OneMessageSplit { arrival } if zh => format!(
+            Verdict::OneMessageSplit {
+                arrival,
+                cut_by: Some(size),
+                len,
+            } if zh => format!(
+                "{}：这一条消息被拆成了几块（半包）—— recv({size}) 一次最多返回 {size} 个字节，\
+                 而这条消息有 {len} 个字节。",
+                self.arrived(*arrival)
+            ),
+            Verdict::OneMessageSplit {
+                arrival,
+                cut_by: Some(size),
+                len,
+            } => format!(
+                "{}: the one message came in pieces (半包) — recv({size}) returns at most {size} \
+                 bytes, and the message is {len} bytes long.",
+                self.arrived(*arrival)
+            ),
+            Verdict::OneMessageSplit { arrival, .. } if zh => format!(
                 "{}：这一条消息被拆成了几块（半包）—— recv() 返回的是到目前为止已到达的字节，\
                  而这些字节是分几批、每批几个报文段到达的。",
                 self.arrived(*arrival)
             ),
-            Verdict::OneMessageSplit { arrival } => format!(
+            Verdict::OneMessageSplit { arrival, .. } => format!(
                 "{}: the one message came in pieces (半包) — recv() returns what has arrived \
                  so far, and the bytes arrived a few segments at a time.",
                 self.arrived(*arrival)
