@@ -53,6 +53,9 @@ pub enum Problem {
     /// `lab chat`: the server closed before this client sent a line, saying `said` (which
     /// may be nothing).
     TurnedAway { said: String },
+    /// `lab lesson NAME --run` for a lesson whose programs (in `dir`, relative to the source
+    /// folder) are neither here nor in the folder lab was built from.
+    LessonProgramsMissing { dir: &'static str },
     /// `lab upload-demo --size` larger than the disk can hold twice.
     NotEnoughSpace {
         dir: PathBuf,
@@ -188,6 +191,7 @@ impl Problem {
             | Problem::NothingCaptured { .. } => EXIT_USAGE,
             Problem::AddressInUse { .. }
             | Problem::TurnedAway { .. }
+            | Problem::LessonProgramsMissing { .. }
             | Problem::NotEnoughSpace { .. } => EXIT_FAILURE,
         }
     }

@@ -263,3 +263,36 @@ fn a_chinese_lesson_title_says_each_term_once() {
         }
     }
 }
+
+/// A student who installed lab runs the trace lesson from their home folder: its programs
+/// are found in the folder lab was built from, and both run to the end.
+#[test]
+fn the_trace_lesson_runs_its_programs_from_any_folder() {
+    if common::traced::python().is_none() {
+        return;
+    }
+    let elsewhere = common::Scratch::new("trace-lesson-elsewhere");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args([
+            "lesson",
+            "trace-your-code",
+            "--run",
+            "--no-pager",
+            "--width",
+            "100",
+        ])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains("a failure") && !text.contains("not started"),
+        "{text}"
+    );
+    assert!(text.contains("hellobyebyeagain,bye"), "{text}");
+}

@@ -3,6 +3,7 @@
 //! the dispatcher.
 
 use std::io::Write;
+use std::path::Path;
 
 use clap::Parser;
 
@@ -75,14 +76,44 @@ pub(super) fn show_lesson(
     // The teacher's global flags (language, pacing, colour, width) apply to the demo too.
     // They go before the subcommand: after `struct pack i 5` they would be values to pack.
     let flags = global_flags(present);
+    let demo = with_lesson_programs(demo)?;
     let mut argv = vec!["lab"];
     argv.extend(flags.iter().map(String::as_str));
-    argv.extend(demo.iter().copied());
+    argv.extend(demo.iter().map(String::as_str));
     Cli::try_parse_from(argv).map(Some).map_err(|e| {
         Error::Problem(Problem::DemoDoesNotParse {
             error: e.to_string(),
         })
     })
+}
+
+/// Where a lesson's own programs live, relative to lab's source folder.
+const LESSON_PROGRAMS: &str = "lessons/trace/";
+
+/// The demo's arguments, its programs found: in `lessons/trace/` here (the source folder, as
+/// the lesson text says), else in the folder lab was built from (`make install` keeps
+/// that path), quoted for the shell that starts them.
+fn with_lesson_programs(demo: &[&str]) -> Result<Vec<String>, Error> {
+    let as_given = || demo.iter().map(|a| a.to_string()).collect();
+    if !demo.iter().any(|a| a.contains(LESSON_PROGRAMS)) || Path::new(LESSON_PROGRAMS).is_dir() {
+        return Ok(as_given());
+    }
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join(LESSON_PROGRAMS);
+    let Some(dir) = built_from.to_str().filter(|_| built_from.is_dir()) else {
+        return Err(Problem::LessonProgramsMissing {
+            dir: LESSON_PROGRAMS,
+        }
+        .into());
+    };
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-".contains(c);
+    let quoted = match dir.chars().all(plain) {
+        true => format!("{}/", dir.trim_end_matches('/')),
+        false => format!("'{}/'", dir.trim_end_matches('/').replace('\'', r"'\''")),
+    };
+    Ok(demo
+        .iter()
+        .map(|a| a.replace(LESSON_PROGRAMS, &quoted))
+        .collect())
 }
 
 /// The lesson's Markdown in the chosen language, answers left out if asked, rendered.

@@ -41,6 +41,7 @@ pub fn problem(problem: &Problem, words: Words) -> String {
         Problem::NotHex { character, at } => words.not_hex(*character, *at),
         Problem::OddHexDigits { count } => words.odd_hex_digits(*count),
         Problem::DemoDoesNotParse { error } => words.demo_does_not_parse(error),
+        Problem::LessonProgramsMissing { dir } => words.lesson_programs_missing(dir),
         Problem::WireAcrossLink => words.wire_across_link().into(),
         Problem::NoStreamToCapture { flag } => words.no_stream_to_capture(flag),
         Problem::OneRunOnly { flag } => words.one_run_only(flag),

@@ -170,6 +170,19 @@ impl Words {
         }
     }
 
+    /// A lesson's own programs are not where `--run` looks for them.
+    pub fn lesson_programs_missing(self, dir: &str) -> String {
+        match self.0 {
+            Lang::En => format!(
+                "this lesson runs the programs in {dir}, which is not here: run it from lab's \
+                 source folder (where README.md is)"
+            ),
+            Lang::Zh => format!(
+                "这一课要运行 {dir} 里的程序，这里没有：请在 lab 的源码目录（README.md 所在的目录）里运行"
+            ),
+        }
+    }
+
     /// `--step`'s prompt: single keys on a terminal (`keys`), lines from a pipe.
     pub fn step_prompt(self, keys: bool) -> &'static str {
         match keys {
