@@ -308,3 +308,21 @@ fn every_line_lab_writes_fits_a_narrow_width() {
     );
     assert!(text.contains("lab trace — connection #1"), "{text}");
 }
+
+/// A UDP server never listens: lab starts the client as soon as the server has bound its
+/// socket (with the port in LAB_SERVER_PORT), and says that UDP calls are not shown —
+/// instead of waiting for a listen() that never comes.
+#[test]
+fn a_udp_server_starts_its_client_once_it_has_bound() {
+    let Some(py) = python() else { return };
+    let out = pair(
+        &py,
+        &format!("{} 0", script("trace_udp_server.py")),
+        &script("trace_udp_client.py"),
+        &["--width", "120"],
+    );
+    let text = stdout(&out);
+    assert!(text.contains("b'HELLO'"), "{text}");
+    assert!(text.contains("the server bound a UDP socket"), "{text}");
+    assert!(!text.contains("did not listen"), "{text}");
+}

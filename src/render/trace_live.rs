@@ -118,6 +118,11 @@ fn note_json(note: &Note) -> serde_json::Value {
         Note::ServerListening { addr } => {
             json!({"op": "run", "event": "server_listening", "addr": addr.to_string()})
         }
+        Note::ServerBoundUdp { addr } => json!({
+            "op": "run",
+            "event": "server_bound_udp",
+            "addr": addr.map(|a| a.to_string()),
+        }),
         Note::ServerEndedFirst => json!({"op": "run", "event": "server_ended_first"}),
         Note::ServerNeverListened { waited_ms } => {
             json!({"op": "run", "event": "server_never_listened", "waited_ms": waited_ms})

@@ -229,7 +229,13 @@ impl Tracer {
             },
         };
         let Some(inode) = inode else {
-            return resume(tid, false, 0);
+            let udp_bind = syscall == Syscall::Bind
+                && self.waiting_for_server()
+                && self.inspector.udp_local(tgid, fd).is_some();
+            if let (true, Some(task)) = (udp_bind, self.tasks.get_mut(&tid)) {
+                task.udp_bind = Some(fd);
+            }
+            return resume(tid, udp_bind, 0);
         };
         let call = self.begin(tid, syscall, args, inode);
         let park = self.parking(&call);
@@ -443,7 +449,18 @@ impl Tracer {
             return resume(tid, false, 0);
         };
         task.state = State::Running;
+        let (tgid, udp_bind) = (task.tgid, task.udp_bind.take());
         let Some(call) = task.call.take() else {
+            if let Some(fd) = udp_bind {
+                let bound = matches!(ptrace::syscall_info(pid),
+                    Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT
+                        // SAFETY: `op` says the exit member of the union is the one filled in.
+                        && unsafe { info.u.exit.is_error } == 0);
+                if bound {
+                    let local = self.inspector.udp_local(tgid, fd).flatten();
+                    self.on_udp_bound(local);
+                }
+            }
             return resume(tid, false, 0);
         };
         if let Some((array, iovecs)) = &call.restore {

@@ -117,6 +117,16 @@ impl Inspector {
         Some((FdKind::Tcp(inode), Some(facts)))
     }
 
+    /// The local address of descriptor `fd` of `pid` when it is an IPv4 or IPv6 UDP socket
+    /// (`Some(None)`: UDP, address unknown); `None` for anything else.
+    pub fn udp_local(&mut self, pid: u32, fd: i32) -> Option<Option<std::net::SocketAddr>> {
+        let copy = self.borrow(pid, fd)?;
+        let socket = SockRef::from(&copy);
+        let inet = matches!(socket.domain(), Ok(d) if d == Domain::IPV4 || d == Domain::IPV6);
+        let datagram = matches!(socket.r#type(), Ok(t) if t == Type::DGRAM);
+        (inet && datagram).then(|| socket.local_addr().ok().and_then(|a| a.as_socket()))
+    }
+
     /// Bytes that arrived on the socket and were never read (FIONREAD): a last close with
     /// any sends a reset (RST) instead of a FIN.
     pub fn unread(&mut self, pid: u32, fd: i32) -> Option<u64> {

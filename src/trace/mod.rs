@@ -159,6 +159,9 @@ pub enum Note {
     },
     /// The server listens: the client starts now, with the port in its environment.
     ServerListening { addr: SocketAddr },
+    /// The server bound a UDP socket: no listen() will come, so the client starts now (lab
+    /// trace shows TCP calls only).
+    ServerBoundUdp { addr: Option<SocketAddr> },
     /// The server ended before it listened: the client is not started.
     ServerEndedFirst,
     /// The server did not listen within this many milliseconds.

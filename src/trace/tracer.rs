@@ -59,6 +59,9 @@ pub(super) struct Task {
     pub tgid: u32,
     pub state: State,
     pub call: Option<Pending>,
+    /// A bind() on a UDP socket (this descriptor) by a server a client waits for: its exit
+    /// says whether the server is ready.
+    pub udp_bind: Option<i32>,
 }
 
 /// A traced process (thread group).
@@ -271,6 +274,7 @@ impl Tracer {
                 tgid: raw as u32,
                 state: State::Spawned,
                 call: None,
+                udp_bind: None,
             },
         );
         self.add_process(raw as u32, index);
@@ -461,6 +465,7 @@ impl Tracer {
                 tgid,
                 state: State::Announced,
                 call: None,
+                udp_bind: None,
             },
         );
         let program = self.processes.get(&parent_tgid).map_or(0, |p| p.program);
@@ -652,11 +657,31 @@ impl Tracer {
         }
     }
 
+    /// Is a client waiting for its server to be ready?
+    pub fn waiting_for_server(&self) -> bool {
+        self.waiting_client.is_some()
+    }
+
+    /// The server bound a UDP socket: it will never listen, so the client starts now rather
+    /// than after the wait for a listen() runs out.
+    pub fn on_udp_bound(&mut self, addr: Option<std::net::SocketAddr>) {
+        if self.waiting_client.is_some() {
+            self.start_waiting_client(addr, Some(Note::ServerBoundUdp { addr }));
+        }
+    }
+
     /// A process of the server listened: time to start the client.
     pub fn on_listening(&mut self, tgid: u32, addr: Option<std::net::SocketAddr>) {
         if let Some(p) = self.processes.get_mut(&tgid) {
             p.listens = true;
         }
+        let note = addr.map(|addr| Note::ServerListening { addr });
+        self.start_waiting_client(addr, note);
+    }
+
+    /// Start the client that waits for the server, telling it where the server is (in its
+    /// environment) and the live view why now (`note`).
+    fn start_waiting_client(&mut self, addr: Option<std::net::SocketAddr>, note: Option<Note>) {
         let Some(mut client) = self.waiting_client.take() else {
             return;
         };
@@ -667,7 +692,9 @@ impl Tracer {
             client
                 .env
                 .push(("LAB_SERVER_ADDR".into(), addr.to_string().into()));
-            self.live.push(Live::Note(Note::ServerListening { addr }));
+        }
+        if let Some(note) = note {
+            self.live.push(Live::Note(note));
         }
         if self.interrupted.load(Ordering::SeqCst) {
             return;

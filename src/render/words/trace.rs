@@ -385,6 +385,7 @@ impl Words {
                 format!("{} started: {command} (pid {pid})", self.role(*role))
             }
             Note::ServerListening { addr } => self.server_listening(*addr),
+            Note::ServerBoundUdp { addr } => self.server_bound_udp(*addr),
             Note::ServerEndedFirst => self
                 .pick(
                     "the server ended before it listened: the client is not started",
@@ -438,6 +439,21 @@ impl Words {
             format!("服务端在 {addr} 上监听：启动客户端（LAB_SERVER_PORT={port}）")
         } else {
             format!("the server listens on {addr}: starting the client (LAB_SERVER_PORT={port})")
+        }
+    }
+
+    fn server_bound_udp(self, addr: Option<SocketAddr>) -> String {
+        let at = addr.map_or(String::new(), |a| format!(" {a}"));
+        if self.zh() {
+            format!(
+                "服务端绑定了 UDP 套接字{at}：UDP 没有 listen，所以现在就启动客户端（lab trace \
+                 只显示 TCP 的调用）"
+            )
+        } else {
+            format!(
+                "the server bound a UDP socket{at}: UDP has no listen(), so the client starts \
+                 now (lab trace shows TCP calls only)"
+            )
         }
     }
 
