@@ -61,13 +61,13 @@ pub fn open_listener(options: &ListenOptions, rec: &Recorder) -> Result<TcpListe
     socket
         .set_reuse_address(options.reuseaddr)
         .map_err(|e| Error::io("setsockopt(SO_REUSEADDR)", e))?;
-    rec.record(
+    rec.record_note(
         Side::Server,
         Op::Sockopt,
-        format!(
-            "SO_REUSEADDR {}",
-            if options.reuseaddr { "on" } else { "off" }
-        ),
+        None,
+        EventNote::ReuseAddr {
+            on: options.reuseaddr,
+        },
     );
     socket
         .bind(&SockAddr::from(addr))

@@ -27,6 +27,8 @@ pub enum EventNote {
     Accepted { peer: SocketAddr },
     /// TCP_NODELAY set on (Nagle's algorithm off) or off.
     NoDelay { on: bool },
+    /// SO_REUSEADDR set on or off on a listening socket.
+    ReuseAddr { on: bool },
     /// A UDP socket bound (its address is the event's detail): no listen, no accept follow.
     UdpBind,
     /// TCP_INFO's count of the data segments this side sent in all; `None`: this kernel
@@ -75,6 +77,7 @@ impl EventNote {
             EventNote::Connected { .. } => "connected",
             EventNote::Accepted { .. } => "accepted",
             EventNote::NoDelay { .. } => "nodelay",
+            EventNote::ReuseAddr { .. } => "reuseaddr",
             EventNote::UdpBind => "udp_bind",
             EventNote::SegmentsSent { .. } => "segments_sent",
             EventNote::NoCapture { .. } => "no_capture",
@@ -135,6 +138,7 @@ mod tests {
             },
             EventNote::Accepted { peer: addr },
             EventNote::NoDelay { on: true },
+            EventNote::ReuseAddr { on: false },
             EventNote::UdpBind,
             EventNote::SegmentsSent { count: Some(3) },
             EventNote::NoCapture {

@@ -46,14 +46,17 @@ impl Words {
             EventNote::Accepted { peer } if zh => format!("来自 {peer}"),
             EventNote::Accepted { peer } => format!("from {peer}"),
             EventNote::NoDelay { on: true } => self
-                .pick("TCP_NODELAY on (Nagle off)", "TCP_NODELAY on（Nagle 关闭）")
+                .pick("TCP_NODELAY on (Nagle off)", "TCP_NODELAY 开（Nagle 关闭）")
                 .into(),
             EventNote::NoDelay { on: false } => self
-                .pick(
-                    "TCP_NODELAY off (Nagle on)",
-                    "TCP_NODELAY off（Nagle 开启）",
-                )
+                .pick("TCP_NODELAY off (Nagle on)", "TCP_NODELAY 关（Nagle 开启）")
                 .into(),
+            EventNote::ReuseAddr { on: true } => {
+                self.pick("SO_REUSEADDR on", "SO_REUSEADDR 开").into()
+            }
+            EventNote::ReuseAddr { on: false } => {
+                self.pick("SO_REUSEADDR off", "SO_REUSEADDR 关").into()
+            }
             EventNote::UdpBind if zh => {
                 format!(
                     "{}（UDP：没有 listen，也没有 accept）",
