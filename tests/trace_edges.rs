@@ -326,3 +326,39 @@ fn a_udp_server_starts_its_client_once_it_has_bound() {
     assert!(text.contains("the server bound a UDP socket"), "{text}");
     assert!(!text.contains("did not listen"), "{text}");
 }
+
+/// `lab trace … | less`, the pager scrolled back: the live log fills the pipe. Ctrl-C must
+/// still stop lab and its programs (it waited for a reader who was not reading).
+#[test]
+fn ctrl_c_stops_a_trace_whose_output_nobody_reads() {
+    let Some(py) = python() else { return };
+    let server = format!("{py} {} 0", script("trace_chat_server.py"));
+    let client = format!("{py} {}", script("trace_endless_client.py"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["trace", "--server", &server, "--client", &client])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first 8 KB of the live log: the calls are flowing. From here on nobody reads, and
+    // the views that follow Ctrl-C (over 100 KB of calls) cannot all go into the pipe.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = vec![0u8; 8000];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    // SAFETY: a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let stopped = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(stdout);
+    assert!(stopped.is_some(), "lab trace did not stop on Ctrl-C");
+}

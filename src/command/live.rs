@@ -11,7 +11,7 @@ use std::time::Duration;
 use std::net::SocketAddr;
 
 use super::Presentation;
-use super::patient_output::PatientOutput;
+use super::patient_output::{PatientOutput, output_error};
 use crate::analysis::link::link_facts;
 use crate::analysis::segments::every_byte_delivered;
 use crate::cli::{ChatArgs, ModeArg, ProxyArgs, ServeArgs, WireArgs};
@@ -25,8 +25,8 @@ use crate::render::words::Words;
 use crate::tools::chat::ChatError;
 use crate::tools::live::{Emitter, LiveEvent, LiveKind};
 use crate::tools::reasons::Note;
+use crate::tools::signal;
 use crate::tools::{WireMode, chat, chat_across, proxy, serve};
-use crate::tools::{signal, stoppable};
 use crate::transcript::Transcript;
 use crate::upload::receive::ReceiveOptions;
 
@@ -114,8 +114,7 @@ fn stream<T: Send>(
         });
         match failed {
             // Stopped while nobody read the output: the stop is the story, not the output.
-            Some(e) if stoppable::is_stopping(&e) => Err(Error::Interrupted),
-            Some(e) => Err(Error::Output(e)),
+            Some(e) => Err(output_error(e)),
             None => result,
         }
     })

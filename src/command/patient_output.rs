@@ -6,17 +6,23 @@ use std::io::{self, Write};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
+use crate::error::Error;
 use crate::tools::signal;
 use crate::tools::stoppable;
 
 /// How long output that stopped moving may keep a stop waiting: the last lines and the
 /// totals still go out to a reader that is only slow.
-const GRACE: Duration = Duration::from_millis(60);
+const GRACE: Duration = Duration::from_millis(25);
 
-/// Writes to `out`, which goes to standard output, each time once standard output can take
-/// a line (a pipe with a free page takes any line up to 4 KiB without blocking). Before a stop
-/// that wait has no limit; once a stop is asked for, a wait longer than [`GRACE`] fails the
-/// write with [`stoppable::stopping`].
+/// The most bytes handed on after one wait. A pipe said writable has a free page (4 KiB);
+/// this plus what standard output's own line buffer may hold (1 KiB) fits in it, so no
+/// write() after the wait can block.
+const CHUNK: usize = 1024;
+
+/// Writes to `out`, which goes to standard output, [`CHUNK`] bytes at a time, each once
+/// standard output can take them without blocking. Before a stop that wait has no limit; once
+/// a stop is asked for, a wait longer than [`GRACE`] fails the write with
+/// [`stoppable::stopping`].
 pub struct PatientOutput<'a> {
     out: &'a mut dyn Write,
 }
@@ -30,12 +36,22 @@ impl<'a> PatientOutput<'a> {
 impl Write for PatientOutput<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         until_writable()?;
-        self.out.write(buf)
+        self.out.write(&buf[..buf.len().min(CHUNK)])
     }
 
     fn flush(&mut self) -> io::Result<()> {
         until_writable()?;
         self.out.flush()
+    }
+}
+
+/// The error for output that failed: a stop that gave up on it is the stop (the user asked
+/// for it), anything else the output's own failure.
+pub fn output_error(e: io::Error) -> Error {
+    if stoppable::is_stopping(&e) {
+        Error::Interrupted
+    } else {
+        Error::Output(e)
     }
 }
 

@@ -8,6 +8,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::Presentation;
+use super::patient_output::{PatientOutput, output_error};
 use super::pictures::PictureFiles;
 use crate::cli::TraceArgs;
 use crate::error::{Error, PacketsNeedLink, Problem};
@@ -78,6 +79,8 @@ pub(super) fn run(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let (json, width) = (present.json, present.width);
+    // Ctrl-C must stop lab even when nobody reads what it writes (`lab trace … | less`).
+    let out = &mut PatientOutput::new(out);
     check_commands(args, Words(present.lang))?;
     check_net(args)?;
     let pictures = PictureFiles::new(
@@ -104,7 +107,7 @@ pub(super) fn run(
         let report = tracer
             .join()
             .unwrap_or(Err(trace::TraceError::System(nix::errno::Errno::EIO)));
-        written.map_err(Error::Output)?;
+        written.map_err(output_error)?;
         report.map_err(Error::Trace)
     })?;
     pictures.write_trace(&report)?;
@@ -122,7 +125,7 @@ pub(super) fn run(
     };
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(Error::Output)
+        .map_err(output_error)
 }
 
 /// Write each live item as the tracer hands it over, a batch a few times a second, until the
