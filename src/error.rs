@@ -89,6 +89,19 @@ pub enum Problem {
     },
     /// `--delimiter ''`.
     EmptyDelimiter,
+    /// `--header FORMAT` that is no length header, and why.
+    BadHeader {
+        format: String,
+        why: crate::framing::HeaderFormatError,
+    },
+    /// `--delimiter TEXT` with a `\x` escape that lacks its two hex digits.
+    BadDelimiter { text: String },
+    /// A body of `len` bytes that the lesson's length header cannot count (CPython's words).
+    BodyTooLong { len: usize, cpython: String },
+    /// A path that cannot be handed to the system: it holds a NUL byte.
+    NulInPath { path: PathBuf },
+    /// `lab lesson NAME` for a lesson that is not in the registry.
+    NoSuchLesson { name: String },
     /// framed-demo: `--corrupt` (by name) cannot break this framing that way.
     CannotCorrupt {
         corruption: &'static str,
@@ -182,6 +195,11 @@ impl Problem {
             | Problem::SendingTooLong { .. }
             | Problem::FramingMismatch { .. }
             | Problem::EmptyDelimiter
+            | Problem::BadHeader { .. }
+            | Problem::BadDelimiter { .. }
+            | Problem::BodyTooLong { .. }
+            | Problem::NulInPath { .. }
+            | Problem::NoSuchLesson { .. }
             | Problem::Unsendable { .. }
             | Problem::CannotCorrupt { .. }
             | Problem::NoFileThere { .. }

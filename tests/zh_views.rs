@@ -135,6 +135,20 @@ const CHINESE_ERRORS: &[&[&str]] = &[
     &["--lang", "zh", "trace", "--pcap", "x.pcapng", "--", "true"],
     &["--lang", "zh", "trace", "--net", "--", "true"],
     &["--lang", "zh", "trace", "--svg", "x.svg", "--", "true"],
+    // Length headers and delimiters lab cannot use.
+    &["framed-demo", "--header", "!d"],
+    &["framed-demo", "--header", "!2I"],
+    &["framed-demo", "--header", "!II"],
+    &["framed-demo", "--header", "!Z"],
+    &[
+        "framed-demo",
+        "--framing",
+        "delimiter",
+        "--delimiter",
+        "\\x0",
+    ],
+    &["serve", "--mode", "framed", "--header", "!d"],
+    &["chat", "--mode", "framed", "--header", "<q2"],
 ];
 
 /// Commands that need namespaces (`--net`): skipped, saying so, where lab may not make them.

@@ -38,8 +38,11 @@ fn wire_mode(args: &WireArgs) -> Result<WireMode, Error> {
     Ok(match args.mode {
         ModeArg::Raw => WireMode::Raw,
         ModeArg::Framed => {
-            let header = length_header_from_format(&args.header)
-                .map_err(|e| Error::Usage(format!("--header {:?}: {e}", args.header)))?;
+            let header =
+                length_header_from_format(&args.header).map_err(|why| Problem::BadHeader {
+                    format: args.header.clone(),
+                    why,
+                })?;
             WireMode::Framed {
                 codec: LengthCodec::new(header, args.max_frame as usize),
                 format: args.header.clone(),

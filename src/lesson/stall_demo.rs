@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::exchange::{ExchangeOptions, connect_client, listen, start_link};
-use crate::error::Error;
+use crate::error::{Error, Problem};
 use crate::net::link::NetSpec;
 use crate::net::{self, RecordedStream};
 use crate::structfmt::ConstFormat;
@@ -193,7 +193,10 @@ fn serve(server: &mut RecordedStream, sending: Sending) -> Result<(), Error> {
 fn send_message(stream: &mut RecordedStream, sending: Sending, body: &[u8]) -> Result<(), Error> {
     let header = HEADER
         .pack(&[body.len() as u64])
-        .map_err(|e| Error::Usage(format!("a body of {} bytes: {e}", body.len())))?;
+        .map_err(|e| Problem::BodyTooLong {
+            len: body.len(),
+            cpython: e.to_string(),
+        })?;
     let sent = match sending {
         Sending::TwoSends => stream
             .send_all(&header)

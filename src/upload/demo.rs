@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::receive::{ReceiveOptions, Received, receive};
 use super::send::{Sent, upload};
 use super::{CHUNK, Progress, UploadError};
-use crate::error::Error;
+use crate::error::{Error, Problem};
 use crate::lang::Lang;
 use crate::net::{self, ListenOptions};
 use crate::transcript::Recorder;
@@ -123,8 +123,11 @@ fn private_dir() -> Result<PathBuf, Error> {
 /// Refuse to start when `dir` cannot hold the file and its received copy.
 fn check_free_space(dir: &Path, size: u64) -> Result<(), UploadError> {
     use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
-        .map_err(|_| Error::Usage(format!("{}: a path with a NUL byte", dir.display())))?;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(|_| {
+        Error::from(Problem::NulInPath {
+            path: dir.to_path_buf(),
+        })
+    })?;
     let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
     // SAFETY: a NUL-terminated path and a statvfs to fill.
     if unsafe { libc::statvfs(path.as_ptr(), stats.as_mut_ptr()) } != 0 {
