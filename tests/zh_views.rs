@@ -234,6 +234,97 @@ fn a_client_with_no_server_to_reach_says_so_in_chinese() {
     let _ = std::fs::remove_dir_all(std::path::Path::new(file).parent().unwrap());
 }
 
+/// An upload server that refuses with a code the client has its own words for, in words of
+/// its own (English here): `lab upload --lang zh` says the code in Chinese, quoting the
+/// server's words; in English the line is the server's words, as they were.
+#[test]
+fn a_refusal_by_code_is_said_in_chinese_and_quoted_in_english() {
+    let file = scratch_dir("refused").join("notes.txt");
+    std::fs::write(&file, "hi").unwrap();
+    let file = file.to_str().unwrap();
+    let refusals = [
+        (
+            "storage",
+            "cannot store \"notes.txt\": No space left on device",
+        ),
+        (
+            "bad_header",
+            "the header is not valid: missing field `size`",
+        ),
+        (
+            "bad_trailer",
+            "the trailer's sha256 must be 64 hex digits; nothing kept",
+        ),
+        (
+            "busy",
+            "the server cannot start a thread to hash the upload; try again later",
+        ),
+        ("no_thread", "no thread to serve it; try again later"),
+        (
+            "header_too_long",
+            "the header claims 99999 bytes, over the limit of 65536",
+        ),
+        (
+            "cannot_watch",
+            "cannot watch this connection; connection closed",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (code, said) in refusals {
+        for lang in ["zh", "en"] {
+            let addr = refusing_server(code, said);
+            let out = lab(&["upload", file, "--to", &addr, "--lang", lang]);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{code}: {err}");
+            if lang == "en" {
+                assert_eq!(
+                    err,
+                    format!("error: the server refused: {said}\n"),
+                    "{code}"
+                );
+                continue;
+            }
+            assert!(err.starts_with("错误：服务端拒绝了："), "{code}: {err}");
+            assert!(
+                err.contains(said),
+                "{code}: the server's words quoted: {err}"
+            );
+            let left = english_lines(&err);
+            if !left.is_empty() {
+                failures.push(format!("{code}:\n  {}", left.join("\n  ")));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "English left:\n{}",
+        failures.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(std::path::Path::new(file).parent().unwrap());
+}
+
+/// A one-connection server that reads an upload's header and refuses it with `code` and
+/// `said`, as `lab serve --upload-dir` frames its status; its address.
+fn refusing_server(code: &str, said: &str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let status = serde_json::json!({ "ok": false, "error": said, "code": code }).to_string();
+    std::thread::spawn(move || {
+        let (mut client, _) = listener.accept().unwrap();
+        let mut len = [0u8; 4];
+        client.read_exact(&mut len).unwrap();
+        let mut header = vec![0u8; u32::from_be_bytes(len) as usize];
+        client.read_exact(&mut header).unwrap();
+        let mut framed = (status.len() as u32).to_be_bytes().to_vec();
+        framed.extend_from_slice(status.as_bytes());
+        client.write_all(&framed).unwrap();
+        // Until the client has read the answer and gone.
+        let _ = client.read_to_end(&mut Vec::new());
+    });
+    addr
+}
+
 /// Run each command with `--lang zh`; `shown` checks the run and picks the text to read.
 /// Fails naming every line, of every command, that still speaks English.
 fn assert_all_chinese(commands: &[&[&str]], shown: impl Fn(&[&str], &Output) -> String) {
