@@ -102,6 +102,9 @@ pub enum Problem {
     NulInPath { path: PathBuf },
     /// `lab lesson NAME` for a lesson that is not in the registry.
     NoSuchLesson { name: String },
+    /// A thread lab needs could not be started (out of threads or memory): which one, and
+    /// the system's words.
+    NoThread { what: ThreadRole, error: String },
     /// framed-demo: `--corrupt` (by name) cannot break this framing that way.
     CannotCorrupt {
         corruption: &'static str,
@@ -129,6 +132,23 @@ pub enum Problem {
     /// `--pcap` after a run that captured no packet: why, when the capture said
     /// (`needs_privilege`, the capture's error).
     NothingCaptured { failed: Option<(bool, String)> },
+}
+
+/// The threads lab starts, named when one cannot be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadRole {
+    /// An exchange lesson's client.
+    Sender,
+    /// A lesson's or `lab chat --net`'s server.
+    Server,
+    /// upload-demo's server.
+    Receiving,
+    /// upload-demo's remover of its scratch directory on a signal.
+    CleanUp,
+    /// `lab trace`'s ptrace loop.
+    Tracer,
+    /// A live tool's work (serve, proxy, chat).
+    Tool,
 }
 
 /// Why a picture or packet file cannot be written where `--svg`, `--html` or `--pcap` says.
@@ -210,7 +230,8 @@ impl Problem {
             Problem::AddressInUse { .. }
             | Problem::TurnedAway { .. }
             | Problem::LessonProgramsMissing { .. }
-            | Problem::NotEnoughSpace { .. } => EXIT_FAILURE,
+            | Problem::NotEnoughSpace { .. }
+            | Problem::NoThread { .. } => EXIT_FAILURE,
         }
     }
 }
@@ -236,6 +257,15 @@ impl Error {
             text,
             exit: EXIT_USAGE,
         }
+    }
+
+    /// A thread that could not be started, the system's words kept.
+    pub fn no_thread(what: ThreadRole, source: io::Error) -> Self {
+        Problem::NoThread {
+            what,
+            error: source.to_string(),
+        }
+        .into()
     }
 
     pub fn io(call: impl Into<String>, source: io::Error) -> Self {

@@ -325,6 +325,49 @@ fn refusing_server(code: &str, said: &str) -> String {
     addr
 }
 
+/// A thread lab cannot start (a stack larger than any address space, via `RUST_MIN_STACK`):
+/// one error line naming the thread, in Chinese under `--lang zh`, the English as it was.
+#[test]
+fn a_thread_that_cannot_start_is_said_in_chinese() {
+    let commands: [(&[&str], &str); 6] = [
+        (&["sticky-demo"], "sender's"),
+        (&["udp-demo"], "sender's"),
+        (&["stall-demo", "--rounds", "1"], "server's"),
+        (&["upload-demo", "--size", "1KiB"], "clean-up"),
+        (&["serve", "--addr", "127.0.0.1:0"], "tool's"),
+        (&["trace", "--", "true"], "tracer's"),
+    ];
+    let mut failures = Vec::new();
+    for (args, thread) in commands {
+        for lang in ["zh", "en"] {
+            let out = Command::new(env!("CARGO_BIN_EXE_lab"))
+                .args(["--lang", lang])
+                .args(args)
+                .env("RUST_MIN_STACK", (1u64 << 50).to_string())
+                .output()
+                .unwrap();
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+            if lang == "en" {
+                let said = format!("error: starting the {thread} thread failed: ");
+                assert!(err.starts_with(&said), "{args:?}: {err}");
+                continue;
+            }
+            assert!(err.starts_with("错误：无法启动"), "{args:?}: {err}");
+            let left = english_lines(&err);
+            if !left.is_empty() {
+                failures.push(format!("{args:?}:\n  {}", left.join("\n  ")));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "English left:\n{}",
+        failures.join("\n")
+    );
+}
+
 /// Run each command with `--lang zh`; `shown` checks the run and picks the text to read.
 /// Fails naming every line, of every command, that still speaks English.
 fn assert_all_chinese(commands: &[&[&str]], shown: impl Fn(&[&str], &Output) -> String) {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::Presentation;
 use super::pictures::PictureFiles;
 use crate::cli::TraceArgs;
-use crate::error::{Error, PacketsNeedLink, Problem};
+use crate::error::{Error, PacketsNeedLink, Problem, ThreadRole};
 use crate::lang::Lang;
 use crate::render::trace_live::LiveLog;
 use crate::render::words::Words;
@@ -98,7 +98,7 @@ pub(super) fn run(
             let queue = Arc::clone(&queue);
             thread::Builder::new()
                 .spawn_scoped(scope, move || trace::run(options, queue))
-                .map_err(|e| Error::io("starting the tracer's thread", e))?
+                .map_err(|e| Error::no_thread(ThreadRole::Tracer, e))?
         };
         let written = write_as_it_comes(&queue, out, json, present.lang, width);
         let report = tracer

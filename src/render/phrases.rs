@@ -61,6 +61,7 @@ pub fn problem(problem: &Problem, words: Words) -> String {
         Problem::BodyTooLong { len, cpython } => words.body_too_long(*len, cpython),
         Problem::NulInPath { path } => words.nul_in_path(path),
         Problem::NoSuchLesson { name } => words.no_such_lesson(name),
+        Problem::NoThread { what, error } => words.no_thread(*what, error),
         Problem::Unsendable { message, error } => words.unsendable_message(*message, error),
         Problem::CannotCorrupt { corruption, why } => words.cannot_corrupt(corruption, why),
         Problem::NoFileThere { flag, path, why } => words.no_file_there(flag, path, why),

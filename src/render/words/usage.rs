@@ -1,10 +1,11 @@
 //! Values lab cannot use, said in the user's language: a struct format that is no length
 //! header, a delimiter with a broken escape, a path with a NUL byte, a lesson name not in the
-//! registry, a body the lesson's header cannot count.
+//! registry, a body the lesson's header cannot count; a thread lab could not start.
 
 use std::path::Path;
 
 use super::Words;
+use crate::error::ThreadRole;
 use crate::framing::HeaderFormatError;
 use crate::lang::Lang;
 
@@ -70,6 +71,22 @@ impl Words {
         match self.0 {
             Lang::En => name.to_string(),
             Lang::Zh => format!("没有叫 {name} 的课"),
+        }
+    }
+
+    /// A thread lab could not start, the system's words kept.
+    pub fn no_thread(self, what: ThreadRole, error: &str) -> String {
+        let (en, zh) = match what {
+            ThreadRole::Sender => ("sender's", "发送方的线程"),
+            ThreadRole::Server => ("server's", "服务端的线程"),
+            ThreadRole::Receiving => ("receiving", "接收线程"),
+            ThreadRole::CleanUp => ("clean-up", "清理线程"),
+            ThreadRole::Tracer => ("tracer's", "跟踪线程"),
+            ThreadRole::Tool => ("tool's", "工具的线程"),
+        };
+        match self.0 {
+            Lang::En => format!("starting the {en} thread failed: {error}"),
+            Lang::Zh => format!("无法启动{zh}：{error}"),
         }
     }
 
