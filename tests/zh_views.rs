@@ -272,7 +272,7 @@ fn a_refusal_by_code_is_said_in_chinese_and_quoted_in_english() {
     let mut failures = Vec::new();
     for (code, said) in refusals {
         for lang in ["zh", "en"] {
-            let addr = refusing_server(code, said);
+            let addr = upload_server_that(Some((code, said)));
             let out = lab(&["upload", file, "--to", &addr, "--lang", lang]);
             let err = stderr(&out);
             assert_eq!(out.status.code(), Some(1), "{code}: {err}");
@@ -303,19 +303,23 @@ fn a_refusal_by_code_is_said_in_chinese_and_quoted_in_english() {
     let _ = std::fs::remove_dir_all(std::path::Path::new(file).parent().unwrap());
 }
 
-/// A one-connection server that reads an upload's header and refuses it with `code` and
-/// `said`, as `lab serve --upload-dir` frames its status; its address.
-fn refusing_server(code: &str, said: &str) -> String {
+/// A one-connection server that reads an upload's header and refuses it with `code` and the
+/// words `said`, as `lab serve --upload-dir` frames its status, or (`None`) closes without an
+/// answer; its address.
+fn upload_server_that(refuses: Option<(&str, &str)>) -> String {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let status = serde_json::json!({ "ok": false, "error": said, "code": code }).to_string();
+    let status = refuses.map(|(code, said)| {
+        serde_json::json!({ "ok": false, "error": said, "code": code }).to_string()
+    });
     std::thread::spawn(move || {
         let (mut client, _) = listener.accept().unwrap();
         let mut len = [0u8; 4];
         client.read_exact(&mut len).unwrap();
         let mut header = vec![0u8; u32::from_be_bytes(len) as usize];
         client.read_exact(&mut header).unwrap();
+        let Some(status) = status else { return };
         let mut framed = (status.len() as u32).to_be_bytes().to_vec();
         framed.extend_from_slice(status.as_bytes());
         client.write_all(&framed).unwrap();
@@ -323,6 +327,30 @@ fn refusing_server(code: &str, said: &str) -> String {
         let _ = client.read_to_end(&mut Vec::new());
     });
     addr
+}
+
+/// An upload server that reads the header and closes without answering: the client says so
+/// in Chinese, and in English as it did.
+#[test]
+fn a_server_that_closes_without_answering_is_said_in_chinese() {
+    let file = scratch_dir("unanswered").join("notes.txt");
+    std::fs::write(&file, "hi").unwrap();
+    let file = file.to_str().unwrap();
+    let upload = |lang| {
+        let addr = upload_server_that(None);
+        let out = lab(&["upload", file, "--to", &addr, "--lang", lang]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stderr(&out)
+    };
+    assert_eq!(
+        upload("en"),
+        "error: reading the server's answer failed: failed to fill whole buffer\n"
+    );
+    assert_eq!(
+        upload("zh"),
+        "错误：读取服务端的答复失败：服务端没有答复就关闭了连接\n"
+    );
+    let _ = std::fs::remove_dir_all(std::path::Path::new(file).parent().unwrap());
 }
 
 /// A thread lab cannot start (a stack larger than any address space, via `RUST_MIN_STACK`):

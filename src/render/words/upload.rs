@@ -333,6 +333,17 @@ impl Words {
                     self.io_words(error)
                 )
             }
+            UploadError::AnswerFailed(error) if en => {
+                format!("reading the server's answer failed: {error}")
+            }
+            UploadError::AnswerFailed(error) => {
+                let why = if error.kind() == std::io::ErrorKind::UnexpectedEof {
+                    "服务端没有答复就关闭了连接".to_string()
+                } else {
+                    error.to_string()
+                };
+                format!("读取服务端的答复失败：{why}")
+            }
             // A failed socket call speaks for itself.
             UploadError::Failed(e) => e.to_string(),
         }
