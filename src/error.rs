@@ -89,6 +89,22 @@ pub enum Problem {
     },
     /// `--delimiter ''`.
     EmptyDelimiter,
+    /// `--header FORMAT` that is no length header, and why.
+    BadHeader {
+        format: String,
+        why: crate::framing::HeaderFormatError,
+    },
+    /// `--delimiter TEXT` with a `\x` escape that lacks its two hex digits.
+    BadDelimiter { text: String },
+    /// A body of `len` bytes that the lesson's length header cannot count (CPython's words).
+    BodyTooLong { len: usize, cpython: String },
+    /// A path that cannot be handed to the system: it holds a NUL byte.
+    NulInPath { path: PathBuf },
+    /// `lab lesson NAME` for a lesson that is not in the registry.
+    NoSuchLesson { name: String },
+    /// A thread lab needs could not be started (out of threads or memory): which one, and
+    /// the system's words.
+    NoThread { what: ThreadRole, error: String },
     /// framed-demo: `--corrupt` (by name) cannot break this framing that way.
     CannotCorrupt {
         corruption: &'static str,
@@ -116,6 +132,23 @@ pub enum Problem {
     /// `--pcap` after a run that captured no packet: why, when the capture said
     /// (`needs_privilege`, the capture's error).
     NothingCaptured { failed: Option<(bool, String)> },
+}
+
+/// The threads lab starts, named when one cannot be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadRole {
+    /// An exchange lesson's client.
+    Sender,
+    /// A lesson's or `lab chat --net`'s server.
+    Server,
+    /// upload-demo's server.
+    Receiving,
+    /// upload-demo's remover of its scratch directory on a signal.
+    CleanUp,
+    /// `lab trace`'s ptrace loop.
+    Tracer,
+    /// A live tool's work (serve, proxy, chat).
+    Tool,
 }
 
 /// Why a picture or packet file cannot be written where `--svg`, `--html` or `--pcap` says.
@@ -182,6 +215,11 @@ impl Problem {
             | Problem::SendingTooLong { .. }
             | Problem::FramingMismatch { .. }
             | Problem::EmptyDelimiter
+            | Problem::BadHeader { .. }
+            | Problem::BadDelimiter { .. }
+            | Problem::BodyTooLong { .. }
+            | Problem::NulInPath { .. }
+            | Problem::NoSuchLesson { .. }
             | Problem::Unsendable { .. }
             | Problem::CannotCorrupt { .. }
             | Problem::NoFileThere { .. }
@@ -192,7 +230,8 @@ impl Problem {
             Problem::AddressInUse { .. }
             | Problem::TurnedAway { .. }
             | Problem::LessonProgramsMissing { .. }
-            | Problem::NotEnoughSpace { .. } => EXIT_FAILURE,
+            | Problem::NotEnoughSpace { .. }
+            | Problem::NoThread { .. } => EXIT_FAILURE,
         }
     }
 }
@@ -218,6 +257,15 @@ impl Error {
             text,
             exit: EXIT_USAGE,
         }
+    }
+
+    /// A thread that could not be started, the system's words kept.
+    pub fn no_thread(what: ThreadRole, source: io::Error) -> Self {
+        Problem::NoThread {
+            what,
+            error: source.to_string(),
+        }
+        .into()
     }
 
     pub fn io(call: impl Into<String>, source: io::Error) -> Self {

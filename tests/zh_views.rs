@@ -135,6 +135,20 @@ const CHINESE_ERRORS: &[&[&str]] = &[
     &["--lang", "zh", "trace", "--pcap", "x.pcapng", "--", "true"],
     &["--lang", "zh", "trace", "--net", "--", "true"],
     &["--lang", "zh", "trace", "--svg", "x.svg", "--", "true"],
+    // Length headers and delimiters lab cannot use.
+    &["framed-demo", "--header", "!d"],
+    &["framed-demo", "--header", "!2I"],
+    &["framed-demo", "--header", "!II"],
+    &["framed-demo", "--header", "!Z"],
+    &[
+        "framed-demo",
+        "--framing",
+        "delimiter",
+        "--delimiter",
+        "\\x0",
+    ],
+    &["serve", "--mode", "framed", "--header", "!d"],
+    &["chat", "--mode", "framed", "--header", "<q2"],
 ];
 
 /// Commands that need namespaces (`--net`): skipped, saying so, where lab may not make them.
@@ -218,6 +232,168 @@ fn a_client_with_no_server_to_reach_says_so_in_chinese() {
         );
     }
     let _ = std::fs::remove_dir_all(std::path::Path::new(file).parent().unwrap());
+}
+
+/// An upload server that refuses with a code the client has its own words for, in words of
+/// its own (English here): `lab upload --lang zh` says the code in Chinese, quoting the
+/// server's words; in English the line is the server's words, as they were.
+#[test]
+fn a_refusal_by_code_is_said_in_chinese_and_quoted_in_english() {
+    let file = scratch_dir("refused").join("notes.txt");
+    std::fs::write(&file, "hi").unwrap();
+    let file = file.to_str().unwrap();
+    let refusals = [
+        (
+            "storage",
+            "cannot store \"notes.txt\": No space left on device",
+        ),
+        (
+            "bad_header",
+            "the header is not valid: missing field `size`",
+        ),
+        (
+            "bad_trailer",
+            "the trailer's sha256 must be 64 hex digits; nothing kept",
+        ),
+        (
+            "busy",
+            "the server cannot start a thread to hash the upload; try again later",
+        ),
+        ("no_thread", "no thread to serve it; try again later"),
+        (
+            "header_too_long",
+            "the header claims 99999 bytes, over the limit of 65536",
+        ),
+        (
+            "cannot_watch",
+            "cannot watch this connection; connection closed",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (code, said) in refusals {
+        for lang in ["zh", "en"] {
+            let addr = upload_server_that(Some((code, said)));
+            let out = lab(&["upload", file, "--to", &addr, "--lang", lang]);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{code}: {err}");
+            if lang == "en" {
+                assert_eq!(
+                    err,
+                    format!("error: the server refused: {said}\n"),
+                    "{code}"
+                );
+                continue;
+            }
+            assert!(err.starts_with("错误：服务端拒绝了："), "{code}: {err}");
+            assert!(
+                err.contains(said),
+                "{code}: the server's words quoted: {err}"
+            );
+            let left = english_lines(&err);
+            if !left.is_empty() {
+                failures.push(format!("{code}:\n  {}", left.join("\n  ")));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "English left:\n{}",
+        failures.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(std::path::Path::new(file).parent().unwrap());
+}
+
+/// A one-connection server that reads an upload's header and refuses it with `code` and the
+/// words `said`, as `lab serve --upload-dir` frames its status, or (`None`) closes without an
+/// answer; its address.
+fn upload_server_that(refuses: Option<(&str, &str)>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let status = refuses.map(|(code, said)| {
+        serde_json::json!({ "ok": false, "error": said, "code": code }).to_string()
+    });
+    std::thread::spawn(move || {
+        let (mut client, _) = listener.accept().unwrap();
+        let mut len = [0u8; 4];
+        client.read_exact(&mut len).unwrap();
+        let mut header = vec![0u8; u32::from_be_bytes(len) as usize];
+        client.read_exact(&mut header).unwrap();
+        let Some(status) = status else { return };
+        let mut framed = (status.len() as u32).to_be_bytes().to_vec();
+        framed.extend_from_slice(status.as_bytes());
+        client.write_all(&framed).unwrap();
+        // Until the client has read the answer and gone.
+        let _ = client.read_to_end(&mut Vec::new());
+    });
+    addr
+}
+
+/// An upload server that reads the header and closes without answering: the client says so
+/// in Chinese, and in English as it did.
+#[test]
+fn a_server_that_closes_without_answering_is_said_in_chinese() {
+    let file = scratch_dir("unanswered").join("notes.txt");
+    std::fs::write(&file, "hi").unwrap();
+    let file = file.to_str().unwrap();
+    let upload = |lang| {
+        let addr = upload_server_that(None);
+        let out = lab(&["upload", file, "--to", &addr, "--lang", lang]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stderr(&out)
+    };
+    assert_eq!(
+        upload("en"),
+        "error: reading the server's answer failed: failed to fill whole buffer\n"
+    );
+    assert_eq!(
+        upload("zh"),
+        "错误：读取服务端的答复失败：服务端没有答复就关闭了连接\n"
+    );
+    let _ = std::fs::remove_dir_all(std::path::Path::new(file).parent().unwrap());
+}
+
+/// A thread lab cannot start (a stack larger than any address space, via `RUST_MIN_STACK`):
+/// one error line naming the thread, in Chinese under `--lang zh`, the English as it was.
+#[test]
+fn a_thread_that_cannot_start_is_said_in_chinese() {
+    let commands: [(&[&str], &str); 6] = [
+        (&["sticky-demo"], "sender's"),
+        (&["udp-demo"], "sender's"),
+        (&["stall-demo", "--rounds", "1"], "server's"),
+        (&["upload-demo", "--size", "1KiB"], "clean-up"),
+        (&["serve", "--addr", "127.0.0.1:0"], "tool's"),
+        (&["trace", "--", "true"], "tracer's"),
+    ];
+    let mut failures = Vec::new();
+    for (args, thread) in commands {
+        for lang in ["zh", "en"] {
+            let out = Command::new(env!("CARGO_BIN_EXE_lab"))
+                .args(["--lang", lang])
+                .args(args)
+                .env("RUST_MIN_STACK", (1u64 << 50).to_string())
+                .output()
+                .unwrap();
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+            if lang == "en" {
+                let said = format!("error: starting the {thread} thread failed: ");
+                assert!(err.starts_with(&said), "{args:?}: {err}");
+                continue;
+            }
+            assert!(err.starts_with("错误：无法启动"), "{args:?}: {err}");
+            let left = english_lines(&err);
+            if !left.is_empty() {
+                failures.push(format!("{args:?}:\n  {}", left.join("\n  ")));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "English left:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// Run each command with `--lang zh`; `shown` checks the run and picks the text to read.

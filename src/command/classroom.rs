@@ -42,7 +42,9 @@ pub(super) fn show_lesson(
     out: &mut dyn Write,
 ) -> Result<Option<Cli>, Error> {
     // clap has checked the name against the registry already.
-    let info = lesson::find(&args.name).ok_or_else(|| Error::Usage(args.name.clone()))?;
+    let info = lesson::find(&args.name).ok_or_else(|| Problem::NoSuchLesson {
+        name: args.name.clone(),
+    })?;
     let text = lesson_text(info, args, present);
     match render::pager::Pager::start(!present.no_pager && !present.is_paced()) {
         Some(mut pager) => {

@@ -219,8 +219,11 @@ fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
     Ok(match args.framing {
         FramingKind::Length => {
             let format = args.header.clone().unwrap_or_else(|| "!I".into());
-            let header = framing::length_header_from_format(&format)
-                .map_err(|e| Error::Usage(format!("--header {format:?}: {e}")))?;
+            let header =
+                framing::length_header_from_format(&format).map_err(|why| Problem::BadHeader {
+                    format: format.clone(),
+                    why,
+                })?;
             Framing::Length {
                 codec: LengthCodec::new(header, max_frame),
                 format,
@@ -229,7 +232,7 @@ fn framing_of(args: &FramedArgs) -> Result<Framing, Error> {
         FramingKind::Delimiter => {
             let text = args.delimiter.as_deref().unwrap_or("\\n");
             let delimiter = structfmt::parse_escaped(text)
-                .map_err(|e| Error::Usage(format!("--delimiter {text:?}: {e}")))?;
+                .ok_or_else(|| Problem::BadDelimiter { text: text.into() })?;
             if delimiter.is_empty() {
                 return Err(Problem::EmptyDelimiter.into());
             }

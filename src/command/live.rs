@@ -15,7 +15,7 @@ use super::patient_output::{PatientOutput, output_error};
 use crate::analysis::link::link_facts;
 use crate::analysis::segments::every_byte_delivered;
 use crate::cli::{ChatArgs, ModeArg, ProxyArgs, ServeArgs, WireArgs};
-use crate::error::{Error, Problem};
+use crate::error::{Error, Problem, ThreadRole};
 use crate::framing::{LengthCodec, length_header_from_format};
 use crate::lang::Lang;
 use crate::net::link::{NetSpec, SERVER_ADDR};
@@ -38,8 +38,11 @@ fn wire_mode(args: &WireArgs) -> Result<WireMode, Error> {
     Ok(match args.mode {
         ModeArg::Raw => WireMode::Raw,
         ModeArg::Framed => {
-            let header = length_header_from_format(&args.header)
-                .map_err(|e| Error::Usage(format!("--header {:?}: {e}", args.header)))?;
+            let header =
+                length_header_from_format(&args.header).map_err(|why| Problem::BadHeader {
+                    format: args.header.clone(),
+                    why,
+                })?;
             WireMode::Framed {
                 codec: LengthCodec::new(header, args.max_frame as usize),
                 format: args.header.clone(),
@@ -77,7 +80,7 @@ fn stream<T: Send>(
                 let emitter = Emitter::new(sender).quiet(quiet);
                 work(&emitter)
             })
-            .map_err(|e| Error::io("starting the tool's thread", e))?;
+            .map_err(|e| Error::no_thread(ThreadRole::Tool, e))?;
         let mut failed = None;
         let mut prompt_shown = false;
         for event in receiver {

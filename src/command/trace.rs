@@ -11,7 +11,7 @@ use super::Presentation;
 use super::patient_output::{PatientOutput, output_error};
 use super::pictures::PictureFiles;
 use crate::cli::TraceArgs;
-use crate::error::{Error, PacketsNeedLink, Problem};
+use crate::error::{Error, PacketsNeedLink, Problem, ThreadRole};
 use crate::lang::Lang;
 use crate::render::trace_live::LiveLog;
 use crate::render::words::Words;
@@ -101,7 +101,7 @@ pub(super) fn run(
             let queue = Arc::clone(&queue);
             thread::Builder::new()
                 .spawn_scoped(scope, move || trace::run(options, queue))
-                .map_err(|e| Error::io("starting the tracer's thread", e))?
+                .map_err(|e| Error::no_thread(ThreadRole::Tracer, e))?
         };
         let written = write_as_it_comes(&queue, out, json, present.lang, width);
         let report = tracer

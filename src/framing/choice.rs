@@ -135,33 +135,39 @@ impl Framing {
     }
 }
 
+/// Why a struct format cannot be a length header; `render::words` says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderFormatError {
+    /// Python's struct refuses the format itself: CPython's message.
+    Struct(String),
+    /// Not exactly one field: how many there are.
+    Fields(usize),
+    /// A code that is no integer.
+    NotInteger(char),
+    /// An integer with a repeat count.
+    Repeated(usize),
+    /// An integer of a width no header has, in bytes.
+    Width(usize),
+}
+
 /// A length header from a struct format of exactly one integer code: `!I`, `<H`, `q`, ….
-pub fn length_header_from_format(text: &str) -> Result<LengthHeader, String> {
-    let format = StructFormat::parse(text).map_err(|e| e.to_string())?;
+pub fn length_header_from_format(text: &str) -> Result<LengthHeader, HeaderFormatError> {
+    let format = StructFormat::parse(text).map_err(|e| HeaderFormatError::Struct(e.to_string()))?;
     let [field] = format.fields() else {
-        return Err(format!(
-            "a length header is one integer code (such as !I or <H), but {text:?} has {} fields",
-            format.fields().len()
-        ));
+        return Err(HeaderFormatError::Fields(format.fields().len()));
     };
     if !"bBhHiIlLqQnN".contains(field.code) {
-        return Err(format!(
-            "a length header is one integer code (b B h H i I l L q Q n N), not {:?}",
-            field.code
-        ));
+        return Err(HeaderFormatError::NotInteger(field.code));
     }
     if field.count != 1 {
-        return Err(format!(
-            "a length header is one integer, without a repeat count (got {})",
-            field.count
-        ));
+        return Err(HeaderFormatError::Repeated(field.count));
     }
     let width = match field.item_size {
         1 => HeaderWidth::One,
         2 => HeaderWidth::Two,
         4 => HeaderWidth::Four,
         8 => HeaderWidth::Eight,
-        other => return Err(format!("a {other}-byte integer header is not supported")),
+        other => return Err(HeaderFormatError::Width(other)),
     };
     Ok(LengthHeader {
         width,
@@ -182,9 +188,10 @@ mod tests {
         assert_eq!((h.len(), h.big_endian, h.signed), (8, false, true));
         let h = length_header_from_format("i").unwrap();
         assert_eq!((h.len(), h.big_endian), (4, cfg!(target_endian = "big")));
-        assert!(length_header_from_format("!2I").is_err());
-        assert!(length_header_from_format("!d").is_err());
-        assert!(length_header_from_format("!II").is_err());
+        let refused = |text| length_header_from_format(text).unwrap_err();
+        assert_eq!(refused("!2I"), HeaderFormatError::Repeated(2));
+        assert_eq!(refused("!d"), HeaderFormatError::NotInteger('d'));
+        assert_eq!(refused("!II"), HeaderFormatError::Fields(2));
     }
 
     #[test]

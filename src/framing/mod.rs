@@ -42,7 +42,7 @@ mod reader;
 use std::fmt;
 use std::ops::Range;
 
-pub use choice::{Framing, FramingKind, WirePiece, length_header_from_format};
+pub use choice::{Framing, FramingKind, HeaderFormatError, WirePiece, length_header_from_format};
 pub use delimited::DelimiterCodec;
 pub use fixed::FixedCodec;
 pub use length::{EncodeError, HeaderWidth, LengthCodec, LengthHeader};

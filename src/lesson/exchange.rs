@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use crate::error::Error;
+use crate::error::{Error, ThreadRole};
 use crate::framing::Framing;
 use crate::net::capture::WireTap;
 use crate::net::link::{Link, NetNamespace, NetSpec, SERVER_ADDR};
@@ -99,7 +99,7 @@ pub fn run_exchange(
             .spawn_scoped(scope, move || {
                 send_messages(client, messages, options.send_gap, linked)
             })
-            .map_err(|e| Error::io("starting the sender's thread", e))?;
+            .map_err(|e| Error::no_thread(ThreadRole::Sender, e))?;
         read_until_eof(&mut server, options, receiver);
         server.close();
         // Read the sender's segment count once the receiver has everything: by then every

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::exchange::{ExchangeOptions, connect_client, listen, start_link};
-use crate::error::Error;
+use crate::error::{Error, Problem, ThreadRole};
 use crate::net::link::NetSpec;
 use crate::net::{self, RecordedStream};
 use crate::structfmt::ConstFormat;
@@ -131,7 +131,7 @@ fn run_variant(variant: Variant, options: &StallOptions) -> Result<VariantRun, E
         // No thread for the server's replies (none can be made) is an error, not a panic.
         let replies = thread::Builder::new()
             .spawn_scoped(scope, || serve(&mut server, variant.sending))
-            .map_err(|e| Error::io("starting the server's thread", e))?;
+            .map_err(|e| Error::no_thread(ThreadRole::Server, e))?;
         let latencies = ask(&mut client, variant.sending, &body, options.rounds);
         client.shutdown_write();
         let served = replies.join().unwrap_or(Ok(()));
@@ -193,7 +193,10 @@ fn serve(server: &mut RecordedStream, sending: Sending) -> Result<(), Error> {
 fn send_message(stream: &mut RecordedStream, sending: Sending, body: &[u8]) -> Result<(), Error> {
     let header = HEADER
         .pack(&[body.len() as u64])
-        .map_err(|e| Error::Usage(format!("a body of {} bytes: {e}", body.len())))?;
+        .map_err(|e| Problem::BodyTooLong {
+            len: body.len(),
+            cpython: e.to_string(),
+        })?;
     let sent = match sending {
         Sending::TwoSends => stream
             .send_all(&header)

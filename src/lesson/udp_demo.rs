@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::ExchangeRun;
 use super::exchange::{ExchangeOptions, inside, start_link};
-use crate::error::Error;
+use crate::error::{Error, ThreadRole};
 use crate::net::link::{CLIENT_ADDR, Link, SERVER_ADDR};
 use crate::transcript::{EventNote, Op, Recorder, Side, Transcript, layout_spans};
 
@@ -67,7 +67,7 @@ pub fn run(messages: &[String], options: &ExchangeOptions) -> Result<ExchangeRun
             .spawn_scoped(scope, || {
                 send_datagrams(&sender, &messages, &offsets, options.send_gap, &rec)
             })
-            .map_err(|e| Error::io("starting the sender's thread", e))?;
+            .map_err(|e| Error::no_thread(ThreadRole::Sender, e))?;
         receive_datagrams(&receiver, options, &messages, &offsets, &rec)
     })?;
     if let Some(link) = link {

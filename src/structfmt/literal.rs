@@ -118,10 +118,10 @@ fn strip_underscores(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// Text read as the inside of a Python bytes literal: `\n`, `\r\n`, `\x00` become bytes.
-pub fn parse_escaped(text: &str) -> Result<Vec<u8>, String> {
+/// Text read as the inside of a Python bytes literal: `\n`, `\r\n`, `\x00` become bytes;
+/// `None` when a `\x` escape lacks its two hex digits.
+pub fn parse_escaped(text: &str) -> Option<Vec<u8>> {
     unescape(text.as_bytes(), None)
-        .ok_or_else(|| "a \\x escape needs two hex digits (\\x0a)".to_string())
 }
 
 /// `b'…'` or `b"…"` with Python's escapes; `None` if the text is not such a literal.

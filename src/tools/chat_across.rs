@@ -16,7 +16,7 @@ use super::chat::{self, ChatError, ChatOptions};
 use super::live::Emitter;
 use super::serve::{self, ServeOptions};
 use super::signal;
-use crate::error::Error;
+use crate::error::{Error, ThreadRole};
 use crate::net::kernel::{self, TcpState};
 use crate::net::link::{Link, NetNamespace, NetSpec};
 use crate::transcript::{Recorder, Wire};
@@ -61,7 +61,7 @@ pub fn chat_across(
                     .run(|| serve::serve(serve, emit))
                     .map_err(|e| Error::io("setns(CLONE_NEWNET)", e))?
             })
-            .map_err(|e| Error::io("starting the server's thread", e))?;
+            .map_err(|e| Error::no_thread(ThreadRole::Server, e))?;
         let chatted = if wait_for(link.server(), port, LISTEN_WAIT, listening) {
             link.client()
                 .run(|| chat::chat(chat, input, emit))

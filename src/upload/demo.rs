@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::receive::{ReceiveOptions, Received, receive};
 use super::send::{Sent, upload};
 use super::{CHUNK, Progress, UploadError};
-use crate::error::Error;
+use crate::error::{Error, Problem, ThreadRole};
 use crate::lang::Lang;
 use crate::net::{self, ListenOptions};
 use crate::transcript::Recorder;
@@ -49,7 +49,7 @@ pub fn run(size: u64, progress: [&dyn Progress; 3], lang: Lang) -> Result<DemoRe
     // the scratch guard, so it is dropped after it: no signal finds the files unguarded.
     let _cleanup = crate::tools::signal::RemoveOnSignal::new(dir.clone()).map_err(|e| {
         let _ = fs::remove_dir(&dir);
-        Error::io("starting the clean-up thread", e)
+        Error::no_thread(ThreadRole::CleanUp, e)
     })?;
     let scratch = Scratch(dir);
     let inbox = scratch.0.join("received");
@@ -82,7 +82,7 @@ pub fn run(size: u64, progress: [&dyn Progress; 3], lang: Lang) -> Result<DemoRe
                 .map_err(|n| UploadError::NotStored(n.refusal))
         });
         // No thread for the receiver (none can be made): an error, and no client either.
-        let server = server.map_err(|e| Error::io("starting the receiving thread", e))?;
+        let server = server.map_err(|e| Error::no_thread(ThreadRole::Receiving, e))?;
         let sent = upload(&file, addr, None, send_progress);
         let received = server.join().unwrap_or_else(|_| {
             Err(Error::io("the receiving thread", io::Error::other("panicked")).into())
@@ -123,8 +123,11 @@ fn private_dir() -> Result<PathBuf, Error> {
 /// Refuse to start when `dir` cannot hold the file and its received copy.
 fn check_free_space(dir: &Path, size: u64) -> Result<(), UploadError> {
     use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
-        .map_err(|_| Error::Usage(format!("{}: a path with a NUL byte", dir.display())))?;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(|_| {
+        Error::from(Problem::NulInPath {
+            path: dir.to_path_buf(),
+        })
+    })?;
     let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
     // SAFETY: a NUL-terminated path and a statvfs to fill.
     if unsafe { libc::statvfs(path.as_ptr(), stats.as_mut_ptr()) } != 0 {

@@ -204,6 +204,8 @@ pub enum UploadError {
         path: std::path::PathBuf,
         error: std::io::Error,
     },
+    /// Reading the server's answer failed (it closed without one, or the socket failed).
+    AnswerFailed(std::io::Error),
     /// Anything else: a socket call, the disk.
     Failed(crate::error::Error),
 }

@@ -225,7 +225,7 @@ fn read_status(server: &mut Server) -> Result<Status, UploadError> {
         ReadJsonError::Io(error) if crate::net::timed_out(&error) => {
             UploadError::NoAnswer { peer, error }
         }
-        ReadJsonError::Io(e) => Error::io("reading the server's answer", e).into(),
+        ReadJsonError::Io(e) => UploadError::AnswerFailed(e),
         _ => UploadError::NotAnUploadServer { peer },
     })
 }

@@ -25,6 +25,7 @@ mod terminal;
 mod trace;
 mod trials;
 pub mod upload;
+mod usage;
 
 pub(crate) use stall::round_trip_ms;
 

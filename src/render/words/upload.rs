@@ -231,6 +231,7 @@ impl Words {
                 })),
                 _ => None,
             },
+            (Some(code), _) if self.zh() => self.refusal_code(code, text.as_deref()),
             _ => None,
         };
         let said = said
@@ -240,6 +241,26 @@ impl Words {
             "{}{said}",
             self.pick("the server refused: ", "服务端拒绝了：")
         )
+    }
+
+    /// A refusal whose code says what happened but not the figures to say it with: the
+    /// code's meaning in Chinese, the server's own words quoted (English keeps the server's
+    /// words alone). `None` for a code the client does not know.
+    fn refusal_code(self, code: &str, server_said: Option<&str>) -> Option<String> {
+        let meaning = match code {
+            "storage" => "服务端没能把文件存下来",
+            "bad_header" => "服务端不接受这个报头",
+            "header_too_long" => "报头超过了服务端的上限",
+            "bad_trailer" => "服务端不接受这个报尾",
+            "busy" => "服务端现在忙，无法启动计算哈希的线程；请稍后再试",
+            "no_thread" => "服务端没有线程可以服务这个连接；请稍后再试",
+            "cannot_watch" => "服务端无法监视这个连接，连接已关闭",
+            _ => return None,
+        };
+        Some(match server_said {
+            Some(said) => format!("{meaning}（服务端的原话：“{said}”）"),
+            None => meaning.to_string(),
+        })
     }
 
     /// Why `lab upload` or `lab upload-demo` did not upload.
@@ -311,6 +332,17 @@ impl Words {
                     self.pick(": ", "："),
                     self.io_words(error)
                 )
+            }
+            UploadError::AnswerFailed(error) if en => {
+                format!("reading the server's answer failed: {error}")
+            }
+            UploadError::AnswerFailed(error) => {
+                let why = if error.kind() == std::io::ErrorKind::UnexpectedEof {
+                    "服务端没有答复就关闭了连接".to_string()
+                } else {
+                    error.to_string()
+                };
+                format!("读取服务端的答复失败：{why}")
             }
             // A failed socket call speaks for itself.
             UploadError::Failed(e) => e.to_string(),
@@ -550,6 +582,24 @@ mod tests {
         );
         let en = Words(Lang::En).server_refused(&status, "a.bin", 3, None);
         assert_eq!(en, format!("the server refused: {}", status.error.unwrap()));
+    }
+
+    #[test]
+    fn a_code_without_figures_is_said_in_chinese_with_the_servers_words_quoted() {
+        let status = Status::refused(
+            "storage",
+            "writing the upload failed: No space left on device; nothing kept".into(),
+            None,
+        );
+        assert_eq!(
+            Words(Lang::Zh).server_refused(&status, "a", 1, None),
+            "服务端拒绝了：服务端没能把文件存下来（服务端的原话：“writing the upload failed: \
+             No space left on device; nothing kept”）"
+        );
+        assert_eq!(
+            Words(Lang::En).server_refused(&status, "a", 1, None),
+            format!("the server refused: {}", status.error.unwrap())
+        );
     }
 
     #[test]
