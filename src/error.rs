@@ -16,8 +16,6 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 pub enum Error {
     /// A socket call failed; `call` names it, e.g. `bind(127.0.0.1:8080)`.
     Io { call: String, source: io::Error },
-    /// The command line asked for something impossible; the text names the flag.
-    Usage(String),
     /// Python's struct refused the format or the values; the text is CPython's.
     Struct(String),
     /// Writing the output failed (a closed pipe is not worth a message: see `main`).
@@ -284,7 +282,6 @@ impl Error {
             | Error::Link(_)
             | Error::Trace(_) => EXIT_FAILURE,
             Error::Said { exit, .. } => *exit,
-            Error::Usage(_) => EXIT_USAGE,
             Error::Interrupted => EXIT_INTERRUPTED,
             Error::Problem(problem) => problem.exit_code(),
         }
@@ -295,9 +292,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { call, source } => write!(f, "{call} failed: {source}"),
-            Error::Usage(text) | Error::Struct(text) | Error::Said { text, .. } => {
-                f.write_str(text)
-            }
+            Error::Struct(text) | Error::Said { text, .. } => f.write_str(text),
             Error::Interrupted => f.write_str("interrupted"),
             Error::Output(e) => write!(f, "writing the output failed: {e}"),
             Error::Link(e) => e.fmt(f),
@@ -318,8 +313,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } | Error::Output(source) => Some(source),
-            Error::Usage(_)
-            | Error::Struct(_)
+            Error::Struct(_)
             | Error::Said { .. }
             | Error::Link(_)
             | Error::Trace(_)
