@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::tools::signal;
-use crate::tools::stoppable;
+use crate::tools::stoppable::{self, Polled};
 
 /// How long output that stopped moving may keep a stop waiting: the last lines and the
 /// totals still go out to a reader that is only slow.
@@ -71,28 +71,12 @@ fn until_writable() -> io::Result<()> {
             (false, -1) => 100,
             (false, _) => -1,
         };
-        let mut fds = [
-            libc::pollfd {
-                fd: stdout,
-                events: libc::POLLOUT,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: stop_fd,
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        // SAFETY: two valid pollfds for the duration of the call; a negative fd is ignored.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, millis) };
-        if n < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-            return Ok(()); // poll() itself failed: let the write meet the trouble
-        }
-        if fds[0].revents != 0 {
-            return Ok(());
-        }
-        if stopping && n == 0 {
-            return Err(stoppable::stopping());
+        match stoppable::poll_beside_stop(stdout, libc::POLLOUT, stop_fd, millis) {
+            // poll() itself failed: let the write meet the trouble.
+            Polled::Failed | Polled::Ready => return Ok(()),
+            Polled::Nothing if stopping => return Err(stoppable::stopping()),
+            // A stop came: look again, now with the grace.
+            Polled::Stop | Polled::Nothing => {}
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::{Duration, Instant};
 
 use super::TICK;
@@ -56,31 +56,55 @@ pub(crate) fn wait(socket: &impl AsRawFd, want: Want, timeout: Option<Duration>)
         let millis = slice.map_or(-1, |d| {
             d.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
         });
-        // poll() ignores an entry whose descriptor is negative.
-        let mut fds = [
-            libc::pollfd {
-                fd: socket.as_raw_fd(),
-                events,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: stop_fd,
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        // SAFETY: two valid pollfds, for the duration of the call.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, millis) };
-        if n < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+        match poll_beside_stop(socket.as_raw_fd(), events, stop_fd, millis) {
             // poll() itself failed (ENOMEM): let the socket call meet the trouble.
-            return Waited::Ready;
+            Polled::Failed => return Waited::Ready,
+            Polled::Stop => return Waited::Stop,
+            Polled::Ready => return Waited::Ready,
+            Polled::Nothing => {}
         }
-        if fds[1].revents != 0 {
-            return Waited::Stop;
-        }
-        if fds[0].revents != 0 {
-            return Waited::Ready;
-        }
+    }
+}
+
+/// What one [`poll_beside_stop`] saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Polled {
+    /// The descriptor is ready for what was asked (or has failed).
+    Ready,
+    /// The stop descriptor turned readable first.
+    Stop,
+    /// The time ran out, or a signal cut the wait short.
+    Nothing,
+    /// poll() itself failed.
+    Failed,
+}
+
+/// One poll() on `fd` for `events` and on `stop_fd` (negative: left out) for readability,
+/// for at most `millis` (-1: no limit). A stop wins over readiness seen at the same time.
+pub(crate) fn poll_beside_stop(fd: RawFd, events: i16, stop_fd: RawFd, millis: i32) -> Polled {
+    // poll() ignores an entry whose descriptor is negative.
+    let mut fds = [
+        libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: stop_fd,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    // SAFETY: two valid pollfds, for the duration of the call.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, millis) };
+    if n < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+        Polled::Failed
+    } else if fds[1].revents != 0 {
+        Polled::Stop
+    } else if fds[0].revents != 0 {
+        Polled::Ready
+    } else {
+        Polled::Nothing
     }
 }
 
