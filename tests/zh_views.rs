@@ -215,7 +215,8 @@ fn a_client_with_no_server_to_reach_says_so_in_chinese() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = closed.local_addr().unwrap().to_string();
     drop(closed);
-    let file = scratch_dir("no-server").join("notes.txt");
+    let dir = scratch_dir("no-server");
+    let file = dir.join("notes.txt");
     std::fs::write(&file, "hi").unwrap();
     let file = file.to_str().unwrap();
     for args in [
@@ -239,7 +240,8 @@ fn a_client_with_no_server_to_reach_says_so_in_chinese() {
 /// server's words; in English the line is the server's words, as they were.
 #[test]
 fn a_refusal_by_code_is_said_in_chinese_and_quoted_in_english() {
-    let file = scratch_dir("refused").join("notes.txt");
+    let dir = scratch_dir("refused");
+    let file = dir.join("notes.txt");
     std::fs::write(&file, "hi").unwrap();
     let file = file.to_str().unwrap();
     let refusals = [
@@ -333,7 +335,8 @@ fn upload_server_that(refuses: Option<(&str, &str)>) -> String {
 /// in Chinese, and in English as it did.
 #[test]
 fn a_server_that_closes_without_answering_is_said_in_chinese() {
-    let file = scratch_dir("unanswered").join("notes.txt");
+    let dir = scratch_dir("unanswered");
+    let file = dir.join("notes.txt");
     std::fs::write(&file, "hi").unwrap();
     let file = file.to_str().unwrap();
     let upload = |lang| {
@@ -548,12 +551,10 @@ fn the_tools_and_uploads_speak_only_chinese_with_lang_zh() {
     );
 }
 
-/// A directory of this test's own under the system's temporary directory.
-fn scratch_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("lab-zh-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A directory of this test's own under the system's temporary directory, removed when
+/// the test is done with it.
+fn scratch_dir(name: &str) -> common::Scratch {
+    common::scratch_dir("zh", name)
 }
 
 /// A `lab … --lang zh` child whose text output is read line by line as it comes.
