@@ -13,11 +13,11 @@ use nix::unistd::Pid;
 
 /// The most iovecs one call may carry (the kernel's UIO_MAXIOV).
 pub const MAX_IOVECS: usize = 1024;
-/// Bytes of one `struct iovec` on a 64-bit machine.
-const IOVEC_SIZE: usize = 16;
-/// Bytes of one `struct msghdr` on a 64-bit machine, and of one `struct mmsghdr`.
-pub const MSGHDR_SIZE: usize = 56;
-pub const MMSGHDR_SIZE: usize = 64;
+/// Bytes of one `struct iovec`, `struct msghdr` and `struct mmsghdr`, as libc lays them out
+/// for this machine (the traced program shares lab's architecture).
+const IOVEC_SIZE: usize = std::mem::size_of::<libc::iovec>();
+pub const MSGHDR_SIZE: usize = std::mem::size_of::<libc::msghdr>();
+pub const MMSGHDR_SIZE: usize = std::mem::size_of::<libc::mmsghdr>();
 
 /// One `struct iovec` of the traced program: an address and a length in its memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
