@@ -176,15 +176,25 @@ pub fn trace(
         tracer.programs[1].command = command_text(client);
     }
     // The watcher first: without a thread for it (none can be made) no program starts.
-    let watcher = watch_for_interrupt(Arc::clone(&tracer.interrupted), Arc::clone(&tracer.alive))?;
-    if let Err(e) = tracer.start(0, &first) {
-        watcher.store(true, Ordering::SeqCst);
-        return Err(e);
-    }
+    let watcher = WatcherDone(watch_for_interrupt(
+        Arc::clone(&tracer.interrupted),
+        Arc::clone(&tracer.alive),
+    )?);
+    tracer.start(0, &first)?;
     tracer.waiting_client = waiting_client;
     tracer.run_loop();
-    watcher.store(true, Ordering::SeqCst);
+    drop(watcher);
     Ok(tracer.finish())
+}
+
+/// Tells the Ctrl-C watcher its work is over when dropped: on every way out of the trace, an
+/// error or a panic included, so it never polls on for the rest of the process.
+struct WatcherDone(Arc<AtomicBool>);
+
+impl Drop for WatcherDone {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
 }
 
 /// The command as the user gave it.
